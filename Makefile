@@ -1,0 +1,75 @@
+# The README's two commands are `make run` and `make test`; everything they need
+# is installed here, from the lock files, on a fresh machine.
+
+PYTHON ?= python3.12
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+UV_VERSION := 0.13.8
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help install assets run serve migrate demo test lint format check pytest lock clean
+
+help:
+	@echo "make run    set up, load the demo and serve on http://$(HOST):$(PORT)/"
+	@echo "make test   set up and run every check and test (DATABASE_URL picks the database)"
+	@echo "make lock   refresh uv.lock and package-lock.json after changing dependencies"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(UV): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# Re-sync whenever the lock changes; --inexact keeps uv itself in the environment.
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --locked --inexact --quiet
+	@touch $@
+
+node_modules/.package-lock.json: package-lock.json package.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+
+install: $(VENV)/.synced node_modules/.package-lock.json
+
+assets: node_modules/.package-lock.json
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createcachetable
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: demo
+	@echo ""
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop). Sign in with a login above."
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_ENV=production SECRET_KEY=check-deploy-only-$$(date +%s)-not-a-real-secret-key-0123456789 \
+		ALLOWED_HOSTS=contact.example.org \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint check pytest
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock: | $(UV)
+	$(UV) lock
+	npm install --package-lock-only --no-audit --no-fund
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

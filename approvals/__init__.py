@@ -1,0 +1,1 @@
+"""Routing rules, approval requests, decisions and the dashboard (issue #5)."""

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from directory import views as directory_views
+
+urlpatterns = [
+    path("", directory_views.home, name="home"),
+    path("health/", directory_views.health, name="health"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""Declarations: the kinds, forms and "my declarations" (issue #4)."""

@@ -1,0 +1,172 @@
+"""Who may see which organisations, people and pupils, in which role (R35).
+
+Every selector in every app starts from :class:`Access`: it reads a person's
+current memberships once per request and answers every scoping question from
+them. A role held in a trust or federation applies to each of its settings.
+
+Rules, in one place:
+
+* Everybody sees themself.
+* Organisations: every organisation a person holds a current role in, and the
+  settings inside any trust or federation they hold one in.
+* People: heads, Executive Headteachers, DSLs, deputy DSLs and administrators see
+  the people of their organisations; a line manager sees the people they manage.
+  Staff, volunteers and governors see only themselves.
+* Pupils: the adults who work with children in a setting (staff, volunteers,
+  managers, heads, DSLs, administrators) may find its pupils, for example to name
+  them in a declaration. Governors and the Chair see no pupil: they read
+  anonymised summaries (R33).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from directory.models import Membership, Organisation, Person, Pupil, Role
+
+PEOPLE_ROLES = frozenset(
+    {Role.HEAD, Role.EXECUTIVE_HEAD, Role.DSL, Role.DEPUTY_DSL, Role.ADMINISTRATOR}
+)
+PUPIL_ROLES = frozenset(
+    {
+        Role.STAFF,
+        Role.VOLUNTEER,
+        Role.LINE_MANAGER,
+        Role.HEAD,
+        Role.EXECUTIVE_HEAD,
+        Role.DSL,
+        Role.DEPUTY_DSL,
+        Role.ADMINISTRATOR,
+    }
+)
+LEADERSHIP_ROLES = frozenset({Role.HEAD, Role.EXECUTIVE_HEAD})
+SAFEGUARDING_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL})
+GOVERNANCE_ROLES = frozenset({Role.GOVERNOR, Role.CHAIR})
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one signed-in person may see. Build it with :meth:`for_user`."""
+
+    person_id: int | None
+    is_superuser: bool = False
+    # organisation id -> the roles the person holds there, directly or through its group
+    roles_by_organisation: dict[int, frozenset[str]] = field(default_factory=dict)
+    # organisation ids where the person holds a role directly (not inherited)
+    direct_organisation_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def for_user(cls, user: Any) -> Access:
+        """The access of ``user``, worked out once and kept on the user object."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return cls(person_id=None)
+        cached = getattr(user, "_access", None)
+        if cached is not None:
+            return cached
+        access = cls._build(user)
+        user._access = access
+        return access
+
+    @classmethod
+    def _build(cls, user: Person) -> Access:
+        direct: dict[int, set[str]] = defaultdict(set)
+        group_ids: set[int] = set()
+        for organisation_id, role, kind in (
+            Membership.objects.current()
+            .filter(person=user)
+            .values_list("organisation_id", "role", "organisation__kind")
+        ):
+            direct[organisation_id].add(role)
+            if kind in Organisation.GROUP_KINDS:
+                group_ids.add(organisation_id)
+        effective: dict[int, set[str]] = defaultdict(set)
+        for organisation_id, roles in direct.items():
+            effective[organisation_id] |= roles
+        if group_ids:
+            for child_id, parent_id in Organisation.objects.filter(
+                parent_id__in=group_ids
+            ).values_list("id", "parent_id"):
+                effective[child_id] |= direct[parent_id]
+        return cls(
+            person_id=user.pk,
+            is_superuser=user.is_superuser,
+            roles_by_organisation={key: frozenset(value) for key, value in effective.items()},
+            direct_organisation_ids=frozenset(direct),
+        )
+
+    # Roles ---------------------------------------------------------------------------
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.person_id is not None
+
+    def roles(self) -> frozenset[str]:
+        """Every role the person holds anywhere."""
+        return frozenset().union(*self.roles_by_organisation.values())
+
+    def has_role(self, *roles: str, organisation: Organisation | int | None = None) -> bool:
+        """Whether the person holds any of ``roles`` (in ``organisation``, if given)."""
+        if organisation is None:
+            return bool(self.roles() & set(roles))
+        organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+        return bool(self.roles_by_organisation.get(organisation_id, frozenset()) & set(roles))
+
+    def organisation_ids(self, *roles: str) -> frozenset[int]:
+        """Organisations where the person holds any of ``roles`` (any role if none given)."""
+        if not roles:
+            return frozenset(self.roles_by_organisation)
+        wanted = set(roles)
+        return frozenset(
+            organisation_id
+            for organisation_id, held in self.roles_by_organisation.items()
+            if held & wanted
+        )
+
+    # Querysets -----------------------------------------------------------------------
+
+    def organisations(self, *roles: str) -> QuerySet[Organisation]:
+        if self.is_superuser:
+            return Organisation.objects.all()
+        return Organisation.objects.filter(pk__in=self.organisation_ids(*roles))
+
+    def settings(self, *roles: str) -> QuerySet[Organisation]:
+        """Schools and pre-schools only."""
+        return self.organisations(*roles).filter(kind__in=Organisation.SETTING_KINDS)
+
+    def people(self) -> QuerySet[Person]:
+        """The people this person may see in the directory."""
+        if self.is_superuser:
+            return Person.objects.all()
+        if self.person_id is None:
+            return Person.objects.none()
+        organisation_ids = self.organisation_ids(*PEOPLE_ROLES)
+        visible = Q(pk=self.person_id) | Q(
+            memberships__in=Membership.objects.current().filter(line_manager_id=self.person_id)
+        )
+        if organisation_ids:
+            visible |= Q(
+                memberships__in=Membership.objects.current().filter(
+                    organisation_id__in=organisation_ids
+                )
+            )
+        return Person.objects.filter(pk__in=Person.objects.filter(visible).values("pk"))
+
+    def pupils(self) -> QuerySet[Pupil]:
+        """The pupils this person may find and name (never for governors)."""
+        if self.is_superuser:
+            return Pupil.objects.all()
+        return Pupil.objects.filter(setting_id__in=self.organisation_ids(*PUPIL_ROLES))
+
+    def managed_people(self) -> QuerySet[Person]:
+        """The people whose current line manager this person is."""
+        if self.person_id is None:
+            return Person.objects.none()
+        return Person.objects.filter(
+            pk__in=Membership.objects.current()
+            .filter(line_manager_id=self.person_id)
+            .values("person_id")
+        )

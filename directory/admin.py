@@ -1,0 +1,206 @@
+"""Admin screens for administrators, scoped to the organisations they administer (R35).
+
+A platform operator (superuser) sees everything. An administrator of a trust,
+federation or setting sees and edits only the organisations, people, pupils and
+families there. Nothing is deleted from here: people are made inactive and
+memberships are given an end date, so that records stay whole.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from contactpolicy.services import audit_event_record
+from directory.access import Access
+from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil, Role
+
+
+def administered_ids(request: HttpRequest) -> frozenset[int]:
+    return Access.for_user(request.user).organisation_ids(Role.ADMINISTRATOR)
+
+
+def scope_choices(request: HttpRequest, model: type, queryset: QuerySet) -> QuerySet:
+    """Limit a foreign-key dropdown to what the administrator may see."""
+    if request.user.is_superuser:
+        return queryset
+    ids = administered_ids(request)
+    if model is Organisation:
+        return queryset.filter(pk__in=ids)
+    if model is Person:
+        return queryset.filter(memberships__organisation_id__in=ids).distinct()
+    if model is Pupil:
+        return queryset.filter(setting_id__in=ids)
+    if model is FamilyMember:
+        return queryset.filter(links__pupil__setting_id__in=ids).distinct()
+    return queryset.none()
+
+
+class ScopedMixin:
+    """Permissions and querysets from the access module; no deletion for anybody."""
+
+    scope_lookup: str = ""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        ids = administered_ids(request)
+        scoped = queryset.filter(**{f"{self.scope_lookup}__in": ids})
+        if "__" in self.scope_lookup:
+            scoped = queryset.filter(pk__in=scoped.values("pk"))
+        return scoped
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and hasattr(formfield, "queryset"):
+            formfield.queryset = scope_choices(request, db_field.related_model, formfield.queryset)
+        return formfield
+
+
+class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
+    """Every change made here also lands in the audit trail."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        audit_event_record(
+            actor=request.user,
+            action=f"directory.{obj._meta.model_name}.{'changed' if change else 'created'}",
+            target=obj,
+            data={"fields": form.changed_data},
+            request=request,
+        )
+
+    def save_formset(self, request, form, formset, change) -> None:
+        instances = formset.save()
+        for instance in instances:
+            audit_event_record(
+                actor=request.user,
+                action=f"directory.{instance._meta.model_name}.saved",
+                target=instance,
+                request=request,
+            )
+        formset.save_m2m()
+
+
+class MembershipInline(ScopedMixin, admin.TabularInline):
+    model = Membership
+    fk_name = "person"
+    scope_lookup = "organisation_id"
+    extra = 0
+    min_num = 1
+    fields = ["organisation", "role", "job_title", "line_manager", "starts_on", "ends_on"]
+
+    def get_queryset(self, request):
+        # Show only the memberships in organisations this administrator looks after.
+        return super().get_queryset(request).select_related("organisation", "line_manager")
+
+
+class PersonAddForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = ["email", "given_name", "family_name"]
+
+    def save(self, commit: bool = True) -> Person:
+        person = super().save(commit=False)
+        # The person chooses their own password through "Forgotten your password?".
+        person.set_unusable_password()
+        if commit:
+            person.save()
+        return person
+
+
+@admin.register(Person)
+class PersonAdmin(AuditedAdmin):
+    scope_lookup = "memberships__organisation_id"
+    add_form = PersonAddForm
+    list_display = ["family_name", "given_name", "email", "is_active"]
+    list_filter = ["is_active", "memberships__role", "memberships__organisation"]
+    search_fields = ["given_name", "family_name", "email"]
+    ordering = ["family_name", "given_name"]
+    fields = ["email", "given_name", "family_name", "is_active", "last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined"]
+    inlines = [MembershipInline]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+            kwargs["fields"] = ["email", "given_name", "family_name"]
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["email", "given_name", "family_name"]
+        fields = list(self.fields)
+        if request.user.is_superuser:
+            fields.append("is_superuser")
+        return fields
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(AuditedAdmin):
+    scope_lookup = "pk"
+    list_display = ["name", "kind", "parent", "urn"]
+    list_filter = ["kind", "parent"]
+    search_fields = ["name", "urn"]
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        # New trusts, federations and settings are set up by the service's operators.
+        return request.user.is_superuser
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedAdmin):
+    scope_lookup = "organisation_id"
+    list_display = ["person", "role", "job_title", "organisation", "line_manager", "ends_on"]
+    list_filter = ["role", "organisation"]
+    search_fields = ["person__given_name", "person__family_name", "person__email", "job_title"]
+    list_select_related = ["person", "organisation", "line_manager"]
+    autocomplete_fields = ["person", "line_manager"]
+
+
+class FamilyLinkInline(ScopedMixin, admin.TabularInline):
+    model = FamilyLink
+    scope_lookup = "pupil__setting_id"
+    extra = 0
+    autocomplete_fields = ["family_member", "pupil"]
+
+
+@admin.register(Pupil)
+class PupilAdmin(AuditedAdmin):
+    scope_lookup = "setting_id"
+    list_display = ["family_name", "given_name", "setting", "class_name", "status", "key_person"]
+    list_filter = ["status", "setting", "class_name"]
+    search_fields = ["given_name", "family_name", "reference"]
+    list_select_related = ["setting", "key_person"]
+    autocomplete_fields = ["key_person"]
+    inlines = [FamilyLinkInline]
+
+
+@admin.register(FamilyMember)
+class FamilyMemberAdmin(AuditedAdmin):
+    scope_lookup = "links__pupil__setting_id"
+    list_display = ["family_name", "given_name"]
+    search_fields = ["given_name", "family_name", "links__pupil__family_name"]
+    list_filter = ["links__relationship"]
+    inlines = [FamilyLinkInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset, may_have_duplicates or bool(search_term)

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from directory.access import Access
+from directory.models import Role
+
+
+class ContactAdminSite(admin.AdminSite):
+    site_header = "Staff contact register: administration"
+    site_title = "Administration"
+    index_title = "Organisations, people and pupils"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        if not user.is_active or not user.is_authenticated:
+            return False
+        return user.is_superuser or Access.for_user(user).has_role(Role.ADMINISTRATOR)
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        # One way in for everybody: the rate-limited sign-in page.
+        return redirect_to_login(
+            request.GET.get("next", reverse("admin:index")), reverse("account_login")
+        )

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class DirectoryConfig(AppConfig):
+    default = True
+    name = "directory"
+    verbose_name = "Directory of organisations, people and pupils"
+
+    def ready(self) -> None:
+        from directory import home
+
+        home.register_panel(home.roles_panel)
+        home.register_panel(home.administration_panel)
+
+
+class ContactAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, entered by administrators and scoped to their organisations."""
+
+    default = False
+    default_site = "directory.admin_site.ContactAdminSite"

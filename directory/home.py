@@ -1,0 +1,79 @@
+"""The home page is made of panels that each app contributes (an explicit hook).
+
+An app registers a function in its ``AppConfig.ready``; the function gets the
+request and the person's :class:`~directory.access.Access` and returns a
+:class:`Panel` or ``None`` when it has nothing for this person. Apps higher up
+the layering add their panels here without the directory knowing about them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import HttpRequest
+
+from directory.access import Access
+from directory.models import Membership, Person, Role
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+PanelFunction = Callable[[HttpRequest, Access], Panel | None]
+_panels: list[PanelFunction] = []
+
+
+def register_panel(function: PanelFunction) -> None:
+    if function not in _panels:
+        _panels.append(function)
+
+
+def panels_for(request: HttpRequest, access: Access) -> list[Panel]:
+    panels = [panel for function in _panels if (panel := function(request, access))]
+    return sorted(panels, key=lambda panel: panel.order)
+
+
+def roles_panel(request: HttpRequest, access: Access) -> Panel | None:
+    """Where the person works, in which roles, and who they report to or manage."""
+    memberships = (
+        Membership.objects.current()
+        .filter(person_id=access.person_id)
+        .select_related("organisation", "organisation__parent", "line_manager")
+        .order_by("organisation__name", "role")
+    )
+    managed = (
+        Person.objects.filter(pk__in=access.managed_people().values("pk"))
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.current().select_related("organisation"),
+                to_attr="current_memberships",
+            )
+        )
+        .order_by("family_name", "given_name")
+    )
+    return Panel(
+        title="Your roles",
+        template="directory/panels/roles.html",
+        context={"memberships": memberships, "managed": managed},
+        order=10,
+    )
+
+
+def administration_panel(request: HttpRequest, access: Access) -> Panel | None:
+    if not (access.is_superuser or access.has_role(Role.ADMINISTRATOR)):
+        return None
+    return Panel(
+        title="Administration",
+        template="directory/panels/administration.html",
+        context={"organisations": access.organisations(Role.ADMINISTRATOR)},
+        order=90,
+    )

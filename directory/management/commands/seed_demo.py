@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from contactpolicy.services import audit_event_record
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo federation, pre-school, people and pupils, then print one login "
+        "per role. Safe to run again: once the demo is loaded it changes nothing."
+    )
+
+    def handle(self, *args, **options) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo loads people with a published password; it never runs in production."
+            )
+        try:
+            from directory import demo
+        except ImportError as error:  # faker comes with the development dependencies
+            raise CommandError(f"seed_demo needs the development dependencies: {error}") from error
+
+        plan = demo.demo_plan(timezone.localdate())
+        if demo.demo_is_loaded():
+            self.stdout.write("The demo organisation is already loaded; nothing changed.")
+        else:
+            demo.demo_load(plan)
+            audit_event_record(actor=None, action="demo.loaded", data={"seed": demo.SEED})
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Loaded the demo: {len(plan.people)} people, {len(plan.pupils)} pupils, "
+                    f"{len(plan.family)} family members."
+                )
+            )
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (every one uses the password: {demo.DEMO_PASSWORD})")
+        width = max(len(label) for label, _ in plan.logins)
+        for label, key in plan.logins:
+            person = plan.people[key]
+            self.stdout.write(f"  {label.ljust(width)}  {person.email}")

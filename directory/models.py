@@ -1,0 +1,334 @@
+from datetime import date
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class Organisation(models.Model):
+    """A trust or federation, or a school or pre-school setting inside one (R4).
+
+    The tree has two levels: a group (trust or federation) holds settings; a
+    setting may also stand alone. Roles held in a group apply to its settings.
+    """
+
+    class Kind(models.TextChoices):
+        TRUST = "trust", "Multi-academy trust"
+        FEDERATION = "federation", "Federation"
+        SCHOOL = "school", "School"
+        PRESCHOOL = "preschool", "Pre-school or nursery"
+
+    GROUP_KINDS = frozenset({Kind.TRUST, Kind.FEDERATION})
+    SETTING_KINDS = frozenset({Kind.SCHOOL, Kind.PRESCHOOL})
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The trust or federation this setting belongs to, if any.",
+    )
+    urn = models.CharField(
+        "URN",
+        max_length=10,
+        blank=True,
+        help_text="The Department for Education's unique reference number, for a school.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="organisation_name_unique"),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | Q(kind__in=["school", "preschool"]),
+                name="organisation_only_settings_have_a_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.parent_id is None:
+            return
+        if self.kind in self.GROUP_KINDS:
+            raise ValidationError(
+                {"parent": "A trust or federation sits at the top and cannot have a parent."}
+            )
+        if self.parent.kind not in self.GROUP_KINDS:
+            raise ValidationError(
+                {"parent": "A school or pre-school can only belong to a trust or federation."}
+            )
+
+    @property
+    def is_setting(self) -> bool:
+        return self.kind in self.SETTING_KINDS
+
+
+class PersonManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        if not email:
+            raise ValueError("A person needs an email address to sign in.")
+        person = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        person.set_password(password)
+        person.save(using=self._db)
+        return person
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields["is_superuser"] = True
+        return self.create_user(email, password, **extra_fields)
+
+
+class Person(AbstractBaseUser, PermissionsMixin):
+    """Any adult who works with the children, paid or unpaid, and signs in with one login (R1).
+
+    What a person may do comes from their memberships, not from flags on this row;
+    ``is_superuser`` is kept only for the people who operate the service itself.
+    """
+
+    email = models.EmailField("email address", unique=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Untick to stop this person signing in; their records stay.",
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    objects = PersonManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["given_name", "family_name"]
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        verbose_name = "person"
+        verbose_name_plural = "people"
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="person_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name()
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.given_name
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", "Staff member"
+    VOLUNTEER = "volunteer", "Volunteer"
+    GOVERNOR = "governor", "Governor"
+    LINE_MANAGER = "line_manager", "Line manager"
+    HEAD = "head", "Headteacher or manager"
+    EXECUTIVE_HEAD = "executive_head", "Executive Headteacher"
+    CHAIR = "chair", "Chair of Governors"
+    DSL = "dsl", "Designated safeguarding lead or officer"
+    DEPUTY_DSL = "deputy_dsl", "Deputy designated safeguarding lead"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self, on: date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(
+            Q(starts_on__lte=on),
+            Q(ends_on__isnull=True) | Q(ends_on__gte=on),
+            person__is_active=True,
+        )
+
+
+class Membership(models.Model):
+    """A role a person holds in an organisation, from a date and perhaps until one.
+
+    A role held in a trust or federation applies to each of its settings.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    job_title = models.CharField(
+        max_length=100, blank=True, help_text="For example Teaching assistant, Caretaker."
+    )
+    line_manager = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="managed_memberships",
+        help_text="Who this person reports to day to day in this organisation.",
+    )
+    starts_on = models.DateField(default=timezone.localdate)
+    ends_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "organisation", "role"], name="membership_unique_role"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="membership_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=~Q(line_manager=models.F("person")),
+                name="membership_not_own_line_manager",
+            ),
+        ]
+        indexes = [models.Index(fields=["line_manager"], name="membership_manager_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_role_display()}, {self.organisation}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "The end date cannot be before the start date."
+        if self.line_manager_id and self.line_manager_id == self.person_id:
+            errors["line_manager"] = "Nobody can be their own line manager."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Pupil(models.Model):
+    """A child on a setting's roll, now or in the past (R2)."""
+
+    class Status(models.TextChoices):
+        CURRENT = "current", "Current"
+        FORMER = "former", "Former"
+
+    setting = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="pupils")
+    reference = models.CharField(
+        max_length=32, help_text="The pupil's reference in the school's MIS, unique per setting."
+    )
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    class_name = models.CharField("class or room", max_length=50, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CURRENT)
+    left_on = models.DateField("leaving date", null=True, blank=True)
+    destination = models.CharField(
+        max_length=200, blank=True, help_text="For a former pupil: where they went next."
+    )
+    key_person = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="key_children",
+        help_text="In early years, the adult with special responsibility for this child.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["setting", "reference"], name="pupil_reference_unique_per_setting"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="current", left_on__isnull=True)
+                | Q(status="former", left_on__isnull=False),
+                name="pupil_former_has_leaving_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["setting", "status"], name="pupil_setting_status_idx"),
+            models.Index(fields=["family_name", "given_name"], name="pupil_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.status == self.Status.FORMER and not self.left_on:
+            errors["left_on"] = "A former pupil needs the date they left."
+        if self.status == self.Status.CURRENT and self.left_on:
+            errors["left_on"] = "A current pupil has no leaving date; mark them as former."
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            errors["date_of_birth"] = "The date of birth cannot be in the future."
+        if self.left_on and self.left_on > timezone.localdate():
+            errors["left_on"] = "The leaving date cannot be in the future."
+        if self.setting_id and not self.setting.is_setting:
+            errors["setting"] = (
+                "Pupils belong to a school or pre-school, not a trust or federation."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_former(self) -> bool:
+        return self.status == self.Status.FORMER
+
+    def age_on(self, on: date) -> int:
+        before_birthday = (on.month, on.day) < (self.date_of_birth.month, self.date_of_birth.day)
+        return on.year - self.date_of_birth.year - before_birthday
+
+
+class FamilyMember(models.Model):
+    """A parent, carer or other relative of one or more pupils."""
+
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    pupils = models.ManyToManyField(Pupil, through="FamilyLink", related_name="family_members")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class FamilyLink(models.Model):
+    """How a family member is related to one pupil."""
+
+    class Relationship(models.TextChoices):
+        MOTHER = "mother", "Mother"
+        FATHER = "father", "Father"
+        PARENT = "parent", "Parent"
+        STEP_PARENT = "step_parent", "Step-parent"
+        CARER = "carer", "Carer or guardian"
+        GRANDPARENT = "grandparent", "Grandparent"
+        OTHER = "other", "Other relative"
+
+    family_member = models.ForeignKey(FamilyMember, on_delete=models.CASCADE, related_name="links")
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="family_links")
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+
+    class Meta:
+        ordering = ["pupil", "relationship"]
+        constraints = [
+            models.UniqueConstraint(fields=["family_member", "pupil"], name="family_link_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_member} ({self.get_relationship_display()} of {self.pupil})"

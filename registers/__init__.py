@@ -1,0 +1,1 @@
+"""Append-only staff and pupil files, monitoring and audit history (issue #6)."""

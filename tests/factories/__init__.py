@@ -1,0 +1,102 @@
+"""Typed factories for the directory, with British (en_GB) fake data."""
+
+import datetime
+
+import factory
+from factory.django import DjangoModelFactory
+
+from directory.models import (
+    FamilyLink,
+    FamilyMember,
+    Membership,
+    Organisation,
+    Person,
+    Pupil,
+    Role,
+)
+
+factory.Faker._DEFAULT_LOCALE = "en_GB"
+
+PASSWORD = "a-long-test-password"
+
+
+class FederationFactory(DjangoModelFactory[Organisation]):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Federation {n}")
+    kind = Organisation.Kind.FEDERATION
+
+
+class SchoolFactory(DjangoModelFactory[Organisation]):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"School {n} Primary School")
+    kind = Organisation.Kind.SCHOOL
+    urn = factory.Sequence(lambda n: f"{100000 + n}")
+
+
+class PreschoolFactory(SchoolFactory):
+    name = factory.Sequence(lambda n: f"Pre-school {n}")
+    kind = Organisation.Kind.PRESCHOOL
+    urn = ""
+
+
+class PersonFactory(DjangoModelFactory[Person]):
+    class Meta:
+        model = Person
+        skip_postgeneration_save = True
+
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"person{n}@school.example")
+    password = factory.django.Password(PASSWORD)
+
+
+class MembershipFactory(DjangoModelFactory[Membership]):
+    class Meta:
+        model = Membership
+
+    person = factory.SubFactory(PersonFactory)
+    organisation = factory.SubFactory(SchoolFactory)
+    role = Role.STAFF
+    job_title = "Class teacher"
+    starts_on = datetime.date(2020, 9, 1)
+
+
+class PupilFactory(DjangoModelFactory[Pupil]):
+    class Meta:
+        model = Pupil
+
+    setting = factory.SubFactory(SchoolFactory)
+    reference = factory.Sequence(lambda n: f"P{n:05d}")
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=4, maximum_age=11)
+    class_name = "Year 3"
+
+
+class FamilyMemberFactory(DjangoModelFactory[FamilyMember]):
+    class Meta:
+        model = FamilyMember
+
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+
+
+class FamilyLinkFactory(DjangoModelFactory[FamilyLink]):
+    class Meta:
+        model = FamilyLink
+
+    family_member = factory.SubFactory(FamilyMemberFactory)
+    pupil = factory.SubFactory(PupilFactory)
+    relationship = FamilyLink.Relationship.MOTHER
+
+
+def person_with_roles(organisation: Organisation, *roles: str, **person_fields) -> Person:
+    """A person holding each of ``roles`` in ``organisation``."""
+    person = PersonFactory(**person_fields)
+    for role in roles:
+        MembershipFactory(person=person, organisation=organisation, role=role)
+    return person
