@@ -174,6 +174,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Staff contact register] "
 ACCOUNT_CHANGE_EMAIL = False
+ACCOUNT_FORMS = {"login": "directory.forms.SignInForm"}
 ACCOUNT_RATE_LIMITS = {
     # Five wrong passwords for one email address lock it for fifteen minutes;
     # one address (a shared school network) may try at most thirty a minute.
@@ -270,6 +271,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
+# History is for reading; a change is made forwards, never by reverting to an old version.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LOGGING = {
     "version": 1,

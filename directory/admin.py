@@ -8,8 +8,9 @@ memberships are given an end date, so that records stay whole.
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from contactpolicy.services import audit_event_record
@@ -77,6 +78,19 @@ class ScopedMixin:
 class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
     """Every change made here also lands in the audit trail."""
 
+    def _in_scope_or_404(self, request: HttpRequest, object_id: str) -> None:
+        # simple_history's pages look records up without the admin's queryset.
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._in_scope_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         audit_event_record(
@@ -96,7 +110,6 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
                 target=instance,
                 request=request,
             )
-        formset.save_m2m()
 
 
 class MembershipInline(ScopedMixin, admin.TabularInline):
@@ -110,6 +123,11 @@ class MembershipInline(ScopedMixin, admin.TabularInline):
     def get_queryset(self, request):
         # Show only the memberships in organisations this administrator looks after.
         return super().get_queryset(request).select_related("organisation", "line_manager")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # Every person belongs somewhere: otherwise no administrator could see them again.
+        kwargs.setdefault("validate_min", True)
+        return super().get_formset(request, obj, **kwargs)
 
 
 class PersonAddForm(forms.ModelForm):
@@ -131,7 +149,11 @@ class PersonAdmin(AuditedAdmin):
     scope_lookup = "memberships__organisation_id"
     add_form = PersonAddForm
     list_display = ["family_name", "given_name", "email", "is_active"]
-    list_filter = ["is_active", "memberships__role", "memberships__organisation"]
+    list_filter = [
+        "is_active",
+        "memberships__role",
+        ("memberships__organisation", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["given_name", "family_name", "email"]
     ordering = ["family_name", "given_name"]
     fields = ["email", "given_name", "family_name", "is_active", "last_login", "date_joined"]
@@ -157,7 +179,7 @@ class PersonAdmin(AuditedAdmin):
 class OrganisationAdmin(AuditedAdmin):
     scope_lookup = "pk"
     list_display = ["name", "kind", "parent", "urn"]
-    list_filter = ["kind", "parent"]
+    list_filter = ["kind", ("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "urn"]
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -169,7 +191,7 @@ class OrganisationAdmin(AuditedAdmin):
 class MembershipAdmin(AuditedAdmin):
     scope_lookup = "organisation_id"
     list_display = ["person", "role", "job_title", "organisation", "line_manager", "ends_on"]
-    list_filter = ["role", "organisation"]
+    list_filter = ["role", ("organisation", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["person__given_name", "person__family_name", "person__email", "job_title"]
     list_select_related = ["person", "organisation", "line_manager"]
     autocomplete_fields = ["person", "line_manager"]
@@ -186,11 +208,17 @@ class FamilyLinkInline(ScopedMixin, admin.TabularInline):
 class PupilAdmin(AuditedAdmin):
     scope_lookup = "setting_id"
     list_display = ["family_name", "given_name", "setting", "class_name", "status", "key_person"]
-    list_filter = ["status", "setting", "class_name"]
+    list_filter = ["status", ("setting", admin.RelatedOnlyFieldListFilter), "class_name"]
     search_fields = ["given_name", "family_name", "reference"]
     list_select_related = ["setting", "key_person"]
     autocomplete_fields = ["key_person"]
     inlines = [FamilyLinkInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "setting":
+            formfield.queryset = formfield.queryset.filter(kind__in=Organisation.SETTING_KINDS)
+        return formfield
 
 
 @admin.register(FamilyMember)

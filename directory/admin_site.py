@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
@@ -19,6 +20,9 @@ class ContactAdminSite(admin.AdminSite):
         return user.is_superuser or Access.for_user(user).has_role(Role.ADMINISTRATOR)
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        if request.user.is_authenticated:
+            # Signed in but not an administrator: say so, rather than loop through sign-in.
+            raise PermissionDenied
         # One way in for everybody: the rate-limited sign-in page.
         return redirect_to_login(
             request.GET.get("next", reverse("admin:index")), reverse("account_login")

@@ -149,4 +149,6 @@ def test_sign_in_page_offers_no_sign_up(client):
     response = client.get(LOGIN_URL)
 
     assert reverse("account_signup") not in response.text
-    assert "Forgotten your password?" in response.text
+    assert response.text.count("Forgotten your password?") == 1
+    assert "Forgot your password?" not in response.text
+    assert '<label for="id_login"' in response.text

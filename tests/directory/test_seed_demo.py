@@ -1,0 +1,176 @@
+"""``manage.py seed_demo``: the demo federation, pre-school, people and pupils."""
+
+import io
+import re
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import escape
+
+from contactpolicy.models import AuditEvent
+from directory.access import Access
+from directory.models import FamilyMember, Membership, Organisation, Person, Pupil, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def seed_demo() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def printed_logins(output: str) -> tuple[list[str], str]:
+    password = re.search(r"uses the password: (\S+?)\)", output)
+    assert password, output
+    emails = re.findall(r"^\s+.*?\s(\S+@\S+)\s*$", output, re.MULTILINE)
+    return emails, password.group(1)
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in every directory table, history tables included, and in the audit trail."""
+    counts = {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_app_config("directory").get_models()
+    }
+    counts["AuditEvent"] = AuditEvent.objects.count()
+    return counts
+
+
+def holders(organisation: Organisation, role: str) -> set[Person]:
+    return {
+        membership.person
+        for membership in Membership.objects.current()
+        .filter(organisation=organisation, role=role)
+        .select_related("person")
+    }
+
+
+def the_one(organisation: Organisation, role: str) -> Person:
+    people = holders(organisation, role)
+    assert len(people) == 1, f"{organisation} has {len(people)} people in the role {role}"
+    return people.pop()
+
+
+@pytest.fixture
+def demo() -> str:
+    return seed_demo()
+
+
+def test_demo_is_a_federation_of_two_primary_schools_under_an_executive_headteacher(demo):
+    federation = Organisation.objects.get(kind=Organisation.Kind.FEDERATION)
+    schools = list(federation.children.all())
+
+    assert len(schools) == 2
+    assert all(school.kind == Organisation.Kind.SCHOOL for school in schools)
+    assert all("Primary" in school.name for school in schools)
+    executive_head = the_one(federation, Role.EXECUTIVE_HEAD)
+    access = Access.for_user(executive_head)
+    for school in schools:
+        assert access.has_role(Role.EXECUTIVE_HEAD, organisation=school)
+
+
+def test_each_school_has_a_head_dsl_deputy_dsl_line_managers_and_volunteers(demo):
+    schools = Organisation.objects.filter(
+        kind=Organisation.Kind.SCHOOL, parent__kind=Organisation.Kind.FEDERATION
+    )
+
+    assert schools.count() == 2
+    for school in schools:
+        head = the_one(school, Role.HEAD)
+        dsl = the_one(school, Role.DSL)
+        deputy = the_one(school, Role.DEPUTY_DSL)
+        assert len({head, dsl, deputy}) == 3, school
+        assert holders(school, Role.LINE_MANAGER), school
+        assert holders(school, Role.VOLUNTEER), school
+        managed = Membership.objects.filter(
+            organisation=school, role=Role.STAFF, line_manager__isnull=False
+        )
+        assert managed.count() >= 10, school
+
+
+def test_federation_has_governors_with_a_chair_and_an_administrator(demo):
+    federation = Organisation.objects.get(kind=Organisation.Kind.FEDERATION)
+
+    chair = the_one(federation, Role.CHAIR)
+    governors = holders(federation, Role.GOVERNOR)
+    assert chair in governors
+    assert len(governors) >= 3
+    administrator = the_one(federation, Role.ADMINISTRATOR)
+    assert administrator not in governors
+
+
+def test_separate_preschool_manager_is_head_and_dsl_and_children_have_key_persons(demo):
+    preschool = Organisation.objects.get(kind=Organisation.Kind.PRESCHOOL)
+
+    assert preschool.parent is None
+    manager = the_one(preschool, Role.HEAD)
+    assert holders(preschool, Role.DSL) == {manager}
+    children = Pupil.objects.filter(setting=preschool)
+    assert children.exists()
+    assert not children.filter(key_person__isnull=True).exists()
+    preschool_staff = holders(preschool, Role.STAFF)
+    for child in children.select_related("key_person"):
+        assert child.key_person in preschool_staff
+
+
+def test_demo_has_about_four_hundred_pupils_with_some_former_ones(demo):
+    assert 350 <= Pupil.objects.count() <= 450
+    former = Pupil.objects.filter(status=Pupil.Status.FORMER)
+    assert former.exists()
+    assert not former.filter(left_on__isnull=True).exists()
+    assert not Pupil.objects.filter(status=Pupil.Status.CURRENT, left_on__isnull=False).exists()
+
+
+def test_demo_has_siblings_split_across_the_two_schools(demo):
+    first, second = Organisation.objects.filter(kind=Organisation.Kind.SCHOOL, parent__isnull=False)
+
+    split = FamilyMember.objects.annotate(
+        in_first=Count("links", filter=Q(links__pupil__setting=first)),
+        in_second=Count("links", filter=Q(links__pupil__setting=second)),
+    ).filter(in_first__gt=0, in_second__gt=0)
+    assert split.exists()
+
+
+def test_running_seed_demo_twice_changes_nothing(demo):
+    before = row_counts()
+
+    second = seed_demo()
+
+    assert row_counts() == before
+    assert "nothing changed" in second
+    assert "nothing changed" not in demo
+    assert printed_logins(second) == printed_logins(demo)
+
+
+def test_every_printed_login_signs_in_with_the_printed_password(client, demo):
+    emails, password = printed_logins(demo)
+
+    assert len(emails) >= 15
+    assert len(set(emails)) == len(emails)
+    for email in emails:
+        person = Person.objects.get(email=email)
+        response = client.post(reverse("account_login"), {"login": email, "password": password})
+        assert response.status_code == 302, email
+        assert response.url == "/", email
+        home = client.get("/")
+        assert home.status_code == 200, email
+        assert escape(person.given_name) in home.text, email
+        client.logout()
+
+
+def test_seed_demo_refuses_to_run_in_production(settings):
+    settings.PRODUCTION = True
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo", stdout=out)
+
+    assert not Organisation.objects.exists()
+    assert not Person.objects.exists()
+    assert not Pupil.objects.exists()
+    assert not AuditEvent.objects.exists()
+    assert "password" not in out.getvalue()
