@@ -7,5 +7,6 @@ urlpatterns = [
     path("", directory_views.home, name="home"),
     path("health/", directory_views.health, name="health"),
     path("accounts/", include("allauth.urls")),
+    path("declarations/", include("declarations.urls")),
     path("admin/", admin.site.urls),
 ]

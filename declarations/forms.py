@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import django_filters
+from django import forms
+
+from declarations.kinds import KINDS, Kind, Subjects
+from declarations.models import Declaration
+from declarations.selectors import (
+    declaring_settings_for,
+    family_members_for_declaring,
+    pupils_for_declaring,
+)
+from declarations.services import Subject
+from directory.models import Organisation
+
+NOT_YOURS = (
+    "%(value)s is not someone you can choose at this setting. Search again and pick from the list."
+)
+
+
+class ChooseKindForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What has happened, or what is planned?",
+        choices=[(kind.code, kind.question) for kind in KINDS.values()],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what has happened or is planned."},
+    )
+
+
+class DeclarationForm(forms.Form):
+    """The parts every declaration has; the kind's own details form rides along."""
+
+    form_token = forms.UUIDField(widget=forms.HiddenInput)
+    setting = forms.ModelChoiceField(
+        label="Which setting is this about?",
+        queryset=Organisation.objects.none(),
+        empty_label="Choose a setting",
+        error_messages={"invalid_choice": "Choose one of your own settings."},
+    )
+    pupils = forms.ModelMultipleChoiceField(
+        label="Pupils",
+        queryset=Organisation.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": NOT_YOURS, "invalid_pk_value": NOT_YOURS},
+    )
+    family_members = forms.ModelMultipleChoiceField(
+        label="Family members",
+        queryset=Organisation.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": NOT_YOURS, "invalid_pk_value": NOT_YOURS},
+    )
+    other_name = forms.CharField(
+        label="Name",
+        required=False,
+        max_length=200,
+        help_text="Someone not found by the search, for example a step-parent.",
+    )
+    other_relationship = forms.CharField(
+        label="Their relationship to the pupil",
+        required=False,
+        max_length=200,
+        help_text="For example: Ava Smith's grandfather.",
+    )
+    notes = forms.CharField(
+        label="Anything else the person deciding should know",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, user: Any, kind: Kind, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.user = user
+        settings = declaring_settings_for(user=user)
+        self.fields["setting"].queryset = settings
+        self.settings_count = len(settings)
+        if self.settings_count == 1 and not self.is_bound:
+            self.initial.setdefault("setting", settings[0].pk)
+        self.initial.setdefault("form_token", uuid.uuid4())
+        setting = self.chosen_setting()
+        former = kind.subjects == Subjects.FORMER_PUPIL
+        if setting is not None:
+            self.fields["pupils"].queryset = pupils_for_declaring(
+                user=user, setting=setting, former=former
+            )
+            self.fields["family_members"].queryset = family_members_for_declaring(
+                user=user, setting=setting
+            )
+        if former:
+            self.fields["pupils"].label = "Former pupil"
+            del self.fields["family_members"]
+        self.details = kind.form(
+            data=self.data if self.is_bound else None,
+            prefix="details",
+            initial=self.initial.get("details"),
+        )
+
+    def chosen_setting(self) -> Organisation | None:
+        value = self.data.get("setting") if self.is_bound else self.initial.get("setting")
+        if hasattr(value, "pk"):
+            value = value.pk
+        try:
+            return self.fields["setting"].queryset.get(pk=int(value))
+        except (TypeError, ValueError, Organisation.DoesNotExist):
+            return None
+
+    def selected(self, name: str) -> list:
+        """The pupils or family members currently ticked, for the picker."""
+        if name not in self.fields:
+            return []
+        field = self.fields[name]
+        if self.is_bound:
+            ids = [value for value in self.data.getlist(name) if str(value).isdigit()]
+        else:
+            ids = [getattr(item, "pk", item) for item in self.initial.get(name, [])]
+        return list(field.queryset.filter(pk__in=ids)) if ids else []
+
+    def is_valid(self) -> bool:
+        main = super().is_valid()
+        return self.details.is_valid() and main
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("other_relationship") and not cleaned.get("other_name"):
+            self.add_error("other_name", "Give the person's name as well as the relationship.")
+        if cleaned.get("other_name") and not cleaned.get("other_relationship"):
+            self.add_error("other_relationship", "Say how this person is related to the pupil.")
+        return cleaned
+
+    def subject(self) -> Subject:
+        return Subject(
+            pupils=list(self.cleaned_data.get("pupils") or []),
+            family_members=list(self.cleaned_data.get("family_members") or []),
+            other_name=self.cleaned_data.get("other_name", "").strip(),
+            other_relationship=self.cleaned_data.get("other_relationship", "").strip(),
+        )
+
+    @property
+    def all_errors(self) -> list[tuple[str, str, str]]:
+        """(field id, label, message) for the error summary, both forms together."""
+        rows = [("", "", error) for error in self.non_field_errors()]
+        for form in (self, self.details):
+            rows += (
+                [("", "", error) for error in form.non_field_errors()] if form is not self else []
+            )
+            for name, errors in form.errors.items():
+                if name == "__all__":
+                    continue
+                field = form[name]
+                rows += [(field.id_for_label, field.label, error) for error in errors]
+        return rows
+
+
+def initial_from(declaration: Declaration) -> dict[str, Any]:
+    subjects = list(declaration.subjects.all())
+    other = next((subject for subject in subjects if subject.other_name), None)
+    return {
+        "form_token": declaration.form_token,
+        "setting": declaration.setting_id,
+        "pupils": [subject.pupil_id for subject in subjects if subject.pupil_id],
+        "family_members": [
+            subject.family_member_id for subject in subjects if subject.family_member_id
+        ],
+        "other_name": other.other_name if other else "",
+        "other_relationship": other.other_relationship if other else "",
+        "notes": declaration.notes,
+        "details": declaration.details,
+    }
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you withdrawing it? (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label="Attach a file",
+        help_text="A PDF, a photo (JPEG, PNG, HEIC) or a Word document.",
+        error_messages={"required": "Choose a file to attach."},
+    )
+
+
+class DeclarationFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(
+        label="Kind",
+        choices=[(kind.code, kind.name) for kind in KINDS.values()],
+        empty_label="Any kind",
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=Declaration.Status.choices, empty_label="Any status"
+    )
+    created_from = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__gte",
+        label="Made on or after",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_to = django_filters.DateFilter(
+        field_name="created_at",
+        lookup_expr="date__lte",
+        label="Made on or before",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Declaration
+        fields = ["kind", "status", "created_from", "created_to"]

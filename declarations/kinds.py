@@ -1,0 +1,744 @@
+"""The registry of declaration kinds (R5 to R19).
+
+Each kind is one :class:`Kind` entry plus a details form holding its own fields.
+Everything else (the chooser, the form page, check-your-answers, the detail page,
+validation on submit, which kinds need approval or go to the DSL) reads this
+registry, so adding a kind later is one entry and its form, nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+
+CHANNELS = [
+    ("in_person", "In person"),
+    ("phone", "Phone call"),
+    ("text", "Text message"),
+    ("email", "Email"),
+    ("social_network", "Social network (for example Facebook, Instagram)"),
+    ("messaging_app", "Messaging app (for example WhatsApp)"),
+    ("gaming", "Online gaming"),
+    ("letter_or_card", "Letter or card"),
+    ("other", "Something else"),
+]
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+def date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
+    return forms.DateField(label=label, required=required, help_text=help_text, widget=DateInput)
+
+
+def text_field(label: str, *, required: bool = True, help_text: str = "", max_length: int = 200):
+    return forms.CharField(
+        label=label, required=required, help_text=help_text, max_length=max_length
+    )
+
+
+def long_text_field(label: str, *, required: bool = True, help_text: str = ""):
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+def money_field(label: str, *, required: bool = True, maximum: int = 10_000, help_text: str = ""):
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        max_digits=9,
+        decimal_places=2,
+        validators=[
+            MinValueValidator(decimal.Decimal("0"), "The value cannot be negative."),
+            MaxValueValidator(
+                decimal.Decimal(maximum),
+                f"The value looks too high: enter an amount up to £{maximum:,}, "
+                "or talk to your line manager first.",
+            ),
+        ],
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+    )
+
+
+class DetailsForm(forms.Form):
+    """The fields every kind shares; each kind's form adds its own."""
+
+    channels = forms.MultipleChoiceField(
+        label="How the contact happens or happened",
+        help_text="Tick every way that applies: in person, by phone, online, in writing.",
+        choices=CHANNELS,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick at least one way the contact happens or happened."},
+    )
+
+    def check_not_past(self, field: str, message: str) -> None:
+        value = self.cleaned_data.get(field)
+        if value and value < today():
+            self.add_error(field, message)
+
+    def check_not_future(self, field: str, message: str) -> None:
+        value = self.cleaned_data.get(field)
+        if value and value > today():
+            self.add_error(field, message)
+
+    def check_order(self, start: str, end: str, message: str) -> None:
+        first, last = self.cleaned_data.get(start), self.cleaned_data.get(end)
+        if first and last and last < first:
+            self.add_error(end, message)
+
+
+class PreExistingRelationshipForm(DetailsForm):
+    relationship = forms.ChoiceField(
+        label="How you know the family",
+        choices=[
+            ("", "Choose one"),
+            ("friend", "Friends"),
+            ("relative", "We are related"),
+            ("neighbour", "Neighbours"),
+            ("own_child", "My own child attends the setting"),
+            ("community", "Through a club, faith group or community"),
+            ("other", "Another way"),
+        ],
+    )
+    description = long_text_field(
+        "Describe the relationship", help_text="For example: we have been friends since school."
+    )
+    since = date_field("Since when", help_text="An approximate date is fine.")
+    social_media = forms.BooleanField(
+        label="We are connected on social media or a messaging app", required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_future("since", "The relationship must have started already.")
+        return cleaned
+
+
+class PlannedSocialContactForm(DetailsForm):
+    planned_on = date_field("Date")
+    time = forms.TimeField(label="Time", required=False, widget=TimeInput)
+    place = text_field("Where")
+    who = long_text_field("Who will be there", help_text="Adults and children.")
+    purpose = long_text_field("Why", help_text="For example: a child's birthday party.")
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_past(
+            "planned_on", "The date is in the past: planned contact is declared before it happens."
+        )
+        return cleaned
+
+
+class RegularSocialContactForm(DetailsForm):
+    nature = long_text_field(
+        "What the contact is", help_text="For example: our families walk dogs together."
+    )
+    frequency = forms.ChoiceField(
+        label="How often",
+        choices=[
+            ("", "Choose one"),
+            ("weekly", "Weekly or more"),
+            ("monthly", "About monthly"),
+            ("termly", "About once a term"),
+            ("occasionally", "Now and then"),
+        ],
+    )
+    started_on = date_field("Since when", required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_future("started_on", "Leave this empty if the contact has not started yet.")
+        return cleaned
+
+
+class PersonalCommunicationForm(DetailsForm):
+    occasion = forms.ChoiceField(
+        label="Occasion",
+        choices=[
+            ("", "Choose one"),
+            ("birthday", "Birthday"),
+            ("faith", "Faith festival"),
+            ("get_well", "Get well"),
+            ("sympathy", "Sympathy or bereavement"),
+            ("congratulations", "Congratulations"),
+            ("other", "Something else"),
+        ],
+    )
+    message_type = forms.ChoiceField(
+        label="What you want to send",
+        choices=[
+            ("", "Choose one"),
+            ("card", "Card"),
+            ("letter", "Letter or note"),
+            ("message", "Email, text or message"),
+            ("other", "Something else"),
+        ],
+    )
+    send_on = date_field("When you plan to send it")
+    message = long_text_field("What it will say", required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_past("send_on", "The date is in the past: agree it before sending.")
+        return cleaned
+
+
+class WorkOutsideForm(DetailsForm):
+    activity = forms.ChoiceField(
+        label="Activity",
+        choices=[
+            ("", "Choose one"),
+            ("tuition", "Private tuition"),
+            ("sports_club", "Sports club or coaching"),
+            ("babysitting", "Babysitting or childcare"),
+            ("home_visit", "Home visit"),
+            ("other", "Something else"),
+        ],
+    )
+    paid = forms.TypedChoiceField(
+        label="Is it paid?",
+        choices=[("yes", "Yes, paid"), ("no", "No, unpaid")],
+        widget=forms.RadioSelect,
+    )
+    reasons = long_text_field(
+        "Reasons", help_text="The reasons are recorded on your file and the pupil's file."
+    )
+    starts_on = date_field("Start date")
+    ends_on = date_field("End date", required=False, help_text="Leave empty if ongoing.")
+    location = text_field("Where it takes place", help_text="Say if it is in the family's home.")
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_past("starts_on", "The start date is in the past: agree it in advance.")
+        self.check_order("starts_on", "ends_on", "The end date cannot be before the start date.")
+        return cleaned
+
+
+class UnplannedContactForm(DetailsForm):
+    occurred_on = date_field("When it happened")
+    place = text_field("Where")
+    what_happened = long_text_field("What happened", help_text="A brief account is enough.")
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_future(
+            "occurred_on", "Unplanned contact has already happened: check the date."
+        )
+        return cleaned
+
+
+class CorrespondenceForm(DetailsForm):
+    item = text_field("What you received", help_text="For example: a thank-you card.")
+    received_on = date_field("When you received it")
+    proposed_response = long_text_field(
+        "Your proposed response", help_text="Write 'none' if you do not plan to reply."
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_future("received_on", "The date received cannot be in the future.")
+        return cleaned
+
+
+class ContactDetailsForm(DetailsForm):
+    details_given = forms.MultipleChoiceField(
+        label="Which details",
+        choices=[
+            ("mobile", "Personal mobile number"),
+            ("home_phone", "Home phone number"),
+            ("email", "Personal email address"),
+            ("address", "Home address"),
+            ("social", "Social media or messaging account"),
+        ],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    to_whom = text_field("To whom")
+    reason = long_text_field("Why they need them")
+    until = date_field(
+        "Until when", required=False, help_text="Leave empty if there is no end date."
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_past("until", "The end date is in the past.")
+        return cleaned
+
+
+class PhoneSharingForm(DetailsForm):
+    trip_name = text_field("Trip or event", help_text="For example: Year 6 residential to Wales.")
+    trip_starts_on = date_field("First day")
+    trip_ends_on = date_field("Last day")
+    parents_or_carers = long_text_field("The parents or carers who will have your number")
+    delete_by = date_field(
+        "When you will delete their numbers", help_text="On or soon after the last day of the trip."
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_past(
+            "trip_starts_on", "The trip has already started: declare it beforehand."
+        )
+        self.check_order(
+            "trip_starts_on", "trip_ends_on", "The last day cannot be before the first."
+        )
+        self.check_order(
+            "trip_ends_on", "delete_by", "Delete the numbers on or after the last day."
+        )
+        start, delete_by = self.cleaned_data.get("trip_ends_on"), self.cleaned_data.get("delete_by")
+        if start and delete_by and (delete_by - start).days > 14:
+            self.add_error("delete_by", "Delete the numbers within two weeks of the trip.")
+        return cleaned
+
+
+class SocialMediaForm(DetailsForm):
+    platform = text_field("Platform", help_text="For example: Facebook, Instagram, WhatsApp.")
+    account = text_field("Their name or account on it")
+    pre_existing_declared = forms.BooleanField(
+        label="I have declared a pre-existing relationship with this family",
+        required=False,
+        help_text="Connections are only allowed where there is one (policy on social media).",
+    )
+
+
+class GiftForm(DetailsForm):
+    direction = forms.ChoiceField(
+        label="Given or received",
+        choices=[("received", "I received it"), ("given", "I gave it or want to give it")],
+        widget=forms.RadioSelect,
+    )
+    item = text_field("What the gift is")
+    value = money_field("Estimated value in pounds", maximum=10_000)
+    other_party = text_field("From or to whom")
+    on = date_field("Date", required=False)
+
+
+class BusinessDealingForm(DetailsForm):
+    nature = forms.ChoiceField(
+        label="What kind of dealing",
+        choices=[
+            ("", "Choose one"),
+            ("buying", "Buying from them"),
+            ("selling", "Selling to them"),
+            ("lending", "Lending to them"),
+            ("borrowing", "Borrowing from them"),
+            ("business", "A business or service arrangement"),
+        ],
+    )
+    description = long_text_field("Describe it")
+    value = money_field("Value in pounds", required=False, maximum=1_000_000)
+
+
+class WillOrAttorneyForm(DetailsForm):
+    document = forms.ChoiceField(
+        label="Document",
+        choices=[
+            ("", "Choose one"),
+            ("will", "Will"),
+            ("legacy", "Legacy or bequest"),
+            ("epa", "Enduring Power of Attorney (EPA)"),
+            ("lpa", "Lasting Power of Attorney (LPA)"),
+        ],
+    )
+    role = forms.ChoiceField(
+        label="Your part in it",
+        choices=[
+            ("", "Choose one"),
+            ("witness", "Asked to witness it"),
+            ("beneficiary", "Named as a beneficiary"),
+            ("executor", "Named as executor"),
+            ("attorney", "Named as attorney"),
+        ],
+    )
+    description = long_text_field("What happened")
+
+
+class FormerPupilForm(DetailsForm):
+    current_age_or_setting = text_field(
+        "Their age now or where they are now", help_text="For example: 19, at university."
+    )
+    nature_of_contact = long_text_field("The contact so far")
+    proposed_plan = long_text_field(
+        "What you propose",
+        help_text="If contact is to continue: the plan of involvement, "
+        "the outcomes expected and the timescales.",
+    )
+
+
+class ConcernForm(DetailsForm):
+    concern_type = forms.ChoiceField(
+        label="What the concern is",
+        choices=[
+            ("", "Choose one"),
+            ("infatuation", "A child may be becoming infatuated with me"),
+            ("dependence", "A parent or carer is coming to depend on me"),
+            ("contact_attempts", "Someone is trying to make contact beyond the professional"),
+            ("risk", "A situation that may place a child at risk"),
+            ("other", "Something else"),
+        ],
+    )
+    description = long_text_field("What happened", help_text="Facts, dates and what was said.")
+    occurred_on = date_field("When it happened or started", required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_not_future("occurred_on", "The date cannot be in the future.")
+        return cleaned
+
+
+class Subjects(enum.StrEnum):
+    """Whom a declaration must name."""
+
+    REQUIRED = "required"  # at least one current pupil or family member
+    OPTIONAL = "optional"  # may name nobody (for example a trip's parents as free text)
+    FORMER_PUPIL = "former_pupil"  # at least one former pupil
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    requirement: str
+    name: str
+    question: str
+    guidance: str
+    details_form: type[DetailsForm]
+    needs_approval: bool
+    safeguarding: bool = False
+    subjects: Subjects = Subjects.REQUIRED
+    attachment_required: bool = False
+    key_date: str | None = None  # the details field by which the decision is needed
+
+    @property
+    def is_notification(self) -> bool:
+        return not self.needs_approval
+
+    def form(self, *args: Any, **kwargs: Any) -> DetailsForm:
+        return self.details_form(*args, **kwargs)
+
+    def describe(self, details: dict[str, Any]) -> list[tuple[str, str]]:
+        """The details as (label, readable value) pairs, in the form's order."""
+        rows = []
+        for name, field in self.details_form.base_fields.items():
+            value = details.get(name)
+            if value in (None, "", []):
+                continue
+            rows.append((str(field.label), readable(field, value)))
+        return rows
+
+    def key_date_of(self, details: dict[str, Any]) -> datetime.date | None:
+        if not self.key_date or not details.get(self.key_date):
+            return None
+        return datetime.date.fromisoformat(details[self.key_date])
+
+
+def readable(field: forms.Field, value: Any) -> str:
+    choices = dict(getattr(field, "choices", []) or [])
+    if isinstance(value, list):
+        return ", ".join(str(choices.get(item, item)) for item in value)
+    if isinstance(field, forms.BooleanField):
+        return "Yes" if value else "No"
+    if isinstance(field, forms.DateField):
+        return datetime.date.fromisoformat(value).strftime("%-d %B %Y")
+    if isinstance(field, forms.DecimalField):
+        return f"£{decimal.Decimal(value):,.2f}"
+    return str(choices.get(value, value))
+
+
+def details_to_json(cleaned: dict[str, Any]) -> dict[str, Any]:
+    """Cleaned form data as JSON-safe values (dates ISO, money as text)."""
+    result: dict[str, Any] = {}
+    for name, value in cleaned.items():
+        if isinstance(value, datetime.time):
+            result[name] = value.isoformat(timespec="minutes")
+        elif isinstance(value, datetime.date):
+            result[name] = value.isoformat()
+        elif isinstance(value, decimal.Decimal):
+            result[name] = str(value)
+        else:
+            result[name] = value
+    return result
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    if kind.code in KINDS:
+        raise ValueError(f"A declaration kind {kind.code!r} is already registered.")
+    KINDS[kind.code] = kind
+    return kind
+
+
+def get_kind(code: str) -> Kind:
+    return KINDS[code]
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(kind.code, kind.name) for kind in KINDS.values()]
+
+
+register(
+    Kind(
+        code="pre_existing_relationship",
+        requirement="R5",
+        name="Pre-existing relationship with a family",
+        question="I knew a pupil's family before they joined, or I am related to them",
+        guidance=(
+            "Tell your manager about any relationship with a parent or family that goes "
+            "beyond the professional, such as a friendship from before their child joined, "
+            "being related or being neighbours. It is recorded so that nothing looks secret, "
+            "and so you are not made the child's key person. You may only connect with a "
+            "family on social media where such a relationship exists."
+        ),
+        details_form=PreExistingRelationshipForm,
+        needs_approval=False,
+    )
+)
+register(
+    Kind(
+        code="planned_social_contact",
+        requirement="R6",
+        name="Planned social contact",
+        question="I plan to meet a pupil or their family socially (a party, a meal, an outing)",
+        guidance=(
+            "Always have planned social contact with children or parents approved by senior "
+            "staff before it happens: say who will be there, when, where and why. It must be "
+            "decided before the date."
+        ),
+        details_form=PlannedSocialContactForm,
+        needs_approval=True,
+        key_date="planned_on",
+    )
+)
+register(
+    Kind(
+        code="regular_social_contact",
+        requirement="R7",
+        name="Regular or ongoing social contact",
+        question="I see a pupil's family socially on a regular basis",
+        guidance=(
+            "Advise senior management of regular social contact outside work with a child or "
+            "their family: what it is and how often. It is reviewed from time to time."
+        ),
+        details_form=RegularSocialContactForm,
+        needs_approval=True,
+    )
+)
+register(
+    Kind(
+        code="personal_communication",
+        requirement="R8",
+        name="Personal communication (cards, letters, messages)",
+        question="I want to send a pupil or family a card or personal message",
+        guidance=(
+            "Agree with your line manager before sending a personal communication, such as a "
+            "birthday or faith card, outside work. It is recorded."
+        ),
+        details_form=PersonalCommunicationForm,
+        needs_approval=True,
+        key_date="send_on",
+    )
+)
+register(
+    Kind(
+        code="work_outside_setting",
+        requirement="R9",
+        name="Tuition, clubs, babysitting or home visits",
+        question="I have been asked to tutor, coach, babysit or visit a pupil at home",
+        guidance=(
+            "Work-related contact outside the normal working environment, such as private "
+            "tuition, sports clubs, babysitting or home visits, must be agreed in advance by "
+            "the Executive Headteacher or head. The reasons are recorded on your file and the "
+            "pupil's file, and the contact is monitored by your line manager or the head."
+        ),
+        details_form=WorkOutsideForm,
+        needs_approval=True,
+        key_date="starts_on",
+    )
+)
+register(
+    Kind(
+        code="unplanned_contact",
+        requirement="R10",
+        name="Unplanned contact",
+        question="I met a pupil or their family by chance outside work",
+        guidance=(
+            "Unexpected contact is inevitable at times, for example a brief greeting in the "
+            "street. Keep it minimal and make a brief record so that your manager can "
+            "discuss it with you. No approval is needed."
+        ),
+        details_form=UnplannedContactForm,
+        needs_approval=False,
+    )
+)
+register(
+    Kind(
+        code="correspondence_received",
+        requirement="R11",
+        name="Correspondence received",
+        question="I received a card, letter, email or message from a pupil or family",
+        guidance=(
+            "Draw any correspondence you receive to the attention of your line manager or "
+            "the Executive Headteacher, with a copy attached (a photo is fine). It is filed "
+            "together with any response."
+        ),
+        details_form=CorrespondenceForm,
+        needs_approval=False,
+        attachment_required=True,
+    )
+)
+register(
+    Kind(
+        code="contact_details_shared",
+        requirement="R12",
+        name="Personal contact details shared",
+        question="I need to give a pupil or family my personal number, email or address",
+        guidance=(
+            "Do not give your personal phone number, email or address to pupils or families "
+            "unless it has been agreed. Any contact beyond what was agreed must be reported "
+            "straight away."
+        ),
+        details_form=ContactDetailsForm,
+        needs_approval=True,
+    )
+)
+register(
+    Kind(
+        code="trip_phone_sharing",
+        requirement="R13",
+        name="Phone number shared for a trip",
+        question="I will share my mobile number with parents for a trip or event",
+        guidance=(
+            "On a trip it can be right to share your mobile number with parents for a short "
+            "time. The numbers are kept only for the trip: say when you will delete them, and "
+            "you will be asked to confirm you did. Use a school phone where you can."
+        ),
+        details_form=PhoneSharingForm,
+        needs_approval=True,
+        subjects=Subjects.OPTIONAL,
+        key_date="trip_starts_on",
+    )
+)
+register(
+    Kind(
+        code="social_media_connection",
+        requirement="R14",
+        name="Social media connection",
+        question="I am, or want to be, connected with a parent on social media",
+        guidance=(
+            "If there is no pre-existing personal relationship with a parent, they must not "
+            "be added to your social networks (Facebook, Instagram, WhatsApp, gaming and the "
+            "rest). Declare the relationship first, then the connection."
+        ),
+        details_form=SocialMediaForm,
+        needs_approval=True,
+    )
+)
+register(
+    Kind(
+        code="gift",
+        requirement="R15",
+        name="Gift given or received",
+        question="I was offered or gave a gift",
+        guidance=(
+            "Giving, receiving or exchanging gifts of money or goods with pupils, families or "
+            "carers needs a decision: your setting may allow small tokens or forbid them. Say "
+            "what it is and what it is worth."
+        ),
+        details_form=GiftForm,
+        needs_approval=True,
+    )
+)
+register(
+    Kind(
+        code="business_dealing",
+        requirement="R16",
+        name="Buying, selling, lending or business",
+        question="I want to buy, sell, lend, borrow or do business with a family",
+        guidance=(
+            "Staff must not sell, buy, exchange, lend or borrow goods or services with pupils, "
+            "their families or carers. Declare any such dealing: it is usually refused."
+        ),
+        details_form=BusinessDealingForm,
+        needs_approval=True,
+    )
+)
+register(
+    Kind(
+        code="will_or_attorney",
+        requirement="R17",
+        name="Will, legacy or power of attorney",
+        question="I was asked to witness or was named in a will or power of attorney",
+        guidance=(
+            "Staff must not witness or benefit from the wills, legacies, Enduring or Lasting "
+            "Powers of Attorney of pupils, their families or carers. This always goes to "
+            "senior staff and the designated safeguarding lead."
+        ),
+        details_form=WillOrAttorneyForm,
+        needs_approval=True,
+        safeguarding=True,
+    )
+)
+register(
+    Kind(
+        code="former_pupil_contact",
+        requirement="R18",
+        name="Contact with a former pupil",
+        question="A former pupil has been in touch, or I want to stay in contact",
+        guidance=(
+            "Former pupils, even those now adults, may get in touch. Discuss any significant "
+            "contact with your line manager or the Executive Headteacher. If contact is to "
+            "continue, a plan of involvement with expected outcomes and timescales is agreed, "
+            "with supervision, and other agencies involved where needed."
+        ),
+        details_form=FormerPupilForm,
+        needs_approval=True,
+        safeguarding=True,
+        subjects=Subjects.FORMER_PUPIL,
+    )
+)
+register(
+    Kind(
+        code="concern",
+        requirement="R19",
+        name="Concern",
+        question="I am worried about a child's or parent's contact with me",
+        guidance=(
+            "Tell senior staff if a child may be becoming infatuated with you, a parent comes "
+            "to depend on you, someone tries to make contact beyond the professional, or "
+            "anything may place a child at risk. It also goes to the designated safeguarding "
+            "lead. If a child is in immediate danger, act now and speak to the DSL in person."
+        ),
+        details_form=ConcernForm,
+        needs_approval=False,
+        safeguarding=True,
+        subjects=Subjects.OPTIONAL,
+    )
+)

@@ -1,0 +1,356 @@
+"""Writes to declarations: each takes the acting person, checks, writes and audits atomically."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+import filetype
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from contactpolicy.services import audit_event_record
+from declarations.exceptions import AttachmentRejected, DeclarationError, IllegalTransition
+from declarations.kinds import Kind, Subjects, details_to_json, get_kind
+from declarations.models import Attachment, Declaration, DeclarationSubject
+from declarations.selectors import declaring_settings_for
+from directory.models import FamilyMember, Organisation, Person, Pupil
+
+# Sent after a declaration is submitted (and the transaction commits): routing listens (#5).
+declaration_submitted = Signal()
+
+# What may be attached, recognised by content; the name's extension must agree.
+ATTACHMENT_TYPES = {
+    "pdf": ("application/pdf", {".pdf"}),
+    "jpg": ("image/jpeg", {".jpg", ".jpeg"}),
+    "png": ("image/png", {".png"}),
+    "gif": ("image/gif", {".gif"}),
+    "webp": ("image/webp", {".webp"}),
+    "heic": ("image/heic", {".heic", ".heif"}),
+    "doc": ("application/msword", {".doc"}),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        {".docx"},
+    ),
+}
+
+
+@dataclass
+class Subject:
+    """Whom a declaration concerns, as chosen on the form."""
+
+    pupils: list[Pupil] = field(default_factory=list)
+    family_members: list[FamilyMember] = field(default_factory=list)
+    other_name: str = ""
+    other_relationship: str = ""
+
+    def is_empty(self) -> bool:
+        return not (self.pupils or self.family_members or self.other_name)
+
+
+def _snapshot(declaration: Declaration) -> dict[str, Any]:
+    return {
+        "status": declaration.status,
+        "details": declaration.details,
+        "notes": declaration.notes,
+        "setting": declaration.setting_id,
+        "subjects": sorted(str(subject) for subject in declaration.subjects.all()),
+    }
+
+
+def _check_declarant(actor: Person, declaration: Declaration) -> None:
+    if declaration.declarant_id != actor.pk:
+        raise DeclarationError("Only the person who made a declaration can change it.")
+
+
+def _lock(declaration: Declaration) -> Declaration:
+    return Declaration.objects.select_for_update().get(pk=declaration.pk)
+
+
+def _move(declaration: Declaration, status: str) -> None:
+    if not declaration.allows(status):
+        raise IllegalTransition(
+            f"This declaration is {declaration.get_status_display().lower()}, so it cannot be "
+            f"{Declaration.Status(status).label.lower()} now."
+        )
+    declaration.status = status
+
+
+def _set_subjects(declaration: Declaration, subjects: Subject) -> None:
+    declaration.subjects.all().delete()
+    rows = [DeclarationSubject(declaration=declaration, pupil=pupil) for pupil in subjects.pupils]
+    rows += [
+        DeclarationSubject(declaration=declaration, family_member=member)
+        for member in subjects.family_members
+    ]
+    if subjects.other_name:
+        rows.append(
+            DeclarationSubject(
+                declaration=declaration,
+                other_name=subjects.other_name,
+                other_relationship=subjects.other_relationship,
+            )
+        )
+    DeclarationSubject.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def declaration_save_draft(
+    *,
+    actor: Person,
+    kind: Kind,
+    setting: Organisation,
+    details: dict[str, Any],
+    notes: str,
+    subjects: Subject,
+    form_token: uuid.UUID,
+    declaration: Declaration | None = None,
+    request=None,
+) -> Declaration:
+    """Create a draft, or change a draft (or one sent back for more information).
+
+    A form posted twice carries the same ``form_token``, so the second post
+    changes the draft the first one made instead of creating another.
+    """
+    if not declaring_settings_for(user=actor).filter(pk=setting.pk).exists():
+        raise DeclarationError("You can only declare in a setting where you work or volunteer.")
+    if declaration is None:
+        declaration = (
+            Declaration.objects.select_for_update()
+            .filter(declarant=actor, form_token=form_token)
+            .first()
+        )
+    if declaration is None:
+        try:
+            with transaction.atomic():
+                declaration = Declaration.objects.create(
+                    declarant=actor,
+                    setting=setting,
+                    kind=kind.code,
+                    details=details_to_json(details),
+                    notes=notes,
+                    key_date=kind.key_date_of(details_to_json(details)),
+                    form_token=form_token,
+                )
+        except IntegrityError:  # the same form, posted twice at once
+            declaration = Declaration.objects.select_for_update().get(
+                declarant=actor, form_token=form_token
+            )
+        else:
+            _set_subjects(declaration, subjects)
+            audit_event_record(
+                actor=actor,
+                action="declaration.created",
+                target=declaration,
+                data={"after": _snapshot(declaration)},
+                request=request,
+            )
+            return declaration
+
+    declaration = _lock(declaration)
+    _check_declarant(actor, declaration)
+    if not declaration.is_editable:
+        raise IllegalTransition(
+            f"This declaration is {declaration.get_status_display().lower()} and cannot be "
+            "changed. You can amend it, which makes a new version."
+        )
+    before = _snapshot(declaration)
+    declaration.setting = setting
+    declaration.details = details_to_json(details)
+    declaration.notes = notes
+    declaration.key_date = kind.key_date_of(declaration.details)
+    declaration.save()
+    _set_subjects(declaration, subjects)
+    audit_event_record(
+        actor=actor,
+        action="declaration.changed",
+        target=declaration,
+        data={"before": before, "after": _snapshot(declaration)},
+        request=request,
+    )
+    return declaration
+
+
+def declaration_problems(declaration: Declaration) -> list[str]:
+    """What stops a declaration being submitted now, in words for the declarant."""
+    kind = declaration.kind_entry
+    problems = []
+    form = kind.form(data=declaration.details)
+    if not form.is_valid():
+        for field_name, errors in form.errors.items():
+            label = form.fields[field_name].label if field_name in form.fields else ""
+            problems += [f"{label}: {error}" if label else error for error in errors]
+    subjects = list(declaration.subjects.all())
+    if kind.subjects == Subjects.REQUIRED and not subjects:
+        problems.append("Say which pupils or family members this is about.")
+    if kind.subjects == Subjects.FORMER_PUPIL and not any(
+        subject.pupil_id and subject.pupil.is_former for subject in subjects
+    ):
+        problems.append("Choose the former pupil this is about.")
+    if kind.attachment_required and not declaration.attachments.exists():
+        problems.append("Attach a copy of what you received (a photo is fine).")
+    return problems
+
+
+@transaction.atomic
+def declaration_submit(*, actor: Person, declaration: Declaration, request=None) -> Declaration:
+    """Send a draft (or a reply to a request for more information) to be decided."""
+    declaration = _lock(declaration)
+    _check_declarant(actor, declaration)
+    _move(declaration, Declaration.Status.SUBMITTED)
+    if problems := declaration_problems(declaration):
+        raise DeclarationError(" ".join(problems))
+    resubmitted = declaration.submitted_at is not None
+    declaration.submitted_at = timezone.now()
+    declaration.save(update_fields=["status", "submitted_at", "updated_at"])
+    audit_event_record(
+        actor=actor,
+        action="declaration.resubmitted" if resubmitted else "declaration.submitted",
+        target=declaration,
+        data={"kind": declaration.kind, "setting": declaration.setting_id},
+        request=request,
+    )
+    transaction.on_commit(
+        lambda: declaration_submitted.send(sender=Declaration, declaration=declaration)
+    )
+    return declaration
+
+
+@transaction.atomic
+def declaration_withdraw(
+    *, actor: Person, declaration: Declaration, reason: str = "", request=None
+) -> Declaration:
+    """Withdraw a declaration before it is decided."""
+    declaration = _lock(declaration)
+    _check_declarant(actor, declaration)
+    before = declaration.status
+    _move(declaration, Declaration.Status.WITHDRAWN)
+    declaration.withdrawn_at = timezone.now()
+    declaration.withdrawal_reason = reason.strip()
+    declaration.save(update_fields=["status", "withdrawn_at", "withdrawal_reason", "updated_at"])
+    audit_event_record(
+        actor=actor,
+        action="declaration.withdrawn",
+        target=declaration,
+        data={
+            "before": {"status": before},
+            "after": {"status": declaration.status},
+            "reason": reason,
+        },
+        request=request,
+    )
+    return declaration
+
+
+@transaction.atomic
+def declaration_amend(*, actor: Person, declaration: Declaration, request=None) -> Declaration:
+    """Start a new version of a decided declaration; the decided one stays as it was."""
+    declaration = _lock(declaration)
+    _check_declarant(actor, declaration)
+    if declaration.status != Declaration.Status.DECIDED:
+        raise IllegalTransition("Only a decided declaration can be amended.")
+    existing = Declaration.objects.filter(previous_version=declaration).first()
+    if existing is not None:
+        return existing  # amend pressed twice: carry on with the same new version
+    amendment = Declaration.objects.create(
+        declarant=actor,
+        setting=declaration.setting,
+        kind=declaration.kind,
+        details=declaration.details,
+        notes=declaration.notes,
+        key_date=declaration.key_date,
+        version=declaration.version + 1,
+        previous_version=declaration,
+    )
+    DeclarationSubject.objects.bulk_create(
+        DeclarationSubject(
+            declaration=amendment,
+            pupil_id=subject.pupil_id,
+            family_member_id=subject.family_member_id,
+            other_name=subject.other_name,
+            other_relationship=subject.other_relationship,
+        )
+        for subject in declaration.subjects.all()
+    )
+    audit_event_record(
+        actor=actor,
+        action="declaration.amended",
+        target=amendment,
+        data={"amends": declaration.pk, "version": amendment.version},
+        request=request,
+    )
+    return amendment
+
+
+def attachment_check(upload: UploadedFile) -> tuple[str, str]:
+    """The content type and a safe download name, or AttachmentRejected saying why."""
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise AttachmentRejected(
+            f"The file is {upload.size / 1_000_000:.1f} MB; files can be up to "
+            f"{limit / 1_000_000:.0f} MB. Try a smaller photo or scan."
+        )
+    if upload.size == 0:
+        raise AttachmentRejected("The file is empty.")
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    guessed = filetype.guess(head)
+    extension = PurePath(upload.name or "").suffix.lower()
+    if guessed is None or guessed.extension not in ATTACHMENT_TYPES:
+        raise AttachmentRejected(
+            "Only PDF files, photos (JPEG, PNG, GIF, WebP, HEIC) and Word documents can be "
+            "attached. This file is none of those."
+        )
+    content_type, extensions = ATTACHMENT_TYPES[guessed.extension]
+    if extension not in extensions:
+        raise AttachmentRejected(
+            f"The file's name ends in '{extension or 'nothing'}' but its content is "
+            f"{guessed.extension.upper()}. Rename it or attach the original file."
+        )
+    stem = get_valid_filename(PurePath(upload.name).stem)[:80] or "attachment"
+    return content_type, f"{stem}{extension}"
+
+
+@transaction.atomic
+def attachment_add(
+    *, actor: Person, declaration: Declaration, upload: UploadedFile, request=None
+) -> Attachment:
+    """Attach a file to the person's own declaration while it can still change."""
+    declaration = _lock(declaration)
+    _check_declarant(actor, declaration)
+    if not declaration.is_editable:
+        raise IllegalTransition(
+            "Files can be added while a declaration is a draft or more information is asked for."
+        )
+    content_type, safe_name = attachment_check(upload)
+    attachment = Attachment(
+        declaration=declaration,
+        original_name=safe_name,
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    attachment.file.save(safe_name, upload, save=False)
+    attachment.save()
+    audit_event_record(
+        actor=actor,
+        action="declaration.attachment_added",
+        target=declaration,
+        data={"attachment": attachment.pk, "name": safe_name, "size": upload.size},
+        request=request,
+    )
+    return attachment
+
+
+def kind_for(code: str) -> Kind:
+    try:
+        return get_kind(code)
+    except KeyError as error:
+        raise DeclarationError("There is no such kind of declaration.") from error

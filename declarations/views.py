@@ -1,0 +1,286 @@
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from contactpolicy.services import audit_event_record
+from declarations import services
+from declarations.exceptions import DeclarationError
+from declarations.forms import (
+    AttachmentForm,
+    ChooseKindForm,
+    DeclarationFilter,
+    DeclarationForm,
+    WithdrawForm,
+    initial_from,
+)
+from declarations.kinds import KINDS
+from declarations.selectors import (
+    attachment_get_for,
+    declaration_changes,
+    declaration_get_for,
+    declaration_list_for,
+    declaring_settings_for,
+    people_search,
+)
+from declarations.services import declaration_problems
+
+
+@require_GET
+def declaration_list(request: HttpRequest) -> HttpResponse:
+    """The declarant's own declarations, with filters (R20)."""
+    declarations = declaration_list_for(user=request.user)
+    filterset = DeclarationFilter(request.GET or None, queryset=declarations)
+    context = {"filter": filterset, "declarations": filterset.qs}
+    template = "declarations/declaration_list.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+def declaration_choose(request: HttpRequest) -> HttpResponse:
+    """A short chooser that lands on the right kind."""
+    if not declaring_settings_for(user=request.user).exists():
+        messages.error(request, "You need a role in a school or setting to make a declaration.")
+        return redirect("home")
+    form = ChooseKindForm(request.POST or request.GET or None)
+    if form.is_bound and form.is_valid():
+        return redirect("declarations:create", kind=form.cleaned_data["kind"])
+    return render(request, "declarations/declaration_choose.html", {"form": form})
+
+
+def _form_page(request, form, kind, declaration=None) -> HttpResponse:
+    setting = form.chosen_setting()
+    query = request.POST.get("q", "") if request.method == "POST" else ""
+    pupils, links = ([], [])
+    if setting is not None and query:
+        pupils, links = people_search(
+            user=request.user,
+            setting=setting,
+            query=query,
+            former=kind.subjects == "former_pupil",
+        )
+    context = {
+        "form": form,
+        "kind": kind,
+        "declaration": declaration,
+        "query": query,
+        "found_pupils": pupils,
+        "found_links": links,
+        "searched": bool(query),
+        "selected_pupils": form.selected("pupils"),
+        "selected_family": form.selected("family_members"),
+    }
+    return render(request, "declarations/declaration_form.html", context)
+
+
+def _save(request, form, kind, declaration=None) -> HttpResponse:
+    if request.POST.get("action") == "search" or not form.is_valid():
+        if request.POST.get("action") != "search":
+            messages.error(request, "Some answers need attention: see the list at the top.")
+        return _form_page(request, form, kind, declaration)
+    try:
+        declaration = services.declaration_save_draft(
+            actor=request.user,
+            kind=kind,
+            setting=form.cleaned_data["setting"],
+            details=form.details.cleaned_data,
+            notes=form.cleaned_data["notes"],
+            subjects=form.subject(),
+            form_token=form.cleaned_data["form_token"],
+            declaration=declaration,
+            request=request,
+        )
+    except DeclarationError as error:
+        form.add_error(None, str(error))
+        return _form_page(request, form, kind, declaration)
+    return redirect("declarations:review", pk=declaration.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def declaration_create(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in KINDS:
+        raise Http404
+    entry = KINDS[kind]
+    if request.method == "POST":
+        form = DeclarationForm(data=request.POST, user=request.user, kind=entry)
+        return _save(request, form, entry)
+    return _form_page(request, DeclarationForm(user=request.user, kind=entry), entry)
+
+
+@require_http_methods(["GET", "POST"])
+def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = declaration_get_for(user=request.user, pk=pk)
+    if not declaration.is_editable:
+        messages.info(request, "This declaration can no longer be changed.")
+        return redirect(declaration)
+    kind = declaration.kind_entry
+    if request.method == "POST":
+        form = DeclarationForm(data=request.POST, user=request.user, kind=kind)
+        return _save(request, form, kind, declaration)
+    form = DeclarationForm(user=request.user, kind=kind, initial=initial_from(declaration))
+    return _form_page(request, form, kind, declaration)
+
+
+@require_GET
+def people_search_results(request: HttpRequest) -> HttpResponse:
+    """Search-as-you-type for the picker (htmx); the form works without it."""
+    kind = KINDS.get(request.GET.get("kind", ""))
+    if kind is None:
+        raise Http404
+    form = DeclarationForm(
+        user=request.user, kind=kind, initial={"setting": request.GET.get("setting")}
+    )
+    setting = form.chosen_setting()
+    query = request.GET.get("q", "")
+    pupils, links = ([], [])
+    if setting is not None:
+        pupils, links = people_search(
+            user=request.user, setting=setting, query=query, former=kind.subjects == "former_pupil"
+        )
+    context = {
+        "found_pupils": pupils,
+        "found_links": links,
+        "query": query,
+        "searched": True,
+        "form": form,
+    }
+    return render(request, "declarations/declaration_form.html#results", context)
+
+
+@require_GET
+def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check your answers before submitting."""
+    declaration = declaration_get_for(user=request.user, pk=pk)
+    if not declaration.is_editable:
+        return redirect(declaration)
+    context = {
+        "declaration": declaration,
+        "kind": declaration.kind_entry,
+        "rows": declaration.kind_entry.describe(declaration.details),
+        "problems": declaration_problems(declaration),
+        "attachment_form": AttachmentForm(),
+        "max_upload": settings.ATTACHMENT_MAX_BYTES,
+    }
+    return render(request, "declarations/declaration_review.html", context)
+
+
+@require_POST
+def declaration_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = declaration_get_for(user=request.user, pk=pk)
+    try:
+        services.declaration_submit(actor=request.user, declaration=declaration, request=request)
+    except DeclarationError as error:
+        messages.error(request, str(error))
+        if declaration.is_editable:
+            return redirect("declarations:review", pk=declaration.pk)
+        return redirect(declaration)
+    messages.success(request, "Your declaration has been submitted.")
+    return redirect(declaration)
+
+
+@require_http_methods(["GET", "POST"])
+def declaration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = declaration_get_for(user=request.user, pk=pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.declaration_withdraw(
+                actor=request.user,
+                declaration=declaration,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except DeclarationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Your declaration has been withdrawn.")
+        return redirect(declaration)
+    if not declaration.can_withdraw:
+        messages.info(request, "This declaration can no longer be withdrawn.")
+        return redirect(declaration)
+    return render(
+        request,
+        "declarations/declaration_withdraw.html",
+        {"declaration": declaration, "form": form},
+    )
+
+
+@require_POST
+def declaration_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = declaration_get_for(user=request.user, pk=pk)
+    try:
+        amendment = services.declaration_amend(
+            actor=request.user, declaration=declaration, request=request
+        )
+    except DeclarationError as error:
+        messages.error(request, str(error))
+        return redirect(declaration)
+    messages.info(request, "This is a new version. Change what you need, then submit it again.")
+    return redirect("declarations:edit", pk=amendment.pk)
+
+
+@require_GET
+def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = declaration_get_for(user=request.user, pk=pk)
+    context = {
+        "declaration": declaration,
+        "kind": declaration.kind_entry,
+        "rows": declaration.kind_entry.describe(declaration.details),
+        "changes": declaration_changes(declaration),
+        "max_upload": settings.ATTACHMENT_MAX_BYTES,
+        "attachment_form": AttachmentForm(),
+    }
+    return render(request, "declarations/declaration_detail.html", context)
+
+
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration = declaration_get_for(user=request.user, pk=pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("file", ["Choose a file to attach."])))
+    else:
+        try:
+            attachment = services.attachment_add(
+                actor=request.user,
+                declaration=declaration,
+                upload=form.cleaned_data["file"],
+                request=request,
+            )
+        except DeclarationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{attachment.original_name} is attached.")
+    next_page = "declarations:review" if declaration.is_editable else "declarations:detail"
+    return redirect(reverse(next_page, args=[declaration.pk]) + "#attachments")
+
+
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Only through the declaration's own permission; always a download, never inline."""
+    attachment = attachment_get_for(user=request.user, pk=pk)
+    with transaction.atomic():
+        audit_event_record(
+            actor=request.user,
+            action="declaration.attachment_viewed",
+            target=attachment.declaration,
+            data={"attachment": attachment.pk},
+            request=request,
+        )
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
