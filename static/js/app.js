@@ -1,0 +1,13 @@
+// The project's own script: small improvements that the pages do not depend on.
+
+// A button marked data-once is disabled after its form is sent, so a double click
+// sends the form once (the server refuses a second submission as well).
+document.addEventListener("submit", (event) => {
+  const button = event.submitter;
+  if (button && button.hasAttribute("data-once")) {
+    window.setTimeout(() => {
+      button.disabled = true;
+      button.setAttribute("aria-disabled", "true");
+    }, 0);
+  }
+});
