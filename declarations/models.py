@@ -41,12 +41,12 @@ class Declaration(models.Model):
         null=True, blank=True, help_text="The date by which a decision is needed, if any."
     )
     version = models.PositiveIntegerField(default=1)
-    previous_version = models.OneToOneField(
+    previous_version = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="next_version",
+        related_name="next_versions",
         help_text="The decided declaration this one amends.",
     )
     form_token = models.UUIDField(
@@ -64,6 +64,12 @@ class Declaration(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["declarant", "form_token"], name="declaration_one_per_form"
+            ),
+            # One live amendment per version; a withdrawn amendment leaves room for another.
+            models.UniqueConstraint(
+                fields=["previous_version"],
+                condition=Q(previous_version__isnull=False) & ~Q(status="withdrawn"),
+                name="declaration_one_live_amendment",
             ),
         ]
         indexes = [

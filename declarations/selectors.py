@@ -96,6 +96,15 @@ def people_search(
     )
 
 
+def newer_version_of(declaration: Declaration) -> Declaration | None:
+    """The live amendment of a declaration, if there is one."""
+    return (
+        declaration.next_versions.exclude(status=Declaration.Status.WITHDRAWN)
+        .order_by("-version")
+        .first()
+    )
+
+
 def declaration_changes(declaration: Declaration) -> list[tuple[Any, list[str]]]:
     """The declaration's history (django-simple-history) in plain words, oldest first."""
     records = list(declaration.history.select_related("history_user").order_by("history_id"))

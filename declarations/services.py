@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -19,7 +20,12 @@ from contactpolicy.services import audit_event_record
 from declarations.exceptions import AttachmentRejected, DeclarationError, IllegalTransition
 from declarations.kinds import Kind, Subjects, details_to_json, get_kind
 from declarations.models import Attachment, Declaration, DeclarationSubject
-from declarations.selectors import declaring_settings_for
+from declarations.selectors import (
+    declaring_settings_for,
+    family_members_for_declaring,
+    newer_version_of,
+    pupils_for_declaring,
+)
 from directory.models import FamilyMember, Organisation, Person, Pupil
 
 # Sent after a declaration is submitted (and the transaction commits): routing listens (#5).
@@ -82,6 +88,19 @@ def _move(declaration: Declaration, status: str) -> None:
     declaration.status = status
 
 
+def _check_subjects(actor: Person, kind: Kind, setting: Organisation, subjects: Subject) -> None:
+    """Only pupils and families of the declaration's setting the person may name."""
+    former = kind.subjects == Subjects.FORMER_PUPIL
+    allowed_pupils = pupils_for_declaring(user=actor, setting=setting, former=former)
+    allowed_family = family_members_for_declaring(user=actor, setting=setting)
+    pupil_ids = {pupil.pk for pupil in subjects.pupils}
+    family_ids = {member.pk for member in subjects.family_members}
+    if pupil_ids and allowed_pupils.filter(pk__in=pupil_ids).count() != len(pupil_ids):
+        raise DeclarationError(f"Choose only pupils of {setting.name}.")
+    if family_ids and allowed_family.filter(pk__in=family_ids).count() != len(family_ids):
+        raise DeclarationError(f"Choose only family members of pupils of {setting.name}.")
+
+
 def _set_subjects(declaration: Declaration, subjects: Subject) -> None:
     declaration.subjects.all().delete()
     rows = [DeclarationSubject(declaration=declaration, pupil=pupil) for pupil in subjects.pupils]
@@ -120,6 +139,7 @@ def declaration_save_draft(
     """
     if not declaring_settings_for(user=actor).filter(pk=setting.pk).exists():
         raise DeclarationError("You can only declare in a setting where you work or volunteer.")
+    _check_subjects(actor, kind, setting, subjects)
     if declaration is None:
         declaration = (
             Declaration.objects.select_for_update()
@@ -155,10 +175,19 @@ def declaration_save_draft(
 
     declaration = _lock(declaration)
     _check_declarant(actor, declaration)
+    if declaration.kind != kind.code:
+        raise DeclarationError("A declaration cannot change from one kind to another.")
     if not declaration.is_editable:
+        advice = (
+            "You can amend it, which makes a new version."
+            if declaration.status == Declaration.Status.DECIDED
+            else "Withdraw it and declare again if something has changed."
+            if declaration.can_withdraw
+            else "Make a new declaration if something has changed."
+        )
         raise IllegalTransition(
             f"This declaration is {declaration.get_status_display().lower()} and cannot be "
-            "changed. You can amend it, which makes a new version."
+            f"changed. {advice}"
         )
     before = _snapshot(declaration)
     declaration.setting = setting
@@ -230,9 +259,10 @@ def declaration_withdraw(
     declaration = _lock(declaration)
     _check_declarant(actor, declaration)
     before = declaration.status
+    reason = reason.strip()
     _move(declaration, Declaration.Status.WITHDRAWN)
     declaration.withdrawn_at = timezone.now()
-    declaration.withdrawal_reason = reason.strip()
+    declaration.withdrawal_reason = reason
     declaration.save(update_fields=["status", "withdrawn_at", "withdrawal_reason", "updated_at"])
     audit_event_record(
         actor=actor,
@@ -255,7 +285,7 @@ def declaration_amend(*, actor: Person, declaration: Declaration, request=None) 
     _check_declarant(actor, declaration)
     if declaration.status != Declaration.Status.DECIDED:
         raise IllegalTransition("Only a decided declaration can be amended.")
-    existing = Declaration.objects.filter(previous_version=declaration).first()
+    existing = newer_version_of(declaration)
     if existing is not None:
         return existing  # amend pressed twice: carry on with the same new version
     amendment = Declaration.objects.create(
@@ -278,6 +308,19 @@ def declaration_amend(*, actor: Person, declaration: Declaration, request=None) 
         )
         for subject in declaration.subjects.all()
     )
+    # The copies already given (a card, a letter) carry over; the files are shared, not copied.
+    Attachment.objects.bulk_create(
+        Attachment(
+            declaration=amendment,
+            file=attachment.file.name,
+            original_name=attachment.original_name,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            uploaded_by=attachment.uploaded_by,
+            uploaded_at=attachment.uploaded_at,
+        )
+        for attachment in declaration.attachments.all()
+    )
     audit_event_record(
         actor=actor,
         action="declaration.amended",
@@ -293,8 +336,8 @@ def attachment_check(upload: UploadedFile) -> tuple[str, str]:
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size > limit:
         raise AttachmentRejected(
-            f"The file is {upload.size / 1_000_000:.1f} MB; files can be up to "
-            f"{limit / 1_000_000:.0f} MB. Try a smaller photo or scan."
+            f"The file is {filesizeformat(upload.size)}; files can be up to "
+            f"{filesizeformat(limit)}. Try a smaller photo or scan."
         )
     if upload.size == 0:
         raise AttachmentRejected("The file is empty.")
@@ -338,14 +381,18 @@ def attachment_add(
         uploaded_by=actor,
     )
     attachment.file.save(safe_name, upload, save=False)
-    attachment.save()
-    audit_event_record(
-        actor=actor,
-        action="declaration.attachment_added",
-        target=declaration,
-        data={"attachment": attachment.pk, "name": safe_name, "size": upload.size},
-        request=request,
-    )
+    try:
+        attachment.save()
+        audit_event_record(
+            actor=actor,
+            action="declaration.attachment_added",
+            target=declaration,
+            data={"attachment": attachment.pk, "name": safe_name, "size": upload.size},
+            request=request,
+        )
+    except Exception:
+        attachment.file.delete(save=False)  # no file without its record
+        raise
     return attachment
 
 

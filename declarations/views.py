@@ -24,6 +24,7 @@ from declarations.selectors import (
     declaration_get_for,
     declaration_list_for,
     declaring_settings_for,
+    newer_version_of,
     people_search,
 )
 from declarations.services import declaration_problems
@@ -232,6 +233,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "kind": declaration.kind_entry,
         "rows": declaration.kind_entry.describe(declaration.details),
         "changes": declaration_changes(declaration),
+        "newer": newer_version_of(declaration),
         "max_upload": settings.ATTACHMENT_MAX_BYTES,
         "attachment_form": AttachmentForm(),
     }
