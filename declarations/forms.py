@@ -19,6 +19,31 @@ from directory.models import Organisation
 NOT_YOURS = (
     "%(value)s is not someone you can choose at this setting. Search again and pick from the list."
 )
+NOT_AN_ID = (
+    "That is not someone you can choose at this setting. Search again and pick from the list."
+)
+LARGEST_ID = 2**63 - 1
+
+
+def plain_ids(values: list[Any]) -> list[int]:
+    """The values that can be database ids; anything else is dropped."""
+    return [
+        int(value)
+        for value in values
+        if str(value).isdecimal() and str(value).isascii() and 0 < int(value) <= LARGEST_ID
+    ]
+
+
+class PeopleField(forms.ModelMultipleChoiceField):
+    """Ticked pupils or family members; a forged or absurd id is an error, never a crash."""
+
+    def _check_values(self, value):
+        values = list(value)
+        if len(plain_ids(values)) != len(values):
+            raise forms.ValidationError(
+                self.error_messages["invalid_pk_value"], code="invalid_pk_value"
+            )
+        return super()._check_values(values)
 
 
 class ChooseKindForm(forms.Form):
@@ -40,19 +65,19 @@ class DeclarationForm(forms.Form):
         empty_label="Choose a setting",
         error_messages={"invalid_choice": "Choose one of your own settings."},
     )
-    pupils = forms.ModelMultipleChoiceField(
+    pupils = PeopleField(
         label="Pupils",
         queryset=Organisation.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": NOT_YOURS, "invalid_pk_value": NOT_YOURS},
+        error_messages={"invalid_choice": NOT_YOURS, "invalid_pk_value": NOT_AN_ID},
     )
-    family_members = forms.ModelMultipleChoiceField(
+    family_members = PeopleField(
         label="Family members",
         queryset=Organisation.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": NOT_YOURS, "invalid_pk_value": NOT_YOURS},
+        error_messages={"invalid_choice": NOT_YOURS, "invalid_pk_value": NOT_AN_ID},
     )
     other_name = forms.CharField(
         label="Name",
@@ -116,9 +141,9 @@ class DeclarationForm(forms.Form):
             return []
         field = self.fields[name]
         if self.is_bound:
-            ids = [value for value in self.data.getlist(name) if str(value).isdigit()]
+            ids = plain_ids(self.data.getlist(name))
         else:
-            ids = [getattr(item, "pk", item) for item in self.initial.get(name, [])]
+            ids = plain_ids([getattr(item, "pk", item) for item in self.initial.get(name, [])])
         return list(field.queryset.filter(pk__in=ids)) if ids else []
 
     def is_valid(self) -> bool:
@@ -155,6 +180,25 @@ class DeclarationForm(forms.Form):
                 field = form[name]
                 rows += [(field.id_for_label, field.label, error) for error in errors]
         return rows
+
+
+def initial_from_data(data: Any, kind: Kind) -> dict[str, Any]:
+    """What was typed so far, as a starting point: for a search, before anything is checked."""
+    multiple = {"pupils", "family_members"}
+    initial: dict[str, Any] = {
+        name: data.getlist(name) if name in multiple else data.get(name)
+        for name in DeclarationForm.base_fields
+        if name in data
+    }
+    details = {}
+    for name, field in kind.details_form.base_fields.items():
+        key = f"details-{name}"
+        if isinstance(field, forms.MultipleChoiceField):
+            details[name] = data.getlist(key)
+        elif key in data:
+            details[name] = data.get(key)
+    initial["details"] = details
+    return initial
 
 
 def initial_from(declaration: Declaration) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from declarations.forms import (
     DeclarationForm,
     WithdrawForm,
     initial_from,
+    initial_from_data,
 )
 from declarations.kinds import KINDS
 from declarations.selectors import (
@@ -80,9 +81,14 @@ def _form_page(request, form, kind, declaration=None) -> HttpResponse:
 
 
 def _save(request, form, kind, declaration=None) -> HttpResponse:
-    if request.POST.get("action") == "search" or not form.is_valid():
-        if request.POST.get("action") != "search":
-            messages.error(request, "Some answers need attention: see the list at the top.")
+    if request.POST.get("action") == "search":
+        # Searching is not saving: show what was typed, unchecked, with the results.
+        unchecked = DeclarationForm(
+            user=request.user, kind=kind, initial=initial_from_data(request.POST, kind)
+        )
+        return _form_page(request, unchecked, kind, declaration)
+    if not form.is_valid():
+        messages.error(request, "Some answers need attention: see the list at the top.")
         return _form_page(request, form, kind, declaration)
     try:
         declaration = services.declaration_save_draft(
