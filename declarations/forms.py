@@ -98,7 +98,9 @@ class DeclarationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: Any, user: Any, kind: Kind, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: Any, kind: Kind, allow_past: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.user = user
@@ -119,11 +121,15 @@ class DeclarationForm(forms.Form):
             )
         if former:
             self.fields["pupils"].label = "Former pupil"
+            self.fields["other_name"].help_text = "A former pupil not found by the search."
+            self.fields["other_relationship"].label = "How you know them"
+            self.fields["other_relationship"].help_text = "For example: left Year 6 in 2019."
             del self.fields["family_members"]
         self.details = kind.form(
             data=self.data if self.is_bound else None,
             prefix="details",
             initial=self.initial.get("details"),
+            allow_past=allow_past,
         )
 
     def chosen_setting(self) -> Organisation | None:
@@ -149,6 +155,11 @@ class DeclarationForm(forms.Form):
     def is_valid(self) -> bool:
         main = super().is_valid()
         return self.details.is_valid() and main
+
+    def is_valid_as_draft(self) -> bool:
+        """A draft needs only who and where to be right; the details can wait."""
+        self.details.is_valid()  # keeps what was answered well in cleaned_data
+        return super().is_valid()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -178,7 +189,11 @@ class DeclarationForm(forms.Form):
                 if name == "__all__":
                     continue
                 field = form[name]
-                rows += [(field.id_for_label, field.label, error) for error in errors]
+                # Radio buttons and tick boxes have no single id: link to the first one.
+                target = field.id_for_label or (f"{field.auto_id}_0" if field.auto_id else "")
+                if name in {"pupils", "family_members"}:
+                    target = "people-search"
+                rows += [(target, field.label, error) for error in errors]
         return rows
 
 

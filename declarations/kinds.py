@@ -99,9 +99,14 @@ class DetailsForm(forms.Form):
         error_messages={"required": "Tick at least one way the contact happens or happened."},
     )
 
+    def __init__(self, *args: Any, allow_past: bool = False, **kwargs: Any) -> None:
+        # An amendment, or a reply to a question, may be about a date that has now passed.
+        self.allow_past = allow_past
+        super().__init__(*args, **kwargs)
+
     def check_not_past(self, field: str, message: str) -> None:
         value = self.cleaned_data.get(field)
-        if value and value < today():
+        if value and value < today() and not self.allow_past:
             self.add_error(field, message)
 
     def check_not_future(self, field: str, message: str) -> None:
@@ -231,13 +236,14 @@ class WorkOutsideForm(DetailsForm):
     reasons = long_text_field(
         "Reasons", help_text="The reasons are recorded on your file and the pupil's file."
     )
-    starts_on = date_field("Start date")
+    starts_on = date_field(
+        "Start date", help_text="If it has already started, say so in the reasons."
+    )
     ends_on = date_field("End date", required=False, help_text="Leave empty if ongoing.")
     location = text_field("Where it takes place", help_text="Say if it is in the family's home.")
 
     def clean(self):
         cleaned = super().clean()
-        self.check_not_past("starts_on", "The start date is in the past: agree it in advance.")
         self.check_order("starts_on", "ends_on", "The end date cannot be before the start date.")
         return cleaned
 

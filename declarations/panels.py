@@ -13,10 +13,8 @@ def declare_panel(request: HttpRequest, access: Access) -> Panel | None:
         return None
     counts = declaration_list_for(user=request.user).aggregate(
         draft=Count("pk", filter=Q(status=Declaration.Status.DRAFT)),
-        waiting=Count(
-            "pk",
-            filter=Q(status__in=[Declaration.Status.SUBMITTED, Declaration.Status.MORE_INFO]),
-        ),
+        waiting=Count("pk", filter=Q(status=Declaration.Status.SUBMITTED)),
+        more_info=Count("pk", filter=Q(status=Declaration.Status.MORE_INFO)),
     )
     return Panel(
         title="Declare contact",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
 import filetype
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
@@ -28,8 +30,9 @@ from declarations.selectors import (
 )
 from directory.models import FamilyMember, Organisation, Person, Pupil
 
-# Sent after a declaration is submitted (and the transaction commits): routing listens (#5).
+# Sent after the transaction commits; the approvals app listens (routing, cancelling).
 declaration_submitted = Signal()
+declaration_withdrawn = Signal()
 
 # What may be attached, recognised by content; the name's extension must agree.
 ATTACHMENT_TYPES = {
@@ -99,6 +102,17 @@ def _check_subjects(actor: Person, kind: Kind, setting: Organisation, subjects: 
         raise DeclarationError(f"Choose only pupils of {setting.name}.")
     if family_ids and allowed_family.filter(pk__in=family_ids).count() != len(family_ids):
         raise DeclarationError(f"Choose only family members of pupils of {setting.name}.")
+
+
+def subjects_of(declaration: Declaration) -> Subject:
+    rows = list(declaration.subjects.select_related("pupil", "family_member"))
+    other = next((row for row in rows if row.other_name), None)
+    return Subject(
+        pupils=[row.pupil for row in rows if row.pupil_id],
+        family_members=[row.family_member for row in rows if row.family_member_id],
+        other_name=other.other_name if other else "",
+        other_relationship=other.other_relationship if other else "",
+    )
 
 
 def _set_subjects(declaration: Declaration, subjects: Subject) -> None:
@@ -189,6 +203,10 @@ def declaration_save_draft(
             f"This declaration is {declaration.get_status_display().lower()} and cannot be "
             f"changed. {advice}"
         )
+    if setting.pk != declaration.setting_id and allows_past_dates(declaration):
+        raise DeclarationError(
+            "The setting cannot change once a declaration has been submitted or is an amendment."
+        )
     before = _snapshot(declaration)
     declaration.setting = setting
     declaration.details = details_to_json(details)
@@ -206,11 +224,18 @@ def declaration_save_draft(
     return declaration
 
 
+def allows_past_dates(declaration: Declaration | None) -> bool:
+    """An amendment, or a reply to a question, may concern a date that has since passed."""
+    return declaration is not None and bool(
+        declaration.previous_version_id or declaration.submitted_at
+    )
+
+
 def declaration_problems(declaration: Declaration) -> list[str]:
     """What stops a declaration being submitted now, in words for the declarant."""
     kind = declaration.kind_entry
     problems = []
-    form = kind.form(data=declaration.details)
+    form = kind.form(data=declaration.details, allow_past=allows_past_dates(declaration))
     if not form.is_valid():
         for field_name, errors in form.errors.items():
             label = form.fields[field_name].label if field_name in form.fields else ""
@@ -219,9 +244,9 @@ def declaration_problems(declaration: Declaration) -> list[str]:
     if kind.subjects == Subjects.REQUIRED and not subjects:
         problems.append("Say which pupils or family members this is about.")
     if kind.subjects == Subjects.FORMER_PUPIL and not any(
-        subject.pupil_id and subject.pupil.is_former for subject in subjects
+        subject.other_name or (subject.pupil_id and subject.pupil.is_former) for subject in subjects
     ):
-        problems.append("Choose the former pupil this is about.")
+        problems.append("Choose the former pupil this is about, or describe them.")
     if kind.attachment_required and not declaration.attachments.exists():
         problems.append("Attach a copy of what you received (a photo is fine).")
     return problems
@@ -232,7 +257,14 @@ def declaration_submit(*, actor: Person, declaration: Declaration, request=None)
     """Send a draft (or a reply to a request for more information) to be decided."""
     declaration = _lock(declaration)
     _check_declarant(actor, declaration)
+    before = declaration.status
     _move(declaration, Declaration.Status.SUBMITTED)
+    # Roles end and pupils move on: check again what was checked when the draft was saved.
+    if not declaring_settings_for(user=actor).filter(pk=declaration.setting_id).exists():
+        raise DeclarationError(
+            "You no longer hold a role in this setting, so you cannot submit this declaration."
+        )
+    _check_subjects(actor, declaration.kind_entry, declaration.setting, subjects_of(declaration))
     if problems := declaration_problems(declaration):
         raise DeclarationError(" ".join(problems))
     resubmitted = declaration.submitted_at is not None
@@ -242,7 +274,12 @@ def declaration_submit(*, actor: Person, declaration: Declaration, request=None)
         actor=actor,
         action="declaration.resubmitted" if resubmitted else "declaration.submitted",
         target=declaration,
-        data={"kind": declaration.kind, "setting": declaration.setting_id},
+        data={
+            "kind": declaration.kind,
+            "setting": declaration.setting_id,
+            "before": {"status": before},
+            "after": {"status": declaration.status},
+        },
         request=request,
     )
     transaction.on_commit(
@@ -274,6 +311,9 @@ def declaration_withdraw(
             "reason": reason,
         },
         request=request,
+    )
+    transaction.on_commit(
+        lambda: declaration_withdrawn.send(sender=Declaration, declaration=declaration)
     )
     return declaration
 
@@ -325,10 +365,25 @@ def declaration_amend(*, actor: Person, declaration: Declaration, request=None) 
         actor=actor,
         action="declaration.amended",
         target=amendment,
-        data={"amends": declaration.pk, "version": amendment.version},
+        data={
+            "amends": declaration.pk,
+            "version": amendment.version,
+            "after": _snapshot(amendment),
+        },
         request=request,
     )
     return amendment
+
+
+def _is_word_document(upload: UploadedFile) -> bool:
+    """A .docx is a zip holding word/document.xml, wherever it sits in the archive."""
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            return "word/document.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+    finally:
+        upload.seek(0)
 
 
 def attachment_check(upload: UploadedFile) -> tuple[str, str]:
@@ -346,6 +401,8 @@ def attachment_check(upload: UploadedFile) -> tuple[str, str]:
     upload.seek(0)
     guessed = filetype.guess(head)
     extension = PurePath(upload.name or "").suffix.lower()
+    if extension == ".docx" and (guessed is None or guessed.extension in {"zip", "docx"}):
+        guessed = filetype.get_type(ext="docx") if _is_word_document(upload) else None
     if guessed is None or guessed.extension not in ATTACHMENT_TYPES:
         raise AttachmentRejected(
             "Only PDF files, photos (JPEG, PNG, GIF, WebP, HEIC) and Word documents can be "
@@ -357,7 +414,10 @@ def attachment_check(upload: UploadedFile) -> tuple[str, str]:
             f"The file's name ends in '{extension or 'nothing'}' but its content is "
             f"{guessed.extension.upper()}. Rename it or attach the original file."
         )
-    stem = get_valid_filename(PurePath(upload.name).stem)[:80] or "attachment"
+    try:
+        stem = get_valid_filename(PurePath(upload.name).stem)[:80]
+    except SuspiciousFileOperation:  # a name made only of characters that cannot be kept
+        stem = "attachment"
     return content_type, f"{stem}{extension}"
 
 
@@ -373,6 +433,7 @@ def attachment_add(
             "Files can be added while a declaration is a draft or more information is asked for."
         )
     content_type, safe_name = attachment_check(upload)
+    attachments_before = declaration.attachments.count()
     attachment = Attachment(
         declaration=declaration,
         original_name=safe_name,
@@ -387,7 +448,13 @@ def attachment_add(
             actor=actor,
             action="declaration.attachment_added",
             target=declaration,
-            data={"attachment": attachment.pk, "name": safe_name, "size": upload.size},
+            data={
+                "attachment": attachment.pk,
+                "name": safe_name,
+                "size": upload.size,
+                "before": {"attachments": attachments_before},
+                "after": {"attachments": attachments_before + 1},
+            },
             request=request,
         )
     except Exception:
@@ -401,3 +468,15 @@ def kind_for(code: str) -> Kind:
         return get_kind(code)
     except KeyError as error:
         raise DeclarationError("There is no such kind of declaration.") from error
+
+
+@transaction.atomic
+def attachment_viewed(*, actor: Person, attachment: Attachment, request=None) -> None:
+    """Opening a copy of a card or letter is a read of a sensitive record (R34)."""
+    audit_event_record(
+        actor=actor,
+        action="declaration.attachment_viewed",
+        target=attachment.declaration,
+        data={"attachment": attachment.pk},
+        request=request,
+    )

@@ -1,12 +1,10 @@
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from contactpolicy.services import audit_event_record
 from declarations import services
 from declarations.exceptions import DeclarationError
 from declarations.forms import (
@@ -18,7 +16,8 @@ from declarations.forms import (
     initial_from,
     initial_from_data,
 )
-from declarations.kinds import KINDS
+from declarations.kinds import KINDS, Subjects
+from declarations.models import Declaration
 from declarations.selectors import (
     attachment_get_for,
     declaration_changes,
@@ -64,7 +63,7 @@ def _form_page(request, form, kind, declaration=None) -> HttpResponse:
             user=request.user,
             setting=setting,
             query=query,
-            former=kind.subjects == "former_pupil",
+            former=kind.subjects == Subjects.FORMER_PUPIL,
         )
     context = {
         "form": form,
@@ -87,7 +86,8 @@ def _save(request, form, kind, declaration=None) -> HttpResponse:
             user=request.user, kind=kind, initial=initial_from_data(request.POST, kind)
         )
         return _form_page(request, unchecked, kind, declaration)
-    if not form.is_valid():
+    as_draft = request.POST.get("action") == "draft"
+    if not (form.is_valid_as_draft() if as_draft else form.is_valid()):
         messages.error(request, "Some answers need attention: see the list at the top.")
         return _form_page(request, form, kind, declaration)
     try:
@@ -105,6 +105,9 @@ def _save(request, form, kind, declaration=None) -> HttpResponse:
     except DeclarationError as error:
         form.add_error(None, str(error))
         return _form_page(request, form, kind, declaration)
+    if as_draft:
+        messages.success(request, "Saved as a draft. Come back to it from your declarations.")
+        return redirect(declaration)
     return redirect("declarations:review", pk=declaration.pk)
 
 
@@ -127,9 +130,19 @@ def declaration_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(declaration)
     kind = declaration.kind_entry
     if request.method == "POST":
-        form = DeclarationForm(data=request.POST, user=request.user, kind=kind)
+        form = DeclarationForm(
+            data=request.POST,
+            user=request.user,
+            kind=kind,
+            allow_past=services.allows_past_dates(declaration),
+        )
         return _save(request, form, kind, declaration)
-    form = DeclarationForm(user=request.user, kind=kind, initial=initial_from(declaration))
+    form = DeclarationForm(
+        user=request.user,
+        kind=kind,
+        initial=initial_from(declaration),
+        allow_past=services.allows_past_dates(declaration),
+    )
     return _form_page(request, form, kind, declaration)
 
 
@@ -147,7 +160,10 @@ def people_search_results(request: HttpRequest) -> HttpResponse:
     pupils, links = ([], [])
     if setting is not None:
         pupils, links = people_search(
-            user=request.user, setting=setting, query=query, former=kind.subjects == "former_pupil"
+            user=request.user,
+            setting=setting,
+            query=query,
+            former=kind.subjects == Subjects.FORMER_PUPIL,
         )
     context = {
         "found_pupils": pupils,
@@ -179,6 +195,9 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def declaration_submit(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = declaration_get_for(user=request.user, pk=pk)
+    if declaration.status == Declaration.Status.SUBMITTED:
+        messages.info(request, "This declaration has already been submitted.")
+        return redirect(declaration)
     try:
         services.declaration_submit(actor=request.user, declaration=declaration, request=request)
     except DeclarationError as error:
@@ -272,14 +291,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Only through the declaration's own permission; always a download, never inline."""
     attachment = attachment_get_for(user=request.user, pk=pk)
-    with transaction.atomic():
-        audit_event_record(
-            actor=request.user,
-            action="declaration.attachment_viewed",
-            target=attachment.declaration,
-            data={"attachment": attachment.pk},
-            request=request,
-        )
+    services.attachment_viewed(actor=request.user, attachment=attachment, request=request)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as error:

@@ -11,3 +11,11 @@ document.addEventListener("submit", (event) => {
     }, 0);
   }
 });
+
+// After a failed submission, take keyboard and screen-reader users to the list of problems.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.focus();
+  }
+});

@@ -317,7 +317,12 @@ def test_submit_moves_a_draft_to_submitted_and_audits_it(draft, declarant):
     assert submitted.submitted_at is not None
     [event] = audits(draft, "declaration.submitted")
     assert event.actor == declarant
-    assert event.data == {"kind": "planned_social_contact", "setting": draft.setting_id}
+    assert event.data == {
+        "kind": "planned_social_contact",
+        "setting": draft.setting_id,
+        "before": {"status": "draft"},
+        "after": {"status": "submitted"},
+    }
 
 
 def test_submitting_twice_raises_illegal_transition_and_leaves_one_audit_row(draft, declarant):
@@ -715,7 +720,9 @@ def test_amending_a_decided_declaration_makes_a_second_version_as_a_draft(world,
     assert len(people(amendment)) == 3
     [event] = audits(amendment, "declaration.amended")
     assert event.actor == declarant
-    assert event.data == {"amends": original.pk, "version": 2}
+    assert event.data["amends"] == original.pk
+    assert event.data["version"] == 2
+    assert event.data["after"]["details"] == original.details
     assert state(original) == before
     assert original.status == Declaration.Status.DECIDED
 
@@ -812,6 +819,8 @@ def test_pdf_image_and_word_files_are_attached_and_audited(
         "attachment": attachment.pk,
         "name": attachment.original_name,
         "size": len(content),
+        "before": {"attachments": 0},
+        "after": {"attachments": 1},
     }
 
 

@@ -709,7 +709,7 @@ def test_submitting_twice_submits_once_and_says_why(client, world, family):
     response = client.post(submit_url, follow=True)
 
     assert response.redirect_chain == [(draft.get_absolute_url(), 302)]
-    assert "cannot be submitted now" in response.text
+    assert "has already been submitted" in response.text
     assert "Your declaration has been submitted." not in response.text
     draft.refresh_from_db()
     assert draft.status == Declaration.Status.SUBMITTED
@@ -1443,8 +1443,8 @@ def test_home_page_counts_drafts_to_finish(client, world):
 
     response = client.get(reverse("home"))
 
-    assert "You have 1 draft to finish." in response.text
-    assert "1 of yours is waiting for a decision or more information." in response.text
+    assert "1 draft to finish." in response.text
+    assert "1 waiting for a decision." in response.text
 
 
 def test_person_without_a_role_is_not_offered_the_declare_contact_panel(client, world):

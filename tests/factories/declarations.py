@@ -14,7 +14,12 @@ from factory.django import DjangoModelFactory
 from declarations.kinds import details_to_json, get_kind, today
 from declarations.models import Declaration, DeclarationSubject
 from directory.models import Pupil
-from tests.factories import FamilyMemberFactory, PersonFactory, PupilFactory, SchoolFactory
+from tests.factories import (
+    FamilyLinkFactory,
+    PersonFactory,
+    PupilFactory,
+    SchoolFactory,
+)
 
 factory.Faker._DEFAULT_LOCALE = "en_GB"
 
@@ -183,5 +188,9 @@ class DeclarationSubjectFactory(DjangoModelFactory[DeclarationSubject]):
 
 
 class FamilyMemberSubjectFactory(DeclarationSubjectFactory):
+    """A parent of a pupil of the declaration's own setting."""
+
     pupil = None
-    family_member = factory.SubFactory(FamilyMemberFactory)
+    family_member = factory.LazyAttribute(
+        lambda subject: FamilyLinkFactory(pupil__setting=subject.declaration.setting).family_member
+    )
