@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class ApprovalsConfig(AppConfig):
     name = "approvals"
+
+    def ready(self) -> None:
+        from approvals import handlers  # noqa: F401  (connects to the declarations signals)
+        from approvals.panels import decisions_panel, decisions_section
+        from declarations.hooks import register_detail_section
+        from directory.home import register_panel
+
+        register_panel(decisions_panel)
+        register_detail_section(decisions_section)

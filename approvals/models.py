@@ -1,0 +1,225 @@
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from declarations.kinds import kind_choices
+from declarations.models import Declaration
+from directory.models import Organisation, Person
+
+
+class DeciderRole(models.TextChoices):
+    LINE_MANAGER = "line_manager", "Line manager"
+    HEAD = "head", "Headteacher or manager of the setting"
+    EXECUTIVE_HEAD = "executive_head", "Executive Headteacher"
+    CHAIR = "chair", "Chair of Governors"
+    DSL = "dsl", "Designated safeguarding lead or officer"
+
+
+# Who is next when a role is missing, is the declarant, or is overdue (R21, R24).
+ESCALATION = {
+    DeciderRole.LINE_MANAGER: DeciderRole.HEAD,
+    DeciderRole.DSL: DeciderRole.HEAD,
+    DeciderRole.HEAD: DeciderRole.EXECUTIVE_HEAD,
+    DeciderRole.EXECUTIVE_HEAD: DeciderRole.CHAIR,
+    DeciderRole.CHAIR: None,
+}
+
+
+class RoutingRule(models.Model):
+    """For one kind in one organisation: which role decides, and whether the DSL is copied."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="routing_rules",
+        help_text="A rule for a trust or federation applies to its settings "
+        "unless a setting has its own.",
+    )
+    kind = models.CharField(max_length=40, choices=kind_choices)
+    decider_role = models.CharField(max_length=20, choices=DeciderRole.choices)
+    copy_dsl = models.BooleanField(
+        "copy to the DSL",
+        default=False,
+        help_text="Safeguarding kinds (R17 to R19) are always copied to the DSL.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organisation__name", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "kind"], name="routing_rule_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.get_kind_display()} → {self.get_decider_role_display()}"
+
+
+class Cover(models.Model):
+    """Someone decides for another person for a while: absence cover or delegation (R21)."""
+
+    class Reason(models.TextChoices):
+        ABSENCE = "absence", "Absence cover"
+        DELEGATION = "delegation", "Delegation"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="covered_by")
+    delegate = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="covering_for")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name_plural = "cover and delegation"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="cover_ends_after_it_starts"
+            ),
+            models.CheckConstraint(
+                condition=~Q(person=F("delegate")), name="cover_not_for_oneself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegate} for {self.person}, {self.starts_on} to {self.ends_on}"
+
+
+class ApprovalRequest(models.Model):
+    """A declaration waiting for one person's decision, or copied to the DSL for information."""
+
+    class Purpose(models.TextChoices):
+        DECIDE = "decide", "To decide"
+        COPY = "copy", "Copied for information"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting"
+        DECIDED = "decided", "Decided"
+        ESCALATED = "escalated", "Escalated"
+        CANCELLED = "cancelled", "Cancelled"
+
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.PROTECT, related_name="approval_requests"
+    )
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.DECIDE)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    decider = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approval_requests",
+        help_text="Empty when nobody could be found: the administrator is asked to act.",
+    )
+    decider_role = models.CharField(max_length=20, choices=DeciderRole.choices)
+    on_behalf_of = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The person this decider covers for, if any.",
+    )
+    routing_reason = models.TextField(help_text="Which rule chose the decider, and any fallback.")
+    due_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    escalated_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="escalations"
+    )
+    reminded_on = models.DateField(null=True, blank=True)
+    late_flagged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was flagged for passing its planned date."
+    )
+    read_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["declaration"],
+                condition=Q(purpose="decide", status="open"),
+                name="one_open_decision_request_per_declaration",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["decider", "status"], name="request_decider_idx"),
+            models.Index(fields=["status", "due_on"], name="request_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}: {self.declaration} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("approvals:request", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.is_open and self.due_on is not None and self.due_on < today
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    APPROVED_WITH_CONDITIONS = "approved_with_conditions", "Approved with conditions"
+    REFUSED = "refused", "Refused"
+    MORE_INFORMATION = "more_information", "More information requested"
+    NOTED = "noted", "Noted"
+    REFERRED_TO_DSL = "referred_to_dsl", "Referred to the DSL"
+    LADO_ADVICE_SOUGHT = "lado_advice_sought", "LADO advice sought"
+
+
+# Outcomes that settle the declaration; the others pass it on or back.
+FINAL_OUTCOMES = frozenset(
+    {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS, Outcome.REFUSED, Outcome.NOTED}
+)
+
+
+class Decision(models.Model):
+    """Exactly one per request: who decided, when, what and why (R23)."""
+
+    request = models.OneToOneField(
+        ApprovalRequest, on_delete=models.PROTECT, related_name="decision"
+    )
+    decided_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="decisions")
+    decided_at = models.DateTimeField(default=timezone.now, editable=False)
+    outcome = models.CharField(max_length=30, choices=Outcome.choices)
+    reasons = models.TextField(blank=True)
+    conditions = models.TextField(blank=True)
+    review_on = models.DateField("review date", null=True, blank=True)
+    required_action = models.TextField("action required of the staff member", blank=True)
+    action_due_on = models.DateField("action to be done by", null=True, blank=True)
+    plan = models.TextField("plan of involvement", blank=True)
+    expected_outcomes = models.TextField(blank=True)
+    timescales = models.TextField(blank=True)
+    questions = models.TextField("information asked for", blank=True)
+    safeguarding_flag = models.BooleanField(
+        "flag as safeguarding-relevant",
+        default=False,
+        help_text="Copies it to the designated safeguarding lead.",
+    )
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="approved_with_conditions") | ~Q(conditions=""),
+                name="decision_conditions_have_text",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="refused") | ~Q(reasons=""),
+                name="decision_refusal_has_reasons",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} by {self.decided_by}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.outcome in FINAL_OUTCOMES

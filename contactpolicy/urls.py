@@ -8,5 +8,6 @@ urlpatterns = [
     path("health/", directory_views.health, name="health"),
     path("accounts/", include("allauth.urls")),
     path("declarations/", include("declarations.urls")),
+    path("decisions/", include("approvals.urls")),
     path("admin/", admin.site.urls),
 ]

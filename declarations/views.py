@@ -16,6 +16,7 @@ from declarations.forms import (
     initial_from,
     initial_from_data,
 )
+from declarations.hooks import detail_sections
 from declarations.kinds import KINDS, Subjects
 from declarations.models import Declaration
 from declarations.selectors import (
@@ -259,6 +260,7 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": declaration.kind_entry.describe(declaration.details),
         "changes": declaration_changes(declaration),
         "newer": newer_version_of(declaration),
+        "sections": detail_sections(request, declaration),
         "max_upload": settings.ATTACHMENT_MAX_BYTES,
         "attachment_form": AttachmentForm(),
     }

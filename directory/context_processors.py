@@ -3,6 +3,16 @@ from django.http import HttpRequest
 from directory.access import Access
 from directory.models import Role
 
+# Roles that decide declarations or receive them (the approvals app adds the pages).
+DECIDING_ROLES = (
+    Role.LINE_MANAGER,
+    Role.HEAD,
+    Role.EXECUTIVE_HEAD,
+    Role.CHAIR,
+    Role.DSL,
+    Role.DEPUTY_DSL,
+)
+
 
 def access(request: HttpRequest) -> dict:
     """The signed-in person's access, for navigation by role."""
@@ -13,4 +23,5 @@ def access(request: HttpRequest) -> dict:
     return {
         "access": person_access,
         "can_administer": user.is_superuser or person_access.has_role(Role.ADMINISTRATOR),
+        "can_decide": person_access.has_role(*DECIDING_ROLES),
     }

@@ -299,6 +299,15 @@ class FamilyMember(models.Model):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     pupils = models.ManyToManyField(Pupil, through="FamilyLink", related_name="family_members")
+    person = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="family_roles",
+        help_text="Set when this parent or carer also works or volunteers here: they never "
+        "decide declarations about their own family.",
+    )
     history = HistoricalRecords()
 
     class Meta:

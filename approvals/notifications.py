@@ -1,0 +1,120 @@
+"""Emails about approvals, queued after the transaction commits (R20, R24).
+
+No subject names a pupil or family; the body names the kind of declaration and
+links to the app, where the reader's own permissions apply.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from approvals.models import ApprovalRequest, Decision
+from contactpolicy.tasks import send_email
+from directory.models import Membership, Person, Role
+
+
+def _link(path: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def _send(to: list[str], subject: str, body: str) -> None:
+    to = [address for address in to if address]
+    if to:
+        send_email.enqueue(to=to, subject=subject, body=body)
+
+
+def _request(pk: int) -> ApprovalRequest:
+    return ApprovalRequest.objects.select_related(
+        "declaration__declarant", "declaration__setting", "decider"
+    ).get(pk=pk)
+
+
+def request_arrived(pk: int) -> None:
+    request = _request(pk)
+    declaration = request.declaration
+    _send(
+        [request.decider.email],
+        "A declaration is waiting for your decision",
+        f"{declaration.declarant.get_full_name()} has made a declaration "
+        f"({declaration.kind_entry.name.lower()}) that needs your decision by "
+        f"{request.due_on:%-d %B %Y}.\n\nOpen it: {_link(request.get_absolute_url())}\n",
+    )
+
+
+def copied_to_dsl(pk: int) -> None:
+    request = _request(pk)
+    _send(
+        [request.decider.email],
+        "A safeguarding-relevant declaration has been copied to you",
+        f"A declaration ({request.declaration.kind_entry.name.lower()}) at "
+        f"{request.declaration.setting.name} has been copied to you as designated "
+        f"safeguarding lead.\n\nOpen it: {_link(request.get_absolute_url())}\n",
+    )
+
+
+def unroutable(pk: int) -> None:
+    request = _request(pk)
+    setting = request.declaration.setting
+    administrators = list(
+        Membership.objects.current()
+        .filter(role=Role.ADMINISTRATOR, organisation_id__in=[setting.pk, setting.parent_id])
+        .values_list("person__email", flat=True)
+    )
+    if not administrators:  # nobody looks after this setting: the service's operators do
+        administrators = list(
+            Person.objects.filter(is_superuser=True, is_active=True).values_list("email", flat=True)
+        )
+    _send(
+        administrators,
+        "A declaration has nobody to decide it",
+        f"A declaration at {setting.name} could not be routed: {request.routing_reason}\n\n"
+        f"Check the roles and routing rules: {_link(reverse('admin:index'))}\n",
+    )
+
+
+def decided(pk: int) -> None:
+    decision = Decision.objects.select_related("request__declaration__declarant", "decided_by").get(
+        pk=pk
+    )
+    declaration = decision.request.declaration
+    subject = (
+        "More information is needed about your declaration"
+        if decision.outcome == "more_information"
+        else "Your declaration has been decided"
+        if decision.is_final
+        else "Your declaration has been passed on"
+    )
+    _send(
+        [declaration.declarant.email],
+        subject,
+        f"Your declaration ({declaration.kind_entry.name.lower()}, {declaration.reference}): "
+        f"{decision.get_outcome_display().lower()}.\n\n"
+        f"Open it: {_link(declaration.get_absolute_url())}\n",
+    )
+
+
+def reminder(pk: int) -> None:
+    request = _request(pk)
+    overdue = request.is_overdue()
+    _send(
+        [request.decider.email],
+        "Overdue: a declaration is waiting for your decision"
+        if overdue
+        else "Reminder: a declaration is waiting for your decision",
+        f"A declaration ({request.declaration.kind_entry.name.lower()}) is waiting for your "
+        f"decision; it is due by {request.due_on:%-d %B %Y}.\n\n"
+        f"Open it: {_link(request.get_absolute_url())}\n",
+    )
+
+
+def planned_date_passed(pk: int) -> None:
+    request = _request(pk)
+    declaration = request.declaration
+    _send(
+        [request.decider.email if request.decider else "", declaration.declarant.email],
+        "A planned contact date passed without a decision",
+        f"The declaration {declaration.reference} ({declaration.kind_entry.name.lower()}) was "
+        f"planned for {declaration.key_date:%-d %B %Y} and has not been decided.\n\n"
+        f"Open it: {_link(declaration.get_absolute_url())}\n",
+    )

@@ -1,0 +1,36 @@
+from django.http import HttpRequest
+
+from approvals.models import ApprovalRequest
+from approvals.selectors import DECIDING_ROLES, dashboard_counts, declaration_trail
+from declarations.hooks import Section
+from declarations.models import Declaration
+from directory.access import Access
+from directory.home import Panel
+
+
+def decisions_panel(request: HttpRequest, access: Access) -> Panel | None:
+    counts = dashboard_counts(user=request.user)
+    if not (access.has_role(*DECIDING_ROLES) or counts["waiting"] or counts["copies"]):
+        return None
+    return Panel(
+        title="Decisions",
+        template="approvals/panels/decisions.html",
+        context={"counts": counts},
+        order=1,
+    )
+
+
+def decisions_section(request: HttpRequest, declaration: Declaration) -> Section | None:
+    """What was decided about the declarant's declaration, with conditions and reasons."""
+    decided = [
+        item
+        for item in declaration_trail(declaration)
+        if item.purpose == ApprovalRequest.Purpose.DECIDE
+    ]
+    if not decided:
+        return None
+    return Section(
+        title="Decisions",
+        template="approvals/sections/decisions.html",
+        context={"trail": decided},
+    )

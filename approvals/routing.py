@@ -1,0 +1,257 @@
+"""Turn a declaration and the routing rules into the one person who decides it (R21, R22).
+
+The rule for the kind names a role. The role is looked up for the declaration's
+setting; if nobody holds it, or the person found is the declarant or family of the
+people the declaration is about, the next role up is tried (line manager, head of
+setting, Executive Headteacher, Chair of Governors). Cover and delegation then
+redirect to whoever is standing in. Every step is written down as the reason.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
+
+from approvals.models import ESCALATION, Cover, DeciderRole, RoutingRule
+from declarations.kinds import get_kind
+from declarations.models import Declaration
+from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Role
+
+# The federation policy (001): work-related contact, personal contact details and
+# continued contact with former pupils go to the Executive Headteacher; wills and powers
+# of attorney are always escalated; routine social contact goes to the line manager.
+GROUP_SCHOOL_DEFAULTS = {
+    "work_outside_setting": DeciderRole.EXECUTIVE_HEAD,
+    "contact_details_shared": DeciderRole.EXECUTIVE_HEAD,
+    "former_pupil_contact": DeciderRole.EXECUTIVE_HEAD,
+    "will_or_attorney": DeciderRole.EXECUTIVE_HEAD,
+    "business_dealing": DeciderRole.HEAD,
+    "gift": DeciderRole.HEAD,
+}
+# A pre-school (002): the line manager or the designated safeguarding officer.
+PRESCHOOL_DEFAULTS = {
+    "pre_existing_relationship": DeciderRole.DSL,
+    "social_media_connection": DeciderRole.DSL,
+    "concern": DeciderRole.DSL,
+    "work_outside_setting": DeciderRole.HEAD,
+    "contact_details_shared": DeciderRole.HEAD,
+    "former_pupil_contact": DeciderRole.HEAD,
+    "will_or_attorney": DeciderRole.HEAD,
+    "business_dealing": DeciderRole.HEAD,
+    "gift": DeciderRole.HEAD,
+}
+
+
+def default_role(kind: str, setting: Organisation) -> DeciderRole:
+    if setting.kind == Organisation.Kind.PRESCHOOL:
+        return PRESCHOOL_DEFAULTS.get(kind, DeciderRole.LINE_MANAGER)
+    role = GROUP_SCHOOL_DEFAULTS.get(kind, DeciderRole.LINE_MANAGER)
+    if role == DeciderRole.EXECUTIVE_HEAD and setting.parent_id is None:
+        return DeciderRole.HEAD  # a school on its own has no Executive Headteacher
+    return role
+
+
+@dataclass
+class Route:
+    decider: Person | None
+    role: DeciderRole
+    on_behalf_of: Person | None = None
+    reasons: list[str] = field(default_factory=list)
+    copy_to: list[Person] = field(default_factory=list)
+
+    @property
+    def explanation(self) -> str:
+        return " ".join(self.reasons)
+
+
+def rule_for(declaration: Declaration) -> tuple[DeciderRole, bool, str]:
+    """The role that decides this kind here, whether the DSL is copied, and why."""
+    setting = declaration.setting
+    rules = {
+        rule.organisation_id: rule
+        for rule in RoutingRule.objects.filter(
+            kind=declaration.kind,
+            organisation_id__in=[setting.pk, setting.parent_id],
+        )
+    }
+    rule = rules.get(setting.pk) or rules.get(setting.parent_id)
+    if rule is not None:
+        return (
+            DeciderRole(rule.decider_role),
+            rule.copy_dsl,
+            f"Rule for {rule.get_kind_display().lower()} in {rule.organisation}: "
+            f"{rule.get_decider_role_display().lower()} decides.",
+        )
+    role = default_role(declaration.kind, setting)
+    return role, False, f"Default route: {role.label.lower()} decides."
+
+
+def own_setting_first(setting: Organisation) -> Case:
+    """Sort memberships of the setting itself before those of its trust or federation."""
+    return Case(When(organisation_id=setting.pk, then=Value(0)), default=Value(1))
+
+
+def holders(role: DeciderRole, declaration: Declaration, on: datetime.date) -> list[Person]:
+    """The people holding ``role`` for this declaration's setting, nearest first."""
+    setting = declaration.setting
+    current = Membership.objects.current(on).select_related("person")
+    if role == DeciderRole.LINE_MANAGER:
+        still_here = Membership.objects.current(on).filter(
+            organisation_id__in=[setting.pk, setting.parent_id]
+        )
+        managers = (
+            current.filter(
+                person=declaration.declarant,
+                organisation_id__in=[setting.pk, setting.parent_id],
+                line_manager__isnull=False,
+                line_manager__is_active=True,
+                line_manager__memberships__in=still_here,  # a manager who left is skipped
+            )
+            .select_related("line_manager")
+            .order_by(own_setting_first(setting), "pk")
+        )
+        return list(dict.fromkeys(membership.line_manager for membership in managers))
+    membership_role = {
+        DeciderRole.HEAD: Role.HEAD,
+        DeciderRole.EXECUTIVE_HEAD: Role.EXECUTIVE_HEAD,
+        DeciderRole.CHAIR: Role.CHAIR,
+        DeciderRole.DSL: Role.DSL,
+    }[role]
+    places = [setting.pk, setting.parent_id] if role != DeciderRole.HEAD else [setting.pk]
+    found = current.filter(role=membership_role, organisation_id__in=places).order_by(
+        own_setting_first(setting), "person__family_name", "person__given_name"
+    )
+    return [membership.person for membership in found]
+
+
+# Seniority along the chain: a decider must stand above the declarant's own role.
+RANK = {
+    DeciderRole.LINE_MANAGER: 0,
+    DeciderRole.DSL: 0,
+    DeciderRole.HEAD: 1,
+    DeciderRole.EXECUTIVE_HEAD: 2,
+    DeciderRole.CHAIR: 3,
+}
+SENIOR_ROLES = {
+    Role.HEAD: DeciderRole.HEAD,
+    Role.EXECUTIVE_HEAD: DeciderRole.EXECUTIVE_HEAD,
+    Role.CHAIR: DeciderRole.CHAIR,
+}
+
+
+def declarant_rank(declaration: Declaration, on: datetime.date) -> tuple[int, DeciderRole | None]:
+    """How senior the declarant is here: the head's own go above the head (001 §1.1)."""
+    return person_rank(declaration.declarant_id, declaration.setting, on)
+
+
+def person_rank(
+    person_id: int, setting: Organisation, on: datetime.date
+) -> tuple[int, DeciderRole | None]:
+    held = Membership.objects.current(on).filter(
+        person_id=person_id,
+        organisation_id__in=[setting.pk, setting.parent_id],
+        role__in=list(SENIOR_ROLES),
+    )
+    roles = [SENIOR_ROLES[role] for role in held.values_list("role", flat=True)]
+    if not roles:
+        return -1, None
+    top = max(roles, key=RANK.__getitem__)
+    return RANK[top], top
+
+
+def conflicted_people(declaration: Declaration) -> set[int]:
+    """The declarant, and anyone who is family of the people the declaration is about."""
+    subjects = list(declaration.subjects.all())
+    pupil_ids = [subject.pupil_id for subject in subjects if subject.pupil_id]
+    member_ids = [subject.family_member_id for subject in subjects if subject.family_member_id]
+    # The named family members lead to their children, and so to the other parent too.
+    pupil_ids += list(
+        FamilyLink.objects.filter(family_member_id__in=member_ids).values_list(
+            "pupil_id", flat=True
+        )
+    )
+    family = FamilyMember.objects.filter(
+        Q(pk__in=member_ids) | Q(links__pupil_id__in=pupil_ids), person__isnull=False
+    ).values_list("person_id", flat=True)
+    return {declaration.declarant_id, *family}
+
+
+def cover_for(person: Person, on: datetime.date) -> Cover | None:
+    return (
+        Cover.objects.filter(person=person, starts_on__lte=on, ends_on__gte=on)
+        .select_related("delegate")
+        .order_by("-starts_on")
+        .first()
+    )
+
+
+def resolve(
+    declaration: Declaration,
+    *,
+    start: DeciderRole | None = None,
+    on: datetime.date | None = None,
+    exclude: set[int] | None = None,
+    copy_dsl: bool = False,
+) -> Route:
+    """Who decides ``declaration``: from the rule's role, or from ``start`` when escalating."""
+    on = on or timezone.localdate()
+    rule_role, rule_copies, rule_reason = rule_for(declaration)
+    copy_dsl = copy_dsl or rule_copies
+    role: DeciderRole | None = start or rule_role
+    reasons = [] if start else [rule_reason]
+    blocked = conflicted_people(declaration) | (exclude or set())
+    floor, own_role = declarant_rank(declaration, on)
+    route = Route(decider=None, role=role, reasons=reasons)
+    while role is not None:
+        if RANK[role] <= floor:
+            reasons.append(
+                f"The declarant is the {own_role.label.lower()}, so the "
+                f"{role.label.lower()} cannot decide;"
+            )
+            role = ESCALATION[role]
+            if role is not None:
+                reasons[-1] += f" it goes to the {role.label.lower()}."
+            continue
+        candidates = holders(role, declaration, on)
+        chosen = next((person for person in candidates if person.pk not in blocked), None)
+        if chosen is not None:
+            route.decider, route.role = chosen, role
+            break
+        if not candidates:
+            reasons.append(f"Nobody holds the role of {role.label.lower()} here;")
+        elif declaration.declarant_id in {person.pk for person in candidates}:
+            reasons.append(f"The {role.label.lower()} cannot decide their own declaration;")
+        else:
+            reasons.append(
+                f"The {role.label.lower()} cannot decide this (their own family, or already "
+                "involved);"
+            )
+        role = ESCALATION[role]
+        if role is not None:
+            reasons[-1] += f" it goes to the {role.label.lower()}."
+    if route.decider is None:
+        reasons.append("Nobody can decide it: the administrator is asked to act.")
+    else:
+        cover = cover_for(route.decider, on)
+        if (
+            cover is not None
+            and cover.delegate_id not in blocked
+            and cover.delegate.is_active
+            # a senior person's own declaration is never handed to someone junior to them
+            and (floor < 0 or person_rank(cover.delegate_id, declaration.setting, on)[0] > floor)
+        ):
+            reasons.append(
+                f"{cover.delegate.get_full_name()} decides for {route.decider.get_full_name()} "
+                f"({cover.get_reason_display().lower()} until {cover.ends_on:%-d %B %Y})."
+            )
+            route.on_behalf_of, route.decider = route.decider, cover.delegate
+    if get_kind(declaration.kind).safeguarding or copy_dsl:
+        route.copy_to = [
+            person
+            for person in holders(DeciderRole.DSL, declaration, on)
+            if person.pk not in blocked and person.pk != getattr(route.decider, "pk", None)
+        ]
+    return route

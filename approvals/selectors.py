@@ -1,0 +1,125 @@
+"""Reads for deciders, already limited to what the person may see."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from approvals.models import ApprovalRequest
+from declarations.models import Declaration, DeclarationSubject
+from directory.access import Access
+from directory.models import Role
+
+OVERSIGHT_ROLES = (Role.HEAD, Role.EXECUTIVE_HEAD, Role.DSL, Role.DEPUTY_DSL)
+from directory.context_processors import DECIDING_ROLES  # noqa: E402
+
+
+def _with_declaration(queryset: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
+    return queryset.select_related(
+        "declaration__declarant", "declaration__setting", "decider", "on_behalf_of"
+    ).prefetch_related(
+        Prefetch(
+            "declaration__subjects",
+            queryset=DeclarationSubject.objects.select_related("pupil", "family_member"),
+        )
+    )
+
+
+def request_list_for(*, user: Any) -> QuerySet[ApprovalRequest]:
+    """Requests waiting for, or once waiting for, this person (or someone they cover)."""
+    if not user.is_authenticated:
+        return ApprovalRequest.objects.none()
+    return _with_declaration(ApprovalRequest.objects.filter(Q(decider=user) | Q(on_behalf_of=user)))
+
+
+def dashboard_for(*, user: Any) -> QuerySet[ApprovalRequest]:
+    """What waits for my decision, most urgent first."""
+    return (
+        request_list_for(user=user)
+        .filter(
+            decider=user,
+            purpose=ApprovalRequest.Purpose.DECIDE,
+            status=ApprovalRequest.Status.OPEN,
+        )
+        .order_by("due_on", "declaration__key_date", "created_at", "pk")
+    )
+
+
+def dashboard_counts(*, user: Any, today: datetime.date | None = None) -> dict[str, int]:
+    today = today or timezone.localdate()
+    week = today + datetime.timedelta(days=7)
+    mine = ApprovalRequest.objects.filter(decider=user)
+    decide = ApprovalRequest.Purpose.DECIDE
+    open_ = ApprovalRequest.Status.OPEN
+    return mine.aggregate(
+        waiting=Count("pk", filter=Q(purpose=decide, status=open_)),
+        overdue=Count("pk", filter=Q(purpose=decide, status=open_, due_on__lt=today)),
+        due_this_week=Count(
+            "pk", filter=Q(purpose=decide, status=open_, due_on__gte=today, due_on__lte=week)
+        ),
+        decided=Count("pk", filter=Q(purpose=decide, status=ApprovalRequest.Status.DECIDED)),
+        copies=Count("pk", filter=Q(purpose=ApprovalRequest.Purpose.COPY, read_at__isnull=True)),
+    )
+
+
+def copies_for(*, user: Any) -> QuerySet[ApprovalRequest]:
+    return (
+        request_list_for(user=user)
+        .filter(decider=user, purpose=ApprovalRequest.Purpose.COPY)
+        .order_by("-created_at")
+    )
+
+
+def request_get_for(*, user: Any, pk: int) -> ApprovalRequest:
+    """One request the person may see, or a 404."""
+    return get_object_or_404(request_list_for(user=user), pk=pk)
+
+
+def declaration_trail(declaration: Declaration) -> QuerySet[ApprovalRequest]:
+    """Every request and decision on a declaration, oldest first."""
+    return declaration.approval_requests.select_related(
+        "decider", "on_behalf_of", "decision__decided_by"
+    ).order_by("created_at", "pk")
+
+
+def related_declarations(*, user: Any, declaration: Declaration) -> QuerySet[Declaration]:
+    """Other declarations by the same person, and (for heads and DSLs) about the same family."""
+    subjects = list(declaration.subjects.all())
+    pupil_ids = [subject.pupil_id for subject in subjects if subject.pupil_id]
+    member_ids = [subject.family_member_id for subject in subjects if subject.family_member_id]
+    related = Q(declarant_id=declaration.declarant_id)
+    access = Access.for_user(user)
+    if access.has_role(*OVERSIGHT_ROLES, organisation=declaration.setting_id):
+        related |= Q(setting_id=declaration.setting_id) & (
+            Q(subjects__pupil_id__in=pupil_ids)
+            | Q(subjects__family_member_id__in=member_ids)
+            | Q(subjects__family_member__links__pupil_id__in=pupil_ids)
+            | Q(subjects__pupil__family_links__family_member_id__in=member_ids)
+        )
+    ids = (
+        Declaration.objects.filter(related)
+        .exclude(pk=declaration.pk)
+        .exclude(status=Declaration.Status.DRAFT)
+        .values("pk")
+    )
+    return (
+        Declaration.objects.filter(pk__in=ids)
+        .select_related("declarant")
+        .prefetch_related(
+            Prefetch(
+                "subjects",
+                queryset=DeclarationSubject.objects.select_related("pupil", "family_member"),
+            )
+        )
+        .order_by("-created_at")[:20]
+    )
+
+
+def is_decider(user: Any) -> bool:
+    return Access.for_user(user).has_role(*DECIDING_ROLES) or (
+        ApprovalRequest.objects.filter(decider=user).exists()
+    )

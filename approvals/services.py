@@ -1,0 +1,358 @@
+"""Routing, decisions, reminders and escalation: each step atomic, audited and notified."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from approvals import notifications
+from approvals.exceptions import AlreadyDecided, ApprovalError, NotYourDecision
+from approvals.models import (
+    ESCALATION,
+    FINAL_OUTCOMES,
+    ApprovalRequest,
+    DeciderRole,
+    Decision,
+    Outcome,
+)
+from approvals.routing import Route, resolve
+from contactpolicy.services import audit_event_record
+from declarations.kinds import get_kind
+from declarations.models import Declaration
+from directory.models import Person
+
+OPEN = ApprovalRequest.Status.OPEN
+DECIDE = ApprovalRequest.Purpose.DECIDE
+
+
+def add_school_days(start: datetime.date, days: int) -> datetime.date:
+    """``days`` weekdays after ``start`` (holidays are not known to the app yet)."""
+    current = start
+    while days > 0:
+        current += datetime.timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def due_date_for(declaration: Declaration, today: datetime.date) -> datetime.date:
+    """The default number of school days, and always before planned contact (R24)."""
+    due = add_school_days(today, settings.DECISION_DUE_SCHOOL_DAYS)
+    if declaration.key_date is not None:
+        due = min(due, declaration.key_date - datetime.timedelta(days=1))
+    return max(due, today)
+
+
+def _open_request(
+    declaration: Declaration,
+    route: Route,
+    *,
+    today: datetime.date,
+    escalated_from: ApprovalRequest | None = None,
+) -> ApprovalRequest:
+    request = ApprovalRequest.objects.create(
+        # A late flag travels with an escalation, so nobody is told twice.
+        late_flagged_at=escalated_from.late_flagged_at if escalated_from else None,
+        declaration=declaration,
+        purpose=DECIDE,
+        decider=route.decider,
+        decider_role=route.role,
+        on_behalf_of=route.on_behalf_of,
+        routing_reason=route.explanation,
+        due_on=due_date_for(declaration, today),
+        escalated_from=escalated_from,
+    )
+    audit_event_record(
+        actor=None,
+        action="approval.routed" if route.decider else "approval.unroutable",
+        target=declaration,
+        data={
+            "request": request.pk,
+            "decider": getattr(route.decider, "pk", None),
+            "role": route.role,
+            "on_behalf_of": getattr(route.on_behalf_of, "pk", None),
+            "reason": route.explanation,
+            "due_on": request.due_on,
+        },
+    )
+    if route.decider is None:
+        transaction.on_commit(lambda: notifications.unroutable(request.pk))
+    else:
+        transaction.on_commit(lambda: notifications.request_arrived(request.pk))
+    return request
+
+
+def _copy_to_dsl(declaration: Declaration, route: Route) -> None:
+    already = set(
+        declaration.approval_requests.filter(purpose=ApprovalRequest.Purpose.COPY).values_list(
+            "decider_id", flat=True
+        )
+    )
+    for person in route.copy_to:
+        if person.pk in already:
+            continue
+        copy = ApprovalRequest.objects.create(
+            declaration=declaration,
+            purpose=ApprovalRequest.Purpose.COPY,
+            decider=person,
+            decider_role=DeciderRole.DSL,
+            routing_reason="Safeguarding-relevant: copied to the designated safeguarding lead.",
+        )
+        audit_event_record(
+            actor=None,
+            action="approval.copied_to_dsl",
+            target=declaration,
+            data={"request": copy.pk, "dsl": person.pk},
+        )
+        transaction.on_commit(lambda pk=copy.pk: notifications.copied_to_dsl(pk))
+
+
+@transaction.atomic
+def declaration_route(
+    *, declaration: Declaration, today: datetime.date | None = None
+) -> ApprovalRequest:
+    """Send a submitted declaration to its decider; a reply to a question goes back to the asker."""
+    today = today or timezone.localdate()
+    declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
+    if declaration.status != Declaration.Status.SUBMITTED:
+        raise ApprovalError("Only a submitted declaration can be routed.")
+    existing = declaration.approval_requests.filter(purpose=DECIDE, status=OPEN).first()
+    if existing is not None:
+        return existing  # already routed (a signal sent twice changes nothing)
+    asked = (
+        Decision.objects.filter(request__declaration=declaration, outcome=Outcome.MORE_INFORMATION)
+        .select_related("request", "decided_by")
+        .order_by("-decided_at")
+        .first()
+    )
+    if asked is not None and asked.decided_by.is_active:
+        route = Route(
+            decider=asked.decided_by,
+            role=DeciderRole(asked.request.decider_role),
+            on_behalf_of=asked.request.on_behalf_of,
+            reasons=[
+                "The declarant answered the request for more information: back to the same decider."
+            ],
+        )
+    else:
+        route = resolve(declaration, on=today)
+        _copy_to_dsl(declaration, route)
+    return _open_request(declaration, route, today=today)
+
+
+def _locked_open_request(request: ApprovalRequest, actor: Person) -> ApprovalRequest:
+    locked = (
+        ApprovalRequest.objects.select_for_update().select_related("declaration").get(pk=request.pk)
+    )
+    if locked.purpose != DECIDE or locked.decider_id != actor.pk:
+        raise NotYourDecision("Only the person this is waiting for can decide it.")
+    if locked.status != OPEN:
+        decided = Decision.objects.filter(request=locked).select_related("decided_by").first()
+        if decided is not None:
+            raise AlreadyDecided(
+                f"This was already decided by {decided.decided_by.get_full_name()} on "
+                f"{timezone.localtime(decided.decided_at):%-d %B %Y at %H:%M}: "
+                f"{decided.get_outcome_display().lower()}."
+            )
+        raise AlreadyDecided(
+            f"This is no longer waiting for you: it was {locked.get_status_display().lower()}."
+        )
+    if locked.declaration.status != Declaration.Status.SUBMITTED:
+        raise AlreadyDecided(
+            f"The declaration is {locked.declaration.get_status_display().lower()}, "
+            "so it cannot be decided."
+        )
+    return locked
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    actor: Person,
+    request: ApprovalRequest,
+    outcome: str,
+    details: dict[str, Any],
+    http_request=None,
+) -> Decision:
+    """Record the one decision on a request (R23), then move the declaration on."""
+    request = _locked_open_request(request, actor)
+    declaration = Declaration.objects.select_for_update().get(pk=request.declaration_id)
+    if outcome == Outcome.NOTED and get_kind(declaration.kind).needs_approval:
+        raise ApprovalError(
+            "This kind needs a decision: approve, approve with conditions or refuse."
+        )
+    decision = Decision.objects.create(
+        request=request, decided_by=actor, outcome=outcome, **details
+    )
+    request.status = ApprovalRequest.Status.DECIDED
+    request.save(update_fields=["status"])
+    today = timezone.localdate()
+    if outcome in FINAL_OUTCOMES:
+        declaration.status = Declaration.Status.DECIDED
+        declaration.save(update_fields=["status", "updated_at"])
+    elif outcome == Outcome.MORE_INFORMATION:
+        declaration.status = Declaration.Status.MORE_INFO
+        declaration.save(update_fields=["status", "updated_at"])
+    elif outcome == Outcome.REFERRED_TO_DSL:
+        route = resolve(declaration, start=DeciderRole.DSL, on=today, exclude={actor.pk})
+        route.reasons.insert(0, f"Referred to the DSL by {actor.get_full_name()}.")
+        _open_request(declaration, route, today=today)
+    elif outcome == Outcome.LADO_ADVICE_SOUGHT:
+        route = Route(
+            decider=actor,
+            role=DeciderRole(request.decider_role),
+            on_behalf_of=request.on_behalf_of,
+            reasons=["LADO advice was sought: the same person decides once it arrives."],
+        )
+        _open_request(declaration, route, today=today)
+    if details.get("safeguarding_flag") and outcome != Outcome.REFERRED_TO_DSL:
+        _copy_to_dsl(declaration, resolve(declaration, on=today, copy_dsl=True))
+    audit_event_record(
+        actor=actor,
+        action="approval.decided",
+        target=declaration,
+        data={
+            "request": request.pk,
+            "decision": decision.pk,
+            "outcome": outcome,
+            "before": {"status": Declaration.Status.SUBMITTED},
+            "after": {"status": declaration.status},
+        },
+        request=http_request,
+    )
+    transaction.on_commit(lambda: notifications.decided(decision.pk))
+    return decision
+
+
+@transaction.atomic
+def requests_cancel(*, declaration: Declaration) -> int:
+    """A withdrawn declaration is no longer waiting for anybody."""
+    open_requests = list(
+        ApprovalRequest.objects.select_for_update().filter(
+            declaration=declaration, purpose=DECIDE, status=OPEN
+        )
+    )
+    for request in open_requests:
+        request.status = ApprovalRequest.Status.CANCELLED
+        request.save(update_fields=["status"])
+        audit_event_record(
+            actor=None,
+            action="approval.cancelled",
+            target=declaration,
+            data={"request": request.pk, "reason": "withdrawn by the declarant"},
+        )
+    return len(open_requests)
+
+
+@transaction.atomic
+def request_escalate(*, request: ApprovalRequest, today: datetime.date) -> ApprovalRequest | None:
+    """An overdue request goes one level up; the old one is kept as escalated (R24)."""
+    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != OPEN or not request.is_overdue(today):
+        return None
+    next_role = ESCALATION[DeciderRole(request.decider_role)]
+    if next_role is None:
+        return None  # nobody above: reminders continue and the request stays flagged
+    exclude = {request.decider_id} if request.decider_id else set()
+    route = resolve(request.declaration, start=next_role, on=today, exclude=exclude)
+    if route.decider is None:
+        return None
+    route.reasons.insert(
+        0,
+        f"Overdue since {request.due_on:%-d %B %Y}: escalated from the "
+        f"{request.get_decider_role_display().lower()}.",
+    )
+    request.status = ApprovalRequest.Status.ESCALATED
+    request.save(update_fields=["status"])
+    new = _open_request(request.declaration, route, today=today, escalated_from=request)
+    audit_event_record(
+        actor=None,
+        action="approval.escalated",
+        target=request.declaration,
+        data={"from_request": request.pk, "to_request": new.pk, "to": route.decider.pk},
+    )
+    return new
+
+
+@transaction.atomic
+def request_remind(*, request: ApprovalRequest, today: datetime.date) -> bool:
+    """Remind the decider once a day while a request is due or overdue."""
+    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != OPEN or request.reminded_on == today or request.decider_id is None:
+        return False
+    request.reminded_on = today
+    request.save(update_fields=["reminded_on"])
+    audit_event_record(
+        actor=None,
+        action="approval.reminded",
+        target=request.declaration,
+        data={"request": request.pk, "decider": request.decider_id, "due_on": request.due_on},
+    )
+    transaction.on_commit(lambda: notifications.reminder(request.pk))
+    return True
+
+
+@transaction.atomic
+def request_flag_late(*, request: ApprovalRequest, today: datetime.date) -> bool:
+    """Planned contact whose date has passed without a decision is flagged, once (R24)."""
+    request = (
+        ApprovalRequest.objects.select_for_update().select_related("declaration").get(pk=request.pk)
+    )
+    key_date = request.declaration.key_date
+    if request.status != OPEN or request.late_flagged_at or not key_date or key_date >= today:
+        return False
+    request.late_flagged_at = timezone.now()
+    request.save(update_fields=["late_flagged_at"])
+    audit_event_record(
+        actor=None,
+        action="approval.planned_date_passed",
+        target=request.declaration,
+        data={"request": request.pk, "planned_for": key_date},
+    )
+    transaction.on_commit(lambda: notifications.planned_date_passed(request.pk))
+    return True
+
+
+def scheduled_work(*, today: datetime.date | None = None) -> dict[str, int]:
+    """Everything that runs on a timetable; safe to run as often as you like."""
+    today = today or timezone.localdate()
+    counts = {"routed": 0, "reminded": 0, "escalated": 0, "flagged": 0}
+    # A safety net: a submitted declaration with nobody to decide it is never left stuck.
+    unrouted = Declaration.objects.filter(status=Declaration.Status.SUBMITTED).exclude(
+        pk__in=ApprovalRequest.objects.filter(purpose=DECIDE, status=OPEN).values("declaration_id")
+    )
+    for declaration in unrouted:
+        declaration_route(declaration=declaration, today=today)
+        counts["routed"] += 1
+    soon = today + datetime.timedelta(days=1)
+    waiting = ApprovalRequest.objects.filter(purpose=DECIDE, status=OPEN)
+    for request in waiting.filter(declaration__key_date__lt=today, late_flagged_at__isnull=True):
+        counts["flagged"] += request_flag_late(request=request, today=today)
+    for request in waiting.filter(due_on__lt=today).select_related("declaration"):
+        if request_escalate(request=request, today=today) is not None:
+            counts["escalated"] += 1
+    for request in ApprovalRequest.objects.filter(
+        purpose=DECIDE, status=OPEN, due_on__lte=soon
+    ).exclude(reminded_on=today):
+        counts["reminded"] += request_remind(request=request, today=today)
+    return counts
+
+
+@transaction.atomic
+def request_viewed(*, actor: Person, request: ApprovalRequest, http_request=None) -> None:
+    """Reading a declaration as its decider or DSL is recorded (R34); a copy is marked read."""
+    if request.purpose == ApprovalRequest.Purpose.COPY and request.read_at is None:
+        ApprovalRequest.objects.filter(pk=request.pk, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+    audit_event_record(
+        actor=actor,
+        action="declaration.viewed",
+        target=request.declaration,
+        data={"request": request.pk},
+        request=http_request,
+    )

@@ -1,0 +1,80 @@
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from approvals import services
+from approvals.exceptions import ApprovalError
+from approvals.forms import DecisionForm, RequestFilter
+from approvals.models import ApprovalRequest
+from approvals.selectors import (
+    copies_for,
+    dashboard_counts,
+    dashboard_for,
+    declaration_trail,
+    related_declarations,
+    request_get_for,
+)
+from declarations.selectors import declaration_changes
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """What waits for my decision, most urgent first, with counts and filters."""
+    waiting = dashboard_for(user=request.user)
+    filterset = RequestFilter(request.GET or None, queryset=waiting)
+    context = {
+        "filter": filterset,
+        "requests": filterset.qs,
+        "counts": dashboard_counts(user=request.user),
+        "copies": copies_for(user=request.user)[:10],
+        "today": timezone.localdate(),
+    }
+    template = "approvals/dashboard.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The declaration with its history, related declarations, and the decision form."""
+    approval = request_get_for(user=request.user, pk=pk)
+    declaration = approval.declaration
+    can_decide = (
+        approval.purpose == ApprovalRequest.Purpose.DECIDE
+        and approval.is_open
+        and approval.decider_id == request.user.pk
+    )
+    form = DecisionForm(request.POST or None, request=approval) if can_decide else None
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, "This is not waiting for your decision any more.")
+            return redirect(approval)
+        if form.is_valid():
+            try:
+                services.decision_record(
+                    actor=request.user,
+                    request=approval,
+                    outcome=form.cleaned_data["outcome"],
+                    details=form.details(),
+                    http_request=request,
+                )
+            except ApprovalError as error:
+                messages.error(request, str(error))
+                return redirect(approval)
+            messages.success(request, "Your decision is recorded.")
+            return redirect("approvals:dashboard")
+    services.request_viewed(actor=request.user, request=approval, http_request=request)
+    context = {
+        "approval": approval,
+        "declaration": declaration,
+        "kind": declaration.kind_entry,
+        "rows": declaration.kind_entry.describe(declaration.details),
+        "form": form,
+        "trail": declaration_trail(declaration),
+        "changes": declaration_changes(declaration),
+        "related": related_declarations(user=request.user, declaration=declaration),
+    }
+    return render(request, "approvals/request_detail.html", context)
