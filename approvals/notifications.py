@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from approvals.models import ApprovalRequest, Decision
 from contactpolicy.tasks import send_email
@@ -96,15 +97,19 @@ def decided(pk: int) -> None:
 
 def reminder(pk: int) -> None:
     request = _request(pk)
-    overdue = request.is_overdue()
+    overdue = request.due_on is not None and request.due_on < timezone.localdate()
+    when = (
+        f"it was due by {request.due_on:%-d %B %Y} and is being passed to the next person up"
+        if overdue
+        else f"it is due by {request.due_on:%-d %B %Y}"
+    )
     _send(
         [request.decider.email],
         "Overdue: a declaration is waiting for your decision"
         if overdue
         else "Reminder: a declaration is waiting for your decision",
         f"A declaration ({request.declaration.kind_entry.name.lower()}) is waiting for your "
-        f"decision; it is due by {request.due_on:%-d %B %Y}.\n\n"
-        f"Open it: {_link(request.get_absolute_url())}\n",
+        f"decision; {when}.\n\nOpen it: {_link(request.get_absolute_url())}\n",
     )
 
 

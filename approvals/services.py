@@ -57,6 +57,8 @@ def _open_request(
     request = ApprovalRequest.objects.create(
         # A late flag travels with an escalation, so nobody is told twice.
         late_flagged_at=escalated_from.late_flagged_at if escalated_from else None,
+        # The arrival email is an escalated request's notice for the day.
+        reminded_on=today if escalated_from else None,
         declaration=declaration,
         purpose=DECIDE,
         decider=route.decider,
@@ -332,13 +334,15 @@ def scheduled_work(*, today: datetime.date | None = None) -> dict[str, int]:
     waiting = ApprovalRequest.objects.filter(purpose=DECIDE, status=OPEN)
     for request in waiting.filter(declaration__key_date__lt=today, late_flagged_at__isnull=True):
         counts["flagged"] += request_flag_late(request=request, today=today)
-    for request in waiting.filter(due_on__lt=today).select_related("declaration"):
-        if request_escalate(request=request, today=today) is not None:
-            counts["escalated"] += 1
+    # The decider hears first (due tomorrow, due today, or overdue); then an overdue
+    # request goes one level up.
     for request in ApprovalRequest.objects.filter(
         purpose=DECIDE, status=OPEN, due_on__lte=soon
     ).exclude(reminded_on=today):
         counts["reminded"] += request_remind(request=request, today=today)
+    for request in waiting.filter(due_on__lt=today).select_related("declaration"):
+        if request_escalate(request=request, today=today) is not None:
+            counts["escalated"] += 1
     return counts
 
 

@@ -163,8 +163,12 @@ def test_an_overdue_request_escalates_one_level_up(world, route, run, pupil):
     event = AuditEvent.objects.get(action="approval.escalated")
     assert event.data == {"from_request": request.pk, "to_request": new.pk, "to": world.head_a.pk}
     assert event.target_id == str(request.declaration_id)
-    assert sent() == [([world.head_a.email], "A declaration is waiting for your decision")]
-    assert new.get_absolute_url() in mail.outbox[0].body
+    # The line manager is told it is overdue, then it goes to the head.
+    assert sent() == [
+        ([world.line_manager_a.email], "Overdue: a declaration is waiting for your decision"),
+        ([world.head_a.email], "A declaration is waiting for your decision"),
+    ]
+    assert new.get_absolute_url() in mail.outbox[1].body
     assert_no_pupil_named(pupil)
 
 

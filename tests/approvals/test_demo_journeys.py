@@ -1,0 +1,116 @@
+"""Issue #5's 'done when', tried on the demo federation as a new user would."""
+
+import datetime
+import io
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from approvals.models import ApprovalRequest
+from declarations.kinds import get_kind
+from declarations.services import Subject, declaration_save_draft, declaration_submit
+from directory.demo import demo_plan
+from directory.models import Organisation, Person, Pupil
+from tests.factories.declarations import cleaned_details
+
+pytestmark = pytest.mark.django_db
+
+DECIDE = ApprovalRequest.Purpose.DECIDE
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", stdout=io.StringIO())
+    plan = demo_plan(timezone.localdate())
+    people = {key: Person.objects.get(email=person.email) for key, person in plan.people.items()}
+    brookfield = Organisation.objects.get(name="Brookfield Primary School")
+    return people, brookfield
+
+
+def declare(person, setting, kind, django_capture_on_commit_callbacks):
+    pupil = Pupil.objects.filter(setting=setting, status=Pupil.Status.CURRENT).first()
+    declaration = declaration_save_draft(
+        actor=person,
+        kind=get_kind(kind),
+        setting=setting,
+        details=cleaned_details(kind),
+        notes="",
+        subjects=Subject(pupils=[pupil]),
+        form_token=f"00000000-0000-0000-0000-{person.pk:012d}",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        declaration_submit(actor=person, declaration=declaration)
+    return ApprovalRequest.objects.get(declaration=declaration, purpose=DECIDE)
+
+
+def test_teachers_planned_social_contact_goes_to_their_line_manager(
+    demo, django_capture_on_commit_callbacks
+):
+    people, brookfield = demo
+    request = declare(
+        people["bro_teacher1"],
+        brookfield,
+        "planned_social_contact",
+        django_capture_on_commit_callbacks,
+    )
+    assert request.decider == people["bro_lm1"]
+
+
+def test_head_of_schools_own_tuition_goes_to_the_executive_headteacher(
+    demo, django_capture_on_commit_callbacks
+):
+    people, brookfield = demo
+    request = declare(
+        people["bro_head"], brookfield, "work_outside_setting", django_capture_on_commit_callbacks
+    )
+    assert request.decider == people["exec"]
+
+
+def test_executive_headteachers_own_declaration_goes_to_the_chair(
+    demo, django_capture_on_commit_callbacks
+):
+    people, brookfield = demo
+    request = declare(
+        people["exec"], brookfield, "planned_social_contact", django_capture_on_commit_callbacks
+    )
+    assert request.decider == people["chair"]
+
+
+def test_a_concern_about_infatuation_also_reaches_the_dsl(demo, django_capture_on_commit_callbacks):
+    people, brookfield = demo
+    request = declare(people["bro_ta1"], brookfield, "concern", django_capture_on_commit_callbacks)
+
+    copy = ApprovalRequest.objects.get(
+        declaration=request.declaration, purpose=ApprovalRequest.Purpose.COPY
+    )
+    assert copy.decider == people["bro_dsl"]
+    assert any(people["bro_dsl"].email in message.to for message in mail.outbox)
+
+
+def test_an_overdue_item_reminds_its_decider_and_escalates(
+    demo, django_capture_on_commit_callbacks
+):
+    people, brookfield = demo
+    request = declare(
+        people["bro_teacher1"],
+        brookfield,
+        "planned_social_contact",
+        django_capture_on_commit_callbacks,
+    )
+    ApprovalRequest.objects.filter(pk=request.pk).update(
+        due_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_scheduled_jobs", stdout=io.StringIO())
+
+    subjects = {(tuple(message.to), message.subject) for message in mail.outbox}
+    assert (
+        (people["bro_lm1"].email,),
+        "Overdue: a declaration is waiting for your decision",
+    ) in subjects
+    escalated = ApprovalRequest.objects.get(escalated_from=request)
+    assert escalated.decider == people["bro_head"]
