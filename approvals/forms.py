@@ -7,16 +7,8 @@ from django import forms
 from django.utils import timezone
 
 from approvals.models import ApprovalRequest, DeciderRole, Decision, Outcome
-from declarations.kinds import KINDS
+from declarations.kinds import KINDS, DateInput
 from directory.models import Organisation, Person
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
 
 # The choices as things the decider does, in the words of the policies.
 ACTIONS = {
@@ -25,8 +17,10 @@ ACTIONS = {
     Outcome.REFUSED: "Refuse",
     Outcome.MORE_INFORMATION: "Ask the staff member for more information",
     Outcome.NOTED: "Note it (no approval is needed)",
-    Outcome.REFERRED_TO_DSL: "Refer to the designated safeguarding lead",
-    Outcome.LADO_ADVICE_SOUGHT: "Record that LADO advice has been sought",
+    Outcome.REFERRED_TO_DSL: "Refer to the designated safeguarding lead (DSL)",
+    Outcome.LADO_ADVICE_SOUGHT: (
+        "Record that advice has been sought from the local authority designated officer (LADO)"
+    ),
 }
 
 
@@ -55,19 +49,19 @@ class DecisionForm(forms.ModelForm):
             "safeguarding_flag",
         ]
         labels = {
-            "reasons": "Reasons",
-            "conditions": "Conditions",
+            "reasons": "Reasons (needed if you refuse, refer or record LADO advice)",
+            "conditions": "Conditions (needed if you approve with conditions)",
             "review_on": "Review date (optional)",
             "required_action": "Action required of the staff member (optional)",
-            "action_due_on": "Action to be done by",
-            "plan": "Plan of involvement",
-            "expected_outcomes": "Expected outcomes",
-            "timescales": "Timescales",
-            "questions": "What information do you need?",
+            "action_due_on": "Action to be done by (needed with an action)",
+            "plan": "Plan of involvement (needed to approve continued contact)",
+            "expected_outcomes": "Expected outcomes (needed to approve continued contact)",
+            "timescales": "Timescales (needed to approve continued contact)",
+            "questions": "What information do you need? (needed if you ask for more)",
             "safeguarding_flag": "Flag as safeguarding-relevant and copy to the DSL",
         }
         help_texts = {
-            "reasons": "Recorded on the staff member's file. Required when refusing.",
+            "reasons": "Recorded on the staff member's file.",
             "required_action": "For example: remove the social media connection.",
         }
         widgets = {

@@ -171,13 +171,18 @@ class Outcome(models.TextChoices):
     MORE_INFORMATION = "more_information", "More information requested"
     NOTED = "noted", "Noted"
     REFERRED_TO_DSL = "referred_to_dsl", "Referred to the DSL"
-    LADO_ADVICE_SOUGHT = "lado_advice_sought", "LADO advice sought"
+    LADO_ADVICE_SOUGHT = "lado_advice_sought", "Advice sought from the LADO"
 
 
 # Outcomes that settle the declaration; the others pass it on or back.
 FINAL_OUTCOMES = frozenset(
     {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS, Outcome.REFUSED, Outcome.NOTED}
 )
+
+
+# Outcomes the staff member is not told about by the app: what they are told about a
+# referral or a LADO consultation is agreed first (KCSIE Part 4).
+CONFIDENTIAL_OUTCOMES = frozenset({Outcome.REFERRED_TO_DSL, Outcome.LADO_ADVICE_SOUGHT})
 
 
 class Decision(models.Model):

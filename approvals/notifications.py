@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from approvals.models import ApprovalRequest, Decision
+from approvals.models import CONFIDENTIAL_OUTCOMES, ApprovalRequest, Decision
 from contactpolicy.tasks import send_email
 from directory.models import Membership, Person, Role
 
@@ -79,6 +79,9 @@ def decided(pk: int) -> None:
         pk=pk
     )
     declaration = decision.request.declaration
+    if decision.outcome in CONFIDENTIAL_OUTCOMES:
+        # What a staff member is told about a referral is agreed first (KCSIE Part 4).
+        return
     subject = (
         "More information is needed about your declaration"
         if decision.outcome == "more_information"
@@ -116,10 +119,19 @@ def reminder(pk: int) -> None:
 def planned_date_passed(pk: int) -> None:
     request = _request(pk)
     declaration = request.declaration
-    _send(
-        [request.decider.email if request.decider else "", declaration.declarant.email],
-        "A planned contact date passed without a decision",
+    text = (
         f"The declaration {declaration.reference} ({declaration.kind_entry.name.lower()}) was "
         f"planned for {declaration.key_date:%-d %B %Y} and has not been decided.\n\n"
-        f"Open it: {_link(declaration.get_absolute_url())}\n",
+    )
+    subject = "A planned contact date passed without a decision"
+    if request.decider:
+        _send(
+            [request.decider.email],
+            subject,
+            f"{text}Open it: {_link(request.get_absolute_url())}\n",
+        )
+    _send(
+        [declaration.declarant.email],
+        subject,
+        f"{text}Open it: {_link(declaration.get_absolute_url())}\n",
     )

@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from approvals.models import ApprovalRequest
+from approvals.models import CONFIDENTIAL_OUTCOMES, ApprovalRequest
 from approvals.selectors import DECIDING_ROLES, dashboard_counts, declaration_trail
 from declarations.hooks import Section
 from declarations.models import Declaration
@@ -32,5 +32,5 @@ def decisions_section(request: HttpRequest, declaration: Declaration) -> Section
     return Section(
         title="Decisions",
         template="approvals/sections/decisions.html",
-        context={"trail": decided},
+        context={"trail": decided, "confidential": CONFIDENTIAL_OUTCOMES},
     )

@@ -30,6 +30,7 @@ GROUP_SCHOOL_DEFAULTS = {
     "will_or_attorney": DeciderRole.EXECUTIVE_HEAD,
     "business_dealing": DeciderRole.HEAD,
     "gift": DeciderRole.HEAD,
+    "concern": DeciderRole.HEAD,  # "tell senior staff" (000, 003 §12)
 }
 # A pre-school (002): the line manager or the designated safeguarding officer.
 PRESCHOOL_DEFAULTS = {
@@ -215,6 +216,14 @@ def resolve(
             if role is not None:
                 reasons[-1] += f" it goes to the {role.label.lower()}."
             continue
+        if role == DeciderRole.CHAIR and floor < RANK[DeciderRole.HEAD]:
+            # Governors see no pupil (R33): the Chair decides only the head's or the
+            # Executive Headteacher's own declarations, never a member of staff's.
+            reasons.append(
+                "The Chair of Governors decides only the head's or Executive Headteacher's "
+                "own declarations."
+            )
+            break
         candidates = holders(role, declaration, on)
         chosen = next((person for person in candidates if person.pk not in blocked), None)
         if chosen is not None:
@@ -249,9 +258,24 @@ def resolve(
             )
             route.on_behalf_of, route.decider = route.decider, cover.delegate
     if get_kind(declaration.kind).safeguarding or copy_dsl:
+        decider_pk = getattr(route.decider, "pk", None)
         route.copy_to = [
             person
             for person in holders(DeciderRole.DSL, declaration, on)
-            if person.pk not in blocked and person.pk != getattr(route.decider, "pk", None)
+            if person.pk not in blocked and person.pk != decider_pk
         ]
+        if not route.copy_to:  # the DSL is the declarant (or deciding it): the deputy
+            deputies = (
+                Membership.objects.current(on)
+                .filter(
+                    role=Role.DEPUTY_DSL,
+                    organisation_id__in=[declaration.setting_id, declaration.setting.parent_id],
+                )
+                .select_related("person")
+            )
+            route.copy_to = [
+                membership.person
+                for membership in deputies
+                if membership.person_id not in blocked and membership.person_id != decider_pk
+            ]
     return route

@@ -91,11 +91,16 @@ def related_declarations(*, user: Any, declaration: Declaration) -> QuerySet[Dec
     subjects = list(declaration.subjects.all())
     pupil_ids = [subject.pupil_id for subject in subjects if subject.pupil_id]
     member_ids = [subject.family_member_id for subject in subjects if subject.family_member_id]
-    related = Q(declarant_id=declaration.declarant_id)
+    # Anyone sees the declarant's other declarations that came to them; heads and DSLs
+    # also see, within their setting, the declarant's others and those about the family.
+    related = Q(declarant_id=declaration.declarant_id) & (
+        Q(approval_requests__decider=user) | Q(approval_requests__on_behalf_of=user)
+    )
     access = Access.for_user(user)
     if access.has_role(*OVERSIGHT_ROLES, organisation=declaration.setting_id):
         related |= Q(setting_id=declaration.setting_id) & (
-            Q(subjects__pupil_id__in=pupil_ids)
+            Q(declarant_id=declaration.declarant_id)
+            | Q(subjects__pupil_id__in=pupil_ids)
             | Q(subjects__family_member_id__in=member_ids)
             | Q(subjects__family_member__links__pupil_id__in=pupil_ids)
             | Q(subjects__pupil__family_links__family_member_id__in=member_ids)

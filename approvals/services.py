@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from approvals import notifications
@@ -24,6 +26,8 @@ from contactpolicy.services import audit_event_record
 from declarations.kinds import get_kind
 from declarations.models import Declaration
 from directory.models import Person
+
+logger = logging.getLogger(__name__)
 
 OPEN = ApprovalRequest.Status.OPEN
 DECIDE = ApprovalRequest.Purpose.DECIDE
@@ -284,7 +288,7 @@ def request_escalate(*, request: ApprovalRequest, today: datetime.date) -> Appro
 def request_remind(*, request: ApprovalRequest, today: datetime.date) -> bool:
     """Remind the decider once a day while a request is due or overdue."""
     request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status != OPEN or request.reminded_on == today or request.decider_id is None:
+    if request.status != OPEN or request.reminded_on == today:
         return False
     request.reminded_on = today
     request.save(update_fields=["reminded_on"])
@@ -294,7 +298,10 @@ def request_remind(*, request: ApprovalRequest, today: datetime.date) -> bool:
         target=request.declaration,
         data={"request": request.pk, "decider": request.decider_id, "due_on": request.due_on},
     )
-    transaction.on_commit(lambda: notifications.reminder(request.pk))
+    if request.decider_id is None:
+        transaction.on_commit(lambda: notifications.unroutable(request.pk))
+    else:
+        transaction.on_commit(lambda: notifications.reminder(request.pk))
     return True
 
 
@@ -319,30 +326,49 @@ def request_flag_late(*, request: ApprovalRequest, today: datetime.date) -> bool
     return True
 
 
+def _each(items, step, counts: dict[str, int], key: str) -> None:
+    """Run ``step`` on each item; one failure is logged and does not stop the rest."""
+    for item in items:
+        try:
+            if step(item):
+                counts[key] += 1
+        except Exception:
+            logger.exception("Scheduled %s failed for %r", key, item)
+            counts["failed"] += 1
+
+
 def scheduled_work(*, today: datetime.date | None = None) -> dict[str, int]:
     """Everything that runs on a timetable; safe to run as often as you like."""
     today = today or timezone.localdate()
-    counts = {"routed": 0, "reminded": 0, "escalated": 0, "flagged": 0}
+    counts = {"routed": 0, "reminded": 0, "escalated": 0, "flagged": 0, "failed": 0}
     # A safety net: a submitted declaration with nobody to decide it is never left stuck.
     unrouted = Declaration.objects.filter(status=Declaration.Status.SUBMITTED).exclude(
         pk__in=ApprovalRequest.objects.filter(purpose=DECIDE, status=OPEN).values("declaration_id")
     )
-    for declaration in unrouted:
-        declaration_route(declaration=declaration, today=today)
-        counts["routed"] += 1
-    soon = today + datetime.timedelta(days=1)
+    _each(unrouted, lambda item: declaration_route(declaration=item, today=today), counts, "routed")
     waiting = ApprovalRequest.objects.filter(purpose=DECIDE, status=OPEN)
-    for request in waiting.filter(declaration__key_date__lt=today, late_flagged_at__isnull=True):
-        counts["flagged"] += request_flag_late(request=request, today=today)
-    # The decider hears first (due tomorrow, due today, or overdue); then an overdue
-    # request goes one level up.
-    for request in ApprovalRequest.objects.filter(
-        purpose=DECIDE, status=OPEN, due_on__lte=soon
-    ).exclude(reminded_on=today):
-        counts["reminded"] += request_remind(request=request, today=today)
-    for request in waiting.filter(due_on__lt=today).select_related("declaration"):
-        if request_escalate(request=request, today=today) is not None:
-            counts["escalated"] += 1
+    _each(
+        waiting.filter(declaration__key_date__lt=today, late_flagged_at__isnull=True),
+        lambda item: request_flag_late(request=item, today=today),
+        counts,
+        "flagged",
+    )
+    # The decider hears first (due tomorrow, due today, or overdue); a request with
+    # nobody to decide it reminds the administrators every day; then an overdue request
+    # goes one level up.
+    soon = today + datetime.timedelta(days=1)
+    _each(
+        waiting.filter(Q(due_on__lte=soon) | Q(decider__isnull=True)).exclude(reminded_on=today),
+        lambda item: request_remind(request=item, today=today),
+        counts,
+        "reminded",
+    )
+    _each(
+        waiting.filter(due_on__lt=today, decider__isnull=False),
+        lambda item: request_escalate(request=item, today=today),
+        counts,
+        "escalated",
+    )
     return counts
 
 

@@ -55,17 +55,22 @@ def declaration_choose(request: HttpRequest) -> HttpResponse:
     return render(request, "declarations/declaration_choose.html", {"form": form})
 
 
-def _form_page(request, form, kind, declaration=None) -> HttpResponse:
+def _search(request, form, kind, query):
+    """The picker's results for the form's chosen setting; nothing without one."""
     setting = form.chosen_setting()
+    if setting is None or not query:
+        return [], []
+    return people_search(
+        user=request.user,
+        setting=setting,
+        query=query,
+        former=kind.subjects == Subjects.FORMER_PUPIL,
+    )
+
+
+def _form_page(request, form, kind, declaration=None) -> HttpResponse:
     query = request.POST.get("q", "") if request.method == "POST" else ""
-    pupils, links = ([], [])
-    if setting is not None and query:
-        pupils, links = people_search(
-            user=request.user,
-            setting=setting,
-            query=query,
-            former=kind.subjects == Subjects.FORMER_PUPIL,
-        )
+    pupils, links = _search(request, form, kind, query)
     context = {
         "form": form,
         "kind": kind,
@@ -156,16 +161,8 @@ def people_search_results(request: HttpRequest) -> HttpResponse:
     form = DeclarationForm(
         user=request.user, kind=kind, initial={"setting": request.GET.get("setting")}
     )
-    setting = form.chosen_setting()
     query = request.GET.get("q", "")
-    pupils, links = ([], [])
-    if setting is not None:
-        pupils, links = people_search(
-            user=request.user,
-            setting=setting,
-            query=query,
-            former=kind.subjects == Subjects.FORMER_PUPIL,
-        )
+    pupils, links = _search(request, form, kind, query)
     context = {
         "found_pupils": pupils,
         "found_links": links,

@@ -408,10 +408,33 @@ def related_world(world):
     }
 
 
+def test_a_line_manager_sees_the_declarants_other_declarations_that_came_to_them(
+    client, world, related_world
+):
+    for key in ("main", "own_other"):
+        ApprovalRequest.objects.create(
+            declaration=related_world[key],
+            decider=world.line_manager_a,
+            decider_role=DeciderRole.LINE_MANAGER,
+            routing_reason="Test route.",
+            due_on=today() + datetime.timedelta(days=5),
+            status=ApprovalRequest.Status.OPEN if key == "main" else ApprovalRequest.Status.DECIDED,
+        )
+    request = ApprovalRequest.objects.get(declaration=related_world["main"])
+    client.force_login(world.line_manager_a)
+
+    response = client.get(request.get_absolute_url())
+
+    assert [declaration.pk for declaration in response.context["related"]] == [
+        related_world["own_other"].pk
+    ]
+
+
 @pytest.mark.parametrize(
     ("who", "purpose", "expected"),
     [
-        pytest.param("line_manager_a", DECIDE, {"own_other"}, id="line-manager"),
+        # A line manager sees only the declarant's others that came to them (none here).
+        pytest.param("line_manager_a", DECIDE, set(), id="line-manager"),
         pytest.param(
             "head_a", DECIDE, {"own_other", "same_pupil", "same_family"}, id="head-of-setting"
         ),
@@ -436,7 +459,8 @@ def test_related_declarations_by_others_are_shown_only_to_heads_and_dsls(
     assert {declaration.pk for declaration in response.context["related"]} == {
         related_world[key].pk for key in expected
     }
-    assert in_page(response, f"{get_kind('gift').name} by {world.teacher_a.get_full_name()}")
+    gift = f"{get_kind('gift').name} by {world.teacher_a.get_full_name()}"
+    assert in_page(response, gift) == ("own_other" in expected)
     same_pupil = f"{get_kind('regular_social_contact').name} by "
     assert (same_pupil in response.text) == ("same_pupil" in expected)
 

@@ -832,7 +832,7 @@ def test_routing_twice_leaves_one_open_request(
     assert open_requests.filter(purpose=COPY).count() == 1
     assert events(declaration, "approval.routed").count() == 1
     assert events(declaration, "approval.copied_to_dsl").count() == 1
-    assert len(emails_to(mailoutbox, world.line_manager_a)) == 1
+    assert len(emails_to(mailoutbox, world.head_a)) == 1
     assert len(emails_to(mailoutbox, world.dsl_a)) == 1
 
 

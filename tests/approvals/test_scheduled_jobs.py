@@ -224,12 +224,13 @@ def test_planned_contact_whose_date_passed_undecided_is_flagged_once(world, rout
     assert request.late_flagged_at is not None
     event = AuditEvent.objects.get(action="approval.planned_date_passed")
     assert event.data["request"] == request.pk
+    # Each gets a link they can open: the decider to the request, the declarant to theirs.
     assert sent() == [
-        (
-            sorted([world.line_manager_a.email, world.teacher_a.email]),
-            "A planned contact date passed without a decision",
-        )
+        ([world.line_manager_a.email], "A planned contact date passed without a decision"),
+        ([world.teacher_a.email], "A planned contact date passed without a decision"),
     ]
+    assert request.get_absolute_url() in mail.outbox[0].body
+    assert request.declaration.get_absolute_url() in mail.outbox[1].body
     assert_no_pupil_named(pupil)
 
     mail.outbox.clear()
@@ -321,7 +322,7 @@ def test_a_resubmitted_safeguarding_declaration_whose_routing_was_lost_is_routed
         declaration=request.declaration, purpose=ApprovalRequest.Purpose.COPY, status=OPEN
     ).exists()
     decision_record(
-        actor=world.line_manager_a,
+        actor=world.head_a,
         request=request,
         outcome="more_information",
         details={"questions": "When did the messages start?"},
@@ -338,4 +339,4 @@ def test_a_resubmitted_safeguarding_declaration_whose_routing_was_lost_is_routed
     again = ApprovalRequest.objects.get(
         declaration=request.declaration, purpose=DECIDE, status=OPEN
     )
-    assert again.decider == world.line_manager_a
+    assert again.decider == world.head_a

@@ -13,4 +13,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         counts = scheduled_work()
         summary = "Routed {routed}, flagged {flagged}, escalated {escalated}, reminded {reminded}."
+        if counts["failed"]:
+            summary += " {failed} failed: see the log."
         self.stdout.write(summary.format(**counts))
