@@ -4,9 +4,12 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from approvals import notifications
 from approvals.models import ApprovalRequest, Cover, RoutingRule
+from approvals.routing import conflicted_people, declarant_rank, person_rank
+from approvals.services import cover_apply, due_date_for
 from contactpolicy.services import audit_event_record
 from directory.admin import AuditedAdmin
 
@@ -26,6 +29,12 @@ class CoverAdmin(AuditedAdmin):
     list_filter = ["reason"]
     search_fields = ["person__family_name", "delegate__family_name"]
     autocomplete_fields = ["person", "delegate"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        moved = cover_apply(actor=request.user, cover=obj)
+        if moved:
+            self.message_user(request, f"{moved} waiting request(s) moved to {obj.delegate}.")
 
 
 class NobodyToDecideFilter(admin.SimpleListFilter):
@@ -48,8 +57,19 @@ class AssignForm(forms.ModelForm):
 
     def clean_decider(self):
         decider = self.cleaned_data.get("decider")
-        if decider is not None and decider.pk == self.instance.declaration.declarant_id:
-            raise forms.ValidationError("Nobody decides their own declaration.")
+        if decider is None:
+            return decider
+        declaration = self.instance.declaration
+        if decider.pk in conflicted_people(declaration):
+            raise forms.ValidationError(
+                "This person cannot decide it: it is their own declaration or about their family."
+            )
+        today = timezone.localdate()
+        floor, own_role = declarant_rank(declaration, today)
+        if floor >= 0 and person_rank(decider.pk, declaration.setting, today)[0] <= floor:
+            raise forms.ValidationError(
+                f"The declarant is the {own_role.label.lower()}: choose someone senior to them."
+            )
         return decider
 
 
@@ -85,6 +105,7 @@ class ApprovalRequestAdmin(AuditedAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if "decider" in form.changed_data and obj.decider_id:
+            obj.due_on = due_date_for(obj.declaration, timezone.localdate())
             obj.routing_reason += (
                 f" Assigned to {obj.decider.get_full_name()} by the administrator "
                 f"{request.user.get_full_name()}."

@@ -21,7 +21,7 @@ from approvals.models import (
     Decision,
     Outcome,
 )
-from approvals.routing import Route, resolve
+from approvals.routing import Route, conflicted_people, declarant_rank, person_rank, resolve
 from contactpolicy.services import audit_event_record
 from declarations.kinds import get_kind
 from declarations.models import Declaration
@@ -386,3 +386,37 @@ def request_viewed(*, actor: Person, request: ApprovalRequest, http_request=None
         data={"request": request.pk},
         request=http_request,
     )
+
+
+@transaction.atomic
+def cover_apply(*, actor: Person | None, cover, today: datetime.date | None = None) -> int:
+    """Move what already waits for someone to the person covering for them (R21)."""
+    today = today or timezone.localdate()
+    if not (cover.starts_on <= today <= cover.ends_on) or not cover.delegate.is_active:
+        return 0
+    moved = 0
+    waiting = ApprovalRequest.objects.select_for_update().filter(
+        decider=cover.person, purpose=DECIDE, status=OPEN
+    )
+    for request in waiting.select_related("declaration__setting"):
+        declaration = request.declaration
+        floor, _ = declarant_rank(declaration, today)
+        if cover.delegate_id in conflicted_people(declaration):
+            continue
+        if floor >= 0 and person_rank(cover.delegate_id, declaration.setting, today)[0] <= floor:
+            continue  # never to someone junior to a senior declarant
+        request.decider, request.on_behalf_of = cover.delegate, cover.person
+        request.routing_reason += (
+            f" {cover.delegate.get_full_name()} now decides for {cover.person.get_full_name()} "
+            f"({cover.get_reason_display().lower()} until {cover.ends_on:%-d %B %Y})."
+        )
+        request.save(update_fields=["decider", "on_behalf_of", "routing_reason"])
+        audit_event_record(
+            actor=actor,
+            action="approval.redirected",
+            target=declaration,
+            data={"request": request.pk, "from": cover.person_id, "to": cover.delegate_id},
+        )
+        transaction.on_commit(lambda pk=request.pk: notifications.request_arrived(pk))
+        moved += 1
+    return moved

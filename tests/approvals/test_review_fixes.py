@@ -151,3 +151,62 @@ def test_a_routing_failure_does_not_fail_the_submission_and_is_retried(
         call_command("run_scheduled_jobs", stdout=io.StringIO())
 
     assert ApprovalRequest.objects.get(declaration=declaration).decider == world.line_manager_a
+
+
+def test_cover_added_later_moves_what_already_waits_to_the_delegate(
+    client, world, django_capture_on_commit_callbacks
+):
+    declaration = submitted(
+        world.teacher_a,
+        world.school_a,
+        "planned_social_contact",
+        django_capture_on_commit_callbacks,
+    )
+    request = ApprovalRequest.objects.get(declaration=declaration, purpose=DECIDE)
+    assert request.decider == world.line_manager_a
+    today = timezone.localdate()
+    client.force_login(world.administrator)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/approvals/cover/add/",
+            {
+                "person": world.line_manager_a.pk,
+                "delegate": world.head_a.pk,
+                "reason": "absence",
+                "starts_on": today.isoformat(),
+                "ends_on": (today + datetime.timedelta(days=5)).isoformat(),
+                "note": "",
+            },
+        )
+
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert (request.decider, request.on_behalf_of) == (world.head_a, world.line_manager_a)
+    assert "now decides for" in request.routing_reason
+    assert any(world.head_a.email in message.to for message in mail.outbox)
+    from contactpolicy.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="approval.redirected").count() == 1
+
+
+def test_the_administrator_cannot_assign_a_heads_own_declaration_to_a_teacher(
+    client, world, django_capture_on_commit_callbacks
+):
+    Membership.objects.filter(role__in=[Role.EXECUTIVE_HEAD, Role.CHAIR]).delete()
+    declaration = submitted(
+        world.head_a, world.school_a, "work_outside_setting", django_capture_on_commit_callbacks
+    )
+    request = ApprovalRequest.objects.get(declaration=declaration, purpose=DECIDE)
+    assert request.decider is None
+    client.force_login(world.administrator)
+
+    response = client.post(
+        f"/admin/approvals/approvalrequest/{request.pk}/change/", {"decider": world.teacher_a.pk}
+    )
+
+    assert response.status_code == 200
+    assert "choose someone senior to them" in response.text
+    request.refresh_from_db()
+    assert request.decider is None
