@@ -100,6 +100,14 @@ class ApprovalRequest(models.Model):
         ESCALATED = "escalated", "Escalated"
         CANCELLED = "cancelled", "Cancelled"
 
+    # The allowed moves: a request is settled once, one way.
+    TRANSITIONS = {
+        Status.OPEN: {Status.DECIDED, Status.ESCALATED, Status.CANCELLED},
+        Status.DECIDED: set(),
+        Status.ESCALATED: set(),
+        Status.CANCELLED: set(),
+    }
+
     declaration = models.ForeignKey(
         Declaration, on_delete=models.PROTECT, related_name="approval_requests"
     )

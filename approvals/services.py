@@ -51,6 +51,16 @@ def due_date_for(declaration: Declaration, today: datetime.date) -> datetime.dat
     return max(due, today)
 
 
+def _move(request: ApprovalRequest, status: str) -> None:
+    """Change a request's status along ApprovalRequest.TRANSITIONS, or refuse."""
+    if status not in ApprovalRequest.TRANSITIONS[ApprovalRequest.Status(request.status)]:
+        raise AlreadyDecided(
+            f"This request is {request.get_status_display().lower()}; it cannot be "
+            f"{ApprovalRequest.Status(status).label.lower()}."
+        )
+    request.status = status
+
+
 def _open_request(
     declaration: Declaration,
     route: Route,
@@ -194,7 +204,7 @@ def decision_record(
     decision = Decision.objects.create(
         request=request, decided_by=actor, outcome=outcome, **details
     )
-    request.status = ApprovalRequest.Status.DECIDED
+    _move(request, ApprovalRequest.Status.DECIDED)
     request.save(update_fields=["status"])
     today = timezone.localdate()
     if outcome in FINAL_OUTCOMES:
@@ -243,7 +253,7 @@ def requests_cancel(*, declaration: Declaration) -> int:
         )
     )
     for request in open_requests:
-        request.status = ApprovalRequest.Status.CANCELLED
+        _move(request, ApprovalRequest.Status.CANCELLED)
         request.save(update_fields=["status"])
         audit_event_record(
             actor=None,
@@ -272,7 +282,7 @@ def request_escalate(*, request: ApprovalRequest, today: datetime.date) -> Appro
         f"Overdue since {request.due_on:%-d %B %Y}: escalated from the "
         f"{request.get_decider_role_display().lower()}.",
     )
-    request.status = ApprovalRequest.Status.ESCALATED
+    _move(request, ApprovalRequest.Status.ESCALATED)
     request.save(update_fields=["status"])
     new = _open_request(request.declaration, route, today=today, escalated_from=request)
     audit_event_record(
@@ -420,3 +430,16 @@ def cover_apply(*, actor: Person | None, cover, today: datetime.date | None = No
         transaction.on_commit(lambda pk=request.pk: notifications.request_arrived(pk))
         moved += 1
     return moved
+
+
+def decision_refused_record(
+    *, actor: Person, request: ApprovalRequest, reason: str, http_request=None
+) -> None:
+    """A refused attempt to decide is kept on the record too (after its rollback)."""
+    audit_event_record(
+        actor=actor,
+        action="approval.decision_refused",
+        target=request.declaration,
+        data={"request": request.pk, "reason": reason},
+        request=http_request,
+    )

@@ -62,6 +62,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     http_request=request,
                 )
             except ApprovalError as error:
+                services.decision_refused_record(
+                    actor=request.user, request=approval, reason=str(error), http_request=request
+                )
                 messages.error(request, str(error))
                 return redirect(approval)
             messages.success(request, "Your decision is recorded.")

@@ -210,3 +210,28 @@ def test_the_administrator_cannot_assign_a_heads_own_declaration_to_a_teacher(
     assert "choose someone senior to them" in response.text
     request.refresh_from_db()
     assert request.decider is None
+
+
+def test_a_refused_attempt_to_decide_is_kept_on_the_record(
+    client, world, django_capture_on_commit_callbacks
+):
+    from contactpolicy.models import AuditEvent
+    from declarations.models import Declaration
+
+    declaration = submitted(
+        world.teacher_a,
+        world.school_a,
+        "planned_social_contact",
+        django_capture_on_commit_callbacks,
+    )
+    request = ApprovalRequest.objects.get(declaration=declaration, purpose=DECIDE)
+    Declaration.objects.filter(pk=declaration.pk).update(status=Declaration.Status.WITHDRAWN)
+    client.force_login(world.line_manager_a)
+
+    response = client.post(request.get_absolute_url(), {"outcome": "approved"}, follow=True)
+
+    assert "cannot be decided" in response.text
+    event = AuditEvent.objects.get(action="approval.decision_refused")
+    assert event.actor == world.line_manager_a
+    request.refresh_from_db()
+    assert request.status == ApprovalRequest.Status.OPEN
