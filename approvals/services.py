@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from approvals import notifications
@@ -28,6 +29,10 @@ from declarations.models import Declaration
 from directory.models import Person
 
 logger = logging.getLogger(__name__)
+
+# Sent inside the decision's transaction, so that what listens (the registers, R25)
+# is written with the decision or not at all.
+decision_recorded = Signal()
 
 OPEN = ApprovalRequest.Status.OPEN
 DECIDE = ApprovalRequest.Purpose.DECIDE
@@ -227,6 +232,7 @@ def decision_record(
         _open_request(declaration, route, today=today)
     if details.get("safeguarding_flag") and outcome != Outcome.REFERRED_TO_DSL:
         _copy_to_dsl(declaration, resolve(declaration, on=today, copy_dsl=True))
+    decision_recorded.send(sender=Decision, decision=decision)
     audit_event_record(
         actor=actor,
         action="approval.decided",
