@@ -1,10 +1,10 @@
 from django.http import HttpRequest
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, ApprovalRequest
-from approvals.selectors import DECIDING_ROLES, dashboard_counts, declaration_trail
+from approvals.selectors import dashboard_counts, declaration_trail
 from declarations.hooks import Section
 from declarations.models import Declaration
-from directory.access import Access
+from directory.access import DECIDING_ROLES, Access
 from directory.home import Panel
 
 

@@ -15,7 +15,6 @@ from directory.access import Access
 from directory.models import Role
 
 OVERSIGHT_ROLES = (Role.HEAD, Role.EXECUTIVE_HEAD, Role.DSL, Role.DEPUTY_DSL)
-from directory.context_processors import DECIDING_ROLES  # noqa: E402
 
 
 def _with_declaration(queryset: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
@@ -121,10 +120,4 @@ def related_declarations(*, user: Any, declaration: Declaration) -> QuerySet[Dec
             )
         )
         .order_by("-created_at")[:20]
-    )
-
-
-def is_decider(user: Any) -> bool:
-    return Access.for_user(user).has_role(*DECIDING_ROLES) or (
-        ApprovalRequest.objects.filter(decider=user).exists()
     )

@@ -43,9 +43,17 @@ PUPIL_ROLES = frozenset(
         Role.ADMINISTRATOR,
     }
 )
-LEADERSHIP_ROLES = frozenset({Role.HEAD, Role.EXECUTIVE_HEAD})
-SAFEGUARDING_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL})
-GOVERNANCE_ROLES = frozenset({Role.GOVERNOR, Role.CHAIR})
+# Roles that decide declarations or receive copies of them (the approvals app's pages).
+DECIDING_ROLES = frozenset(
+    {
+        Role.LINE_MANAGER,
+        Role.HEAD,
+        Role.EXECUTIVE_HEAD,
+        Role.CHAIR,
+        Role.DSL,
+        Role.DEPUTY_DSL,
+    }
+)
 
 
 @dataclass(frozen=True)

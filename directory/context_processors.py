@@ -1,17 +1,7 @@
 from django.http import HttpRequest
 
-from directory.access import Access
+from directory.access import DECIDING_ROLES, Access
 from directory.models import Role
-
-# Roles that decide declarations or receive them (the approvals app adds the pages).
-DECIDING_ROLES = (
-    Role.LINE_MANAGER,
-    Role.HEAD,
-    Role.EXECUTIVE_HEAD,
-    Role.CHAIR,
-    Role.DSL,
-    Role.DEPUTY_DSL,
-)
 
 
 def access(request: HttpRequest) -> dict:
