@@ -23,6 +23,7 @@ from approvals.models import (
     Outcome,
 )
 from approvals.routing import Route, conflicted_people, declarant_rank, person_rank, resolve
+from contactpolicy.scheduled import run_each
 from contactpolicy.services import audit_event_record
 from declarations.kinds import get_kind
 from declarations.models import Declaration
@@ -342,17 +343,6 @@ def request_flag_late(*, request: ApprovalRequest, today: datetime.date) -> bool
     return True
 
 
-def _each(items, step, counts: dict[str, int], key: str) -> None:
-    """Run ``step`` on each item; one failure is logged and does not stop the rest."""
-    for item in items:
-        try:
-            if step(item):
-                counts[key] += 1
-        except Exception:
-            logger.exception("Scheduled %s failed for %r", key, item)
-            counts["failed"] += 1
-
-
 def scheduled_work(*, today: datetime.date | None = None) -> dict[str, int]:
     """Everything that runs on a timetable; safe to run as often as you like."""
     today = today or timezone.localdate()
@@ -361,9 +351,11 @@ def scheduled_work(*, today: datetime.date | None = None) -> dict[str, int]:
     unrouted = Declaration.objects.filter(status=Declaration.Status.SUBMITTED).exclude(
         pk__in=ApprovalRequest.objects.filter(purpose=DECIDE, status=OPEN).values("declaration_id")
     )
-    _each(unrouted, lambda item: declaration_route(declaration=item, today=today), counts, "routed")
+    run_each(
+        unrouted, lambda item: declaration_route(declaration=item, today=today), counts, "routed"
+    )
     waiting = ApprovalRequest.objects.filter(purpose=DECIDE, status=OPEN)
-    _each(
+    run_each(
         waiting.filter(declaration__key_date__lt=today, late_flagged_at__isnull=True),
         lambda item: request_flag_late(request=item, today=today),
         counts,
@@ -373,19 +365,28 @@ def scheduled_work(*, today: datetime.date | None = None) -> dict[str, int]:
     # nobody to decide it reminds the administrators every day; then an overdue request
     # goes one level up.
     soon = today + datetime.timedelta(days=1)
-    _each(
+    run_each(
         waiting.filter(Q(due_on__lte=soon) | Q(decider__isnull=True)).exclude(reminded_on=today),
         lambda item: request_remind(request=item, today=today),
         counts,
         "reminded",
     )
-    _each(
+    run_each(
         waiting.filter(due_on__lt=today, decider__isnull=False),
         lambda item: request_escalate(request=item, today=today),
         counts,
         "escalated",
     )
     return counts
+
+
+def scheduled_job(today: datetime.date) -> str:
+    """The approvals' line in ``run_scheduled_jobs``."""
+    counts = scheduled_work(today=today)
+    summary = "Routed {routed}, flagged {flagged}, escalated {escalated}, reminded {reminded}."
+    if counts["failed"]:
+        summary += " {failed} failed: see the log."
+    return summary.format(**counts)
 
 
 @transaction.atomic

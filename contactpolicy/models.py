@@ -54,6 +54,13 @@ class AuditEvent(AppendOnlyModel):
     target_label = models.CharField(
         max_length=255, blank=True, help_text="What the target was called at the time."
     )
+    organisation_pk = models.PositiveBigIntegerField(
+        "organisation",
+        null=True,
+        blank=True,
+        help_text="The setting the event belongs to, for scoping the audit history (R34). "
+        "A plain id: the audit trail sits below the directory.",
+    )
     data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
@@ -64,6 +71,7 @@ class AuditEvent(AppendOnlyModel):
             models.Index(fields=["actor", "occurred_at"], name="audit_actor_idx"),
             models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
             models.Index(fields=["action", "occurred_at"], name="audit_action_idx"),
+            models.Index(fields=["organisation_pk", "occurred_at"], name="audit_organisation_idx"),
         ]
 
     def __str__(self) -> str:

@@ -14,11 +14,21 @@ def audit_event_record(
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
+    organisation_pk: int | None = None,
 ) -> AuditEvent:
-    """Write one audit event. Call it inside the transaction of the change it records."""
+    """Write one audit event. Call it inside the transaction of the change it records.
+
+    The event is filed under the target's setting (a declaration's or a pupil's), or
+    under the target itself when it is an organisation, unless ``organisation_pk`` says.
+    """
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    if organisation_pk is None and target is not None:
+        organisation_pk = getattr(target, "setting_id", None)
+        if organisation_pk is None and target._meta.label == "directory.Organisation":
+            organisation_pk = target.pk
     return AuditEvent.objects.create(
+        organisation_pk=organisation_pk,
         actor=actor,
         action=action,
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,

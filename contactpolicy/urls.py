@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("declarations/", include("declarations.urls")),
     path("decisions/", include("approvals.urls")),
+    path("registers/", include("registers.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -471,6 +471,13 @@ def kind_for(code: str) -> Kind:
 
 
 @transaction.atomic
+def declaration_viewed(*, actor: Person, declaration: Declaration, request=None) -> None:
+    """Opening a declaration is on the audit trail, even one's own (R34)."""
+    audit_event_record(
+        actor=actor, action="declaration.viewed", target=declaration, request=request
+    )
+
+
 def attachment_viewed(*, actor: Person, attachment: Attachment, request=None) -> None:
     """Opening a copy of a card or letter is a read of a sensitive record (R34)."""
     audit_event_record(

@@ -251,6 +251,7 @@ def declaration_amend(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     declaration = declaration_get_for(user=request.user, pk=pk)
+    services.declaration_viewed(actor=request.user, declaration=declaration, request=request)
     context = {
         "declaration": declaration,
         "kind": declaration.kind_entry,

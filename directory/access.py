@@ -43,6 +43,15 @@ PUPIL_ROLES = frozenset(
         Role.ADMINISTRATOR,
     }
 )
+# Who may open a pupil's file (R25): never a teacher, never a governor.
+PUPIL_FILE_ROLES = frozenset({Role.HEAD, Role.EXECUTIVE_HEAD, Role.DSL, Role.DEPUTY_DSL})
+# Who may read referrals and LADO consultations on a file (KCSIE Part 4).
+SAFEGUARDING_ROLES = PUPIL_FILE_ROLES
+# Who reads the full audit history of a setting (R34); the Executive Headteacher's
+# role in a federation reaches each of its schools.
+AUDIT_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.ADMINISTRATOR, Role.EXECUTIVE_HEAD})
+# Who allocates key people and resolves key-person conflicts (R26).
+KEY_PERSON_ROLES = frozenset({Role.HEAD, Role.EXECUTIVE_HEAD, Role.ADMINISTRATOR})
 # Roles that decide declarations or receive copies of them (the approvals app's pages).
 DECIDING_ROLES = frozenset(
     {

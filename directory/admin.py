@@ -211,7 +211,9 @@ class PupilAdmin(AuditedAdmin):
     list_filter = ["status", ("setting", admin.RelatedOnlyFieldListFilter), "class_name"]
     search_fields = ["given_name", "family_name", "reference"]
     list_select_related = ["setting", "key_person"]
-    autocomplete_fields = ["key_person"]
+    # Key people are allocated on the Records pages, which refuse a person with a
+    # declared relationship with the child's family (R26).
+    readonly_fields = ["key_person"]
     inlines = [FamilyLinkInline]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -1,2 +1,10 @@
 class RegisterError(Exception):
     """A register entry cannot be written as asked; the message is for the person."""
+
+
+class FollowUpError(RegisterError):
+    """A review or confirmation cannot be recorded as asked."""
+
+
+class KeyPersonConflict(RegisterError):
+    """The adult has a declared relationship with the child's family (R26)."""

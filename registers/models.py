@@ -1,6 +1,8 @@
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from approvals.models import Decision
 from contactpolicy.models import AppendOnlyModel
@@ -17,7 +19,9 @@ class RegisterEntry(AppendOnlyModel):
         PUPIL = "pupil", "Pupil file"
 
     class EntryKind(models.TextChoices):
-        OUTCOME = "outcome", "Outcome"
+        OUTCOME = "outcome", "Decision"
+        REVIEW = "review", "Monitoring review"
+        CONFIRMATION = "confirmation", "Confirmation"
         CORRECTION = "correction", "Correction"
 
     file = models.CharField(max_length=10, choices=File.choices)
@@ -88,3 +92,99 @@ class RegisterEntry(AppendOnlyModel):
     def __str__(self) -> str:
         owner = self.person if self.file == self.File.STAFF else self.pupil
         return f"{self.get_file_display()} of {owner}: {self.get_entry_kind_display().lower()}"
+
+
+class FollowUp(models.Model):
+    """Something a decision leaves waiting: a monitoring review (R9, R18), an action the
+    staff member must confirm (R23), or an arrangement that ends on a date (R13, R28)."""
+
+    class Kind(models.TextChoices):
+        REVIEW = "review", "Monitoring review"
+        ACTION = "action", "Required action"
+        EXPIRY = "expiry", "Arrangement ending"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "No longer needed"
+
+    class Result(models.TextChoices):
+        CONTINUE = "continue", "Continue as agreed"
+        CHANGE = "change", "Continue with changed conditions"
+        END = "end", "End the arrangement"
+        CONFIRMED = "confirmed", "Confirmed done"
+
+    TRANSITIONS = {
+        Status.OPEN: {Status.DONE, Status.CANCELLED},
+        Status.DONE: set(),
+        Status.CANCELLED: set(),
+    }
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="follow_ups")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        help_text="The staff member the arrangement is about.",
+    )
+    responsible = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="follow_ups_responsible",
+        help_text="The manager who reviews it, or who is told if it is not done.",
+    )
+    what = models.TextField(help_text="The conditions, plan or action, in words.")
+    due_on = models.DateField()
+    reminded_on = models.DateField(null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=10, choices=Result.choices, blank=True)
+    note = models.TextField(blank=True)
+    completed_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    follows = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_reviews",
+        help_text="The review this one was set by.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | (Q(completed_at__isnull=False) & ~Q(result="")),
+                name="follow_up_done_has_result",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="follow_up_due_idx"),
+            models.Index(fields=["responsible", "status"], name="follow_up_responsible_idx"),
+            models.Index(fields=["person", "status"], name="follow_up_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.declaration.reference} by {self.due_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registers:follow_up", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def is_overdue(self, today=None) -> bool:
+        return self.is_open and self.due_on < (today or timezone.localdate())

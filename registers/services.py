@@ -1,14 +1,26 @@
-"""Writes to the registers: outcomes onto files, and corrections as new entries (R25)."""
+"""Writes to the registers: outcomes onto files, corrections as new entries (R25),
+follow-ups (reviews, required actions, ending arrangements), key people (R26), and
+the record of who read or exported a file (R34)."""
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime
+from typing import Any
 
-from approvals.models import CONFIDENTIAL_OUTCOMES, Decision
+from django.db import transaction
+from django.utils import timezone
+
+from approvals.models import CONFIDENTIAL_OUTCOMES, DeciderRole, Decision, Outcome
+from approvals.routing import resolve
+from contactpolicy.scheduled import run_each
 from contactpolicy.services import audit_event_record
-from directory.models import FamilyLink, Person
-from registers.exceptions import RegisterError
-from registers.models import RegisterEntry
+from declarations.models import Declaration
+from directory.access import KEY_PERSON_ROLES, Access
+from directory.models import FamilyLink, Person, Pupil, Role
+from registers import notifications
+from registers.exceptions import FollowUpError, KeyPersonConflict, RegisterError
+from registers.models import FollowUp, RegisterEntry
+from registers.selectors import key_person_candidates, key_person_conflicts_with
 
 
 def outcome_text(decision: Decision) -> str:
@@ -38,14 +50,9 @@ def outcome_text(decision: Decision) -> str:
     return "\n".join(parts)
 
 
-@transaction.atomic
-def register_outcome_record(*, decision: Decision) -> list[RegisterEntry]:
-    """One entry on the staff member's file and one on each pupil's file it concerns.
-
-    Pupils are those named, and the children of any family member named, so that a
-    declaration about a mother is on her children's files too.
-    """
-    declaration = decision.request.declaration
+def files_of(declaration: Declaration) -> dict[int, int | None]:
+    """The pupils whose files a declaration belongs on: those named, and the children
+    of any family member named (pupil id -> the family member it came through)."""
     subjects = list(declaration.subjects.all())
     pupils: dict[int, int | None] = {
         subject.pupil_id: None for subject in subjects if subject.pupil_id
@@ -55,14 +62,13 @@ def register_outcome_record(*, decision: Decision) -> list[RegisterEntry]:
         family_member_id__in=member_ids
     ).values_list("pupil_id", "family_member_id"):
         pupils.setdefault(pupil_id, member_id)
-    common = {
-        "entry_kind": RegisterEntry.EntryKind.OUTCOME,
-        "declaration": declaration,
-        "decision": decision,
-        "text": outcome_text(decision),
-        "confidential": decision.outcome in CONFIDENTIAL_OUTCOMES,
-        "recorded_by": decision.decided_by,
-    }
+    return pupils
+
+
+def _write_entries(
+    *, declaration: Declaration, pupils: dict[int, int | None], **common: Any
+) -> list[RegisterEntry]:
+    common["declaration"] = declaration
     entries = [
         RegisterEntry(file=RegisterEntry.File.STAFF, person_id=declaration.declarant_id, **common)
     ]
@@ -74,6 +80,25 @@ def register_outcome_record(*, decision: Decision) -> list[RegisterEntry]:
     ]
     for entry in entries:
         entry.save()
+    return entries
+
+
+@transaction.atomic
+def register_outcome_record(*, decision: Decision) -> list[RegisterEntry]:
+    """One entry on the staff member's file and one on each pupil's file it concerns,
+    so that a declaration about a mother is on her children's files too; then whatever
+    the decision leaves to follow up (a review, an action, an end date)."""
+    declaration = decision.request.declaration
+    pupils = files_of(declaration)
+    entries = _write_entries(
+        declaration=declaration,
+        pupils=pupils,
+        entry_kind=RegisterEntry.EntryKind.OUTCOME,
+        decision=decision,
+        text=outcome_text(decision),
+        confidential=decision.outcome in CONFIDENTIAL_OUTCOMES,
+        recorded_by=decision.decided_by,
+    )
     audit_event_record(
         actor=decision.decided_by,
         action="register.outcome_recorded",
@@ -84,6 +109,7 @@ def register_outcome_record(*, decision: Decision) -> list[RegisterEntry]:
             "pupils": sorted(pupils),
         },
     )
+    follow_ups_create(decision=decision)
     return entries
 
 
@@ -119,3 +145,399 @@ def register_entry_correct(
         request=request,
     )
     return correction
+
+
+# Follow-ups ------------------------------------------------------------------------------
+
+APPROVING = frozenset({Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS, Outcome.NOTED})
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _expiry(declaration: Declaration) -> tuple[datetime.date, str] | None:
+    """When an approved sharing of personal contact details ends, and what to confirm."""
+    details = declaration.details
+    if declaration.kind == "trip_phone_sharing" and details.get("delete_by"):
+        return (
+            _date(details["delete_by"]),
+            "Delete the parents' and carers' phone numbers you were given for "
+            f"{details.get('trip_name', 'the trip')}, and confirm that you have.",
+        )
+    if declaration.kind == "contact_details_shared" and details.get("until"):
+        return (
+            _date(details["until"]),
+            f"The agreement to share your contact details with {details.get('to_whom', 'them')} "
+            "ends: stop using them for contact, and confirm that you have.",
+        )
+    return None
+
+
+def _follow_up(decision: Decision, kind: str, due_on: datetime.date, what: str, **extra):
+    declaration = decision.request.declaration
+    follow_up = FollowUp.objects.create(
+        kind=kind,
+        declaration=declaration,
+        decision=decision,
+        person_id=declaration.declarant_id,
+        responsible=decision.decided_by,
+        due_on=due_on,
+        what=what,
+        **extra,
+    )
+    audit_event_record(
+        actor=None,
+        action="register.follow_up_set",
+        target=declaration,
+        data={"follow_up": follow_up.pk, "kind": kind, "due_on": due_on},
+    )
+    return follow_up
+
+
+def follow_ups_create(*, decision: Decision) -> list[FollowUp]:
+    """What a decision leaves to follow up: a review on its review date (R9, R18), an
+    action the staff member must confirm by its deadline (R23), and the end of shared
+    contact details (R13, R28). A newer version's decision replaces the older one's."""
+    declaration = decision.request.declaration
+    if decision.outcome not in {*APPROVING, Outcome.REFUSED}:
+        return []
+    _cancel_superseded(declaration, actor=decision.decided_by)
+    created = []
+    if decision.review_on and decision.outcome in APPROVING:
+        what = decision.conditions or decision.plan or "Review the arrangement."
+        created.append(_follow_up(decision, FollowUp.Kind.REVIEW, decision.review_on, what))
+    if decision.required_action and decision.action_due_on:
+        created.append(
+            _follow_up(
+                decision, FollowUp.Kind.ACTION, decision.action_due_on, decision.required_action
+            )
+        )
+    if decision.outcome in APPROVING and (expiry := _expiry(declaration)):
+        created.append(_follow_up(decision, FollowUp.Kind.EXPIRY, *expiry))
+    return created
+
+
+def _cancel_superseded(declaration: Declaration, *, actor: Person) -> None:
+    older = []
+    previous = declaration.previous_version_id
+    while previous is not None:
+        older.append(previous)
+        previous = (
+            Declaration.objects.filter(pk=previous)
+            .values_list("previous_version_id", flat=True)
+            .first()
+        )
+    for follow_up in FollowUp.objects.select_for_update().filter(
+        declaration_id__in=older, status=FollowUp.Status.OPEN
+    ):
+        _move(follow_up, FollowUp.Status.CANCELLED)
+        follow_up.note = f"Replaced by the decision on {declaration.reference}."
+        follow_up.save(update_fields=["status", "note"])
+        audit_event_record(
+            actor=actor,
+            action="register.follow_up_cancelled",
+            target=follow_up.declaration,
+            data={"follow_up": follow_up.pk, "replaced_by": declaration.pk},
+        )
+
+
+def _move(follow_up: FollowUp, status: str) -> None:
+    if status not in FollowUp.TRANSITIONS[FollowUp.Status(follow_up.status)]:
+        raise FollowUpError(
+            f"This is already {follow_up.get_status_display().lower()}: nothing was changed."
+        )
+    follow_up.status = status
+
+
+def _locked(follow_up: FollowUp) -> FollowUp:
+    return (
+        FollowUp.objects.select_for_update()
+        .select_related("declaration", "decision", "person")
+        .get(pk=follow_up.pk)
+    )
+
+
+def may_review(access: Access, follow_up: FollowUp) -> bool:
+    """The responsible manager reviews; so may the head or Executive Headteacher of the
+    setting, but never the staff member the arrangement is about."""
+    if access.person_id == follow_up.person_id:
+        return False
+    return access.person_id == follow_up.responsible_id or access.has_role(
+        Role.HEAD, Role.EXECUTIVE_HEAD, organisation=follow_up.declaration.setting_id
+    )
+
+
+@transaction.atomic
+def review_record(
+    *,
+    actor: Person,
+    follow_up: FollowUp,
+    result: str,
+    note: str,
+    conditions: str = "",
+    next_review_on: datetime.date | None = None,
+    request=None,
+) -> FollowUp:
+    """Record a monitoring review (continue, change the conditions, or end): it goes on
+    the staff file and each pupil's file, and a continuing arrangement gets its next
+    review date."""
+    follow_up = _locked(follow_up)
+    if follow_up.kind != FollowUp.Kind.REVIEW:
+        raise FollowUpError("This is not a review.")
+    if not may_review(Access.for_user(actor), follow_up):
+        raise FollowUpError("Only the responsible manager or the head can record this review.")
+    _move(follow_up, FollowUp.Status.DONE)
+    note, conditions = note.strip(), conditions.strip()
+    today = timezone.localdate()
+    if not note:
+        raise FollowUpError("Say what the review found.")
+    if result not in {FollowUp.Result.CONTINUE, FollowUp.Result.CHANGE, FollowUp.Result.END}:
+        raise FollowUpError("Choose whether the arrangement continues, changes or ends.")
+    if result == FollowUp.Result.CHANGE and not conditions:
+        raise FollowUpError("Write the changed conditions.")
+    if result != FollowUp.Result.END:
+        if next_review_on is None:
+            raise FollowUpError("Give the date of the next review.")
+        if next_review_on <= today:
+            raise FollowUpError("The next review must be after today.")
+    follow_up.result, follow_up.note = result, note
+    follow_up.completed_by, follow_up.completed_at = actor, timezone.now()
+    follow_up.save(update_fields=["status", "result", "note", "completed_by", "completed_at"])
+    parts = [
+        f"Monitoring review of {follow_up.declaration.kind_entry.name} "
+        f"({follow_up.declaration.reference}) by {actor.get_full_name()}: "
+        f"{follow_up.get_result_display()}.",
+        f"Findings: {note}",
+    ]
+    if conditions:
+        parts.append(f"Conditions from now on: {conditions}")
+    if next_review_on:
+        parts.append(f"Next review: {next_review_on:%-d %B %Y}")
+    entries = _write_entries(
+        declaration=follow_up.declaration,
+        pupils=files_of(follow_up.declaration),
+        entry_kind=RegisterEntry.EntryKind.REVIEW,
+        decision=follow_up.decision,
+        text="\n".join(parts),
+        recorded_by=actor,
+    )
+    next_follow_up = None
+    if next_review_on:
+        next_follow_up = FollowUp.objects.create(
+            kind=FollowUp.Kind.REVIEW,
+            declaration=follow_up.declaration,
+            decision=follow_up.decision,
+            person=follow_up.person,
+            responsible_id=follow_up.responsible_id,
+            due_on=next_review_on,
+            what=conditions or follow_up.what,
+            follows=follow_up,
+        )
+    audit_event_record(
+        actor=actor,
+        action="register.review_recorded",
+        target=follow_up.declaration,
+        data={
+            "follow_up": follow_up.pk,
+            "result": result,
+            "entries": [entry.pk for entry in entries],
+            "next_follow_up": getattr(next_follow_up, "pk", None),
+            "next_review_on": next_review_on,
+        },
+        request=request,
+    )
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_confirm(
+    *, actor: Person, follow_up: FollowUp, note: str = "", request=None
+) -> FollowUp:
+    """The staff member confirms the required action is done, or the shared details
+    deleted; the confirmation goes on their file and the pupils' files."""
+    follow_up = _locked(follow_up)
+    if follow_up.kind not in {FollowUp.Kind.ACTION, FollowUp.Kind.EXPIRY}:
+        raise FollowUpError("A review is recorded by the manager, not confirmed.")
+    if follow_up.person_id != actor.pk:
+        raise FollowUpError("Only the staff member it is about can confirm this.")
+    _move(follow_up, FollowUp.Status.DONE)
+    follow_up.result, follow_up.note = FollowUp.Result.CONFIRMED, note.strip()
+    follow_up.completed_by, follow_up.completed_at = actor, timezone.now()
+    follow_up.save(update_fields=["status", "result", "note", "completed_by", "completed_at"])
+    late = follow_up.due_on < timezone.localdate()
+    text = (
+        f"{actor.get_full_name()} confirmed on {timezone.localdate():%-d %B %Y}"
+        f"{' (after the deadline)' if late else ''}: {follow_up.what}"
+    )
+    if follow_up.note:
+        text += f"\nNote: {follow_up.note}"
+    entries = _write_entries(
+        declaration=follow_up.declaration,
+        pupils=files_of(follow_up.declaration),
+        entry_kind=RegisterEntry.EntryKind.CONFIRMATION,
+        decision=follow_up.decision,
+        text=text,
+        recorded_by=actor,
+    )
+    audit_event_record(
+        actor=actor,
+        action="register.follow_up_confirmed",
+        target=follow_up.declaration,
+        data={"follow_up": follow_up.pk, "late": late, "entries": [e.pk for e in entries]},
+        request=request,
+    )
+    transaction.on_commit(lambda: notifications.confirmed(follow_up.pk))
+    return follow_up
+
+
+@transaction.atomic
+def follow_up_remind(*, follow_up: FollowUp, today: datetime.date) -> bool:
+    """On its due date, the person who must act is told, once."""
+    follow_up = _locked(follow_up)
+    if not follow_up.is_open or follow_up.reminded_on or follow_up.due_on > today:
+        return False
+    follow_up.reminded_on = today
+    follow_up.save(update_fields=["reminded_on"])
+    audit_event_record(
+        actor=None,
+        action="register.follow_up_reminded",
+        target=follow_up.declaration,
+        data={"follow_up": follow_up.pk, "due_on": follow_up.due_on},
+    )
+    transaction.on_commit(lambda: notifications.due(follow_up.pk))
+    return True
+
+
+@transaction.atomic
+def follow_up_escalate(*, follow_up: FollowUp, today: datetime.date) -> bool:
+    """An action not confirmed by its deadline goes to the head (R23); shared details not
+    confirmed deleted are listed for the manager who agreed them (R13)."""
+    follow_up = _locked(follow_up)
+    if (
+        not follow_up.is_open
+        or follow_up.kind == FollowUp.Kind.REVIEW
+        or follow_up.escalated_at
+        or follow_up.due_on >= today
+    ):
+        return False
+    to = follow_up.responsible
+    if follow_up.kind == FollowUp.Kind.ACTION:
+        route = resolve(
+            follow_up.declaration, start=DeciderRole.HEAD, on=today, exclude={follow_up.person_id}
+        )
+        to = route.decider or to
+    follow_up.escalated_to, follow_up.escalated_at = to, timezone.now()
+    follow_up.save(update_fields=["escalated_to", "escalated_at"])
+    audit_event_record(
+        actor=None,
+        action="register.follow_up_escalated",
+        target=follow_up.declaration,
+        data={"follow_up": follow_up.pk, "to": to.pk, "due_on": follow_up.due_on},
+    )
+    transaction.on_commit(lambda: notifications.unconfirmed(follow_up.pk))
+    return True
+
+
+def follow_up_work(*, today: datetime.date | None = None) -> dict[str, int]:
+    today = today or timezone.localdate()
+    counts = {"due": 0, "escalated": 0, "failed": 0}
+    waiting = FollowUp.objects.filter(status=FollowUp.Status.OPEN)
+    run_each(
+        waiting.filter(due_on__lte=today, reminded_on__isnull=True),
+        lambda item: follow_up_remind(follow_up=item, today=today),
+        counts,
+        "due",
+    )
+    run_each(
+        waiting.filter(
+            due_on__lt=today,
+            escalated_at__isnull=True,
+            kind__in=(FollowUp.Kind.ACTION, FollowUp.Kind.EXPIRY),
+        ),
+        lambda item: follow_up_escalate(follow_up=item, today=today),
+        counts,
+        "escalated",
+    )
+    return counts
+
+
+def scheduled_job(today: datetime.date) -> str:
+    """The registers' line in ``run_scheduled_jobs``."""
+    counts = follow_up_work(today=today)
+    summary = "Follow-ups: {due} due, {escalated} not confirmed in time."
+    if counts["failed"]:
+        summary += " {failed} failed: see the log."
+    return summary.format(**counts)
+
+
+# Key people (R26) -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def key_person_allocate(
+    *, actor: Person, pupil: Pupil, person: Person | None, request=None
+) -> Pupil:
+    """Make ``person`` the child's key person, unless they have declared a relationship
+    with the child's family (002: "will not be allocated the child as their key person")."""
+    pupil = Pupil.objects.select_for_update().select_related("setting").get(pk=pupil.pk)
+    access = Access.for_user(actor)
+    if not (
+        access.is_superuser or access.has_role(*KEY_PERSON_ROLES, organisation=pupil.setting_id)
+    ):
+        raise RegisterError(
+            "Only the manager or administrator of the setting allocates key people."
+        )
+    before = pupil.key_person_id
+    if person is not None:
+        if not key_person_candidates(pupil=pupil).filter(pk=person.pk).exists():
+            raise RegisterError(f"{person.get_full_name()} does not work at {pupil.setting}.")
+        if reasons := key_person_conflicts_with(person=person, pupil=pupil):
+            audit_event_record(
+                actor=actor,
+                action="register.key_person_refused",
+                target=pupil,
+                data={"person": person.pk, "reasons": reasons},
+                request=request,
+            )
+            raise KeyPersonConflict(
+                " ".join(reasons) + " Choose another key person for this child."
+            )
+    pupil.key_person = person
+    pupil.save(update_fields=["key_person"])
+    audit_event_record(
+        actor=actor,
+        action="register.key_person_allocated",
+        target=pupil,
+        data={
+            "before": {"key_person": before},
+            "after": {"key_person": getattr(person, "pk", None)},
+        },
+        request=request,
+    )
+    return pupil
+
+
+# Reads that are recorded (R34) ------------------------------------------------------------
+
+
+def file_viewed(*, actor: Person, owner: Person | Pupil, request=None, exported: str = "", **data):
+    """Opening or exporting a staff or pupil file is itself on the audit trail."""
+    which = "pupil_file" if isinstance(owner, Pupil) else "staff_file"
+    audit_event_record(
+        actor=actor,
+        action=f"register.{which}_{'exported' if exported else 'viewed'}",
+        target=owner,
+        data={**({"format": exported} if exported else {}), **data},
+        request=request,
+    )
+
+
+def audit_history_read(*, actor: Person, filters: dict[str, Any], exported: bool, request=None):
+    """Reading the audit history is audited too."""
+    audit_event_record(
+        actor=actor,
+        action="audit.exported" if exported else "audit.searched",
+        data={"filters": {key: value for key, value in filters.items() if value}},
+        request=request,
+    )

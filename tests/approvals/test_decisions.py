@@ -759,7 +759,7 @@ def test_the_declarant_sees_the_decision_and_its_conditions_on_their_declaration
 
     assert "Approved with conditions" in response.text
     assert "Meet only in a public place." in response.text
-    assert world.line_manager_a.get_full_name() in response.text
+    assert escape(world.line_manager_a.get_full_name()) in response.text
 
 
 def test_the_declarant_sees_who_their_declaration_is_waiting_for(client, world, route):

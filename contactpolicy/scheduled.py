@@ -1,0 +1,40 @@
+"""Work done on a timetable, contributed by each app (an explicit hook).
+
+An app registers a job in its ``AppConfig.ready``; ``manage.py run_scheduled_jobs``
+runs every job in turn. A job takes today's date and returns one line for the log.
+Every job must be idempotent: running it twice in a day does nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+Job = Callable[[datetime.date], str]
+_jobs: list[Job] = []
+
+
+def register_job(job: Job) -> None:
+    if job not in _jobs:
+        _jobs.append(job)
+
+
+def jobs() -> list[Job]:
+    return list(_jobs)
+
+
+def run_each(
+    items: Iterable[Any], step: Callable[[Any], bool], counts: dict[str, int], key: str
+) -> None:
+    """Run ``step`` on each item; one failure is logged and does not stop the rest."""
+    for item in items:
+        try:
+            if step(item):
+                counts[key] += 1
+        except Exception:
+            logger.exception("Scheduled %s failed for %r", key, item)
+            counts["failed"] += 1

@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import django_filters
+from django import forms
+from django.utils import timezone
+
+from declarations.kinds import KINDS, DateInput
+from registers.models import FollowUp, RegisterEntry
+
+KIND_CHOICES = [(kind.code, kind.name) for kind in KINDS.values()]
+EARLIEST = datetime.date(2000, 1, 1)
+
+
+def check_date_range(form: forms.Form, start: str = "date_from", end: str = "date_to") -> None:
+    """A range that cannot hold anything, or that nobody could mean, is refused."""
+    cleaned = form.cleaned_data
+    today = timezone.localdate()
+    for name in (start, end):
+        value = cleaned.get(name)
+        if value and value > today:
+            form.add_error(name, "The date cannot be in the future.")
+        elif value and value < EARLIEST:
+            form.add_error(name, f"Choose a date from {EARLIEST:%-d %B %Y} onwards.")
+    if cleaned.get(start) and cleaned.get(end) and cleaned[end] < cleaned[start]:
+        form.add_error(end, "The end date is before the start date.")
+
+
+class RangeForm(forms.Form):
+    date_from = forms.DateField(label="From", required=False, widget=DateInput)
+    date_to = forms.DateField(label="To", required=False, widget=DateInput)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        check_date_range(self)
+        return cleaned
+
+
+class EntryFilterForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        check_date_range(self)
+        return cleaned
+
+
+class EntryFilter(django_filters.FilterSet):
+    """Filters of a staff or pupil file's chronology."""
+
+    entry_kind = django_filters.ChoiceFilter(
+        label="Entry", choices=RegisterEntry.EntryKind.choices, empty_label="Any entry"
+    )
+    kind = django_filters.ChoiceFilter(
+        field_name="declaration__kind",
+        label="Kind of declaration",
+        choices=KIND_CHOICES,
+        empty_label="Any kind",
+    )
+    date_from = django_filters.DateFilter(
+        field_name="recorded_at", lookup_expr="date__gte", label="From", widget=DateInput
+    )
+    date_to = django_filters.DateFilter(
+        field_name="recorded_at", lookup_expr="date__lte", label="To", widget=DateInput
+    )
+
+    class Meta:
+        model = RegisterEntry
+        fields = ["entry_kind", "kind", "date_from", "date_to"]
+        form = EntryFilterForm
+
+
+class CorrectionForm(forms.Form):
+    text = forms.CharField(
+        label="The corrected entry",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Write the corrected entry."},
+        max_length=5000,
+    )
+    reason = forms.CharField(
+        label="Reason for the correction",
+        help_text="For example: the wrong review date was written.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Give the reason for the correction."},
+        max_length=1000,
+    )
+
+
+class ReviewForm(forms.Form):
+    result = forms.ChoiceField(
+        label="What did the review decide?",
+        widget=forms.RadioSelect,
+        choices=[
+            (FollowUp.Result.CONTINUE.value, FollowUp.Result.CONTINUE.label),
+            (FollowUp.Result.CHANGE.value, FollowUp.Result.CHANGE.label),
+            (FollowUp.Result.END.value, FollowUp.Result.END.label),
+        ],
+        error_messages={"required": "Choose whether the arrangement continues, changes or ends."},
+    )
+    note = forms.CharField(
+        label="What the review found",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what the review found."},
+        max_length=5000,
+    )
+    conditions = forms.CharField(
+        label="Changed conditions (needed if they change)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+    )
+    next_review_on = forms.DateField(
+        label="Next review date (needed unless the arrangement ends)",
+        required=False,
+        widget=DateInput,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        result = cleaned.get("result")
+        next_review = cleaned.get("next_review_on")
+        if result == FollowUp.Result.CHANGE and not cleaned.get("conditions", "").strip():
+            self.add_error("conditions", "Write the changed conditions.")
+        if result in {FollowUp.Result.CONTINUE, FollowUp.Result.CHANGE} and not next_review:
+            self.add_error("next_review_on", "Give the date of the next review.")
+        if next_review and next_review <= timezone.localdate():
+            self.add_error("next_review_on", "The next review must be after today.")
+        if result == FollowUp.Result.END and next_review:
+            self.add_error("next_review_on", "An arrangement that ends has no next review.")
+        return cleaned
+
+
+class ConfirmForm(forms.Form):
+    done = forms.BooleanField(
+        label="I confirm this has been done",
+        error_messages={"required": "Tick the box to confirm it has been done."},
+    )
+    note = forms.CharField(
+        label="Anything to add (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+
+class KeyPersonForm(forms.Form):
+    person = forms.ModelChoiceField(
+        label="Key person",
+        queryset=None,
+        required=False,
+        empty_label="Nobody for now",
+    )
+
+    def __init__(self, *args: Any, candidates, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = candidates
+        self.fields["person"].label_from_instance = lambda person: person.get_full_name()
+
+
+class PatternForm(forms.Form):
+    date_from = forms.DateField(label="From", widget=DateInput)
+    date_to = forms.DateField(label="To", widget=DateInput)
+    staff_threshold = forms.IntegerField(
+        label="Several staff means at least", min_value=2, max_value=50, initial=3
+    )
+    gift_threshold = forms.IntegerField(
+        label="Repeated gifts means at least", min_value=2, max_value=50, initial=2
+    )
+    declaration_threshold = forms.IntegerField(
+        label="Many declarations by one person about one pupil means at least",
+        min_value=2,
+        max_value=100,
+        initial=3,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        check_date_range(self)
+        return cleaned
+
+
+class AuditFilterForm(RangeForm):
+    person = forms.CharField(label="Staff member", required=False, max_length=100)
+    pupil = forms.CharField(
+        label="Pupil", required=False, max_length=100, help_text="Name or MIS reference."
+    )
+    family = forms.CharField(label="Family member", required=False, max_length=100)
+    kind = forms.ChoiceField(
+        label="Kind of declaration", required=False, choices=[("", "Any kind"), *KIND_CHOICES]
+    )
+    action = forms.ChoiceField(label="Action", required=False)
+
+    field_order = ["person", "pupil", "family", "kind", "action", "date_from", "date_to"]
+
+    def __init__(self, *args: Any, actions: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any action"), *actions.items()]

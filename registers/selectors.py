@@ -1,0 +1,551 @@
+"""Reads of the registers, each limited to what the signed-in person may see (R25 to R28,
+R34, R35). Every page built from these costs a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from approvals.models import Decision, Outcome
+from contactpolicy.models import AuditEvent
+from declarations.models import Declaration, DeclarationSubject
+from directory.access import (
+    AUDIT_ROLES,
+    KEY_PERSON_ROLES,
+    PEOPLE_ROLES,
+    PUPIL_FILE_ROLES,
+    SAFEGUARDING_ROLES,
+    Access,
+)
+from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil, Role
+from registers.models import FollowUp, RegisterEntry
+
+# The kinds on the correspondence register (R27) and the contact-details register (R28).
+CORRESPONDENCE_KINDS = ("correspondence_received",)
+CONTACT_DETAILS_KINDS = ("personal_communication", "contact_details_shared", "trip_phone_sharing")
+# Declarations that count towards a key-person conflict (R26): declared and not withdrawn.
+LIVE_STATUSES = (
+    Declaration.Status.SUBMITTED,
+    Declaration.Status.MORE_INFO,
+    Declaration.Status.DECIDED,
+)
+VIEW_ACTIONS = ("declaration.viewed", "declaration.attachment_viewed")
+
+ENTRY_RELATED = (
+    "declaration__declarant",
+    "declaration__setting",
+    "decision",
+    "recorded_by",
+    "amends",
+    "via_family_member",
+    "person",
+    "pupil",
+)
+
+
+def _with_children(organisation_ids: set[int]) -> set[int]:
+    """The organisations and, for a trust or federation, its settings."""
+    if not organisation_ids:
+        return set()
+    children = Organisation.objects.filter(parent_id__in=organisation_ids).values_list(
+        "id", flat=True
+    )
+    return organisation_ids | set(children)
+
+
+# Staff files ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileView:
+    """A file as one viewer may see it: whose it is and which entries."""
+
+    owner: Person | Pupil
+    entries: QuerySet[RegisterEntry]
+    is_own: bool = False
+    setting_ids: frozenset[int] | None = None  # None: every setting
+
+
+def staff_people_for(*, user: Any) -> QuerySet[Person]:
+    """The people whose staff file this person may open: themself, the people they line
+    manage, and the people of the settings where they are head, DSL or administrator."""
+    return Access.for_user(user).people()
+
+
+def _staff_file_setting_ids(access: Access, person: Person) -> set[int]:
+    ids = set(access.organisation_ids(*PEOPLE_ROLES))
+    managed = set(
+        Membership.objects.current()
+        .filter(person=person, line_manager_id=access.person_id)
+        .values_list("organisation_id", flat=True)
+    )
+    return ids | _with_children(managed)
+
+
+def staff_file_for(*, user: Any, person_pk: int) -> FileView:
+    """A staff member's file (R25): their own entries for themself (never a referral or
+    LADO consultation about them), and for a manager the entries of the settings where
+    they manage that person. Anyone else gets a 404."""
+    access = Access.for_user(user)
+    person = get_object_or_404(staff_people_for(user=user), pk=person_pk)
+    entries = RegisterEntry.objects.filter(file=RegisterEntry.File.STAFF, person=person)
+    is_own = person.pk == access.person_id
+    setting_ids = None
+    if is_own and not access.is_superuser:
+        entries = entries.filter(confidential=False)
+    elif not access.is_superuser:
+        setting_ids = frozenset(_staff_file_setting_ids(access, person))
+        entries = entries.filter(declaration__setting_id__in=setting_ids).filter(
+            Q(confidential=False)
+            | Q(declaration__setting_id__in=access.organisation_ids(*SAFEGUARDING_ROLES))
+        )
+    return FileView(
+        owner=person,
+        entries=entries.select_related(*ENTRY_RELATED),
+        is_own=is_own,
+        setting_ids=setting_ids,
+    )
+
+
+def open_declarations_for_file(*, file: FileView) -> QuerySet[Declaration]:
+    """The person's declarations still waiting for a decision, where the viewer may see them."""
+    queryset = Declaration.objects.filter(
+        declarant=file.owner,
+        status__in=(Declaration.Status.SUBMITTED, Declaration.Status.MORE_INFO),
+    ).select_related("setting")
+    if file.setting_ids is not None:
+        queryset = queryset.filter(setting_id__in=file.setting_ids)
+    return queryset.order_by("-submitted_at")
+
+
+# Pupil files ---------------------------------------------------------------------------
+
+
+def pupil_file_pupils_for(*, user: Any) -> QuerySet[Pupil]:
+    """The pupils whose file this person may open: heads, DSLs and deputy DSLs of the
+    pupil's setting and the Executive Headteacher (R25, R35). Never teachers or governors."""
+    access = Access.for_user(user)
+    if access.is_superuser:
+        return Pupil.objects.all()
+    return Pupil.objects.filter(setting_id__in=access.organisation_ids(*PUPIL_FILE_ROLES))
+
+
+def pupil_file_for(*, user: Any, pupil_pk: int) -> FileView:
+    pupil = get_object_or_404(
+        pupil_file_pupils_for(user=user).select_related("setting", "key_person"), pk=pupil_pk
+    )
+    entries = RegisterEntry.objects.filter(file=RegisterEntry.File.PUPIL, pupil=pupil)
+    return FileView(owner=pupil, entries=entries.select_related(*ENTRY_RELATED))
+
+
+def entry_for_correction(*, user: Any, pk: int) -> RegisterEntry:
+    """An entry the person may correct: its recorder, or the head, Executive Headteacher,
+    DSL or deputy DSL of its setting, provided they can see it on a file."""
+    access = Access.for_user(user)
+    entry = get_object_or_404(
+        RegisterEntry.objects.select_related(*ENTRY_RELATED).exclude(
+            entry_kind=RegisterEntry.EntryKind.CORRECTION
+        ),
+        pk=pk,
+    )
+    if access.is_superuser:
+        return entry
+    setting_id = entry.declaration.setting_id
+    may = entry.recorded_by_id == access.person_id or access.has_role(
+        *SAFEGUARDING_ROLES, organisation=setting_id
+    )
+    if entry.file == RegisterEntry.File.STAFF and entry.person_id == access.person_id:
+        may = False  # nobody corrects their own file
+    if not may:
+        raise Http404
+    return entry
+
+
+# Follow-ups ----------------------------------------------------------------------------
+
+
+def follow_ups_for(*, user: Any) -> dict[str, QuerySet[FollowUp]]:
+    """What is waiting for this person: reviews they are responsible for, actions and
+    ending arrangements they must confirm, and unconfirmed ones passed to them."""
+    access = Access.for_user(user)
+    open_items = FollowUp.objects.filter(status=FollowUp.Status.OPEN).select_related(
+        "declaration__setting", "person", "responsible", "escalated_to", "decision"
+    )
+    return {
+        "reviews": open_items.filter(kind=FollowUp.Kind.REVIEW, responsible_id=access.person_id),
+        "to_confirm": open_items.filter(
+            kind__in=(FollowUp.Kind.ACTION, FollowUp.Kind.EXPIRY), person_id=access.person_id
+        ),
+        "unconfirmed": open_items.filter(
+            kind__in=(FollowUp.Kind.ACTION, FollowUp.Kind.EXPIRY),
+            escalated_at__isnull=False,
+        ).filter(Q(responsible_id=access.person_id) | Q(escalated_to_id=access.person_id)),
+    }
+
+
+def follow_up_get_for(*, user: Any, pk: int) -> FollowUp:
+    """A follow-up for its staff member, its responsible manager, the person it was
+    escalated to, or the head or Executive Headteacher of its setting."""
+    access = Access.for_user(user)
+    follow_up = get_object_or_404(
+        FollowUp.objects.select_related(
+            "declaration__setting",
+            "declaration__declarant",
+            "person",
+            "responsible",
+            "escalated_to",
+            "decision__decided_by",
+            "completed_by",
+        ),
+        pk=pk,
+    )
+    allowed = access.is_superuser or access.person_id in {
+        follow_up.person_id,
+        follow_up.responsible_id,
+        follow_up.escalated_to_id,
+    }
+    allowed = allowed or access.has_role(
+        Role.HEAD, Role.EXECUTIVE_HEAD, organisation=follow_up.declaration.setting_id
+    )
+    if not allowed:
+        raise Http404
+    return follow_up
+
+
+# Correspondence and contact-details registers (R27, R28) --------------------------------
+
+
+def register_settings_for(*, user: Any) -> QuerySet[Organisation]:
+    """Settings whose registers the person may read: heads, DSLs and administrators."""
+    return Access.for_user(user).settings(*PEOPLE_ROLES).order_by("name")
+
+
+def kind_register_for(*, user: Any, kinds: tuple[str, ...]) -> QuerySet[Declaration]:
+    """Declarations of ``kinds`` across the person's settings, with their decision."""
+    latest = Decision.objects.filter(request__declaration=OuterRef("pk")).order_by("-decided_at")
+    return (
+        Declaration.objects.filter(
+            kind__in=kinds,
+            status__in=LIVE_STATUSES,
+            setting__in=register_settings_for(user=user),
+        )
+        .select_related("declarant", "setting")
+        .prefetch_related(
+            "subjects__pupil",
+            "subjects__family_member",
+            "follow_ups",
+        )
+        .annotate(
+            outcome=latest.values("outcome")[:1],
+            decided_at=latest.values("decided_at")[:1],
+        )
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def viewers_of(declarations: list[Declaration]) -> dict[int, list[str]]:
+    """Who has opened each declaration (its decider, the DSL...), from the audit trail."""
+    if not declarations:
+        return {}
+    content_type = ContentType.objects.get_for_model(Declaration)
+    seen: dict[int, list[str]] = defaultdict(list)
+    rows = (
+        AuditEvent.objects.filter(
+            target_type=content_type,
+            target_id__in=[str(declaration.pk) for declaration in declarations],
+            action__in=VIEW_ACTIONS,
+            actor__isnull=False,
+        )
+        .values_list("target_id", "actor__given_name", "actor__family_name")
+        .distinct()
+        .order_by("target_id", "actor__family_name", "actor__given_name")
+    )
+    for target_id, given, family in rows:
+        seen[int(target_id)].append(f"{given} {family}")
+    return dict(seen)
+
+
+# Key-person conflicts (R26) --------------------------------------------------------------
+
+
+def relationship_declarations(*, person_ids, pupil_ids=None) -> QuerySet[DeclarationSubject]:
+    """Subjects of live pre-existing-relationship declarations by ``person_ids``."""
+    subjects = DeclarationSubject.objects.filter(
+        declaration__kind="pre_existing_relationship",
+        declaration__status__in=LIVE_STATUSES,
+        declaration__declarant_id__in=person_ids,
+    ).exclude(
+        declaration__approval_requests__decision__outcome=Outcome.REFUSED,
+    )
+    if pupil_ids is not None:
+        subjects = subjects.filter(
+            Q(pupil_id__in=pupil_ids) | Q(family_member__links__pupil_id__in=pupil_ids)
+        )
+    return subjects
+
+
+def key_person_conflicts_with(*, person: Person, pupil: Pupil) -> list[str]:
+    """Why ``person`` cannot be ``pupil``'s key person, in words; empty if they can."""
+    reasons = []
+    for declaration in (
+        Declaration.objects.filter(
+            pk__in=relationship_declarations(person_ids=[person.pk], pupil_ids=[pupil.pk]).values(
+                "declaration_id"
+            )
+        )
+        .order_by("submitted_at")
+    ):
+        reasons.append(
+            f"{person.get_full_name()} has declared a pre-existing relationship with "
+            f"{pupil}'s family ({declaration.reference}, "
+            f"{declaration.get_status_display().lower()})."
+        )
+    if FamilyLink.objects.filter(pupil=pupil, family_member__person=person).exists():
+        reasons.append(f"{person.get_full_name()} is one of {pupil}'s family.")
+    return reasons
+
+
+def key_person_settings_for(*, user: Any) -> QuerySet[Organisation]:
+    return Access.for_user(user).settings(*KEY_PERSON_ROLES).order_by("name")
+
+
+def key_person_conflicts_for(*, user: Any) -> QuerySet[Pupil]:
+    """Pupils whose key person has declared a relationship with their family, or is
+    family, in the settings where this person allocates key people."""
+    relationship = relationship_declarations(person_ids=[OuterRef("key_person_id")]).filter(
+        Q(pupil_id=OuterRef("pk")) | Q(family_member__links__pupil_id=OuterRef("pk"))
+    )
+    family = FamilyLink.objects.filter(
+        pupil_id=OuterRef("pk"), family_member__person_id=OuterRef("key_person_id")
+    )
+    return (
+        Pupil.objects.filter(
+            setting__in=key_person_settings_for(user=user), key_person__isnull=False
+        )
+        .filter(Exists(relationship) | Exists(family))
+        .select_related("setting", "key_person")
+        .order_by("setting__name", "family_name", "given_name")
+    )
+
+
+def key_person_pupil_for(*, user: Any, pk: int) -> Pupil:
+    return get_object_or_404(
+        Pupil.objects.filter(setting__in=key_person_settings_for(user=user)).select_related(
+            "setting", "key_person"
+        ),
+        pk=pk,
+    )
+
+
+def key_person_candidates(*, pupil: Pupil) -> QuerySet[Person]:
+    """Adults working in the pupil's setting now: staff, volunteers and managers."""
+    return Person.objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.current()
+        .filter(
+            Q(organisation_id=pupil.setting_id) | Q(organisation_id=pupil.setting.parent_id),
+            role__in=(Role.STAFF, Role.LINE_MANAGER, Role.HEAD, Role.DSL, Role.DEPUTY_DSL),
+        )
+        .values("person_id"),
+    ).order_by("family_name", "given_name")
+
+
+# Patterns for the DSL ------------------------------------------------------------------
+
+
+def pattern_settings_for(*, user: Any) -> QuerySet[Organisation]:
+    """The DSL, deputy DSL and Executive Headteacher look for patterns."""
+    return Access.for_user(user).settings(Role.DSL, Role.DEPUTY_DSL, Role.EXECUTIVE_HEAD)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    pupil: Pupil
+    count: int
+    people: int = 0
+    declarant: Person | None = None
+
+
+def _pupil_subjects(
+    settings: QuerySet[Organisation], since: datetime.date, until: datetime.date
+) -> QuerySet[Declaration]:
+    return Declaration.objects.filter(
+        setting__in=settings,
+        status__in=LIVE_STATUSES,
+        submitted_at__date__gte=since,
+        submitted_at__date__lte=until,
+    )
+
+
+def patterns_for(
+    *,
+    user: Any,
+    since: datetime.date,
+    until: datetime.date,
+    staff_threshold: int = 3,
+    gift_threshold: int = 2,
+    declaration_threshold: int = 3,
+) -> dict[str, list[Pattern]]:
+    """Three patterns over a period, each counted in the database (grouped queries):
+
+    * several staff declaring contact with the same family (a pupil, or a family
+      member of theirs, named);
+    * one family giving gifts again and again;
+    * one staff member making many declarations about one pupil.
+    """
+    declarations = _pupil_subjects(pattern_settings_for(user=user), since, until)
+    # A declaration "concerns" a pupil if it names them or one of their family.
+    direct = DeclarationSubject.objects.filter(
+        declaration__in=declarations, pupil__isnull=False
+    ).values_list("pupil_id", "declaration_id", "declaration__declarant_id", "declaration__kind")
+    via_family = FamilyLink.objects.filter(
+        family_member__declarationsubject__declaration__in=declarations
+    ).values_list(
+        "pupil_id",
+        "family_member__declarationsubject__declaration_id",
+        "family_member__declarationsubject__declaration__declarant_id",
+        "family_member__declarationsubject__declaration__kind",
+    )
+    families = defaultdict(lambda: {"people": set(), "declarations": set(), "gifts": set()})
+    pairs = defaultdict(set)
+    for pupil_id, declaration_id, declarant_id, kind in [*direct, *via_family]:
+        family = families[pupil_id]
+        family["people"].add(declarant_id)
+        family["declarations"].add(declaration_id)
+        if kind == "gift":
+            family["gifts"].add(declaration_id)
+        pairs[(declarant_id, pupil_id)].add(declaration_id)
+    several = {
+        pupil_id: len(family["people"])
+        for pupil_id, family in families.items()
+        if len(family["people"]) >= staff_threshold
+    }
+    gifts = {
+        pupil_id: len(family["gifts"])
+        for pupil_id, family in families.items()
+        if len(family["gifts"]) >= gift_threshold
+    }
+    many = {pair: len(ids) for pair, ids in pairs.items() if len(ids) >= declaration_threshold}
+    pupil_ids = set(several) | set(gifts) | {pupil_id for _, pupil_id in many}
+    pupils = Pupil.objects.select_related("setting").in_bulk(pupil_ids)
+    people = Person.objects.in_bulk({person_id for person_id, _ in many})
+    return {
+        "several_staff": sorted(
+            (
+                Pattern(pupil=pupils[pk], count=len(families[pk]["declarations"]), people=n)
+                for pk, n in several.items()
+            ),
+            key=lambda item: -item.people,
+        ),
+        "repeated_gifts": sorted(
+            (Pattern(pupil=pupils[pk], count=n) for pk, n in gifts.items()),
+            key=lambda item: -item.count,
+        ),
+        "many_declarations": sorted(
+            (
+                Pattern(pupil=pupils[pupil_id], count=n, declarant=people[person_id])
+                for (person_id, pupil_id), n in many.items()
+            ),
+            key=lambda item: -item.count,
+        ),
+    }
+
+
+# The DSL's audit history (R34) ---------------------------------------------------------
+
+
+def audit_scope_for(*, user: Any) -> set[int]:
+    """Organisations whose audit history the person reads: DSL, deputy DSL and
+    administrator of a setting; the Executive Headteacher across the federation."""
+    access = Access.for_user(user)
+    return set(access.organisation_ids(*AUDIT_ROLES))
+
+
+def audit_events_for(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[AuditEvent]:
+    """Audit events of the person's settings, newest first, narrowed by ``filters``
+    (person, pupil, family, kind, action, date_from, date_to)."""
+    access = Access.for_user(user)
+    filters = filters or {}
+    if access.is_superuser:
+        events = AuditEvent.objects.all()
+    else:
+        scope = audit_scope_for(user=user)
+        if not scope:
+            return AuditEvent.objects.none()
+        members = Membership.objects.filter(organisation_id__in=scope).values("person_id")
+        person_type = ContentType.objects.get_for_model(Person)
+        events = AuditEvent.objects.filter(
+            Q(organisation_pk__in=scope)
+            | Q(organisation_pk__isnull=True, actor_id__in=members)
+            | Q(
+                organisation_pk__isnull=True,
+                target_type=person_type,
+                target_id__in=Membership.objects.filter(organisation_id__in=scope)
+                .annotate(key=Cast("person_id", CharField()))
+                .values("key"),
+            )
+        )
+    declaration_type = ContentType.objects.get_for_model(Declaration)
+    pupil_type = ContentType.objects.get_for_model(Pupil)
+    person_type = ContentType.objects.get_for_model(Person)
+
+    def declaration_keys(queryset: QuerySet[Declaration]) -> QuerySet:
+        return queryset.annotate(key=Cast("pk", CharField())).values("key")
+
+    if person := (filters.get("person") or "").strip():
+        people = Person.objects.filter(name_query(person))
+        events = events.filter(
+            Q(actor__in=people)
+            | Q(
+                target_type=person_type,
+                target_id__in=people.annotate(key=Cast("pk", CharField())).values("key"),
+            )
+            | Q(
+                target_type=declaration_type,
+                target_id__in=declaration_keys(Declaration.objects.filter(declarant__in=people)),
+            )
+        )
+    if pupil := (filters.get("pupil") or "").strip():
+        pupils = Pupil.objects.filter(name_query(pupil) | Q(reference__iexact=pupil))
+        about = Declaration.objects.filter(
+            Q(subjects__pupil__in=pupils) | Q(subjects__family_member__links__pupil__in=pupils)
+        )
+        events = events.filter(
+            Q(
+                target_type=pupil_type,
+                target_id__in=pupils.annotate(key=Cast("pk", CharField())).values("key"),
+            )
+            | Q(target_type=declaration_type, target_id__in=declaration_keys(about))
+        )
+    if family := (filters.get("family") or "").strip():
+        members = FamilyMember.objects.filter(name_query(family))
+        about = Declaration.objects.filter(subjects__family_member__in=members)
+        events = events.filter(target_type=declaration_type, target_id__in=declaration_keys(about))
+    if kind := filters.get("kind"):
+        events = events.filter(
+            target_type=declaration_type,
+            target_id__in=declaration_keys(Declaration.objects.filter(kind=kind)),
+        )
+    if action := filters.get("action"):
+        events = events.filter(action=action)
+    if date_from := filters.get("date_from"):
+        events = events.filter(occurred_at__date__gte=date_from)
+    if date_to := filters.get("date_to"):
+        events = events.filter(occurred_at__date__lte=date_to)
+    return events.select_related("actor", "target_type").order_by("-occurred_at", "-pk")
+
+
+def name_query(text: str) -> Q:
+    """Each word of ``text`` in the given or family name (a person, pupil or relative)."""
+    query = Q()
+    for word in text.split()[:4]:
+        query &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
+    return query
