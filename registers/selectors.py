@@ -276,33 +276,25 @@ def viewers_of(declarations: list[Declaration]) -> dict[int, list[str]]:
 # Key-person conflicts (R26) --------------------------------------------------------------
 
 
-def relationship_declarations(*, person_ids, pupil_ids=None) -> QuerySet[DeclarationSubject]:
-    """Subjects of live pre-existing-relationship declarations by ``person_ids``."""
-    subjects = DeclarationSubject.objects.filter(
+def relationship_declarations() -> QuerySet[DeclarationSubject]:
+    """Subjects of live pre-existing-relationship declarations (R5): declared and
+    not withdrawn, and not refused."""
+    return DeclarationSubject.objects.filter(
         declaration__kind="pre_existing_relationship",
         declaration__status__in=LIVE_STATUSES,
-        declaration__declarant_id__in=person_ids,
     ).exclude(
         declaration__approval_requests__decision__outcome=Outcome.REFUSED,
     )
-    if pupil_ids is not None:
-        subjects = subjects.filter(
-            Q(pupil_id__in=pupil_ids) | Q(family_member__links__pupil_id__in=pupil_ids)
-        )
-    return subjects
 
 
 def key_person_conflicts_with(*, person: Person, pupil: Pupil) -> list[str]:
     """Why ``person`` cannot be ``pupil``'s key person, in words; empty if they can."""
     reasons = []
-    for declaration in (
-        Declaration.objects.filter(
-            pk__in=relationship_declarations(person_ids=[person.pk], pupil_ids=[pupil.pk]).values(
-                "declaration_id"
-            )
+    for declaration in Declaration.objects.filter(
+        pk__in=relationship_declarations(person_ids=[person.pk], pupil_ids=[pupil.pk]).values(
+            "declaration_id"
         )
-        .order_by("submitted_at")
-    ):
+    ).order_by("submitted_at"):
         reasons.append(
             f"{person.get_full_name()} has declared a pre-existing relationship with "
             f"{pupil}'s family ({declaration.reference}, "
@@ -320,8 +312,10 @@ def key_person_settings_for(*, user: Any) -> QuerySet[Organisation]:
 def key_person_conflicts_for(*, user: Any) -> QuerySet[Pupil]:
     """Pupils whose key person has declared a relationship with their family, or is
     family, in the settings where this person allocates key people."""
-    relationship = relationship_declarations(person_ids=[OuterRef("key_person_id")]).filter(
-        Q(pupil_id=OuterRef("pk")) | Q(family_member__links__pupil_id=OuterRef("pk"))
+    relationship = (
+        relationship_declarations()
+        .filter(declaration__declarant_id=OuterRef("key_person_id"))
+        .filter(Q(pupil_id=OuterRef("pk")) | Q(family_member__links__pupil_id=OuterRef("pk")))
     )
     family = FamilyLink.objects.filter(
         pupil_id=OuterRef("pk"), family_member__person_id=OuterRef("key_person_id")
@@ -406,14 +400,23 @@ def patterns_for(
     direct = DeclarationSubject.objects.filter(
         declaration__in=declarations, pupil__isnull=False
     ).values_list("pupil_id", "declaration_id", "declaration__declarant_id", "declaration__kind")
-    via_family = FamilyLink.objects.filter(
-        family_member__declarationsubject__declaration__in=declarations
-    ).values_list(
-        "pupil_id",
-        "family_member__declarationsubject__declaration_id",
-        "family_member__declarationsubject__declaration__declarant_id",
-        "family_member__declarationsubject__declaration__kind",
+    named_members = list(
+        DeclarationSubject.objects.filter(
+            declaration__in=declarations, family_member__isnull=False
+        ).values_list(
+            "family_member_id", "declaration_id", "declaration__declarant_id", "declaration__kind"
+        )
     )
+    children = defaultdict(list)
+    for member_id, pupil_id in FamilyLink.objects.filter(
+        family_member_id__in={row[0] for row in named_members}
+    ).values_list("family_member_id", "pupil_id"):
+        children[member_id].append(pupil_id)
+    via_family = [
+        (pupil_id, declaration_id, declarant_id, kind)
+        for member_id, declaration_id, declarant_id, kind in named_members
+        for pupil_id in children[member_id]
+    ]
     families = defaultdict(lambda: {"people": set(), "declarations": set(), "gifts": set()})
     pairs = defaultdict(set)
     for pupil_id, declaration_id, declarant_id, kind in [*direct, *via_family]:

@@ -378,9 +378,10 @@ def _kind_register(request: HttpRequest, kinds: tuple[str, ...], template: str) 
             for name, value in declaration.details.items()
             if name in DATE_FIELDS and value
         }
-        declaration.open_follow_ups = [
-            item for item in declaration.follow_ups.all() if item.is_open
-        ]
+        declaration.ends_on = declaration.dates.get("delete_by") or declaration.dates.get("until")
+        declaration.shared_with = declaration.details.get("to_whom") or declaration.details.get(
+            "parents_or_carers", ""
+        )
     return render(
         request,
         template,
