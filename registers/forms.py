@@ -181,9 +181,7 @@ class PatternForm(forms.Form):
 
 class AuditFilterForm(RangeForm):
     person = forms.CharField(label="Staff member", required=False, max_length=100)
-    pupil = forms.CharField(
-        label="Pupil", required=False, max_length=100, help_text="Name or MIS reference."
-    )
+    pupil = forms.CharField(label="Pupil (name or MIS reference)", required=False, max_length=100)
     family = forms.CharField(label="Family member", required=False, max_length=100)
     kind = forms.ChoiceField(
         label="Kind of declaration", required=False, choices=[("", "Any kind"), *KIND_CHOICES]

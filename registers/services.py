@@ -38,7 +38,7 @@ def outcome_text(decision: Decision) -> str:
         (
             "Action required",
             decision.required_action
-            and f"{decision.required_action} by {decision.action_due_on:%-d %B %Y}",
+            and f"{decision.required_action.rstrip('.')} by {decision.action_due_on:%-d %B %Y}",
         ),
         ("Plan of involvement", decision.plan),
         ("Expected outcomes", decision.expected_outcomes),
@@ -528,7 +528,11 @@ def file_viewed(*, actor: Person, owner: Person | Pupil, request=None, exported:
         actor=actor,
         action=f"register.{which}_{'exported' if exported else 'viewed'}",
         target=owner,
-        data={**({"format": exported} if exported else {}), **data},
+        data={
+            key: value
+            for key, value in {"format": exported, **data}.items()
+            if value not in (None, "", {})
+        },
         request=request,
     )
 

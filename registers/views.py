@@ -541,6 +541,7 @@ def audit_history(request: HttpRequest) -> HttpResponse:
         page = _page(request, events)
         for event in page.object_list:
             event.label = ACTION_LABELS.get(event.action, event.action)
+            event.details = describe_data(event.data)
         services.audit_history_read(
             actor=request.user, filters=form.cleaned_data, exported=False, request=request
         )
@@ -598,6 +599,15 @@ def audit_row(event) -> list[str]:
         ACTION_LABELS.get(event.action, event.action),
         event.target_label,
         f"{event.target_type.model} {event.target_id}" if event.target_type_id else "",
-        "; ".join(f"{key}: {value}" for key, value in event.data.items()),
+        describe_data(event.data),
         event.ip_address or "",
     ]
+
+
+def describe_data(data: dict[str, Any]) -> str:
+    """An event's data as one line, leaving out what is empty."""
+    return "; ".join(
+        f"{key.replace('_', ' ')}: {value}"
+        for key, value in data.items()
+        if value not in (None, "", {}, [])
+    )
