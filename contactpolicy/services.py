@@ -18,13 +18,16 @@ def audit_event_record(
 ) -> AuditEvent:
     """Write one audit event. Call it inside the transaction of the change it records.
 
-    The event is filed under the target's setting (a declaration's or a pupil's), or
-    under the target itself when it is an organisation, unless ``organisation_pk`` says.
+    The event is filed under the target's setting (a declaration's or a pupil's) or
+    organisation (a membership's), or under the target itself when it is an
+    organisation, unless ``organisation_pk`` says.
     """
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if organisation_pk is None and target is not None:
-        organisation_pk = getattr(target, "setting_id", None)
+        organisation_pk = getattr(target, "setting_id", None) or getattr(
+            target, "organisation_id", None
+        )
         if organisation_pk is None and target._meta.label == "directory.Organisation":
             organisation_pk = target.pk
     return AuditEvent.objects.create(

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, TruncDate
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -76,8 +76,20 @@ class FileView:
 
 def staff_people_for(*, user: Any) -> QuerySet[Person]:
     """The people whose staff file this person may open: themself, the people they line
-    manage, and the people of the settings where they are head, DSL or administrator."""
-    return Access.for_user(user).people()
+    manage, and the people of the settings where they are head, DSL or administrator,
+    including those who have left (their file is still needed, for example by the LADO)."""
+    access = Access.for_user(user)
+    organisation_ids = access.organisation_ids(*PEOPLE_ROLES)
+    if access.is_superuser or not organisation_ids:
+        return access.people()
+    return Person.objects.filter(
+        Q(pk__in=access.people().values("pk"))
+        | Q(
+            pk__in=Membership.objects.filter(organisation_id__in=organisation_ids).values(
+                "person_id"
+            )
+        )
+    )
 
 
 def _staff_file_setting_ids(access: Access, person: Person) -> set[int]:
@@ -164,6 +176,10 @@ def entry_for_correction(*, user: Any, pk: int) -> RegisterEntry:
     )
     if entry.file == RegisterEntry.File.STAFF and entry.person_id == access.person_id:
         may = False  # nobody corrects their own file
+    if may and entry.file == RegisterEntry.File.STAFF:
+        may = staff_file_for(user=user, person_pk=entry.person_id).entries.filter(pk=pk).exists()
+    elif may:
+        may = pupil_file_pupils_for(user=user).filter(pk=entry.pupil_id).exists()
     if not may:
         raise Http404
     return entry
@@ -264,11 +280,11 @@ def viewers_of(declarations: list[Declaration]) -> dict[int, list[str]]:
             action__in=VIEW_ACTIONS,
             actor__isnull=False,
         )
-        .values_list("target_id", "actor__given_name", "actor__family_name")
+        .values_list("target_id", "actor_id", "actor__given_name", "actor__family_name")
         .distinct()
-        .order_by("target_id", "actor__family_name", "actor__given_name")
+        .order_by("target_id", "actor__family_name", "actor__given_name", "actor_id")
     )
-    for target_id, given, family in rows:
+    for target_id, _, given, family in rows:
         seen[int(target_id)].append(f"{given} {family}")
     return dict(seen)
 
@@ -291,9 +307,10 @@ def key_person_conflicts_with(*, person: Person, pupil: Pupil) -> list[str]:
     """Why ``person`` cannot be ``pupil``'s key person, in words; empty if they can."""
     reasons = []
     for declaration in Declaration.objects.filter(
-        pk__in=relationship_declarations(person_ids=[person.pk], pupil_ids=[pupil.pk]).values(
-            "declaration_id"
-        )
+        pk__in=relationship_declarations()
+        .filter(declaration__declarant=person)
+        .filter(Q(pupil=pupil) | Q(family_member__links__pupil=pupil))
+        .values("declaration_id")
     ).order_by("submitted_at"):
         reasons.append(
             f"{person.get_full_name()} has declared a pre-existing relationship with "
@@ -340,7 +357,8 @@ def key_person_pupil_for(*, user: Any, pk: int) -> Pupil:
 
 
 def key_person_candidates(*, pupil: Pupil) -> QuerySet[Person]:
-    """Adults working in the pupil's setting now: staff, volunteers and managers."""
+    """Staff working in the pupil's setting now, managers included (not volunteers or
+    governors: a key person is a member of staff)."""
     return Person.objects.filter(
         is_active=True,
         pk__in=Membership.objects.current()
@@ -483,17 +501,24 @@ def audit_events_for(*, user: Any, filters: dict[str, Any] | None = None) -> Que
         scope = audit_scope_for(user=user)
         if not scope:
             return AuditEvent.objects.none()
-        members = Membership.objects.filter(organisation_id__in=scope).values("person_id")
+        # An event with no setting (a sign-in, a staff file opened) belongs to the
+        # settings where its actor, or the person it is about, worked on that day.
+        day = OuterRef("day")
+        members_then = Membership.objects.filter(
+            organisation_id__in=scope, starts_on__lte=day
+        ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
         person_type = ContentType.objects.get_for_model(Person)
-        events = AuditEvent.objects.filter(
+        events = AuditEvent.objects.annotate(day=TruncDate("occurred_at")).filter(
             Q(organisation_pk__in=scope)
-            | Q(organisation_pk__isnull=True, actor_id__in=members)
-            | Q(
-                organisation_pk__isnull=True,
-                target_type=person_type,
-                target_id__in=Membership.objects.filter(organisation_id__in=scope)
-                .annotate(key=Cast("person_id", CharField()))
-                .values("key"),
+            | Q(organisation_pk__isnull=True)
+            & (
+                Exists(members_then.filter(person_id=OuterRef("actor_id")))
+                | Q(target_type=person_type)
+                & Exists(
+                    members_then.annotate(key=Cast("person_id", CharField())).filter(
+                        key=OuterRef("target_id")
+                    )
+                )
             )
         )
     declaration_type = ContentType.objects.get_for_model(Declaration)

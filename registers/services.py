@@ -202,7 +202,10 @@ def follow_ups_create(*, decision: Decision) -> list[FollowUp]:
     declaration = decision.request.declaration
     if decision.outcome not in {*APPROVING, Outcome.REFUSED}:
         return []
-    _cancel_superseded(declaration, actor=decision.decided_by)
+    if decision.outcome in APPROVING:
+        # The new version's approval replaces the old one's; a refused change leaves
+        # the old arrangement, and its reviews, as they were.
+        _cancel_superseded(declaration, actor=decision.decided_by)
     created = []
     if decision.review_on and decision.outcome in APPROVING:
         what = decision.conditions or decision.plan or "Review the arrangement."
@@ -419,6 +422,9 @@ def follow_up_escalate(*, follow_up: FollowUp, today: datetime.date) -> bool:
         or follow_up.kind == FollowUp.Kind.REVIEW
         or follow_up.escalated_at
         or follow_up.due_on >= today
+        # The staff member is always asked once, at least a day before anyone is told.
+        or follow_up.reminded_on is None
+        or follow_up.reminded_on >= today
     ):
         return False
     to = follow_up.responsible
@@ -474,13 +480,12 @@ def scheduled_job(today: datetime.date) -> str:
 # Key people (R26) -------------------------------------------------------------------------
 
 
-@transaction.atomic
 def key_person_allocate(
     *, actor: Person, pupil: Pupil, person: Person | None, request=None
 ) -> Pupil:
     """Make ``person`` the child's key person, unless they have declared a relationship
-    with the child's family (002: "will not be allocated the child as their key person")."""
-    pupil = Pupil.objects.select_for_update().select_related("setting").get(pk=pupil.pk)
+    with the child's family (002: "will not be allocated the child as their key person").
+    A refusal is recorded, and stays recorded: it is written outside the allocation."""
     access = Access.for_user(actor)
     if not (
         access.is_superuser or access.has_role(*KEY_PERSON_ROLES, organisation=pupil.setting_id)
@@ -488,7 +493,6 @@ def key_person_allocate(
         raise RegisterError(
             "Only the manager or administrator of the setting allocates key people."
         )
-    before = pupil.key_person_id
     if person is not None:
         if not key_person_candidates(pupil=pupil).filter(pk=person.pk).exists():
             raise RegisterError(f"{person.get_full_name()} does not work at {pupil.setting}.")
@@ -503,6 +507,13 @@ def key_person_allocate(
             raise KeyPersonConflict(
                 " ".join(reasons) + " Choose another key person for this child."
             )
+    return _key_person_save(actor=actor, pupil=pupil, person=person, request=request)
+
+
+@transaction.atomic
+def _key_person_save(*, actor: Person, pupil: Pupil, person: Person | None, request) -> Pupil:
+    pupil = Pupil.objects.select_for_update().select_related("setting").get(pk=pupil.pk)
+    before = pupil.key_person_id
     pupil.key_person = person
     pupil.save(update_fields=["key_person"])
     audit_event_record(
