@@ -23,7 +23,7 @@ from approvals.models import (
     Outcome,
 )
 from approvals.routing import Route, conflicted_people, declarant_rank, person_rank, resolve
-from contactpolicy.scheduled import run_each
+from contactpolicy.scheduled import run_each, summary
 from contactpolicy.services import audit_event_record
 from declarations.kinds import get_kind
 from declarations.models import Declaration
@@ -382,11 +382,10 @@ def scheduled_work(*, today: datetime.date | None = None) -> dict[str, int]:
 
 def scheduled_job(today: datetime.date) -> str:
     """The approvals' line in ``run_scheduled_jobs``."""
-    counts = scheduled_work(today=today)
-    summary = "Routed {routed}, flagged {flagged}, escalated {escalated}, reminded {reminded}."
-    if counts["failed"]:
-        summary += " {failed} failed: see the log."
-    return summary.format(**counts)
+    return summary(
+        "Routed {routed}, flagged {flagged}, escalated {escalated}, reminded {reminded}.",
+        scheduled_work(today=today),
+    )
 
 
 @transaction.atomic

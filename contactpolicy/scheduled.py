@@ -38,3 +38,10 @@ def run_each(
         except Exception:
             logger.exception("Scheduled %s failed for %r", key, item)
             counts["failed"] += 1
+
+
+def summary(line: str, counts: dict[str, int]) -> str:
+    """A job's line for the log, with any failures called out."""
+    if counts.get("failed"):
+        line += " {failed} failed: see the log."
+    return line.format(**counts)

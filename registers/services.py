@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, DeciderRole, Decision, Outcome
 from approvals.routing import resolve
-from contactpolicy.scheduled import run_each
+from contactpolicy.scheduled import run_each, summary
 from contactpolicy.services import audit_event_record
 from declarations.models import Declaration
 from directory.access import KEY_PERSON_ROLES, Access
@@ -470,11 +470,9 @@ def follow_up_work(*, today: datetime.date | None = None) -> dict[str, int]:
 
 def scheduled_job(today: datetime.date) -> str:
     """The registers' line in ``run_scheduled_jobs``."""
-    counts = follow_up_work(today=today)
-    summary = "Follow-ups: {due} due, {escalated} not confirmed in time."
-    if counts["failed"]:
-        summary += " {failed} failed: see the log."
-    return summary.format(**counts)
+    return summary(
+        "Follow-ups: {due} due, {escalated} not confirmed in time.", follow_up_work(today=today)
+    )
 
 
 # Key people (R26) -------------------------------------------------------------------------
