@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import logging
 from typing import Any
 
 from django.conf import settings
@@ -28,8 +27,6 @@ from contactpolicy.services import audit_event_record
 from declarations.kinds import get_kind
 from declarations.models import Declaration
 from directory.models import Person
-
-logger = logging.getLogger(__name__)
 
 # Sent inside the decision's transaction, so that what listens (the registers, R25)
 # is written with the decision or not at all.
