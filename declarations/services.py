@@ -470,7 +470,6 @@ def kind_for(code: str) -> Kind:
         raise DeclarationError("There is no such kind of declaration.") from error
 
 
-@transaction.atomic
 def declaration_viewed(*, actor: Person, declaration: Declaration, request=None) -> None:
     """Opening a declaration is on the audit trail, even one's own (R34)."""
     audit_event_record(
@@ -478,6 +477,7 @@ def declaration_viewed(*, actor: Person, declaration: Declaration, request=None)
     )
 
 
+@transaction.atomic
 def attachment_viewed(*, actor: Person, attachment: Attachment, request=None) -> None:
     """Opening a copy of a card or letter is a read of a sensitive record (R34)."""
     audit_event_record(

@@ -14,7 +14,7 @@ from django.db.models.functions import Cast, TruncDate
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from approvals.models import Decision, Outcome
+from approvals.models import CONFIDENTIAL_OUTCOMES, Decision, Outcome
 from contactpolicy.models import AuditEvent
 from declarations.models import Declaration, DeclarationSubject
 from directory.access import (
@@ -38,6 +38,20 @@ LIVE_STATUSES = (
     Declaration.Status.DECIDED,
 )
 VIEW_ACTIONS = ("declaration.viewed", "declaration.attachment_viewed")
+
+
+def current_versions() -> QuerySet[Declaration]:
+    """Live declarations that no newer version replaces: an amendment is counted once."""
+    return Declaration.objects.filter(status__in=LIVE_STATUSES).exclude(
+        Exists(Declaration.objects.filter(previous_version=OuterRef("pk")))
+    )
+
+
+def confidential_to(user: Any) -> Q:
+    """Entries a viewer must not see: referrals and LADO consultations about their own
+    declarations (KCSIE Part 4), whatever role they hold."""
+    return Q(confidential=True, declaration__declarant_id=Access.for_user(user).person_id)
+
 
 ENTRY_RELATED = (
     "declaration__declarant",
@@ -154,7 +168,9 @@ def pupil_file_for(*, user: Any, pupil_pk: int) -> FileView:
     pupil = get_object_or_404(
         pupil_file_pupils_for(user=user).select_related("setting", "key_person"), pk=pupil_pk
     )
-    entries = RegisterEntry.objects.filter(file=RegisterEntry.File.PUPIL, pupil=pupil)
+    entries = RegisterEntry.objects.filter(file=RegisterEntry.File.PUPIL, pupil=pupil).exclude(
+        confidential_to(user)
+    )
     return FileView(owner=pupil, entries=entries.select_related(*ENTRY_RELATED))
 
 
@@ -174,8 +190,8 @@ def entry_for_correction(*, user: Any, pk: int) -> RegisterEntry:
     may = entry.recorded_by_id == access.person_id or access.has_role(
         *SAFEGUARDING_ROLES, organisation=setting_id
     )
-    if entry.file == RegisterEntry.File.STAFF and entry.person_id == access.person_id:
-        may = False  # nobody corrects their own file
+    if entry.declaration.declarant_id == access.person_id:
+        may = False  # nobody corrects the record of their own declarations
     if may and entry.file == RegisterEntry.File.STAFF:
         may = staff_file_for(user=user, person_pk=entry.person_id).entries.filter(pk=pk).exists()
     elif may:
@@ -248,11 +264,8 @@ def kind_register_for(*, user: Any, kinds: tuple[str, ...]) -> QuerySet[Declarat
     """Declarations of ``kinds`` across the person's settings, with their decision."""
     latest = Decision.objects.filter(request__declaration=OuterRef("pk")).order_by("-decided_at")
     return (
-        Declaration.objects.filter(
-            kind__in=kinds,
-            status__in=LIVE_STATUSES,
-            setting__in=register_settings_for(user=user),
-        )
+        current_versions()
+        .filter(kind__in=kinds, setting__in=register_settings_for(user=user))
         .select_related("declarant", "setting")
         .prefetch_related(
             "subjects__pupil",
@@ -297,7 +310,7 @@ def relationship_declarations() -> QuerySet[DeclarationSubject]:
     not withdrawn, and not refused."""
     return DeclarationSubject.objects.filter(
         declaration__kind="pre_existing_relationship",
-        declaration__status__in=LIVE_STATUSES,
+        declaration__in=current_versions(),
     ).exclude(
         declaration__approval_requests__decision__outcome=Outcome.REFUSED,
     )
@@ -312,10 +325,14 @@ def key_person_conflicts_with(*, person: Person, pupil: Pupil) -> list[str]:
         .filter(Q(pupil=pupil) | Q(family_member__links__pupil=pupil))
         .values("declaration_id")
     ).order_by("submitted_at"):
+        where = (
+            f" ({declaration.reference}, {declaration.get_status_display().lower()})"
+            if declaration.setting_id == pupil.setting_id
+            else " at another setting"
+        )
         reasons.append(
             f"{person.get_full_name()} has declared a pre-existing relationship with "
-            f"{pupil}'s family ({declaration.reference}, "
-            f"{declaration.get_status_display().lower()})."
+            f"{pupil}'s family{where}."
         )
     if FamilyLink.objects.filter(pupil=pupil, family_member__person=person).exists():
         reasons.append(f"{person.get_full_name()} is one of {pupil}'s family.")
@@ -344,6 +361,15 @@ def key_person_conflicts_for(*, user: Any) -> QuerySet[Pupil]:
         .filter(Exists(relationship) | Exists(family))
         .select_related("setting", "key_person")
         .order_by("setting__name", "family_name", "given_name")
+    )
+
+
+def key_person_pupils_for(*, user: Any, query: str) -> QuerySet[Pupil]:
+    """Children whose key person this person allocates, found by name or reference."""
+    return (
+        Pupil.objects.filter(setting__in=key_person_settings_for(user=user))
+        .filter(name_query(query) | Q(reference__iexact=query))
+        .select_related("setting", "key_person")
     )
 
 
@@ -389,9 +415,8 @@ class Pattern:
 def _pupil_subjects(
     settings: QuerySet[Organisation], since: datetime.date, until: datetime.date
 ) -> QuerySet[Declaration]:
-    return Declaration.objects.filter(
+    return current_versions().filter(
         setting__in=settings,
-        status__in=LIVE_STATUSES,
         submitted_at__date__gte=since,
         submitted_at__date__lte=until,
     )
@@ -413,7 +438,8 @@ def patterns_for(
     * one family giving gifts again and again;
     * one staff member making many declarations about one pupil.
     """
-    declarations = _pupil_subjects(pattern_settings_for(user=user), since, until)
+    settings = pattern_settings_for(user=user)
+    declarations = _pupil_subjects(settings, since, until)
     # A declaration "concerns" a pupil if it names them or one of their family.
     direct = DeclarationSubject.objects.filter(
         declaration__in=declarations, pupil__isnull=False
@@ -427,7 +453,7 @@ def patterns_for(
     )
     children = defaultdict(list)
     for member_id, pupil_id in FamilyLink.objects.filter(
-        family_member_id__in={row[0] for row in named_members}
+        family_member_id__in={row[0] for row in named_members}, pupil__setting__in=settings
     ).values_list("family_member_id", "pupil_id"):
         children[member_id].append(pupil_id)
     via_family = [
@@ -508,21 +534,30 @@ def audit_events_for(*, user: Any, filters: dict[str, Any] | None = None) -> Que
             organisation_id__in=scope, starts_on__lte=day
         ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
         person_type = ContentType.objects.get_for_model(Person)
+        # A file opened is about the person whose file it is; an event with no
+        # target at all (an audit search) is about whoever did it.
         events = AuditEvent.objects.annotate(day=TruncDate("occurred_at")).filter(
             Q(organisation_pk__in=scope)
-            | Q(organisation_pk__isnull=True)
-            & (
-                Exists(members_then.filter(person_id=OuterRef("actor_id")))
-                | Q(target_type=person_type)
-                & Exists(
-                    members_then.annotate(key=Cast("person_id", CharField())).filter(
-                        key=OuterRef("target_id")
-                    )
+            | Q(organisation_pk__isnull=True, target_type__isnull=True)
+            & Exists(members_then.filter(person_id=OuterRef("actor_id")))
+            | Q(organisation_pk__isnull=True, target_type=person_type)
+            & Exists(
+                members_then.annotate(key=Cast("person_id", CharField())).filter(
+                    key=OuterRef("target_id")
                 )
             )
         )
     declaration_type = ContentType.objects.get_for_model(Declaration)
     pupil_type = ContentType.objects.get_for_model(Pupil)
+    # Nobody reads the trail of a referral or LADO consultation about themself.
+    own_confidential = Declaration.objects.filter(
+        declarant_id=access.person_id,
+        approval_requests__decision__outcome__in=CONFIDENTIAL_OUTCOMES,
+    )
+    events = events.exclude(
+        target_type=declaration_type,
+        target_id__in=own_confidential.annotate(key=Cast("pk", CharField())).values("key"),
+    )
     person_type = ContentType.objects.get_for_model(Person)
 
     def declaration_keys(queryset: QuerySet[Declaration]) -> QuerySet:

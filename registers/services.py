@@ -8,6 +8,7 @@ import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, DeciderRole, Decision, Outcome
@@ -58,9 +59,16 @@ def files_of(declaration: Declaration) -> dict[int, int | None]:
         subject.pupil_id: None for subject in subjects if subject.pupil_id
     }
     member_ids = [subject.family_member_id for subject in subjects if subject.family_member_id]
-    for pupil_id, member_id in FamilyLink.objects.filter(
-        family_member_id__in=member_ids
-    ).values_list("pupil_id", "family_member_id"):
+    # Only children in the same setting or federation: another trust's files are not ours.
+    setting = declaration.setting
+    same_group = Q(pupil__setting_id=setting.pk)
+    if setting.parent_id:
+        same_group |= Q(pupil__setting__parent_id=setting.parent_id)
+    for pupil_id, member_id in (
+        FamilyLink.objects.filter(family_member_id__in=member_ids)
+        .filter(same_group)
+        .values_list("pupil_id", "family_member_id")
+    ):
         pupils.setdefault(pupil_id, member_id)
     return pupils
 
@@ -187,7 +195,7 @@ def _follow_up(decision: Decision, kind: str, due_on: datetime.date, what: str, 
         **extra,
     )
     audit_event_record(
-        actor=None,
+        actor=decision.decided_by,
         action="register.follow_up_set",
         target=declaration,
         data={"follow_up": follow_up.pk, "kind": kind, "due_on": due_on},
@@ -336,6 +344,12 @@ def review_record(
             due_on=next_review_on,
             what=conditions or follow_up.what,
             follows=follow_up,
+        )
+        audit_event_record(
+            actor=actor,
+            action="register.follow_up_set",
+            target=follow_up.declaration,
+            data={"follow_up": next_follow_up.pk, "kind": "review", "due_on": next_review_on},
         )
     audit_event_record(
         actor=actor,
@@ -511,6 +525,8 @@ def key_person_allocate(
 @transaction.atomic
 def _key_person_save(*, actor: Person, pupil: Pupil, person: Person | None, request) -> Pupil:
     pupil = Pupil.objects.select_for_update().select_related("setting").get(pk=pupil.pk)
+    if person is not None and (reasons := key_person_conflicts_with(person=person, pupil=pupil)):
+        raise KeyPersonConflict(" ".join(reasons))  # declared in the meantime
     before = pupil.key_person_id
     pupil.key_person = person
     pupil.save(update_fields=["key_person"])

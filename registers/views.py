@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from approvals.models import Outcome
+from approvals.models import CONFIDENTIAL_OUTCOMES, Outcome
 from directory.access import SAFEGUARDING_ROLES, Access
 from directory.models import Person, Pupil
 from registers import selectors, services
@@ -117,7 +117,7 @@ def _file_page(
         "filter": filterset,
         "page": _page(request, filterset.qs),
         "query": _query_without_page(request),
-        "export_form": RangeForm(),
+        "export_form": RangeForm(prefix="export"),
         "export_pdf": reverse(export, args=[file.owner.pk, "pdf"]),
         "export_csv": reverse(export, args=[file.owner.pk, "csv"]),
         "correct_settings": access.organisation_ids(*SAFEGUARDING_ROLES),
@@ -147,7 +147,7 @@ def pupil_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _export(request: HttpRequest, file: selectors.FileView, fmt: str) -> HttpResponse:
-    form = RangeForm(request.GET)
+    form = RangeForm(request.GET, prefix="export")
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -368,10 +368,16 @@ def _kind_register(request: HttpRequest, kinds: tuple[str, ...], template: str) 
         raise Http404
     page = _page(request, selectors.kind_register_for(user=request.user, kinds=kinds))
     viewers = selectors.viewers_of(list(page.object_list))
+    access = Access.for_user(request.user)
+    safeguarding = access.organisation_ids(*SAFEGUARDING_ROLES)
     for declaration in page.object_list:
         declaration.viewers = viewers.get(declaration.pk, [])
+        hidden = declaration.outcome in CONFIDENTIAL_OUTCOMES and (
+            declaration.declarant_id == access.person_id
+            or declaration.setting_id not in safeguarding
+        )
         declaration.outcome_label = (
-            Outcome(declaration.outcome).label if declaration.outcome else ""
+            Outcome(declaration.outcome).label if declaration.outcome and not hidden else ""
         )
         declaration.dates = {
             name: datetime.date.fromisoformat(value)
@@ -414,10 +420,16 @@ def contact_details_register(request: HttpRequest) -> HttpResponse:
 def key_people(request: HttpRequest) -> HttpResponse:
     if not selectors.key_person_settings_for(user=request.user).exists():
         raise Http404
+    query = request.GET.get("q", "").strip()[:100]
+    found = selectors.key_person_pupils_for(user=request.user, query=query)[:50] if query else []
     return render(
         request,
         "registers/key_people.html",
-        {"conflicts": selectors.key_person_conflicts_for(user=request.user)},
+        {
+            "conflicts": selectors.key_person_conflicts_for(user=request.user),
+            "q": query,
+            "found": found,
+        },
     )
 
 

@@ -424,11 +424,14 @@ TODAY = timezone.localdate()
     ("query", "message"),
     [
         (
-            {"date_from": TODAY, "date_to": TODAY - datetime.timedelta(days=1)},
+            {"export-date_from": TODAY, "export-date_to": TODAY - datetime.timedelta(days=1)},
             "The end date is before the start date.",
         ),
-        ({"date_to": TODAY + datetime.timedelta(days=1)}, "The date cannot be in the future."),
-        ({"date_from": "1999-12-31"}, "Choose a date from 1 January 2000 onwards."),
+        (
+            {"export-date_to": TODAY + datetime.timedelta(days=1)},
+            "The date cannot be in the future.",
+        ),
+        ({"export-date_from": "1999-12-31"}, "Choose a date from 1 January 2000 onwards."),
     ],
 )
 @pytest.mark.parametrize("fmt", ["csv", "pdf"])
@@ -444,7 +447,7 @@ def test_an_export_with_a_bad_range_goes_back_to_the_file_with_a_message(
 
 
 def test_a_pupil_file_export_with_a_bad_range_goes_back_to_the_pupil_file(world, files, client):
-    query = {"date_from": "2024-05-02", "date_to": "2024-05-01"}
+    query = {"export-date_from": "2024-05-02", "export-date_to": "2024-05-01"}
 
     response = as_(client, world.dsl_a).get(pupil_url(files.pupil, "csv"), query)
 
@@ -454,7 +457,7 @@ def test_a_pupil_file_export_with_a_bad_range_goes_back_to_the_pupil_file(world,
 
 
 def test_an_export_keeps_only_the_entries_in_the_range(world, dated, client):
-    query = {"date_from": days_ago(6).date(), "date_to": days_ago(4).date()}
+    query = {"export-date_from": days_ago(6).date(), "export-date_to": days_ago(4).date()}
 
     response = as_(client, world.head_a).get(staff_url(world.teacher_a, "csv"), query)
 

@@ -1,7 +1,11 @@
+import logging
+
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from contactpolicy.scheduled import jobs
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -14,4 +18,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         today = timezone.localdate()
         for job in jobs():
-            self.stdout.write(job(today))
+            # One app's failure does not stop the others' work.
+            try:
+                self.stdout.write(job(today))
+            except Exception:
+                logger.exception("Scheduled job %s failed", job.__qualname__)
+                self.stderr.write(f"{job.__module__}: failed, see the log.")
