@@ -280,6 +280,38 @@ def kind_register_for(*, user: Any, kinds: tuple[str, ...]) -> QuerySet[Declarat
     )
 
 
+# Dates kept in a declaration's details that the registers show.
+DATE_FIELDS = ("received_on", "until", "delete_by", "trip_starts_on", "trip_ends_on", "send_on")
+
+
+def register_rows_describe(*, user: Any, declarations) -> None:
+    """Ready one page of a kind register to show: who opened each declaration, its
+    outcome (never a referral or LADO consultation to anyone but the safeguarding roles,
+    nor to the person it is about), its dates, and with whom details were shared."""
+    declarations = list(declarations)
+    viewers = viewers_of(declarations)
+    access = Access.for_user(user)
+    safeguarding = access.organisation_ids(*SAFEGUARDING_ROLES)
+    for declaration in declarations:
+        declaration.viewers = viewers.get(declaration.pk, [])
+        hidden = declaration.outcome in CONFIDENTIAL_OUTCOMES and (
+            declaration.declarant_id == access.person_id
+            or declaration.setting_id not in safeguarding
+        )
+        declaration.outcome_label = (
+            Outcome(declaration.outcome).label if declaration.outcome and not hidden else ""
+        )
+        declaration.dates = {
+            name: datetime.date.fromisoformat(value)
+            for name, value in declaration.details.items()
+            if name in DATE_FIELDS and value
+        }
+        declaration.ends_on = declaration.dates.get("delete_by") or declaration.dates.get("until")
+        declaration.shared_with = declaration.details.get("to_whom") or declaration.details.get(
+            "parents_or_carers", ""
+        )
+
+
 def viewers_of(declarations: list[Declaration]) -> dict[int, list[str]]:
     """Who has opened each declaration (its decider, the DSL...), from the audit trail."""
     if not declarations:
@@ -368,7 +400,7 @@ def key_person_pupils_for(*, user: Any, query: str) -> QuerySet[Pupil]:
     """Children whose key person this person allocates, found by name or reference."""
     return (
         Pupil.objects.filter(setting__in=key_person_settings_for(user=user))
-        .filter(name_query(query) | Q(reference__iexact=query))
+        .filter(pupil_query(query))
         .select_related("setting", "key_person")
     )
 
@@ -577,7 +609,7 @@ def audit_events_for(*, user: Any, filters: dict[str, Any] | None = None) -> Que
             )
         )
     if pupil := (filters.get("pupil") or "").strip():
-        pupils = Pupil.objects.filter(name_query(pupil) | Q(reference__iexact=pupil))
+        pupils = Pupil.objects.filter(pupil_query(pupil))
         about = Declaration.objects.filter(
             Q(subjects__pupil__in=pupils) | Q(subjects__family_member__links__pupil__in=pupils)
         )
@@ -612,3 +644,8 @@ def name_query(text: str) -> Q:
     for word in text.split()[:4]:
         query &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
     return query
+
+
+def pupil_query(text: str) -> Q:
+    """A pupil by the words of their name, or by their MIS reference."""
+    return name_query(text) | Q(reference__iexact=text)

@@ -182,7 +182,16 @@ def _expiry(declaration: Declaration) -> tuple[datetime.date, str] | None:
     return None
 
 
-def _follow_up(decision: Decision, kind: str, due_on: datetime.date, what: str, **extra):
+def _follow_up(
+    decision: Decision,
+    kind: str,
+    due_on: datetime.date,
+    what: str,
+    *,
+    actor: Person | None = None,
+    **extra,
+) -> FollowUp:
+    """One follow-up of ``decision``, for its declarant, kept by its decider; audited."""
     declaration = decision.request.declaration
     follow_up = FollowUp.objects.create(
         kind=kind,
@@ -195,7 +204,7 @@ def _follow_up(decision: Decision, kind: str, due_on: datetime.date, what: str, 
         **extra,
     )
     audit_event_record(
-        actor=decision.decided_by,
+        actor=actor or decision.decided_by,
         action="register.follow_up_set",
         target=declaration,
         data={"follow_up": follow_up.pk, "kind": kind, "due_on": due_on},
@@ -335,21 +344,13 @@ def review_record(
     )
     next_follow_up = None
     if next_review_on:
-        next_follow_up = FollowUp.objects.create(
-            kind=FollowUp.Kind.REVIEW,
-            declaration=follow_up.declaration,
-            decision=follow_up.decision,
-            person=follow_up.person,
-            responsible_id=follow_up.responsible_id,
-            due_on=next_review_on,
-            what=conditions or follow_up.what,
-            follows=follow_up,
-        )
-        audit_event_record(
+        next_follow_up = _follow_up(
+            follow_up.decision,
+            FollowUp.Kind.REVIEW,
+            next_review_on,
+            conditions or follow_up.what,
             actor=actor,
-            action="register.follow_up_set",
-            target=follow_up.declaration,
-            data={"follow_up": next_follow_up.pk, "kind": "review", "due_on": next_review_on},
+            follows=follow_up,
         )
     audit_event_record(
         actor=actor,

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -18,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from approvals.models import CONFIDENTIAL_OUTCOMES, Outcome
 from directory.access import SAFEGUARDING_ROLES, Access
 from directory.models import Person, Pupil
 from registers import selectors, services
@@ -36,8 +34,6 @@ from registers.forms import (
 from registers.models import FollowUp, RegisterEntry
 
 PAGE_SIZE = 50
-# Dates kept in a declaration's details that the registers show.
-DATE_FIELDS = ("received_on", "until", "delete_by", "trip_starts_on", "trip_ends_on", "send_on")
 AUDIT_EXPORT_LIMIT = 100_000
 
 
@@ -92,7 +88,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
     pupils = selectors.pupil_file_pupils_for(user=request.user).select_related("setting")
     query = request.GET.get("q", "").strip()[:100]
     if query:
-        pupils = pupils.filter(selectors.name_query(query) | Q(reference__iexact=query))
+        pupils = pupils.filter(selectors.pupil_query(query))
     return render(
         request,
         "registers/pupil_list.html",
@@ -367,27 +363,7 @@ def _kind_register(request: HttpRequest, kinds: tuple[str, ...], template: str) 
     if not selectors.register_settings_for(user=request.user).exists():
         raise Http404
     page = _page(request, selectors.kind_register_for(user=request.user, kinds=kinds))
-    viewers = selectors.viewers_of(list(page.object_list))
-    access = Access.for_user(request.user)
-    safeguarding = access.organisation_ids(*SAFEGUARDING_ROLES)
-    for declaration in page.object_list:
-        declaration.viewers = viewers.get(declaration.pk, [])
-        hidden = declaration.outcome in CONFIDENTIAL_OUTCOMES and (
-            declaration.declarant_id == access.person_id
-            or declaration.setting_id not in safeguarding
-        )
-        declaration.outcome_label = (
-            Outcome(declaration.outcome).label if declaration.outcome and not hidden else ""
-        )
-        declaration.dates = {
-            name: datetime.date.fromisoformat(value)
-            for name, value in declaration.details.items()
-            if name in DATE_FIELDS and value
-        }
-        declaration.ends_on = declaration.dates.get("delete_by") or declaration.dates.get("until")
-        declaration.shared_with = declaration.details.get("to_whom") or declaration.details.get(
-            "parents_or_carers", ""
-        )
+    selectors.register_rows_describe(user=request.user, declarations=page.object_list)
     return render(
         request,
         template,
