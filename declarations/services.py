@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import uuid
-import zipfile
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any
 
-import filetype
-from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
+from contactpolicy.exceptions import UploadRejected
 from contactpolicy.services import audit_event_record
+from contactpolicy.uploads import upload_check
 from declarations.exceptions import AttachmentRejected, DeclarationError, IllegalTransition
 from declarations.kinds import Kind, Subjects, details_to_json, get_kind
 from declarations.models import Attachment, Declaration, DeclarationSubject
@@ -33,21 +28,6 @@ from directory.models import FamilyMember, Organisation, Person, Pupil
 # Sent after the transaction commits; the approvals app listens (routing, cancelling).
 declaration_submitted = Signal()
 declaration_withdrawn = Signal()
-
-# What may be attached, recognised by content; the name's extension must agree.
-ATTACHMENT_TYPES = {
-    "pdf": ("application/pdf", {".pdf"}),
-    "jpg": ("image/jpeg", {".jpg", ".jpeg"}),
-    "png": ("image/png", {".png"}),
-    "gif": ("image/gif", {".gif"}),
-    "webp": ("image/webp", {".webp"}),
-    "heic": ("image/heic", {".heic", ".heif"}),
-    "doc": ("application/msword", {".doc"}),
-    "docx": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        {".docx"},
-    ),
-}
 
 
 @dataclass
@@ -375,50 +355,12 @@ def declaration_amend(*, actor: Person, declaration: Declaration, request=None) 
     return amendment
 
 
-def _is_word_document(upload: UploadedFile) -> bool:
-    """A .docx is a zip holding word/document.xml, wherever it sits in the archive."""
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            return "word/document.xml" in archive.namelist()
-    except zipfile.BadZipFile:
-        return False
-    finally:
-        upload.seek(0)
-
-
 def attachment_check(upload: UploadedFile) -> tuple[str, str]:
     """The content type and a safe download name, or AttachmentRejected saying why."""
-    limit = settings.ATTACHMENT_MAX_BYTES
-    if upload.size > limit:
-        raise AttachmentRejected(
-            f"The file is {filesizeformat(upload.size)}; files can be up to "
-            f"{filesizeformat(limit)}. Try a smaller photo or scan."
-        )
-    if upload.size == 0:
-        raise AttachmentRejected("The file is empty.")
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    guessed = filetype.guess(head)
-    extension = PurePath(upload.name or "").suffix.lower()
-    if extension == ".docx" and (guessed is None or guessed.extension in {"zip", "docx"}):
-        guessed = filetype.get_type(ext="docx") if _is_word_document(upload) else None
-    if guessed is None or guessed.extension not in ATTACHMENT_TYPES:
-        raise AttachmentRejected(
-            "Only PDF files, photos (JPEG, PNG, GIF, WebP, HEIC) and Word documents can be "
-            "attached. This file is none of those."
-        )
-    content_type, extensions = ATTACHMENT_TYPES[guessed.extension]
-    if extension not in extensions:
-        raise AttachmentRejected(
-            f"The file's name ends in '{extension or 'nothing'}' but its content is "
-            f"{guessed.extension.upper()}. Rename it or attach the original file."
-        )
     try:
-        stem = get_valid_filename(PurePath(upload.name).stem)[:80]
-    except SuspiciousFileOperation:  # a name made only of characters that cannot be kept
-        stem = "attachment"
-    return content_type, f"{stem}{extension}"
+        return upload_check(upload)
+    except UploadRejected as error:
+        raise AttachmentRejected(str(error)) from error
 
 
 @transaction.atomic
