@@ -17,6 +17,7 @@ from approvals.selectors import (
     request_get_for,
 )
 from declarations.selectors import declaration_changes
+from policies.selectors import channels_not_permitted
 
 
 @require_GET
@@ -79,5 +80,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "trail": declaration_trail(declaration),
         "changes": declaration_changes(declaration),
         "related": related_declarations(user=request.user, declaration=declaration),
+        # Contact by a way not on the setting's permitted list is pointed out (R32).
+        "not_permitted": channels_not_permitted(
+            setting=declaration.setting, channels=declaration.details.get("channels", [])
+        ),
     }
     return render(request, "approvals/request_detail.html", context)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     # sign-in pages) take precedence over those of the libraries.
     "contactpolicy",
     "directory",
+    "policies",
     "declarations",
     "approvals",
     "registers",
@@ -91,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "policies.middleware.AcknowledgeFirstMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "contactpolicy.middleware.NoStoreForSignedInMiddleware",
 ]
@@ -110,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "directory.context_processors.access",
+                "policies.context_processors.policy",
             ],
         },
     },

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", directory_views.home, name="home"),
     path("health/", directory_views.health, name="health"),
     path("accounts/", include("allauth.urls")),
+    path("policy/", include("policies.urls")),
     path("declarations/", include("declarations.urls")),
     path("decisions/", include("approvals.urls")),
     path("registers/", include("registers.urls")),

@@ -18,17 +18,10 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
-CHANNELS = [
-    ("in_person", "In person"),
-    ("phone", "Phone call"),
-    ("text", "Text message"),
-    ("email", "Email"),
-    ("social_network", "Social network (for example Facebook, Instagram)"),
-    ("messaging_app", "Messaging app (for example WhatsApp)"),
-    ("gaming", "Online gaming"),
-    ("letter_or_card", "Letter or card"),
-    ("other", "Something else"),
-]
+from policies.models import Channel
+
+# The ways contact happens are the policy's own list (R32).
+CHANNELS = Channel.choices
 
 
 def today() -> datetime.date:
@@ -440,6 +433,9 @@ class Kind:
     subjects: Subjects = Subjects.REQUIRED
     attachment_required: bool = False
     key_date: str | None = None  # the details field by which the decision is needed
+    # An arrangement that goes on until it ends (tuition, a relationship): the annual
+    # declaration round asks whether it continues.
+    ongoing: bool = False
 
     @property
     def is_notification(self) -> bool:
@@ -525,6 +521,7 @@ register(
         ),
         details_form=PreExistingRelationshipForm,
         needs_approval=False,
+        ongoing=True,
     )
 )
 register(
@@ -555,6 +552,7 @@ register(
         ),
         details_form=RegularSocialContactForm,
         needs_approval=True,
+        ongoing=True,
     )
 )
 register(
@@ -586,6 +584,7 @@ register(
         ),
         details_form=WorkOutsideForm,
         needs_approval=True,
+        ongoing=True,
         key_date="starts_on",
     )
 )
@@ -665,6 +664,7 @@ register(
         ),
         details_form=SocialMediaForm,
         needs_approval=True,
+        ongoing=True,
     )
 )
 register(
@@ -694,6 +694,7 @@ register(
         ),
         details_form=BusinessDealingForm,
         needs_approval=True,
+        ongoing=True,
     )
 )
 register(

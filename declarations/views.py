@@ -29,6 +29,7 @@ from declarations.selectors import (
     people_search,
 )
 from declarations.services import declaration_problems
+from policies.selectors import permitted_channels_for
 
 
 @require_GET
@@ -81,6 +82,12 @@ def _form_page(request, form, kind, declaration=None) -> HttpResponse:
         "searched": bool(query),
         "selected_pupils": form.selected("pupils"),
         "selected_family": form.selected("family_members"),
+        # The setting's permitted ways to communicate, beside the guidance (R32).
+        "permitted_channels": [
+            (setting, rows)
+            for setting in form.fields["setting"].queryset
+            if (rows := permitted_channels_for(setting))
+        ],
     }
     return render(request, "declarations/declaration_form.html", context)
 

@@ -52,6 +52,12 @@ SAFEGUARDING_ROLES = PUPIL_FILE_ROLES
 AUDIT_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.ADMINISTRATOR, Role.EXECUTIVE_HEAD})
 # Who allocates key people and resolves key-person conflicts (R26).
 KEY_PERSON_ROLES = frozenset({Role.HEAD, Role.EXECUTIVE_HEAD, Role.ADMINISTRATOR})
+# Who publishes policy versions, sets the permitted ways to communicate and opens the
+# annual declaration round for an organisation (R29, R32).
+POLICY_ROLES = frozenset({Role.HEAD, Role.EXECUTIVE_HEAD, Role.ADMINISTRATOR})
+# Who sees who has acknowledged the policy and who is due for training, and records
+# training for others (R30, R31).
+COMPLIANCE_ROLES = POLICY_ROLES | {Role.DSL, Role.DEPUTY_DSL}
 # Roles that decide declarations or receive copies of them (the approvals app's pages).
 DECIDING_ROLES = frozenset(
     {

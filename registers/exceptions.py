@@ -8,3 +8,7 @@ class FollowUpError(RegisterError):
 
 class KeyPersonConflict(RegisterError):
     """The adult has a declared relationship with the child's family (R26)."""
+
+
+class RoundError(RegisterError):
+    """A declaration round cannot be opened, answered or closed as asked."""

@@ -193,3 +193,84 @@ class AuditFilterForm(RangeForm):
     def __init__(self, *args: Any, actions: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", "Any action"), *actions.items()]
+
+
+class RoundOpenForm(forms.Form):
+    """Open the annual declaration round for an organisation."""
+
+    organisation = forms.ModelChoiceField(
+        queryset=None,
+        label="For",
+        empty_label=None,
+        help_text="A round for a federation or trust asks everyone in each of its schools.",
+    )
+    title = forms.CharField(max_length=200, label="Name of the round")
+    deadline = forms.DateField(
+        label="Deadline",
+        widget=DateInput,
+        help_text="Reminders go a week before and the day before.",
+    )
+
+    def __init__(self, *args: Any, organisations, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        today = timezone.localdate()
+        school_year = today.year if today.month >= 9 else today.year - 1
+        self.fields[
+            "title"
+        ].initial = f"annual declaration round {school_year} to {school_year + 1}"
+
+    def clean_deadline(self):
+        value = self.cleaned_data["deadline"]
+        today = timezone.localdate()
+        if value <= today:
+            raise forms.ValidationError("The deadline must be after today.")
+        if value > today + datetime.timedelta(days=365):
+            raise forms.ValidationError("The deadline must be within a year.")
+        return value
+
+
+class RoundAnswerForm(forms.Form):
+    """A person's answer in the round, with each open arrangement confirmed."""
+
+    answer = forms.ChoiceField(
+        label="Your declarations",
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                "declared",
+                "My declarations are up to date: everything I need to declare is declared",
+            ),
+            ("nothing", "I have nothing to declare"),
+        ],
+        error_messages={"required": "Choose whether your declarations are up to date."},
+    )
+    note = forms.CharField(
+        label="Anything you want to add (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, arrangements: list, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.arrangement_names = []
+        for declaration in arrangements:
+            name = f"arrangement_{declaration.pk}"
+            subjects = ", ".join(str(subject) for subject in declaration.subjects.all())
+            self.fields[name] = forms.ChoiceField(
+                label=f"{declaration.kind_entry.name} ({declaration.reference})"
+                + (f": {subjects}" if subjects else ""),
+                widget=forms.RadioSelect,
+                choices=[("continues", "It continues"), ("ended", "It has ended")],
+                error_messages={"required": "Say whether this continues or has ended."},
+            )
+            self.arrangement_names.append(name)
+        # The arrangements come first, the overall answer after them.
+        self.order_fields([*self.arrangement_names, "answer", "note"])
+
+    def arrangements(self) -> dict[int, str]:
+        return {
+            int(name.removeprefix("arrangement_")): self.cleaned_data[name]
+            for name in self.arrangement_names
+        }

@@ -7,7 +7,7 @@ from simple_history.models import HistoricalRecords
 from approvals.models import Decision
 from contactpolicy.models import AppendOnlyModel
 from declarations.models import Declaration
-from directory.models import FamilyMember, Person, Pupil
+from directory.models import FamilyMember, Organisation, Person, Pupil
 
 
 class RegisterEntry(AppendOnlyModel):
@@ -188,3 +188,123 @@ class FollowUp(models.Model):
 
     def is_overdue(self, today=None) -> bool:
         return self.is_open and self.due_on < (today or timezone.localdate())
+
+
+class DeclarationRound(models.Model):
+    """The annual declaration round for one organisation: everyone in scope confirms
+    their declarations are current, or that they have nothing to declare, by the
+    deadline. The result is kept when it closes."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    TRANSITIONS = {Status.OPEN: {Status.CLOSED}, Status.CLOSED: set()}
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="declaration_rounds"
+    )
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    deadline = models.DateField()
+    opened_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now, editable=False)
+    closed_by = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty when the round closed itself after its deadline.",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(
+        default=dict, blank=True, help_text="The counts when the round closed."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(status="open"),
+                name="declaration_round_one_open_per_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.organisation})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registers:round", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class RoundResponse(models.Model):
+    """One person's answer in a declaration round."""
+
+    class Answer(models.TextChoices):
+        OUTSTANDING = "outstanding", "Not answered yet"
+        DECLARED = "declared", "Declarations confirmed current"
+        NOTHING = "nothing", "Nothing to declare"
+
+    round = models.ForeignKey(DeclarationRound, on_delete=models.PROTECT, related_name="responses")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="round_responses")
+    answer = models.CharField(max_length=20, choices=Answer.choices, default=Answer.OUTSTANDING)
+    note = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    reminded_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["person__family_name", "person__given_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "person"], name="round_response_once"),
+            models.CheckConstraint(
+                condition=Q(answer="outstanding", answered_at__isnull=True)
+                | (~Q(answer="outstanding") & Q(answered_at__isnull=False)),
+                name="round_response_answered_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "answer"], name="round_response_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.round}: {self.get_answer_display().lower()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registers:round_respond", args=[self.pk])
+
+
+class RoundArrangement(models.Model):
+    """In a round, whether an open arrangement (tuition, a pre-existing relationship)
+    continues or has ended, as the person confirmed it."""
+
+    class Answer(models.TextChoices):
+        CONTINUES = "continues", "It continues"
+        ENDED = "ended", "It has ended"
+
+    response = models.ForeignKey(
+        RoundResponse, on_delete=models.PROTECT, related_name="arrangements"
+    )
+    declaration = models.ForeignKey(
+        Declaration, on_delete=models.PROTECT, related_name="round_answers"
+    )
+    answer = models.CharField(max_length=10, choices=Answer.choices)
+    entry = models.ForeignKey(
+        RegisterEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "declaration"], name="round_arrangement_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.declaration.reference}: {self.get_answer_display().lower()}"

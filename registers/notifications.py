@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from contactpolicy.tasks import send_email
-from registers.models import FollowUp
+from registers.models import DeclarationRound, FollowUp, RoundResponse
 
 
 def _link(path: str) -> str:
@@ -62,4 +62,30 @@ def confirmed(pk: int) -> None:
         "An action has been confirmed",
         f"{follow_up.person.get_full_name()} has confirmed: {follow_up.what}\n\n"
         f"See it here: {_link(follow_up.get_absolute_url())}\n",
+    )
+
+
+def round_opened(pk: int) -> None:
+    """Everyone in the round is asked to confirm their declarations (the annual round)."""
+    declaration_round = DeclarationRound.objects.select_related("organisation").get(pk=pk)
+    for response in declaration_round.responses.select_related("person"):
+        _send(
+            response.person,
+            "Please confirm your declarations are up to date",
+            f"{declaration_round.organisation} has opened the {declaration_round.title}. "
+            f"By {declaration_round.deadline:%-d %B %Y}, please confirm that your "
+            "declarations of contact with pupils and families are up to date, or that you "
+            "have nothing to declare.\n\n"
+            f"Answer here: {_link(response.get_absolute_url())}\n",
+        )
+
+
+def round_reminder(pk: int) -> None:
+    response = RoundResponse.objects.select_related("round", "person").get(pk=pk)
+    _send(
+        response.person,
+        "Reminder: please confirm your declarations",
+        f"The {response.round.title} closes on {response.round.deadline:%-d %B %Y} and we "
+        "have not had your answer yet.\n\n"
+        f"Answer here: {_link(response.get_absolute_url())}\n",
     )

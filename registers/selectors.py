@@ -9,24 +9,33 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast, TruncDate
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, Decision, Outcome
 from contactpolicy.models import AuditEvent
+from declarations.kinds import KINDS
 from declarations.models import Declaration, DeclarationSubject
 from directory.access import (
     AUDIT_ROLES,
     KEY_PERSON_ROLES,
     PEOPLE_ROLES,
+    POLICY_ROLES,
     PUPIL_FILE_ROLES,
     SAFEGUARDING_ROLES,
     Access,
 )
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil, Role
-from registers.models import FollowUp, RegisterEntry
+from registers.models import (
+    DeclarationRound,
+    FollowUp,
+    RegisterEntry,
+    RoundArrangement,
+    RoundResponse,
+)
 
 # The kinds on the correspondence register (R27) and the contact-details register (R28).
 CORRESPONDENCE_KINDS = ("correspondence_received",)
@@ -649,3 +658,138 @@ def name_query(text: str) -> Q:
 def pupil_query(text: str) -> Q:
     """A pupil by the words of their name, or by their MIS reference."""
     return name_query(text) | Q(reference__iexact=text)
+
+
+# The annual declaration round ---------------------------------------------------------------
+
+
+def round_organisations_for(*, user: Any) -> QuerySet[Organisation]:
+    """Where the person opens declaration rounds and follows their progress: the head,
+    Executive Headteacher or administrator."""
+    return Access.for_user(user).organisations(*POLICY_ROLES).order_by("name")
+
+
+def rounds_for(*, user: Any) -> QuerySet[DeclarationRound]:
+    return DeclarationRound.objects.filter(
+        organisation__in=round_organisations_for(user=user)
+    ).select_related("organisation", "opened_by", "closed_by")
+
+
+def round_get_for(*, user: Any, pk: int) -> DeclarationRound:
+    return get_object_or_404(rounds_for(user=user), pk=pk)
+
+
+def round_people(organisation: Organisation) -> QuerySet[Person]:
+    """Everyone a round for the organisation asks: the people holding a current role in
+    it and, for a trust or federation, in each of its settings."""
+    where = Q(organisation=organisation)
+    if not organisation.is_setting:
+        where |= Q(organisation__parent=organisation)
+    return Person.objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.current().filter(where).values("person_id"),
+    ).order_by("family_name", "given_name", "pk")
+
+
+@dataclass(frozen=True)
+class RoundProgress:
+    total: int
+    declared: int
+    nothing: int
+    outstanding: int
+
+    def percent(self, count: int) -> int:
+        return round(100 * count / self.total) if self.total else 0
+
+    @property
+    def answered(self) -> int:
+        return self.declared + self.nothing
+
+    @property
+    def answered_percent(self) -> int:
+        return self.percent(self.answered)
+
+    @property
+    def declared_percent(self) -> int:
+        return self.percent(self.declared)
+
+    @property
+    def nothing_percent(self) -> int:
+        return self.percent(self.nothing)
+
+    @property
+    def outstanding_percent(self) -> int:
+        return self.percent(self.outstanding)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "total": self.total,
+            "declared": self.declared,
+            "nothing": self.nothing,
+            "outstanding": self.outstanding,
+        }
+
+
+def round_progress(declaration_round: DeclarationRound) -> RoundProgress:
+    """How many have confirmed their declarations, said they have nothing to declare,
+    or not answered yet: one grouped query."""
+    counts = dict(
+        declaration_round.responses.values_list("answer")
+        .annotate(count=Count("pk"))
+        .values_list("answer", "count")
+    )
+    declared = counts.get(RoundResponse.Answer.DECLARED, 0)
+    nothing = counts.get(RoundResponse.Answer.NOTHING, 0)
+    outstanding = counts.get(RoundResponse.Answer.OUTSTANDING, 0)
+    return RoundProgress(declared + nothing + outstanding, declared, nothing, outstanding)
+
+
+def round_responses(declaration_round: DeclarationRound, answer: str = "") -> QuerySet:
+    responses = declaration_round.responses.select_related("person")
+    if answer in RoundResponse.Answer.values:
+        responses = responses.filter(answer=answer)
+    return responses
+
+
+def round_tasks_for(*, user: Any) -> QuerySet[RoundResponse]:
+    """The person's unanswered responses in open rounds: their tasks."""
+    return RoundResponse.objects.filter(
+        person_id=Access.for_user(user).person_id,
+        answer=RoundResponse.Answer.OUTSTANDING,
+        round__status=DeclarationRound.Status.OPEN,
+    ).select_related("round", "round__organisation")
+
+
+def round_response_get_for(*, user: Any, pk: int) -> RoundResponse:
+    """Only the person's own response: nobody answers for another (a 404 otherwise)."""
+    return get_object_or_404(
+        RoundResponse.objects.select_related("round", "round__organisation", "person"),
+        pk=pk,
+        person_id=Access.for_user(user).person_id,
+    )
+
+
+def open_arrangements_for(person: Person, today: datetime.date | None = None) -> list[Declaration]:
+    """The person's arrangements that go on until they end (tuition, a pre-existing
+    relationship, regular contact): live, not refused, not ended at a review or in an
+    earlier round, and not past their own end date."""
+    today = today or timezone.localdate()
+    ongoing = [kind.code for kind in KINDS.values() if kind.ongoing]
+    declarations = (
+        current_versions()
+        .filter(declarant=person, kind__in=ongoing)
+        .exclude(approval_requests__decision__outcome=Outcome.REFUSED)
+        .exclude(follow_ups__result=FollowUp.Result.END)
+        .exclude(round_answers__answer=RoundArrangement.Answer.ENDED)
+        .select_related("setting")
+        .prefetch_related("subjects__pupil", "subjects__family_member")
+        .order_by("submitted_at", "pk")
+        .distinct()
+    )
+    open_ones = []
+    for declaration in declarations:
+        ends_on = declaration.details.get("ends_on") or declaration.details.get("until")
+        if ends_on and datetime.date.fromisoformat(ends_on) < today:
+            continue
+        open_ones.append(declaration)
+    return open_ones

@@ -16,12 +16,24 @@ from approvals.routing import resolve
 from contactpolicy.scheduled import run_each, summary
 from contactpolicy.services import audit_event_record
 from declarations.models import Declaration
-from directory.access import KEY_PERSON_ROLES, Access
-from directory.models import FamilyLink, Person, Pupil, Role
+from directory.access import KEY_PERSON_ROLES, POLICY_ROLES, Access
+from directory.models import FamilyLink, Organisation, Person, Pupil, Role
 from registers import notifications
-from registers.exceptions import FollowUpError, KeyPersonConflict, RegisterError
-from registers.models import FollowUp, RegisterEntry
-from registers.selectors import key_person_candidates, key_person_conflicts_with
+from registers.exceptions import FollowUpError, KeyPersonConflict, RegisterError, RoundError
+from registers.models import (
+    DeclarationRound,
+    FollowUp,
+    RegisterEntry,
+    RoundArrangement,
+    RoundResponse,
+)
+from registers.selectors import (
+    key_person_candidates,
+    key_person_conflicts_with,
+    open_arrangements_for,
+    round_people,
+    round_progress,
+)
 
 
 def outcome_text(decision: Decision) -> str:
@@ -485,9 +497,13 @@ def follow_up_work(*, today: datetime.date | None = None) -> dict[str, int]:
 
 def scheduled_job(today: datetime.date) -> str:
     """The registers' line in ``run_scheduled_jobs``."""
-    return summary(
+    follow_ups = summary(
         "Follow-ups: {due} due, {escalated} not confirmed in time.", follow_up_work(today=today)
     )
+    rounds = summary(
+        "Declaration rounds: {reminded} reminded, {closed} closed.", round_work(today=today)
+    )
+    return f"{follow_ups} {rounds}"
 
 
 # Key people (R26) -------------------------------------------------------------------------
@@ -571,3 +587,230 @@ def audit_history_read(*, actor: Person, filters: dict[str, Any], exported: bool
         data={"filters": {key: value for key, value in filters.items() if value}},
         request=request,
     )
+
+
+# The annual declaration round -----------------------------------------------------------
+
+ROUND_LONGEST = datetime.timedelta(days=365)
+# Reminders go this many days before the deadline, and once more the day before.
+ROUND_FIRST_REMINDER_DAYS = 7
+
+
+def _other_open_round(organisation: Organisation) -> DeclarationRound | None:
+    """An open round that already covers the organisation's people: its own, its
+    federation's, or (for a federation) one of its schools'."""
+    overlapping = Q(organisation=organisation) | Q(organisation__parent=organisation)
+    if organisation.parent_id:
+        overlapping |= Q(organisation_id=organisation.parent_id)
+    return (
+        DeclarationRound.objects.filter(overlapping, status=DeclarationRound.Status.OPEN)
+        .select_related("organisation")
+        .first()
+    )
+
+
+@transaction.atomic
+def round_open(
+    *,
+    actor: Person,
+    organisation: Organisation,
+    title: str,
+    deadline: datetime.date,
+    request=None,
+) -> DeclarationRound:
+    """Open the annual declaration round: everyone in scope is emailed and given a task
+    to confirm their declarations are current or that they have nothing to declare."""
+    access = Access.for_user(actor)
+    if not (access.is_superuser or access.has_role(*POLICY_ROLES, organisation=organisation)):
+        raise RoundError("Only the head or an administrator can open a round here.")
+    today = timezone.localdate()
+    if deadline <= today:
+        raise RoundError("The deadline must be after today.")
+    if deadline > today + ROUND_LONGEST:
+        raise RoundError("The deadline must be within a year.")
+    title = title.strip()[:200] or f"Annual declaration round {today.year}"
+    Organisation.objects.select_for_update().get(pk=organisation.pk)  # one opener at a time
+    existing = _other_open_round(organisation)
+    if existing is not None:
+        raise RoundError(
+            f"A round is already open for {existing.organisation}, until "
+            f"{existing.deadline:%-d %B %Y}. Close it before opening another."
+        )
+    declaration_round = DeclarationRound.objects.create(
+        organisation=organisation, title=title, deadline=deadline, opened_by=actor
+    )
+    people = list(round_people(organisation).values_list("pk", flat=True))
+    RoundResponse.objects.bulk_create(
+        RoundResponse(round=declaration_round, person_id=person_id) for person_id in people
+    )
+    audit_event_record(
+        actor=actor,
+        action="round.opened",
+        target=organisation,
+        data={"round": declaration_round.pk, "deadline": deadline, "people": len(people)},
+        request=request,
+    )
+    transaction.on_commit(lambda: notifications.round_opened(declaration_round.pk))
+    return declaration_round
+
+
+@transaction.atomic
+def round_answer(
+    *,
+    actor: Person,
+    response: RoundResponse,
+    answer: str,
+    arrangements: dict[int, str],
+    note: str = "",
+    request=None,
+) -> RoundResponse:
+    """The person confirms their declarations are current, or that they have nothing to
+    declare, and says of each open arrangement whether it continues or has ended. An
+    ended arrangement goes on their file and the pupils' files, and its reviews stop."""
+    response = (
+        RoundResponse.objects.select_for_update()
+        .select_related("round", "person")
+        .get(pk=response.pk)
+    )
+    if response.person_id != actor.pk:
+        raise RoundError("You can only answer for yourself.")
+    if not response.round.is_open:
+        raise RoundError("This round has closed: your answer was not saved.")
+    if response.answer != RoundResponse.Answer.OUTSTANDING:
+        raise RoundError(f"You answered on {timezone.localtime(response.answered_at):%-d %B %Y}.")
+    if answer not in {RoundResponse.Answer.DECLARED, RoundResponse.Answer.NOTHING}:
+        raise RoundError(
+            "Choose whether your declarations are up to date or you have nothing to declare."
+        )
+    open_ones = {declaration.pk: declaration for declaration in open_arrangements_for(actor)}
+    if set(arrangements) - set(open_ones):
+        raise RoundError("One of the arrangements is not one of yours that is still open.")
+    missing = [d.reference for pk, d in open_ones.items() if pk not in arrangements]
+    if missing:
+        raise RoundError(
+            f"Say whether each arrangement continues or has ended ({', '.join(missing)})."
+        )
+    if set(arrangements.values()) - set(RoundArrangement.Answer.values):
+        raise RoundError("Say whether each arrangement continues or has ended.")
+    continuing = [
+        pk for pk, value in arrangements.items() if value == RoundArrangement.Answer.CONTINUES
+    ]
+    if answer == RoundResponse.Answer.NOTHING and continuing:
+        raise RoundError(
+            "You have arrangements that continue, so you do have something declared: choose "
+            '"my declarations are up to date".'
+        )
+    round_title = response.round.title
+    for pk, value in arrangements.items():
+        declaration = open_ones[pk]
+        ended = value == RoundArrangement.Answer.ENDED
+        text = (
+            f"{actor.get_full_name()} confirmed in the {round_title} that this arrangement "
+            f"({declaration.kind_entry.name}, {declaration.reference}) "
+            f"{'has ended' if ended else 'continues'}."
+        )
+        entries = _write_entries(
+            declaration=declaration,
+            pupils=files_of(declaration) if ended else {},
+            entry_kind=RegisterEntry.EntryKind.CONFIRMATION,
+            text=text,
+            recorded_by=actor,
+        )
+        RoundArrangement.objects.create(
+            response=response, declaration=declaration, answer=value, entry=entries[0]
+        )
+        if ended:
+            for follow_up in FollowUp.objects.select_for_update().filter(
+                declaration=declaration, status=FollowUp.Status.OPEN
+            ):
+                _move(follow_up, FollowUp.Status.CANCELLED)
+                follow_up.note = f"The arrangement ended, as confirmed in the {round_title}."
+                follow_up.save(update_fields=["status", "note"])
+    response.answer, response.note = answer, note.strip()[:2000]
+    response.answered_at = timezone.now()
+    response.save(update_fields=["answer", "note", "answered_at"])
+    audit_event_record(
+        actor=actor,
+        action="round.answered",
+        target=response.round.organisation,
+        data={
+            "round": response.round_id,
+            "answer": answer,
+            "arrangements": {str(pk): value for pk, value in arrangements.items()},
+        },
+        request=request,
+    )
+    return response
+
+
+@transaction.atomic
+def round_close(
+    *, actor: Person | None, declaration_round: DeclarationRound, request=None
+) -> DeclarationRound:
+    """Close the round and keep its result: by the head or administrator, or by the
+    scheduled job the day after the deadline."""
+    declaration_round = DeclarationRound.objects.select_for_update().get(pk=declaration_round.pk)
+    if actor is not None:
+        access = Access.for_user(actor)
+        if not (
+            access.is_superuser
+            or access.has_role(*POLICY_ROLES, organisation=declaration_round.organisation_id)
+        ):
+            raise RoundError("Only the head or an administrator can close this round.")
+    if DeclarationRound.Status.CLOSED not in DeclarationRound.TRANSITIONS[declaration_round.status]:
+        raise RoundError("This round is already closed.")
+    declaration_round.status = DeclarationRound.Status.CLOSED
+    declaration_round.closed_by = actor
+    declaration_round.closed_at = timezone.now()
+    declaration_round.result = round_progress(declaration_round).as_dict()
+    declaration_round.save(update_fields=["status", "closed_by", "closed_at", "result"])
+    audit_event_record(
+        actor=actor,
+        action="round.closed",
+        target=declaration_round.organisation,
+        data={"round": declaration_round.pk, "result": declaration_round.result},
+        request=request,
+    )
+    return declaration_round
+
+
+@transaction.atomic
+def round_remind(*, response: RoundResponse, today: datetime.date) -> bool:
+    """Remind someone who has not answered: a week before the deadline, and again the
+    day before. Running twice in a day sends nothing twice."""
+    response = RoundResponse.objects.select_for_update().select_related("round").get(pk=response.pk)
+    if response.answer != RoundResponse.Answer.OUTSTANDING or not response.round.is_open:
+        return False
+    days_left = (response.round.deadline - today).days
+    last = response.reminded_on
+    first_due = days_left <= ROUND_FIRST_REMINDER_DAYS and last is None
+    final_due = days_left <= 1 and (last is None or (response.round.deadline - last).days > 1)
+    if not (first_due or final_due) or days_left < 0:
+        return False
+    response.reminded_on = today
+    response.save(update_fields=["reminded_on"])
+    transaction.on_commit(lambda: notifications.round_reminder(response.pk))
+    return True
+
+
+def round_work(*, today: datetime.date) -> dict[str, int]:
+    """Close rounds whose deadline has passed, and remind those still to answer."""
+    counts = {"reminded": 0, "closed": 0, "failed": 0}
+    run_each(
+        DeclarationRound.objects.filter(status=DeclarationRound.Status.OPEN, deadline__lt=today),
+        lambda item: round_close(actor=None, declaration_round=item) is not None,
+        counts,
+        "closed",
+    )
+    run_each(
+        RoundResponse.objects.filter(
+            answer=RoundResponse.Answer.OUTSTANDING,
+            round__status=DeclarationRound.Status.OPEN,
+            round__deadline__lte=today + datetime.timedelta(days=ROUND_FIRST_REMINDER_DAYS),
+            round__deadline__gte=today,
+        ),
+        lambda item: round_remind(response=item, today=today),
+        counts,
+        "reminded",
+    )
+    return counts

@@ -35,4 +35,9 @@ urlpatterns = [
     path("patterns/", views.patterns, name="patterns"),
     path("audit/", views.audit_history, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
+    path("rounds/", views.rounds, name="rounds"),
+    path("rounds/new/", views.round_new, name="round_new"),
+    path("rounds/<int:pk>/", views.round_detail, name="round"),
+    path("rounds/<int:pk>/close/", views.round_close, name="round_close"),
+    path("rounds/answers/<int:pk>/", views.round_respond, name="round_respond"),
 ]

@@ -10,12 +10,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory.access import SAFEGUARDING_ROLES, Access
 from directory.models import Person, Pupil
@@ -30,8 +31,10 @@ from registers.forms import (
     PatternForm,
     RangeForm,
     ReviewForm,
+    RoundAnswerForm,
+    RoundOpenForm,
 )
-from registers.models import FollowUp, RegisterEntry
+from registers.models import FollowUp, RegisterEntry, RoundResponse
 
 PAGE_SIZE = 50
 AUDIT_EXPORT_LIMIT = 100_000
@@ -63,6 +66,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "can_key_people": selectors.key_person_settings_for(user=request.user).exists(),
         "can_patterns": selectors.pattern_settings_for(user=request.user).exists(),
         "can_audit": bool(selectors.audit_scope_for(user=request.user)) or access.is_superuser,
+        "round_tasks": selectors.round_tasks_for(user=request.user).count(),
     }
     return render(request, "registers/index.html", context)
 
@@ -598,4 +602,131 @@ def describe_data(data: dict[str, Any]) -> str:
         f"{key.replace('_', ' ')}: {value}"
         for key, value in data.items()
         if value not in (None, "", {}, [])
+    )
+
+
+# The annual declaration round ---------------------------------------------------------------
+
+
+@require_GET
+def rounds(request: HttpRequest) -> HttpResponse:
+    """The person's own round tasks and, for heads and administrators, every round."""
+    organisations = selectors.round_organisations_for(user=request.user)
+    managed = selectors.rounds_for(user=request.user).annotate(
+        total=Count("responses"),
+        answered=Count("responses", filter=~Q(responses__answer=RoundResponse.Answer.OUTSTANDING)),
+    )[:50]
+    return render(
+        request,
+        "registers/rounds.html",
+        {
+            "tasks": selectors.round_tasks_for(user=request.user),
+            "rounds": managed,
+            "can_open": organisations.exists(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def round_new(request: HttpRequest) -> HttpResponse:
+    organisations = selectors.round_organisations_for(user=request.user)
+    if not organisations.exists():
+        raise Http404
+    form = RoundOpenForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            declaration_round = services.round_open(
+                actor=request.user,
+                organisation=form.cleaned_data["organisation"],
+                title=form.cleaned_data["title"],
+                deadline=form.cleaned_data["deadline"],
+                request=request,
+            )
+        except RegisterError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"The round is open. {declaration_round.responses.count()} people have been "
+                "emailed and asked to answer.",
+            )
+            return redirect(declaration_round)
+    return render(request, "registers/round_form.html", {"form": form})
+
+
+@require_GET
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round's live status: declared, nothing to declare, outstanding (R30)."""
+    declaration_round = selectors.round_get_for(user=request.user, pk=pk)
+    show = request.GET.get("show", "")
+    return render(
+        request,
+        "registers/round_detail.html",
+        {
+            "round": declaration_round,
+            "progress": selectors.round_progress(declaration_round),
+            "responses": selectors.round_responses(declaration_round, show),
+            "show": show,
+            "answers": RoundResponse.Answer.choices,
+        },
+    )
+
+
+@require_POST
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    declaration_round = selectors.round_get_for(user=request.user, pk=pk)
+    try:
+        services.round_close(
+            actor=request.user, declaration_round=declaration_round, request=request
+        )
+    except RegisterError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The round is closed and its result is kept.")
+    return redirect(declaration_round)
+
+
+@require_http_methods(["GET", "POST"])
+def round_respond(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person's own answer: nobody can open or answer another's (a 404)."""
+    response = selectors.round_response_get_for(user=request.user, pk=pk)
+    arrangements = selectors.open_arrangements_for(request.user)
+    answerable = response.round.is_open and response.answer == RoundResponse.Answer.OUTSTANDING
+    form = RoundAnswerForm(
+        request.POST if request.method == "POST" else None, arrangements=arrangements
+    )
+    if request.method == "POST":
+        if not answerable:
+            messages.error(
+                request,
+                "This round has closed."
+                if not response.round.is_open
+                else "You have already answered.",
+            )
+            return redirect(response)
+        if form.is_valid():
+            try:
+                services.round_answer(
+                    actor=request.user,
+                    response=response,
+                    answer=form.cleaned_data["answer"],
+                    arrangements=form.arrangements(),
+                    note=form.cleaned_data["note"],
+                    request=request,
+                )
+            except RegisterError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Thank you: your answer is recorded.")
+                return redirect("home")
+    return render(
+        request,
+        "registers/round_respond.html",
+        {
+            "response": response,
+            "form": form,
+            "answerable": answerable,
+            "arrangements": arrangements,
+            "given": response.arrangements.select_related("declaration"),
+        },
     )

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from contactpolicy.services import audit_event_record
+from directory.demo_hooks import demo_loaders
 
 
 class Command(BaseCommand):
@@ -33,6 +34,10 @@ class Command(BaseCommand):
                     f"{len(plan.family)} family members."
                 )
             )
+        for loader in demo_loaders():
+            line = loader(plan)
+            if line:
+                self.stdout.write(self.style.SUCCESS(line))
         self.stdout.write("")
         self.stdout.write(f"Demo logins (every one uses the password: {demo.DEMO_PASSWORD})")
         width = max(len(label) for label, _ in plan.logins)

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class PoliciesConfig(AppConfig):
+    name = "policies"
+    verbose_name = "Policy, acknowledgements and training"
+
+    def ready(self) -> None:
+        from contactpolicy.scheduled import register_job
+        from directory.demo_hooks import register_demo_loader
+        from directory.home import register_panel
+        from policies.demo import demo_load
+        from policies.panels import policy_panel
+        from policies.services import scheduled_job
+
+        register_job(scheduled_job)
+        register_panel(policy_panel)
+        register_demo_loader(demo_load)

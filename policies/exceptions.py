@@ -1,0 +1,2 @@
+class PolicyError(Exception):
+    """A policy, acknowledgement or training record cannot be saved; the message says why."""

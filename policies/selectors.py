@@ -1,0 +1,324 @@
+"""Reads of the policy, acknowledgements, training and permitted channels, each
+already limited to what the signed-in person may see (R29 to R32, R35)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from directory.access import COMPLIANCE_ROLES, POLICY_ROLES, Access
+from directory.models import Membership, Organisation, Person
+from policies.models import (
+    DUE_SOON_DAYS,
+    Acknowledgement,
+    Channel,
+    PermittedChannel,
+    PolicyVersion,
+    TrainingRecord,
+    one_year_after,
+)
+
+# Versions in force ------------------------------------------------------------------------
+
+
+def _newest_version(organisation_ref: str) -> Subquery:
+    return Subquery(
+        PolicyVersion.objects.filter(organisation_id=OuterRef(organisation_ref))
+        .order_by("-number")
+        .values("pk")[:1]
+    )
+
+
+def in_force_version_ids(organisations: QuerySet[Organisation]) -> QuerySet:
+    """The id of the version in force for each organisation: its own newest, or else
+    its trust's or federation's newest (R29). One subquery, usable in ``pk__in``."""
+    return (
+        organisations.annotate(
+            in_force=Coalesce(_newest_version("pk"), _newest_version("parent_id"))
+        )
+        .filter(in_force__isnull=False)
+        .values("in_force")
+    )
+
+
+def version_in_force_for(organisation: Organisation) -> PolicyVersion | None:
+    return (
+        PolicyVersion.objects.filter(
+            pk__in=in_force_version_ids(Organisation.objects.filter(pk=organisation.pk))
+        )
+        .select_related("organisation")
+        .first()
+    )
+
+
+def is_superseded(version: PolicyVersion) -> bool:
+    return PolicyVersion.objects.filter(
+        organisation_id=version.organisation_id, number__gt=version.number
+    ).exists()
+
+
+def _organisations_of(person_id: int) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        pk__in=Membership.objects.current().filter(person_id=person_id).values("organisation_id")
+    )
+
+
+def versions_to_acknowledge(*, user: Any) -> QuerySet[PolicyVersion]:
+    """The versions in force where the person works that they have not yet acknowledged
+    (R30): a new adult's first, and everyone's again after a new version."""
+    if not getattr(user, "is_authenticated", False):
+        return PolicyVersion.objects.none()
+    return (
+        PolicyVersion.objects.filter(pk__in=in_force_version_ids(_organisations_of(user.pk)))
+        .exclude(acknowledgements__person_id=user.pk)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+def versions_in_force_for(*, user: Any) -> QuerySet[PolicyVersion]:
+    """The versions in force where the person works, with when they acknowledged each."""
+    return (
+        PolicyVersion.objects.filter(pk__in=in_force_version_ids(_organisations_of(user.pk)))
+        .annotate(
+            acknowledged_at=Subquery(
+                Acknowledgement.objects.filter(person_id=user.pk, version_id=OuterRef("pk")).values(
+                    "acknowledged_at"
+                )[:1]
+            )
+        )
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+def applies_to(version: PolicyVersion, person: Person) -> bool:
+    return PolicyVersion.objects.filter(
+        pk=version.pk, pk__in=in_force_version_ids(_organisations_of(person.pk))
+    ).exists()
+
+
+def people_asked(version: PolicyVersion) -> QuerySet[Person]:
+    """Everyone the version is in force for: the organisation's own people and, for a
+    trust or federation, the people of its settings that have no policy of their own."""
+    organisations = Organisation.objects.filter(
+        Q(pk=version.organisation_id) | Q(parent_id=version.organisation_id)
+    )
+    in_scope = organisations.filter(
+        pk__in=Organisation.objects.annotate(
+            in_force=Coalesce(_newest_version("pk"), _newest_version("parent_id"))
+        )
+        .filter(in_force=version.pk)
+        .values("pk")
+    )
+    return Person.objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.current().filter(organisation__in=in_scope).values("person_id"),
+    )
+
+
+def versions_for(*, user: Any) -> QuerySet[PolicyVersion]:
+    """Every version, current or past, of the organisations the person works in and of
+    the trusts or federations above them."""
+    access = Access.for_user(user)
+    if access.is_superuser:
+        return PolicyVersion.objects.select_related("organisation", "published_by")
+    ids = access.organisation_ids()
+    return PolicyVersion.objects.filter(
+        Q(organisation_id__in=ids) | Q(organisation__children__in=ids)
+    ).select_related("organisation", "published_by")
+
+
+def version_get_for(*, user: Any, pk: int) -> PolicyVersion:
+    version = versions_for(user=user).filter(pk=pk).distinct().first()
+    if version is None:
+        raise Http404
+    return version
+
+
+# Who manages what -------------------------------------------------------------------------
+
+
+def policy_organisations_for(*, user: Any) -> QuerySet[Organisation]:
+    """Where the person publishes policy versions and sets the permitted channels."""
+    return Access.for_user(user).organisations(*POLICY_ROLES).order_by("name")
+
+
+def compliance_organisations_for(*, user: Any) -> QuerySet[Organisation]:
+    """Where the person sees acknowledgements and training, and records training."""
+    return Access.for_user(user).organisations(*COMPLIANCE_ROLES).order_by("name")
+
+
+def chosen_organisation(
+    organisations: QuerySet[Organisation], value: str | None
+) -> Organisation | None:
+    """The organisation picked on a report page, among those allowed; the first if none
+    or a forged one was given."""
+    if value and value.isdigit():
+        chosen = organisations.filter(pk=int(value)).first()
+        if chosen is not None:
+            return chosen
+        raise Http404
+    return organisations.first()
+
+
+def _people_of(organisation: Organisation) -> QuerySet[Person]:
+    """The people holding a current role directly in the organisation."""
+    return Person.objects.filter(
+        pk__in=Membership.objects.current().filter(organisation=organisation).values("person_id")
+    ).order_by("family_name", "given_name", "pk")
+
+
+# Acknowledgements ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AcknowledgementReport:
+    organisation: Organisation
+    version: PolicyVersion | None
+    acknowledged: list[Person]
+    outstanding: list[Person]
+
+    @property
+    def percentage(self) -> int:
+        total = len(self.acknowledged) + len(self.outstanding)
+        return round(100 * len(self.acknowledged) / total) if total else 0
+
+
+def acknowledgement_report(*, organisation: Organisation) -> AcknowledgementReport:
+    """Who has acknowledged the version in force for the organisation, and when, and who
+    has not yet (R30). Call with an organisation from compliance_organisations_for."""
+    version = version_in_force_for(organisation)
+    people = list(
+        _people_of(organisation).annotate(
+            acknowledged_at=Subquery(
+                Acknowledgement.objects.filter(
+                    person_id=OuterRef("pk"), version_id=getattr(version, "pk", None)
+                ).values("acknowledged_at")[:1]
+            )
+        )
+    )
+    return AcknowledgementReport(
+        organisation=organisation,
+        version=version,
+        acknowledged=[person for person in people if person.acknowledged_at],
+        outstanding=[person for person in people if not person.acknowledged_at],
+    )
+
+
+# Training ----------------------------------------------------------------------------------
+
+
+class TrainingStatus:
+    NONE = "none"
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    CURRENT = "current"
+
+    LABELS = {
+        NONE: "No training recorded",
+        OVERDUE: "Overdue",
+        DUE_SOON: f"Due within {DUE_SOON_DAYS} days",
+        CURRENT: "Up to date",
+    }
+
+
+def training_status(last_trained: datetime.date | None, today: datetime.date) -> str:
+    if last_trained is None:
+        return TrainingStatus.NONE
+    due = one_year_after(last_trained)
+    if due < today:
+        return TrainingStatus.OVERDUE
+    if due <= today + datetime.timedelta(days=DUE_SOON_DAYS):
+        return TrainingStatus.DUE_SOON
+    return TrainingStatus.CURRENT
+
+
+def training_report(
+    *, organisation: Organisation, today: datetime.date | None = None
+) -> list[Person]:
+    """The organisation's people with their last training, due date and status (R31):
+    those with none or overdue first, then due soon, then up to date."""
+    today = today or timezone.localdate()
+    people = list(
+        _people_of(organisation).annotate(last_trained=Max("training_records__completed_on"))
+    )
+    order = [
+        TrainingStatus.NONE,
+        TrainingStatus.OVERDUE,
+        TrainingStatus.DUE_SOON,
+        TrainingStatus.CURRENT,
+    ]
+    for person in people:
+        person.training_due_on = (
+            one_year_after(person.last_trained) if person.last_trained else None
+        )
+        person.training_status = training_status(person.last_trained, today)
+        person.training_status_label = TrainingStatus.LABELS[person.training_status]
+    people.sort(
+        key=lambda person: (
+            order.index(person.training_status),
+            person.training_due_on or datetime.date.min,
+        )
+    )
+    return people
+
+
+def training_records_for(*, user: Any, person: Person) -> QuerySet[TrainingRecord]:
+    return TrainingRecord.objects.filter(person=person).select_related("recorded_by")
+
+
+def training_people_for(*, user: Any) -> QuerySet[Person]:
+    """Whose training the person may record: themself, and the people of the
+    organisations where they hold a compliance role."""
+    access = Access.for_user(user)
+    if access.is_superuser:
+        return Person.objects.filter(is_active=True)
+    ids = access.organisation_ids(*COMPLIANCE_ROLES)
+    return Person.objects.filter(
+        Q(pk=user.pk)
+        | Q(pk__in=Membership.objects.current().filter(organisation_id__in=ids).values("person_id"))
+    ).order_by("family_name", "given_name")
+
+
+def training_record_get_for(*, user: Any, pk: int) -> TrainingRecord:
+    record = (
+        TrainingRecord.objects.filter(pk=pk, person__in=training_people_for(user=user).values("pk"))
+        .select_related("person")
+        .first()
+    )
+    if record is None:
+        raise Http404
+    return record
+
+
+# Permitted channels ----------------------------------------------------------------------
+
+
+def permitted_channels_for(organisation: Organisation) -> list[PermittedChannel]:
+    """The setting's list, or else its trust's or federation's (R32). Empty when
+    neither has set one."""
+    rows = list(
+        PermittedChannel.objects.filter(
+            organisation_id__in=[organisation.pk, organisation.parent_id]
+        ).select_related("organisation")
+    )
+    own = [row for row in rows if row.organisation_id == organisation.pk]
+    return own or rows
+
+
+def channels_not_permitted(*, setting: Organisation, channels: list[str]) -> list[str]:
+    """The declared ways of contact that are not on the setting's permitted list, in
+    words; empty if all are, or if the setting has no list (R32)."""
+    permitted = {row.channel for row in permitted_channels_for(setting)}
+    if not permitted:
+        return []
+    return [
+        Channel(code).label for code in channels if code in Channel.values and code not in permitted
+    ]
