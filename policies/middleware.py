@@ -30,11 +30,10 @@ class AcknowledgeFirstMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self._should_prompt(request):
+        if self._should_prompt(request) and outstanding_count(request):
             request.session[SESSION_KEY] = True
-            if outstanding_count(request):
-                target = reverse("policies:acknowledge")
-                return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+            target = reverse("policies:acknowledge")
+            return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
     @staticmethod

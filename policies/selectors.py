@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -146,8 +146,13 @@ def version_get_for(*, user: Any, pk: int) -> PolicyVersion:
 
 
 def policy_organisations_for(*, user: Any) -> QuerySet[Organisation]:
-    """Where the person publishes policy versions and sets the permitted channels."""
-    return Access.for_user(user).organisations(*POLICY_ROLES).order_by("name")
+    """Where the person publishes policy versions and sets the permitted channels: a
+    trust or federation first, as its policy usually covers its schools."""
+    return (
+        Access.for_user(user)
+        .organisations(*POLICY_ROLES)
+        .order_by(F("parent_id").asc(nulls_first=True), "name")
+    )
 
 
 def compliance_organisations_for(*, user: Any) -> QuerySet[Organisation]:

@@ -151,14 +151,19 @@ def test_every_printed_login_signs_in_with_the_printed_password(client, demo):
 
     assert len(emails) >= 15
     assert len(set(emails)) == len(emails)
+    volunteer = next(email for email in emails if email.startswith("lynne.bennett"))
     for email in emails:
         person = Person.objects.get(email=email)
         response = client.post(reverse("account_login"), {"login": email, "password": password})
         assert response.status_code == 302, email
         assert response.url == "/", email
-        home = client.get("/")
+        home = client.get("/", follow=True)
         assert home.status_code == 200, email
         assert escape(person.given_name) in home.text, email
+        # Only the demo's new volunteer has the policy to acknowledge first (R30).
+        first_page = home.redirect_chain[0][0] if home.redirect_chain else "/"
+        expected = "/policy/acknowledge/?next=%2F" if email == volunteer else "/"
+        assert first_page == expected, email
         client.logout()
 
 
