@@ -191,9 +191,12 @@ class AcknowledgementReport:
     outstanding: list[Person]
 
     @property
+    def total(self) -> int:
+        return len(self.acknowledged) + len(self.outstanding)
+
+    @property
     def percentage(self) -> int:
-        total = len(self.acknowledged) + len(self.outstanding)
-        return round(100 * len(self.acknowledged) / total) if total else 0
+        return round(100 * len(self.acknowledged) / self.total) if self.total else 0
 
 
 def acknowledgement_report(*, organisation: Organisation) -> AcknowledgementReport:

@@ -266,6 +266,8 @@ def training_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def training_evidence(request: HttpRequest, pk: int) -> FileResponse:
     record = selectors.training_record_get_for(user=request.user, pk=pk)
+    if not record.evidence:
+        raise Http404
     services.training_evidence_viewed(actor=request.user, record=record, request=request)
     return _download(record.evidence, record.evidence_name, record.evidence_type)
 

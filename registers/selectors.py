@@ -50,9 +50,12 @@ VIEW_ACTIONS = ("declaration.viewed", "declaration.attachment_viewed")
 
 
 def current_versions() -> QuerySet[Declaration]:
-    """Live declarations that no newer version replaces: an amendment is counted once."""
+    """Live declarations that no newer live version replaces: an amendment is counted
+    once, and a draft or withdrawn amendment leaves the version it amends in force."""
     return Declaration.objects.filter(status__in=LIVE_STATUSES).exclude(
-        Exists(Declaration.objects.filter(previous_version=OuterRef("pk")))
+        Exists(
+            Declaration.objects.filter(previous_version=OuterRef("pk"), status__in=LIVE_STATUSES)
+        )
     )
 
 
@@ -699,7 +702,8 @@ class RoundProgress:
     outstanding: int
 
     def percent(self, count: int) -> int:
-        return round(100 * count / self.total) if self.total else 0
+        """A whole percentage, halves rounded up (12.5 % shows as 13 %)."""
+        return int(100 * count / self.total + 0.5) if self.total else 0
 
     @property
     def answered(self) -> int:

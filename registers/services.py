@@ -629,7 +629,10 @@ def round_open(
     if deadline > today + ROUND_LONGEST:
         raise RoundError("The deadline must be within a year.")
     title = title.strip()[:200] or f"Annual declaration round {today.year}"
-    Organisation.objects.select_for_update().get(pk=organisation.pk)  # one opener at a time
+    # One opener at a time across a federation: a school's round and its federation's
+    # both lock the federation first, then the school.
+    for pk in filter(None, [organisation.parent_id, organisation.pk]):
+        Organisation.objects.select_for_update().get(pk=pk)
     existing = _other_open_round(organisation)
     if existing is not None:
         raise RoundError(
@@ -726,6 +729,13 @@ def round_answer(
                 _move(follow_up, FollowUp.Status.CANCELLED)
                 follow_up.note = f"The arrangement ended, as confirmed in the {round_title}."
                 follow_up.save(update_fields=["status", "note"])
+                audit_event_record(
+                    actor=actor,
+                    action="register.follow_up_cancelled",
+                    target=declaration,
+                    data={"follow_up": follow_up.pk, "ended_in_round": response.round_id},
+                    request=request,
+                )
     response.answer, response.note = answer, note.strip()[:2000]
     response.answered_at = timezone.now()
     response.save(update_fields=["answer", "note", "answered_at"])
@@ -789,6 +799,13 @@ def round_remind(*, response: RoundResponse, today: datetime.date) -> bool:
         return False
     response.reminded_on = today
     response.save(update_fields=["reminded_on"])
+    audit_event_record(
+        actor=None,
+        action="round.reminded",
+        target=response.person,
+        data={"round": response.round_id, "deadline": response.round.deadline},
+        organisation_pk=response.round.organisation_id,
+    )
     transaction.on_commit(lambda: notifications.round_reminder(response.pk))
     return True
 

@@ -135,8 +135,12 @@ def test_head_opens_the_round_and_sees_0_then_the_right_percentages(demo, client
 
     client.force_login(head)
     page = client.get(declaration_round.get_absolute_url()).content.decode()
-    assert f"3 of {total}</strong> have answered ({round(300 / total)}%)" in page
-    declared, nothing = round(100 / total), round(200 / total)
+
+    def percent(count: int) -> int:  # whole percentages, halves rounded up
+        return int(100 * count / total + 0.5)
+
+    assert f"3 of {total}</strong> have answered ({percent(3)}%)" in page
+    declared, nothing = percent(1), percent(2)
     assert re.search(
         rf"Declarations confirmed current</th><td[^>]*>1</td><td[^>]*>{declared}%", page
     )

@@ -684,14 +684,6 @@ def test_an_arrangement_ended_in_one_round_is_not_asked_about_in_the_next(
     assert list(page.context["arrangements"]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: registers/selectors.py current_versions() (line 52) treats an unsubmitted "
-        "draft amendment as a newer version, so an approved arrangement being amended "
-        "drops out of open_arrangements_for and the round never asks about it."
-    ),
-)
 def test_an_arrangement_with_an_amendment_still_in_draft_is_still_asked_about(
     world, tuition, open_round
 ):
@@ -995,14 +987,6 @@ def test_the_same_person_answering_twice_at_once_leaves_one_answer(world, open_r
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: registers/services.py round_open (line 632) locks only the organisation "
-        "it opens for, so a school round and its federation's round opened at the same "
-        "moment both pass _other_open_round and both open over the same people."
-    ),
-)
 def test_a_school_round_and_its_federation_round_opened_at_once_leave_one_open(world):
     if connection.vendor != "postgresql":
         pytest.skip("Row locks need PostgreSQL.")
