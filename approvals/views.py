@@ -17,7 +17,7 @@ from approvals.selectors import (
     request_get_for,
 )
 from declarations.selectors import declaration_changes
-from policies.selectors import channels_not_permitted
+from policies.selectors import channels_not_permitted, not_permitted, permitted_codes_for
 
 
 @require_GET
@@ -25,9 +25,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """What waits for my decision, most urgent first, with counts and filters."""
     waiting = dashboard_for(user=request.user)
     filterset = RequestFilter(request.GET or None, queryset=waiting)
+    requests = list(filterset.qs)
+    # Contact by a way not on the setting's permitted list is marked (R32).
+    permitted = permitted_codes_for(item.declaration.setting for item in requests)
+    for item in requests:
+        item.not_permitted = not_permitted(
+            permitted[item.declaration.setting_id], item.declaration.details.get("channels", [])
+        )
     context = {
         "filter": filterset,
-        "requests": filterset.qs,
+        "requests": requests,
         "counts": dashboard_counts(user=request.user),
         "copies": copies_for(user=request.user)[:10],
         "today": timezone.localdate(),

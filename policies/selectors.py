@@ -4,6 +4,8 @@ already limited to what the signed-in person may see (R29 to R32, R35)."""
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -321,12 +323,34 @@ def permitted_channels_for(organisation: Organisation) -> list[PermittedChannel]
     return own or rows
 
 
-def channels_not_permitted(*, setting: Organisation, channels: list[str]) -> list[str]:
-    """The declared ways of contact that are not on the setting's permitted list, in
-    words; empty if all are, or if the setting has no list (R32)."""
-    permitted = {row.channel for row in permitted_channels_for(setting)}
+def permitted_codes_for(settings: Iterable[Organisation]) -> dict[int, set[str]]:
+    """Each setting's permitted channel codes, its own or its group's: one query for any
+    number of settings."""
+    settings = list(settings)
+    ids = {setting.pk for setting in settings} | {
+        setting.parent_id for setting in settings if setting.parent_id
+    }
+    by_organisation: dict[int, set[str]] = defaultdict(set)
+    for organisation_id, code in PermittedChannel.objects.filter(
+        organisation_id__in=ids
+    ).values_list("organisation_id", "channel"):
+        by_organisation[organisation_id].add(code)
+    return {
+        setting.pk: by_organisation.get(setting.pk) or by_organisation.get(setting.parent_id, set())
+        for setting in settings
+    }
+
+
+def not_permitted(permitted: set[str], channels: list[str]) -> list[str]:
+    """The declared ways of contact not on a permitted list, in words; none when there
+    is no list (R32)."""
     if not permitted:
         return []
     return [
         Channel(code).label for code in channels if code in Channel.values and code not in permitted
     ]
+
+
+def channels_not_permitted(*, setting: Organisation, channels: list[str]) -> list[str]:
+    """The declared ways of contact that are not on the setting's permitted list."""
+    return not_permitted(permitted_codes_for([setting])[setting.pk], channels)

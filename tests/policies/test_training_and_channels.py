@@ -826,3 +826,18 @@ def test_a_school_without_its_own_list_is_checked_against_the_federations(world)
         Channel.MESSAGING_APP.label
     ]
     assert channels_not_permitted(setting=world.other_school, channels=["messaging_app"]) == []
+
+
+def test_the_dashboard_marks_only_declarations_using_a_way_not_permitted(world, client, routed):
+    PermittedChannelFactory(organisation=world.federation, channel="in_person", conditions="")
+    flagged = routed(["in_person", "social_network"])
+    fine = routed(["in_person"])
+    assert flagged.decider == fine.decider
+    client.force_login(flagged.decider)
+
+    page = client.get(reverse("approvals:dashboard")).content.decode()
+
+    assert page.count("Not a permitted way to communicate") == 1
+    row = page.split(flagged.get_absolute_url(), 1)[1].split("</li>", 1)[0]
+    assert "Not a permitted way to communicate" in row
+    assert escape(Channel.SOCIAL_NETWORK.label) in row
