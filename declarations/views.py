@@ -29,7 +29,7 @@ from declarations.selectors import (
     people_search,
 )
 from declarations.services import declaration_problems
-from policies.selectors import permitted_channels_for
+from policies.selectors import permitted_channels_by_setting
 
 
 @require_GET
@@ -85,8 +85,8 @@ def _form_page(request, form, kind, declaration=None) -> HttpResponse:
         # The setting's permitted ways to communicate, beside the guidance (R32).
         "permitted_channels": [
             (setting, rows)
-            for setting in form.fields["setting"].queryset
-            if (rows := permitted_channels_for(setting))
+            for setting, rows in permitted_channels_by_setting(form.fields["setting"].queryset)
+            if rows
         ],
     }
     return render(request, "declarations/declaration_form.html", context)

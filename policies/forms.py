@@ -139,6 +139,18 @@ class ChannelsForm(forms.Form):
                 initial=current.get(code, ""),
             )
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for code, label in Channel.choices:
+            if cleaned.get(f"conditions_{code}", "").strip() and not cleaned.get(
+                f"permitted_{code}"
+            ):
+                self.add_error(
+                    f"conditions_{code}",
+                    f"Tick {label} to permit it, or clear its conditions.",
+                )
+        return cleaned
+
     def rows(self):
         return [(self[f"permitted_{code}"], self[f"conditions_{code}"]) for code in Channel.values]
 

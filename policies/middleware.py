@@ -45,5 +45,5 @@ class AcknowledgeFirstMiddleware:
             and user.is_authenticated
             and not request.session.get(SESSION_KEY)
             and not getattr(request, "htmx", False)
-            and not request.path.startswith(("/policy/", "/accounts/", "/static/", "/health/"))
+            and not request.path_info.startswith(("/policy/", "/accounts/", "/static/", "/health/"))
         )

@@ -26,6 +26,12 @@ from policies.models import (
     one_year_after,
 )
 
+
+def percentage(count: int, total: int) -> int:
+    """A whole percentage, halves rounded up (12.5 % shows as 13 %), 0 of nobody."""
+    return int(100 * count / total + 0.5) if total else 0
+
+
 # Versions in force ------------------------------------------------------------------------
 
 
@@ -198,7 +204,7 @@ class AcknowledgementReport:
 
     @property
     def percentage(self) -> int:
-        return round(100 * len(self.acknowledged) / self.total) if self.total else 0
+        return percentage(len(self.acknowledged), self.total)
 
 
 def acknowledgement_report(*, organisation: Organisation) -> AcknowledgementReport:
@@ -321,6 +327,23 @@ def permitted_channels_for(organisation: Organisation) -> list[PermittedChannel]
     )
     own = [row for row in rows if row.organisation_id == organisation.pk]
     return own or rows
+
+
+def permitted_channels_by_setting(
+    settings: Iterable[Organisation],
+) -> list[tuple[Organisation, list[PermittedChannel]]]:
+    """Each setting with its permitted list (its own or its group's): one query."""
+    settings = list(settings)
+    ids = {setting.pk for setting in settings} | {
+        setting.parent_id for setting in settings if setting.parent_id
+    }
+    by_organisation: dict[int, list[PermittedChannel]] = defaultdict(list)
+    for row in PermittedChannel.objects.filter(organisation_id__in=ids):
+        by_organisation[row.organisation_id].append(row)
+    return [
+        (setting, by_organisation.get(setting.pk) or by_organisation.get(setting.parent_id, []))
+        for setting in settings
+    ]
 
 
 def permitted_codes_for(settings: Iterable[Organisation]) -> dict[int, set[str]]:

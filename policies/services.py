@@ -161,11 +161,19 @@ def acknowledgement_record(
             )
     except IntegrityError:  # the same form sent twice at once
         return Acknowledgement.objects.get(person=actor, version=version)
+    # Filed under the person, so the audit history of each setting they work in shows
+    # it, not only the federation's whose policy it is.
     audit_event_record(
         actor=actor,
         action="policy.acknowledged",
-        target=version,
-        data={"number": version.number, "confidentiality_agreed": True},
+        target=actor,
+        data={
+            "version": version.pk,
+            "organisation": version.organisation_id,
+            "number": version.number,
+            "title": version.title,
+            "confidentiality_agreed": True,
+        },
         request=request,
     )
     return acknowledgement
@@ -256,6 +264,8 @@ def permitted_channels_set(
     unknown = set(channels) - set(Channel.values)
     if unknown:
         raise PolicyError("One of the ways of communicating is not recognised.")
+    # One change at a time: two people saving at once would otherwise collide.
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
     before = dict(
         PermittedChannel.objects.filter(organisation=organisation).values_list(
             "channel", "conditions"

@@ -60,9 +60,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "training_status": selectors.TrainingStatus.LABELS[
                 selectors.training_status(last, timezone.localdate())
             ],
-            "channels": [
-                (setting, selectors.permitted_channels_for(setting)) for setting in settings_
-            ],
+            "channels": selectors.permitted_channels_by_setting(settings_),
             "can_publish": selectors.policy_organisations_for(user=person).exists(),
             "can_report": selectors.compliance_organisations_for(user=person).exists(),
         },
@@ -104,14 +102,11 @@ def acknowledge(request: HttpRequest) -> HttpResponse:
         )
         for version in selectors.versions_to_acknowledge(user=request.user)
     ]
-    # An error about a version no longer on the list: superseded, or already acknowledged.
-    stray = (
-        posted
-        if posted is not None and posted.errors and all(form is not posted for _, form in rows)
-        else None
-    )
+    # The failed form, for the error summary at the top: whether its version is still
+    # listed, or is no longer on the list (superseded, or already acknowledged).
+    failed = posted if posted is not None and posted.errors else None
     return render(
-        request, "policies/acknowledge.html", {"rows": rows, "next": next_url, "form": stray}
+        request, "policies/acknowledge.html", {"rows": rows, "next": next_url, "form": failed}
     )
 
 
@@ -137,7 +132,10 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "policies/version_detail.html",
         {
             "version": version,
-            "superseded": selectors.is_superseded(version),
+            "newest": selectors.versions_for(user=request.user)
+            .filter(organisation_id=version.organisation_id, number__gt=version.number)
+            .order_by("-number")
+            .first(),
             "acknowledged": version.acknowledgements.filter(person=request.user).first(),
             "outstanding": selectors.versions_to_acknowledge(user=request.user)
             .filter(pk=version.pk)

@@ -200,7 +200,7 @@ class RoundOpenForm(forms.Form):
 
     organisation = forms.ModelChoiceField(
         queryset=None,
-        label="For",
+        label="Organisation",
         empty_label=None,
         help_text="A round for a federation or trust asks everyone in each of its schools.",
     )
@@ -268,6 +268,12 @@ class RoundAnswerForm(forms.Form):
             self.arrangement_names.append(name)
         # The arrangements come first, the overall answer after them.
         self.order_fields([*self.arrangement_names, "answer", "note"])
+
+    def arrangement_fields(self) -> list:
+        return [self[name] for name in self.arrangement_names]
+
+    def answer_fields(self) -> list:
+        return [self["answer"], self["note"]]
 
     def arrangements(self) -> dict[int, str]:
         return {

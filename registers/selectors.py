@@ -29,6 +29,7 @@ from directory.access import (
     Access,
 )
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil, Role
+from policies.selectors import percentage
 from registers.models import (
     DeclarationRound,
     FollowUp,
@@ -702,8 +703,7 @@ class RoundProgress:
     outstanding: int
 
     def percent(self, count: int) -> int:
-        """A whole percentage, halves rounded up (12.5 % shows as 13 %)."""
-        return int(100 * count / self.total + 0.5) if self.total else 0
+        return percentage(count, self.total)
 
     @property
     def answered(self) -> int:
@@ -773,15 +773,24 @@ def round_response_get_for(*, user: Any, pk: int) -> RoundResponse:
     )
 
 
-def open_arrangements_for(person: Person, today: datetime.date | None = None) -> list[Declaration]:
-    """The person's arrangements that go on until they end (tuition, a pre-existing
-    relationship, regular contact): live, not refused, not ended at a review or in an
-    earlier round, and not past their own end date."""
+def open_arrangements_for(
+    person: Person, organisation: Organisation, today: datetime.date | None = None
+) -> list[Declaration]:
+    """The person's arrangements at the organisation (or, for a trust or federation, at
+    its settings) that go on until they end (tuition, a pre-existing relationship,
+    regular contact): decided and agreed or noted, not ended at a review or in an
+    earlier round, and not past their own end date. Declarations still waiting for a
+    decision are left to their decider."""
     today = today or timezone.localdate()
     ongoing = [kind.code for kind in KINDS.values() if kind.ongoing]
     declarations = (
         current_versions()
-        .filter(declarant=person, kind__in=ongoing)
+        .filter(
+            Q(setting=organisation) | Q(setting__parent=organisation),
+            declarant=person,
+            kind__in=ongoing,
+            status=Declaration.Status.DECIDED,
+        )
         .exclude(approval_requests__decision__outcome=Outcome.REFUSED)
         .exclude(follow_ups__result=FollowUp.Result.END)
         .exclude(round_answers__answer=RoundArrangement.Answer.ENDED)

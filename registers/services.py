@@ -677,7 +677,7 @@ def round_answer(
     )
     if response.person_id != actor.pk:
         raise RoundError("You can only answer for yourself.")
-    if not response.round.is_open:
+    if not response.round.is_open or response.round.deadline < timezone.localdate():
         raise RoundError("This round has closed: your answer was not saved.")
     if response.answer != RoundResponse.Answer.OUTSTANDING:
         raise RoundError(f"You answered on {timezone.localtime(response.answered_at):%-d %B %Y}.")
@@ -685,7 +685,10 @@ def round_answer(
         raise RoundError(
             "Choose whether your declarations are up to date or you have nothing to declare."
         )
-    open_ones = {declaration.pk: declaration for declaration in open_arrangements_for(actor)}
+    open_ones = {
+        declaration.pk: declaration
+        for declaration in open_arrangements_for(actor, response.round.organisation)
+    }
     if set(arrangements) - set(open_ones):
         raise RoundError("One of the arrangements is not one of yours that is still open.")
     missing = [d.reference for pk, d in open_ones.items() if pk not in arrangements]

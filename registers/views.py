@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from directory.access import SAFEGUARDING_ROLES, Access
 from directory.models import Person, Pupil
+from policies.selectors import percentage
 from registers import selectors, services
 from registers.exceptions import RegisterError
 from registers.forms import (
@@ -612,10 +613,16 @@ def describe_data(data: dict[str, Any]) -> str:
 def rounds(request: HttpRequest) -> HttpResponse:
     """The person's own round tasks and, for heads and administrators, every round."""
     organisations = selectors.round_organisations_for(user=request.user)
-    managed = selectors.rounds_for(user=request.user).annotate(
-        total=Count("responses"),
-        answered=Count("responses", filter=~Q(responses__answer=RoundResponse.Answer.OUTSTANDING)),
-    )[:50]
+    managed = list(
+        selectors.rounds_for(user=request.user).annotate(
+            total=Count("responses"),
+            answered=Count(
+                "responses", filter=~Q(responses__answer=RoundResponse.Answer.OUTSTANDING)
+            ),
+        )[:50]
+    )
+    for item in managed:
+        item.answered_percent = percentage(item.answered, item.total)
     return render(
         request,
         "registers/rounds.html",
@@ -690,8 +697,12 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
 def round_respond(request: HttpRequest, pk: int) -> HttpResponse:
     """A person's own answer: nobody can open or answer another's (a 404)."""
     response = selectors.round_response_get_for(user=request.user, pk=pk)
-    arrangements = selectors.open_arrangements_for(request.user)
-    answerable = response.round.is_open and response.answer == RoundResponse.Answer.OUTSTANDING
+    arrangements = selectors.open_arrangements_for(request.user, response.round.organisation)
+    answerable = (
+        response.round.is_open
+        and response.round.deadline >= timezone.localdate()
+        and response.answer == RoundResponse.Answer.OUTSTANDING
+    )
     form = RoundAnswerForm(
         request.POST if request.method == "POST" else None, arrangements=arrangements
     )
@@ -699,9 +710,9 @@ def round_respond(request: HttpRequest, pk: int) -> HttpResponse:
         if not answerable:
             messages.error(
                 request,
-                "This round has closed."
-                if not response.round.is_open
-                else "You have already answered.",
+                "You have already answered."
+                if response.answered_at
+                else "This round has closed: your answer was not saved.",
             )
             return redirect(response)
         if form.is_valid():

@@ -841,3 +841,33 @@ def test_the_dashboard_marks_only_declarations_using_a_way_not_permitted(world, 
     row = page.split(flagged.get_absolute_url(), 1)[1].split("</li>", 1)[0]
     assert "Not a permitted way to communicate" in row
     assert escape(Channel.SOCIAL_NETWORK.label) in row
+
+
+def test_conditions_typed_for_a_way_left_unticked_are_not_silently_dropped(world, client):
+    client.force_login(world.head_a)
+    data = channels_post(world.school_a, in_person="At school only.")
+    data["conditions_email"] = "School account only."
+
+    response = client.post(reverse("policies:channels"), data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert "Tick Email to permit it, or clear its conditions." in page
+    assert "School account only." in page  # what was typed is kept
+    assert listed(world.school_a) == {}
+
+
+def test_the_policy_page_costs_the_same_queries_however_many_schools(world, client):
+    PermittedChannelFactory(organisation=world.federation, channel="email")
+    client.force_login(world.executive_head)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("policies:index")).status_code == 200
+        return len(captured.captured_queries)
+
+    few = queries()
+    for _ in range(5):
+        SchoolFactory(parent=world.federation)
+    assert queries() == few

@@ -23,6 +23,7 @@ from policies import selectors
 from policies.exceptions import PolicyError
 from policies.models import Acknowledgement, PolicyVersion
 from policies.services import acknowledgement_record, policy_version_publish, scheduled_job
+from registers.selectors import audit_events_for
 from tests.factories import SchoolFactory, person_with_roles
 from tests.factories.policies import AcknowledgementFactory, PolicyVersionFactory
 
@@ -438,8 +439,12 @@ def test_acknowledging_records_the_agreement_and_audit_and_returns_to_the_page(w
     assert acknowledgement.confidentiality_agreed is True
     event = events("policy.acknowledged").get()
     assert event.actor == world.teacher_a
-    assert event.target_id == str(version.pk)
-    assert event.organisation_pk == world.federation.pk
+    # Filed under the person, so their own school's DSL sees it in the audit history.
+    assert event.target_id == str(world.teacher_a.pk)
+    assert event.data["version"] == version.pk
+    assert event.organisation_pk is None
+    assert event in audit_events_for(user=world.dsl_a)
+    assert event not in audit_events_for(user=world.administrator_other)
     assert response.status_code == 302
     assert response["Location"] == "/registers/"
     assert BANNER not in client.get("/").content.decode()
@@ -733,3 +738,18 @@ def test_superseded_version_is_not_reminded_about_its_review(world, run):
     old.refresh_from_db()
     assert old.review_reminded_on is None
     assert not events("policy.review_reminded").exists()
+
+
+def test_a_failed_acknowledgement_has_an_error_summary_linked_to_the_box(world, client):
+    version = version_of(world.federation)
+    as_(client, world.teacher_a)
+
+    response = client.post(ACKNOWLEDGE, {"version": version.pk, "read": "on"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error:" in page
+    assert "There is a problem" in page
+    assert f'href="#agree-{version.pk}"' in page
+    assert f'aria-describedby="agree-{version.pk}-error"' in page
+    assert not Acknowledgement.objects.exists()

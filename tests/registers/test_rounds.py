@@ -521,7 +521,7 @@ def test_an_ended_arrangement_goes_on_the_staff_file_and_each_pupils_file_and_it
     assert (given.declaration, given.answer, given.entry) == (declaration, "ended", staff)
     review = FollowUp.objects.get(declaration=declaration, kind=FollowUp.Kind.REVIEW)
     assert review.status == FollowUp.Status.CANCELLED
-    assert declaration not in open_arrangements_for(world.teacher_a)
+    assert declaration not in open_arrangements_for(world.teacher_a, world.school_a)
     mine.refresh_from_db()
     assert mine.answer == Answer.NOTHING
     [event] = audit("round.answered")
@@ -542,7 +542,7 @@ def test_an_arrangement_that_continues_is_noted_on_the_staff_file_only(
     assert "continues" in entry.text
     assert RoundArrangement.objects.get().answer == "continues"
     assert FollowUp.objects.get(declaration=declaration).is_open
-    assert declaration in open_arrangements_for(world.teacher_a)
+    assert declaration in open_arrangements_for(world.teacher_a, world.school_a)
 
 
 def test_nothing_to_declare_with_an_arrangement_that_continues_is_refused(
@@ -651,7 +651,7 @@ def test_answering_after_the_round_closed_is_refused_and_nothing_is_saved(
     )
 
     assert response.status_code == 302
-    assert "This round has closed." in flashed(response)
+    assert "This round has closed: your answer was not saved." in flashed(response)
     with pytest.raises(RoundError, match="This round has closed"):
         services.round_answer(
             actor=world.teacher_a,
@@ -691,7 +691,7 @@ def test_an_arrangement_with_an_amendment_still_in_draft_is_still_asked_about(
     declaration_amend(actor=world.teacher_a, declaration=declaration)  # a draft, not sent
     declaration_round = open_round()
 
-    assert declaration in open_arrangements_for(world.teacher_a)
+    assert declaration in open_arrangements_for(world.teacher_a, world.school_a)
     with pytest.raises(RoundError, match="Say whether each arrangement"):
         services.round_answer(
             actor=world.teacher_a,
@@ -1054,3 +1054,61 @@ def test_the_rounds_page_lists_only_the_persons_own_task_while_the_round_is_open
     assert not round_tasks_for(user=world.teacher_b).exists()
     services.round_close(actor=world.head_a, declaration_round=declaration_round)
     assert list(client.get(ROUNDS).context["tasks"]) == []
+
+
+# Review fixes --------------------------------------------------------------------------------
+
+
+def test_a_declaration_still_waiting_for_a_decision_is_not_asked_about(
+    world, open_round, django_capture_on_commit_callbacks
+):
+    pending = DeclarationFactory(
+        declarant=world.teacher_a, setting=world.school_a, kind="work_outside_setting"
+    )
+    DeclarationSubjectFactory(declaration=pending, pupil=PupilFactory(setting=world.school_a))
+    with django_capture_on_commit_callbacks(execute=True):
+        declaration_submit(actor=world.teacher_a, declaration=pending)
+    declaration_round = open_round()
+
+    assert open_arrangements_for(world.teacher_a, world.school_a) == []
+    with pytest.raises(RoundError, match="not one of yours"):
+        services.round_answer(
+            actor=world.teacher_a,
+            response=response_of(declaration_round, world.teacher_a),
+            answer=Answer.NOTHING,
+            arrangements={pending.pk: "ended"},
+        )
+    assert ApprovalRequest.objects.get(declaration=pending, purpose="decide").status == "open"
+
+
+def test_a_round_asks_only_about_arrangements_at_its_own_organisation(world, tuition, open_round):
+    declaration, _pupils = tuition()
+    world.teacher_a.memberships.create(organisation=world.school_b, role=Role.STAFF)
+    declaration_round = open_round(actor=world.administrator, organisation=world.school_b)
+
+    assert open_arrangements_for(world.teacher_a, world.school_b) == []
+    assert open_arrangements_for(world.teacher_a, world.federation) == [declaration]
+    services.round_answer(
+        actor=world.teacher_a,
+        response=response_of(declaration_round, world.teacher_a),
+        answer=Answer.DECLARED,
+        arrangements={},
+    )
+    review = FollowUp.objects.get(declaration=declaration, kind=FollowUp.Kind.REVIEW)
+    assert review.is_open
+
+
+def test_an_answer_after_the_deadline_is_refused_even_before_the_round_closes(
+    client, world, open_round
+):
+    declaration_round = open_round(deadline=days(3))
+    mine = response_of(declaration_round, world.teacher_a)
+    DeclarationRound.objects.filter(pk=declaration_round.pk).update(deadline=days(-1))
+    signed_in(client, world.teacher_a)
+
+    response = client.post(mine.get_absolute_url(), {"answer": "nothing"})
+
+    assert response.status_code == 302
+    assert "closed" in " ".join(flashed(client.get(response["Location"])))
+    mine.refresh_from_db()
+    assert mine.answer == Answer.OUTSTANDING
