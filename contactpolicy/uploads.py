@@ -1,9 +1,11 @@
-"""Checking an uploaded file before it is kept: a declaration's attachment, a policy
-document, a training certificate. Files are recognised by their content, not their
-name, and must be small enough (R11, R29, R31)."""
+"""Uploaded files (a declaration's attachment, a policy document, a training
+certificate): checking one before it is kept, naming it, and handing it back. Files
+are recognised by their content, not their name, and must be small enough (R11, R29,
+R31)."""
 
 from __future__ import annotations
 
+import uuid
 import zipfile
 from pathlib import PurePath
 
@@ -11,7 +13,10 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from contactpolicy.exceptions import UploadRejected
@@ -76,3 +81,23 @@ def upload_check(upload: UploadedFile) -> tuple[str, str]:
     except SuspiciousFileOperation:  # a name made only of characters that cannot be kept
         stem = "attachment"
     return content_type, f"{stem}{extension}"
+
+
+def generated_path(folder: str, filename: str) -> str:
+    """A generated storage name: nothing of the uploaded name reaches the file system."""
+    extension = PurePath(filename).suffix.lower()[:8]
+    return f"{folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
+
+
+def file_download(file: FieldFile, *, name: str, content_type: str) -> FileResponse:
+    """A stored file, always as a download and never run by the browser; 404 if the
+    file is missing."""
+    if not file:
+        raise Http404
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

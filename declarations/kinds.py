@@ -18,6 +18,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
+from contactpolicy.forms import DateInput
 from policies.models import Channel
 
 # The ways contact happens are the policy's own list (R32).
@@ -26,13 +27,6 @@ CHANNELS = Channel.choices
 
 def today() -> datetime.date:
     return timezone.localdate()
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class TimeInput(forms.TimeInput):

@@ -1,5 +1,4 @@
 import uuid
-from pathlib import PurePath
 
 from django.db import models
 from django.db.models import Q
@@ -7,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from contactpolicy.uploads import generated_path
 from declarations.kinds import get_kind, kind_choices
 from directory.models import FamilyMember, Organisation, Person, Pupil
 
@@ -155,9 +155,7 @@ class DeclarationSubject(models.Model):
 
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
-    """A generated name: nothing of the uploaded name reaches the file system."""
-    extension = PurePath(filename).suffix.lower()[:8]
-    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
+    return generated_path("attachments", filename)
 
 
 class Attachment(models.Model):

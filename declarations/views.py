@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from contactpolicy.uploads import file_download
 from declarations import services
 from declarations.exceptions import DeclarationError
 from declarations.forms import (
@@ -299,15 +300,6 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Only through the declaration's own permission; always a download, never inline."""
     attachment = attachment_get_for(user=request.user, pk=pk)
     services.attachment_viewed(actor=request.user, attachment=attachment, request=request)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    return file_download(
+        attachment.file, name=attachment.original_name, content_type=attachment.content_type
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

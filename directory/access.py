@@ -138,6 +138,11 @@ class Access:
         organisation_id = organisation if isinstance(organisation, int) else organisation.pk
         return bool(self.roles_by_organisation.get(organisation_id, frozenset()) & set(roles))
 
+    def acts_as(self, *roles: str, organisation: Organisation | int | None = None) -> bool:
+        """Whether the person may act in one of ``roles`` (in ``organisation``, if
+        given): holding the role, or being a superuser."""
+        return self.is_superuser or self.has_role(*roles, organisation=organisation)
+
     def organisation_ids(self, *roles: str) -> frozenset[int]:
         """Organisations where the person holds any of ``roles`` (any role if none given)."""
         if not roles:

@@ -5,14 +5,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from contactpolicy.forms import DateInput
 from policies.models import DEFAULT_CONFIDENTIALITY_AGREEMENT, Channel
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class PublishForm(forms.Form):

@@ -3,8 +3,6 @@ annual safeguarding training, and the ways staff may communicate with pupils and
 families."""
 
 import datetime
-import uuid
-from pathlib import PurePath
 
 from django.db import models
 from django.db.models import F, Q
@@ -12,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contactpolicy.models import AppendOnlyModel
+from contactpolicy.uploads import generated_path
 from directory.models import Organisation, Person
 
 # How long safeguarding training lasts before it is due again (R31, policy 004 §4).
@@ -43,18 +42,12 @@ class Channel(models.TextChoices):
     OTHER = "other", "Something else"
 
 
-def _upload_path(folder: str, filename: str) -> str:
-    """A generated name: nothing of the uploaded name reaches the file system."""
-    extension = PurePath(filename).suffix.lower()[:8]
-    return f"{folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
-
-
 def policy_document_path(instance: "PolicyVersion", filename: str) -> str:
-    return _upload_path("policies", filename)
+    return generated_path("policies", filename)
 
 
 def training_evidence_path(instance: "TrainingRecord", filename: str) -> str:
-    return _upload_path("training", filename)
+    return generated_path("training", filename)
 
 
 def one_year_after(day: datetime.date) -> datetime.date:

@@ -172,13 +172,13 @@ def chosen_organisation(
     organisations: QuerySet[Organisation], value: str | None
 ) -> Organisation | None:
     """The organisation picked on a report page, among those allowed; the first if none
-    or a forged one was given."""
-    if value and value.isdigit():
-        chosen = organisations.filter(pk=int(value)).first()
-        if chosen is not None:
-            return chosen
+    was given, and a 404 for one that is not allowed or not an id."""
+    if not value:
+        return organisations.first()
+    chosen = organisations.filter(pk=int(value)).first() if value.isdigit() else None
+    if chosen is None:
         raise Http404
-    return organisations.first()
+    return chosen
 
 
 def _people_of(organisation: Organisation) -> QuerySet[Person]:
@@ -265,12 +265,7 @@ def training_report(
     people = list(
         _people_of(organisation).annotate(last_trained=Max("training_records__completed_on"))
     )
-    order = [
-        TrainingStatus.NONE,
-        TrainingStatus.OVERDUE,
-        TrainingStatus.DUE_SOON,
-        TrainingStatus.CURRENT,
-    ]
+    order = list(TrainingStatus.LABELS)  # most urgent first
     for person in people:
         person.training_due_on = (
             one_year_after(person.last_trained) if person.last_trained else None
@@ -284,6 +279,14 @@ def training_report(
         )
     )
     return people
+
+
+def training_counts(people: list[Person]) -> list[tuple[str, int]]:
+    """How many of a training report's people are in each status, most urgent first."""
+    return [
+        (label, sum(1 for person in people if person.training_status == status))
+        for status, label in TrainingStatus.LABELS.items()
+    ]
 
 
 def training_records_for(*, user: Any, person: Person) -> QuerySet[TrainingRecord]:
@@ -317,28 +320,19 @@ def training_record_get_for(*, user: Any, pk: int) -> TrainingRecord:
 # Permitted channels ----------------------------------------------------------------------
 
 
-def permitted_channels_for(organisation: Organisation) -> list[PermittedChannel]:
-    """The setting's list, or else its trust's or federation's (R32). Empty when
-    neither has set one."""
-    rows = list(
-        PermittedChannel.objects.filter(
-            organisation_id__in=[organisation.pk, organisation.parent_id]
-        ).select_related("organisation")
-    )
-    own = [row for row in rows if row.organisation_id == organisation.pk]
-    return own or rows
-
-
 def permitted_channels_by_setting(
     settings: Iterable[Organisation],
 ) -> list[tuple[Organisation, list[PermittedChannel]]]:
-    """Each setting with its permitted list (its own or its group's): one query."""
+    """Each setting with its permitted list (R32): its own, or else its trust's or
+    federation's; empty when neither has set one. One query for any number of settings."""
     settings = list(settings)
     ids = {setting.pk for setting in settings} | {
         setting.parent_id for setting in settings if setting.parent_id
     }
     by_organisation: dict[int, list[PermittedChannel]] = defaultdict(list)
-    for row in PermittedChannel.objects.filter(organisation_id__in=ids):
+    for row in PermittedChannel.objects.filter(organisation_id__in=ids).select_related(
+        "organisation"
+    ):
         by_organisation[row.organisation_id].append(row)
     return [
         (setting, by_organisation.get(setting.pk) or by_organisation.get(setting.parent_id, []))
@@ -346,21 +340,17 @@ def permitted_channels_by_setting(
     ]
 
 
+def permitted_channels_for(organisation: Organisation) -> list[PermittedChannel]:
+    """One setting's permitted list."""
+    [(_setting, rows)] = permitted_channels_by_setting([organisation])
+    return rows
+
+
 def permitted_codes_for(settings: Iterable[Organisation]) -> dict[int, set[str]]:
-    """Each setting's permitted channel codes, its own or its group's: one query for any
-    number of settings."""
-    settings = list(settings)
-    ids = {setting.pk for setting in settings} | {
-        setting.parent_id for setting in settings if setting.parent_id
-    }
-    by_organisation: dict[int, set[str]] = defaultdict(set)
-    for organisation_id, code in PermittedChannel.objects.filter(
-        organisation_id__in=ids
-    ).values_list("organisation_id", "channel"):
-        by_organisation[organisation_id].add(code)
+    """Each setting's permitted channel codes: one query for any number of settings."""
     return {
-        setting.pk: by_organisation.get(setting.pk) or by_organisation.get(setting.parent_id, set())
-        for setting in settings
+        setting.pk: {row.channel for row in rows}
+        for setting, rows in permitted_channels_by_setting(settings)
     }
 
 

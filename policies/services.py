@@ -70,8 +70,7 @@ def policy_version_publish(
 ) -> PolicyVersion:
     """Publish a new version of an organisation's policy (R29). Everyone it applies to
     is asked to read and acknowledge it (R30)."""
-    access = Access.for_user(actor)
-    if not (access.is_superuser or access.has_role(*POLICY_ROLES, organisation=organisation)):
+    if not Access.for_user(actor).acts_as(*POLICY_ROLES, organisation=organisation):
         raise PolicyError("Only the head or an administrator can publish this policy.")
     today = timezone.localdate()
     title, text = title.strip(), text.strip()
@@ -258,8 +257,7 @@ def permitted_channels_set(
 ) -> list[PermittedChannel]:
     """Replace the organisation's list of permitted ways to communicate (R32):
     ``channels`` maps each permitted channel to its conditions."""
-    access = Access.for_user(actor)
-    if not (access.is_superuser or access.has_role(*POLICY_ROLES, organisation=organisation)):
+    if not Access.for_user(actor).acts_as(*POLICY_ROLES, organisation=organisation):
         raise PolicyError("Only the head or an administrator can change this list.")
     unknown = set(channels) - set(Channel.values)
     if unknown:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from contactpolicy.uploads import file_download
 from directory.access import Access
 from directory.models import Person
 from policies import selectors, services
@@ -26,19 +27,6 @@ def _safe_next(request: HttpRequest) -> str:
     ):
         return target
     return ""
-
-
-def _download(field, name: str, content_type: str) -> FileResponse:
-    """A stored file, always as a download and never run by the browser."""
-    if not field:
-        raise Http404
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @require_GET
@@ -147,7 +135,9 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def version_document(request: HttpRequest, pk: int) -> FileResponse:
     version = selectors.version_get_for(user=request.user, pk=pk)
-    return _download(version.document, version.document_name, version.document_type)
+    return file_download(
+        version.document, name=version.document_name, content_type=version.document_type
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -221,11 +211,7 @@ def training(request: HttpRequest) -> HttpResponse:
             "organisation": organisation,
             "people": attention if show == "attention" else people,
             "show": show,
-            "counts": {
-                status: sum(1 for p in people if p.training_status == status)
-                for status in selectors.TrainingStatus.LABELS
-            },
-            "labels": selectors.TrainingStatus.LABELS,
+            "counts": selectors.training_counts(people),
             "total": len(people),
         },
     )
@@ -267,7 +253,9 @@ def training_evidence(request: HttpRequest, pk: int) -> FileResponse:
     if not record.evidence:
         raise Http404
     services.training_evidence_viewed(actor=request.user, record=record, request=request)
-    return _download(record.evidence, record.evidence_name, record.evidence_type)
+    return file_download(
+        record.evidence, name=record.evidence_name, content_type=record.evidence_type
+    )
 
 
 @require_http_methods(["GET", "POST"])

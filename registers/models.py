@@ -8,6 +8,7 @@ from approvals.models import Decision
 from contactpolicy.models import AppendOnlyModel
 from declarations.models import Declaration
 from directory.models import FamilyMember, Organisation, Person, Pupil
+from policies.selectors import percentage
 
 
 class RegisterEntry(AppendOnlyModel):
@@ -242,6 +243,15 @@ class DeclarationRound(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def answered_percent(self) -> int:
+        """With the counts of ``rounds_with_progress_for``."""
+        return percentage(self.answered, self.total)
+
+    def accepts_answers(self, today=None) -> bool:
+        """Open and not past its deadline (the scheduled job closes it the day after)."""
+        return self.is_open and self.deadline >= (today or timezone.localdate())
 
 
 class RoundResponse(models.Model):

@@ -679,6 +679,14 @@ def rounds_for(*, user: Any) -> QuerySet[DeclarationRound]:
     ).select_related("organisation", "opened_by", "closed_by")
 
 
+def rounds_with_progress_for(*, user: Any) -> QuerySet[DeclarationRound]:
+    """The rounds with how many were asked and how many have answered: one query."""
+    return rounds_for(user=user).annotate(
+        total=Count("responses"),
+        answered=Count("responses", filter=~Q(responses__answer=RoundResponse.Answer.OUTSTANDING)),
+    )
+
+
 def round_get_for(*, user: Any, pk: int) -> DeclarationRound:
     return get_object_or_404(rounds_for(user=user), pk=pk)
 

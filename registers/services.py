@@ -260,17 +260,32 @@ def _cancel_superseded(declaration: Declaration, *, actor: Person) -> None:
             .values_list("previous_version_id", flat=True)
             .first()
         )
-    for follow_up in FollowUp.objects.select_for_update().filter(
-        declaration_id__in=older, status=FollowUp.Status.OPEN
+    _follow_ups_cancel(
+        declaration_ids=older,
+        note=f"Replaced by the decision on {declaration.reference}.",
+        actor=actor,
+        replaced_by=declaration.pk,
+    )
+
+
+def _follow_ups_cancel(
+    *, declaration_ids: list[int], note: str, actor: Person, request=None, **data: Any
+) -> None:
+    """Cancel the open follow-ups of these declarations, each with its audit row."""
+    for follow_up in (
+        FollowUp.objects.select_for_update()
+        .select_related("declaration")
+        .filter(declaration_id__in=declaration_ids, status=FollowUp.Status.OPEN)
     ):
         _move(follow_up, FollowUp.Status.CANCELLED)
-        follow_up.note = f"Replaced by the decision on {declaration.reference}."
+        follow_up.note = note
         follow_up.save(update_fields=["status", "note"])
         audit_event_record(
             actor=actor,
             action="register.follow_up_cancelled",
             target=follow_up.declaration,
-            data={"follow_up": follow_up.pk, "replaced_by": declaration.pk},
+            data={"follow_up": follow_up.pk, **data},
+            request=request,
         )
 
 
@@ -516,9 +531,7 @@ def key_person_allocate(
     with the child's family (002: "will not be allocated the child as their key person").
     A refusal is recorded, and stays recorded: it is written outside the allocation."""
     access = Access.for_user(actor)
-    if not (
-        access.is_superuser or access.has_role(*KEY_PERSON_ROLES, organisation=pupil.setting_id)
-    ):
+    if not (access.acts_as(*KEY_PERSON_ROLES, organisation=pupil.setting_id)):
         raise RegisterError(
             "Only the manager or administrator of the setting allocates key people."
         )
@@ -621,7 +634,7 @@ def round_open(
     """Open the annual declaration round: everyone in scope is emailed and given a task
     to confirm their declarations are current or that they have nothing to declare."""
     access = Access.for_user(actor)
-    if not (access.is_superuser or access.has_role(*POLICY_ROLES, organisation=organisation)):
+    if not access.acts_as(*POLICY_ROLES, organisation=organisation):
         raise RoundError("Only the head or an administrator can open a round here.")
     today = timezone.localdate()
     if deadline <= today:
@@ -677,7 +690,7 @@ def round_answer(
     )
     if response.person_id != actor.pk:
         raise RoundError("You can only answer for yourself.")
-    if not response.round.is_open or response.round.deadline < timezone.localdate():
+    if not response.round.accepts_answers():
         raise RoundError("This round has closed: your answer was not saved.")
     if response.answer != RoundResponse.Answer.OUTSTANDING:
         raise RoundError(f"You answered on {timezone.localtime(response.answered_at):%-d %B %Y}.")
@@ -726,19 +739,13 @@ def round_answer(
             response=response, declaration=declaration, answer=value, entry=entries[0]
         )
         if ended:
-            for follow_up in FollowUp.objects.select_for_update().filter(
-                declaration=declaration, status=FollowUp.Status.OPEN
-            ):
-                _move(follow_up, FollowUp.Status.CANCELLED)
-                follow_up.note = f"The arrangement ended, as confirmed in the {round_title}."
-                follow_up.save(update_fields=["status", "note"])
-                audit_event_record(
-                    actor=actor,
-                    action="register.follow_up_cancelled",
-                    target=declaration,
-                    data={"follow_up": follow_up.pk, "ended_in_round": response.round_id},
-                    request=request,
-                )
+            _follow_ups_cancel(
+                declaration_ids=[declaration.pk],
+                note=f"The arrangement ended, as confirmed in the {round_title}.",
+                actor=actor,
+                request=request,
+                ended_in_round=response.round_id,
+            )
     response.answer, response.note = answer, note.strip()[:2000]
     response.answered_at = timezone.now()
     response.save(update_fields=["answer", "note", "answered_at"])
@@ -763,13 +770,10 @@ def round_close(
     """Close the round and keep its result: by the head or administrator, or by the
     scheduled job the day after the deadline."""
     declaration_round = DeclarationRound.objects.select_for_update().get(pk=declaration_round.pk)
-    if actor is not None:
-        access = Access.for_user(actor)
-        if not (
-            access.is_superuser
-            or access.has_role(*POLICY_ROLES, organisation=declaration_round.organisation_id)
-        ):
-            raise RoundError("Only the head or an administrator can close this round.")
+    if actor is not None and not Access.for_user(actor).acts_as(
+        *POLICY_ROLES, organisation=declaration_round.organisation_id
+    ):
+        raise RoundError("Only the head or an administrator can close this round.")
     if DeclarationRound.Status.CLOSED not in DeclarationRound.TRANSITIONS[declaration_round.status]:
         raise RoundError("This round is already closed.")
     declaration_round.status = DeclarationRound.Status.CLOSED

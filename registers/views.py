@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -20,7 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from directory.access import SAFEGUARDING_ROLES, Access
 from directory.models import Person, Pupil
-from policies.selectors import percentage
 from registers import selectors, services
 from registers.exceptions import RegisterError
 from registers.forms import (
@@ -613,22 +611,12 @@ def describe_data(data: dict[str, Any]) -> str:
 def rounds(request: HttpRequest) -> HttpResponse:
     """The person's own round tasks and, for heads and administrators, every round."""
     organisations = selectors.round_organisations_for(user=request.user)
-    managed = list(
-        selectors.rounds_for(user=request.user).annotate(
-            total=Count("responses"),
-            answered=Count(
-                "responses", filter=~Q(responses__answer=RoundResponse.Answer.OUTSTANDING)
-            ),
-        )[:50]
-    )
-    for item in managed:
-        item.answered_percent = percentage(item.answered, item.total)
     return render(
         request,
         "registers/rounds.html",
         {
             "tasks": selectors.round_tasks_for(user=request.user),
-            "rounds": managed,
+            "rounds": selectors.rounds_with_progress_for(user=request.user)[:50],
             "can_open": organisations.exists(),
         },
     )
@@ -699,9 +687,7 @@ def round_respond(request: HttpRequest, pk: int) -> HttpResponse:
     response = selectors.round_response_get_for(user=request.user, pk=pk)
     arrangements = selectors.open_arrangements_for(request.user, response.round.organisation)
     answerable = (
-        response.round.is_open
-        and response.round.deadline >= timezone.localdate()
-        and response.answer == RoundResponse.Answer.OUTSTANDING
+        response.round.accepts_answers() and response.answer == RoundResponse.Answer.OUTSTANDING
     )
     form = RoundAnswerForm(
         request.POST if request.method == "POST" else None, arrangements=arrangements

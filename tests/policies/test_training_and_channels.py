@@ -871,3 +871,14 @@ def test_the_policy_page_costs_the_same_queries_however_many_schools(world, clie
     for _ in range(5):
         SchoolFactory(parent=world.federation)
     assert queries() == few
+
+
+def test_a_channels_post_with_an_organisation_that_is_not_an_id_changes_nothing(world, client):
+    client.force_login(world.head_a)
+    data = channels_post(world.school_a, email="School account only.")
+    data["organisation"] = "school_a"
+
+    response = client.post(reverse("policies:channels"), data)
+
+    assert response.status_code == 404
+    assert listed(world.school_a) == {}
