@@ -58,6 +58,13 @@ POLICY_ROLES = frozenset({Role.HEAD, Role.EXECUTIVE_HEAD, Role.ADMINISTRATOR})
 # Who sees who has acknowledged the policy and who is due for training, and records
 # training for others (R30, R31).
 COMPLIANCE_ROLES = POLICY_ROLES | {Role.DSL, Role.DEPUTY_DSL}
+# Who reads the anonymised governors' summaries of an organisation (R33), and who of
+# them saves a summary for the board papers and tells the governors it is ready.
+SUMMARY_ROLES = frozenset(
+    {Role.GOVERNOR, Role.CHAIR, Role.HEAD, Role.EXECUTIVE_HEAD, Role.ADMINISTRATOR}
+)
+SUMMARY_SAVE_ROLES = POLICY_ROLES
+SUMMARY_PUBLISH_ROLES = frozenset({Role.HEAD, Role.EXECUTIVE_HEAD})
 # Roles that decide declarations or receive copies of them (the approvals app's pages).
 DECIDING_ROLES = frozenset(
     {

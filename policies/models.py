@@ -57,6 +57,15 @@ def one_year_after(day: datetime.date) -> datetime.date:
         return day.replace(year=day.year + TRAINING_VALID_FOR_YEARS, day=28)
 
 
+def trained_since(today: datetime.date) -> datetime.date:
+    """The earliest training date that is not yet overdue today: training on or after
+    it is up to date (``one_year_after`` it is today or later)."""
+    day = today - datetime.timedelta(days=366 * TRAINING_VALID_FOR_YEARS + 1)
+    while one_year_after(day) < today:
+        day += datetime.timedelta(days=1)
+    return day
+
+
 class PolicyVersion(models.Model):
     """One adopted version of an organisation's policy (R29). Published versions are not
     edited: a change is a new version, which everyone is asked to acknowledge (R30). A

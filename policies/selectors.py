@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -24,6 +24,7 @@ from policies.models import (
     PolicyVersion,
     TrainingRecord,
     one_year_after,
+    trained_since,
 )
 
 
@@ -367,3 +368,73 @@ def not_permitted(permitted: set[str], channels: list[str]) -> list[str]:
 def channels_not_permitted(*, setting: Organisation, channels: list[str]) -> list[str]:
     """The declared ways of contact that are not on the setting's permitted list."""
     return not_permitted(permitted_codes_for([setting])[setting.pk], channels)
+
+
+# Counts for the governors' summaries (R33) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Completion:
+    done: int
+    total: int
+    applies: bool = True  # False where there is nothing to complete (no policy published)
+
+
+def _counted_memberships(organisation_ids: Iterable[int]) -> QuerySet[Membership]:
+    return Membership.objects.current().filter(
+        organisation_id__in=list(organisation_ids), person__is_active=True
+    )
+
+
+def _completions(memberships: QuerySet[Membership], applies: Q | None = None):
+    """Per organisation (and, under ``None``, over all of them, each person once): how
+    many people have ``done`` out of how many hold a role there. Two grouped queries."""
+    counts = {
+        "total": Count("person_id", distinct=True),
+        "done": Count("person_id", distinct=True, filter=Q(done=True)),
+        "applies": Count("pk", filter=applies) if applies is not None else Count("pk"),
+    }
+    result: dict[int | None, Completion] = {
+        row["organisation_id"]: Completion(row["done"], row["total"], row["applies"] > 0)
+        for row in memberships.values("organisation_id").annotate(**counts).order_by()
+    }
+    # One group of everyone (aggregate() would lose the annotations the counts filter on).
+    overall = next(
+        iter(
+            memberships.annotate(everyone=Value(1)).values("everyone").annotate(**counts).order_by()
+        ),
+        {"done": 0, "total": 0, "applies": 0},
+    )
+    result[None] = Completion(overall["done"], overall["total"], overall["applies"] > 0)
+    return result
+
+
+def acknowledgement_counts(organisation_ids: Iterable[int]) -> dict[int | None, Completion]:
+    """Who has acknowledged the version in force where they hold a role (R30)."""
+    memberships = _counted_memberships(organisation_ids).annotate(
+        in_force=Coalesce(
+            _newest_version("organisation_id"), _newest_version("organisation__parent_id")
+        )
+    )
+    memberships = memberships.annotate(
+        done=Exists(
+            Acknowledgement.objects.filter(
+                person_id=OuterRef("person_id"), version_id=OuterRef("in_force")
+            )
+        )
+    )
+    return _completions(memberships, applies=Q(in_force__isnull=False))
+
+
+def training_counts_by_organisation(
+    organisation_ids: Iterable[int], today: datetime.date
+) -> dict[int | None, Completion]:
+    """Whose safeguarding training is up to date, not overdue, today (R31)."""
+    memberships = _counted_memberships(organisation_ids).annotate(
+        done=Exists(
+            TrainingRecord.objects.filter(
+                person_id=OuterRef("person_id"), completed_on__gte=trained_since(today)
+            )
+        )
+    )
+    return _completions(memberships)

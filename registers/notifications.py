@@ -4,6 +4,7 @@ child; the body links to the app, where the reader's own permissions apply."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Q
 
 from contactpolicy.tasks import send_email
 from registers.models import DeclarationRound, FollowUp, RoundResponse
@@ -89,3 +90,29 @@ def round_reminder(pk: int) -> None:
         "have not had your answer yet.\n\n"
         f"Answer here: {_link(response.get_absolute_url())}\n",
     )
+
+
+def summary_published(pk: int) -> None:
+    """Tell the governors and the Chair a summary is ready: a link, never a figure."""
+    from directory.models import Membership, Role
+    from registers.models import SummarySnapshot
+
+    snapshot = SummarySnapshot.objects.select_related("organisation").get(pk=pk)
+    organisation = snapshot.organisation
+    governing = [organisation.pk, *([organisation.parent_id] if organisation.parent_id else [])]
+    memberships = (
+        Membership.objects.current()
+        .filter(role__in=[Role.GOVERNOR, Role.CHAIR])
+        .filter(Q(organisation_id__in=governing) | Q(organisation__parent_id=organisation.pk))
+        .select_related("person")
+    )
+    people = {membership.person_id: membership.person for membership in memberships}
+    for person in people.values():
+        _send(
+            person,
+            f"Governors' summary ready: {snapshot.title}",
+            f"The governors' summary for {organisation.name}, {snapshot.title}, has been "
+            f"published for the board.\n\nRead it or download the PDF here: "
+            f"{_link(snapshot.get_absolute_url())}\n\n"
+            "It holds only anonymised figures: nobody is named.\n",
+        )

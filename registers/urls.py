@@ -40,4 +40,14 @@ urlpatterns = [
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/close/", views.round_close, name="round_close"),
     path("rounds/answers/<int:pk>/", views.round_respond, name="round_respond"),
+    path("summaries/", views.summary, name="summary"),
+    path("summaries/report.<export:fmt>", views.summary_export, name="summary_export"),
+    path("summaries/save/", views.summary_save, name="summary_save"),
+    path("summaries/saved/<int:pk>/", views.summary_snapshot, name="summary_snapshot"),
+    path(
+        "summaries/saved/<int:pk>/report.<export:fmt>",
+        views.summary_snapshot_export,
+        name="summary_snapshot_export",
+    ),
+    path("summaries/terms/", views.term_dates, name="term_dates"),
 ]

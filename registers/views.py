@@ -10,16 +10,26 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from directory.access import SAFEGUARDING_ROLES, Access
-from directory.models import Person, Pupil
-from registers import selectors, services
+from directory.access import (
+    POLICY_ROLES,
+    SAFEGUARDING_ROLES,
+    SUMMARY_PUBLISH_ROLES,
+    SUMMARY_ROLES,
+    SUMMARY_SAVE_ROLES,
+    Access,
+)
+from directory.models import Organisation, Person, Pupil
+from policies.selectors import chosen_organisation
+from registers import selectors, services, summaries
+from registers.charts import charts_for
 from registers.exceptions import RegisterError
 from registers.forms import (
     AuditFilterForm,
@@ -32,8 +42,12 @@ from registers.forms import (
     ReviewForm,
     RoundAnswerForm,
     RoundOpenForm,
+    SummaryForm,
+    SummarySaveForm,
+    TermDatesForm,
 )
 from registers.models import FollowUp, RegisterEntry, RoundResponse
+from registers.periods import EARLIEST_YEAR, current_term_token, school_year_of, term_dates_for
 
 PAGE_SIZE = 50
 AUDIT_EXPORT_LIMIT = 100_000
@@ -65,6 +79,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "can_key_people": selectors.key_person_settings_for(user=request.user).exists(),
         "can_patterns": selectors.pattern_settings_for(user=request.user).exists(),
         "can_audit": bool(selectors.audit_scope_for(user=request.user)) or access.is_superuser,
+        "can_summaries": access.acts_as(*SUMMARY_ROLES),
         "round_tasks": selectors.round_tasks_for(user=request.user).count(),
     }
     return render(request, "registers/index.html", context)
@@ -725,5 +740,202 @@ def round_respond(request: HttpRequest, pk: int) -> HttpResponse:
             "answerable": answerable,
             "arrangements": arrangements,
             "given": response.arrangements.select_related("declaration"),
+        },
+    )
+
+
+# Governors' summaries (R33) -----------------------------------------------------------------
+
+
+def _summary_organisation(request: HttpRequest, value: str | None) -> Organisation:
+    organisations = summaries.summary_organisations_for(user=request.user)
+    organisation = chosen_organisation(organisations, value)
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def _summary_form(request: HttpRequest, organisation: Organisation, form_class=SummaryForm):
+    today = timezone.localdate()
+    data = request.POST if request.method == "POST" else request.GET
+    if "period" not in data:
+        data = {"period": current_term_token(organisation, today)}
+    return form_class(data, organisation=organisation, today=today)
+
+
+@require_GET
+def summary(request: HttpRequest) -> HttpResponse:
+    """The governors' summary of an organisation for a term, a school year or chosen
+    dates: anonymised figures, charts with their tables, and the saved snapshots."""
+    organisation = _summary_organisation(request, request.GET.get("organisation"))
+    form = _summary_form(request, organisation)
+    access = Access.for_user(request.user)
+    context: dict[str, Any] = {
+        "organisations": summaries.summary_organisations_for(user=request.user),
+        "organisation": organisation,
+        "form": form,
+        "snapshots": summaries.snapshots_for(user=request.user).filter(organisation=organisation),
+        "can_save": access.acts_as(*SUMMARY_SAVE_ROLES, organisation=organisation),
+        "can_publish": access.acts_as(*SUMMARY_PUBLISH_ROLES, organisation=organisation),
+        "can_set_terms": access.acts_as(*POLICY_ROLES, organisation=organisation),
+    }
+    if form.is_valid():
+        period = form.cleaned_data["chosen"]
+        report = summaries.summary_build(organisation=organisation, period=period)
+        query = request.GET.copy()
+        query["organisation"] = str(organisation.pk)
+        query.setdefault("period", form.cleaned_data["period"])
+        context.update(
+            report=report,
+            charts=charts_for(report),
+            query=query.urlencode(),
+            named=list(
+                summaries.chair_decisions_for(
+                    user=request.user, organisation=organisation, period=period
+                )
+            ),
+        )
+    return render(request, "registers/summary.html", context)
+
+
+def _summary_name(report: dict[str, Any], fmt: str) -> str:
+    stem = f"summary-{report['organisation']}-{report['period']['title']}"
+    safe = "".join(char if char.isalnum() else "-" for char in stem.lower())
+    return f"{'-'.join(part for part in safe.split('-') if part)}.{fmt}"
+
+
+def _summary_download(request: HttpRequest, report: dict[str, Any], fmt: str, **extra):
+    name = _summary_name(report, fmt)
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response.write("\ufeff")
+        writer = csv.writer(response)
+        writer.writerow(["Organisation", report["organisation"]])
+        writer.writerow(["Period", report["period"]["title"]])
+        writer.writerow(["From", report["period"]["starts_on"], "To", report["period"]["ends_on"]])
+        writer.writerow(["Compared with", report["previous"]["title"]])
+        writer.writerow(["Made on", report["made_on"]])
+        writer.writerow([])
+        writer.writerow(["Table", "Row", "Column", "Figure"])
+        for table in report["tables"].values():
+            for row in table["rows"]:
+                for header, cell in zip(table["header"], row["cells"], strict=True):
+                    writer.writerow(_safe([table["title"], row["label"], header, cell["text"]]))
+        return response
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "registers/summary_print.html",
+        {"report": report, "charts": charts_for(report), **extra},
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+def summary_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    organisation = _summary_organisation(request, request.GET.get("organisation"))
+    form = _summary_form(request, organisation)
+    if not form.is_valid():
+        return redirect(f"{reverse('registers:summary')}?{request.GET.urlencode()}")
+    report = summaries.summary_build(organisation=organisation, period=form.cleaned_data["chosen"])
+    return _summary_download(request, report, fmt)
+
+
+@require_POST
+def summary_save(request: HttpRequest) -> HttpResponse:
+    organisation = _summary_organisation(request, request.POST.get("organisation"))
+    form = _summary_form(request, organisation, SummarySaveForm)
+    back = f"{reverse('registers:summary')}?organisation={organisation.pk}"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    try:
+        snapshot = services.summary_snapshot_save(
+            actor=request.user,
+            organisation=organisation,
+            period=form.cleaned_data["chosen"],
+            publish=form.cleaned_data["publish"],
+            request=request,
+        )
+    except RegisterError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    messages.success(
+        request,
+        "The summary was saved as it stands today"
+        + (" and the governors were sent a link." if snapshot.published else "."),
+    )
+    return redirect(snapshot)
+
+
+@require_GET
+def summary_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
+    snapshot = get_object_or_404(summaries.snapshots_for(user=request.user), pk=pk)
+    return render(
+        request,
+        "registers/summary_snapshot.html",
+        {"snapshot": snapshot, "report": snapshot.data, "charts": charts_for(snapshot.data)},
+    )
+
+
+@require_GET
+def summary_snapshot_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    snapshot = get_object_or_404(summaries.snapshots_for(user=request.user), pk=pk)
+    return _summary_download(request, snapshot.data, fmt, snapshot=snapshot)
+
+
+@require_http_methods(["GET", "POST"])
+def term_dates(request: HttpRequest) -> HttpResponse:
+    """The head, Executive Headteacher or administrator sets the term dates the
+    summaries use, one school year at a time."""
+    organisations = (
+        Access.for_user(request.user)
+        .organisations(*POLICY_ROLES)
+        .order_by(F("parent_id").asc(nulls_first=True), "name")
+    )
+    data = request.POST if request.method == "POST" else request.GET
+    organisation = chosen_organisation(organisations, data.get("organisation"))
+    if organisation is None:
+        raise Http404
+    current = school_year_of(timezone.localdate())
+    year = data.get("year", str(current))
+    if not year.isdigit() or not EARLIEST_YEAR <= int(year) <= current + 1:
+        raise Http404
+    year = int(year)
+    form = TermDatesForm(
+        request.POST or None, year=year, initial_dates=term_dates_for(organisation, [year])
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.term_dates_set(
+                actor=request.user,
+                organisation=organisation,
+                year=year,
+                dates=form.dates(),
+                request=request,
+            )
+        except RegisterError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"The term dates for {year} to {year + 1} were saved.")
+            return redirect(
+                f"{reverse('registers:term_dates')}?organisation={organisation.pk}&year={year}"
+            )
+    return render(
+        request,
+        "registers/term_dates.html",
+        {
+            "organisations": organisations,
+            "organisation": organisation,
+            "year": year,
+            "years": list(range(current + 1, current - 3, -1)),
+            "form": form,
         },
     )
