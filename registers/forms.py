@@ -21,10 +21,15 @@ KIND_CHOICES = [(kind.code, kind.name) for kind in KINDS.values()]
 EARLIEST = datetime.date(2000, 1, 1)
 
 
-def check_date_range(form: forms.Form, start: str = "date_from", end: str = "date_to") -> None:
+def check_date_range(
+    form: forms.Form,
+    start: str = "date_from",
+    end: str = "date_to",
+    today: datetime.date | None = None,
+) -> None:
     """A range that cannot hold anything, or that nobody could mean, is refused."""
     cleaned = form.cleaned_data
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     for name in (start, end):
         value = cleaned.get(name)
         if value and value > today:
@@ -311,7 +316,7 @@ class SummaryForm(forms.Form):
         cleaned = super().clean()
         choice = cleaned.get("period")
         if choice == "custom":
-            check_date_range(self)
+            check_date_range(self, today=self.today)
             for name in ("date_from", "date_to"):
                 if not cleaned.get(name) and name not in self.errors:
                     self.add_error(name, "Enter the date, or choose a term or school year.")

@@ -20,7 +20,7 @@ from registers.models import Term, TermDates
 
 TERM_ORDER = [Term.AUTUMN, Term.SPRING, Term.SUMMER]
 EARLIEST_YEAR = 2000
-TOKEN = re.compile(r"^(?:(?P<term>autumn|spring|summer)|year)-(?P<year>\d{4})$")
+TOKEN = re.compile(r"(?:(?P<term>autumn|spring|summer)|year)-(?P<year>\d{4})")
 
 
 class PeriodError(ValueError):
@@ -65,6 +65,11 @@ class Period:
     starts_on: datetime.date
     ends_on: datetime.date
     so_far: bool = False  # the period has not ended: figures are to today
+
+    @property
+    def full_title(self) -> str:
+        """The title, saying where a period still running was cut."""
+        return f"{self.title}, to {self.ends_on:%-d %B %Y}" if self.so_far else self.title
 
     @property
     def days(self) -> int:
@@ -128,11 +133,13 @@ def custom_period(starts_on: datetime.date, ends_on: datetime.date) -> Period:
 def period_from_token(organisation: Organisation, token: str, today: datetime.date) -> Period:
     """The term or school year a token such as ``autumn-2026`` or ``year-2025`` names,
     cut at today; PeriodError for a malformed token or one in the future."""
-    match = TOKEN.match(token or "")
+    match = TOKEN.fullmatch(token or "")
     if match is None:
         raise PeriodError("Choose a term, a school year or your own dates.")
     year = int(match["year"])
-    if not EARLIEST_YEAR <= year <= school_year_of(today):
+    if year < EARLIEST_YEAR:
+        raise PeriodError(f"Choose a school year from {EARLIEST_YEAR} onwards.")
+    if year > school_year_of(today):
         raise PeriodError("That school year has not started yet: there is nothing to report.")
     period = term_period(organisation, year, match["term"]) if match["term"] else year_period(year)
     return period.to_today(today)

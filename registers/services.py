@@ -877,7 +877,7 @@ def summary_snapshot_save(
     snapshot = SummarySnapshot.objects.create(
         organisation=organisation,
         period=period.token,
-        title=period.title,
+        title=period.full_title,
         starts_on=period.starts_on,
         ends_on=period.ends_on,
         data=summary_build(organisation=organisation, period=period, today=today),

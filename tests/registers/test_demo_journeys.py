@@ -102,7 +102,9 @@ def test_head_approves_tuition_with_conditions_and_it_is_on_both_files_and_revie
     assert follow_up.reminded_on is None
     with django_capture_on_commit_callbacks(execute=True):
         counts = follow_up_work(today=review_on)
-    assert counts["due"] == 1
+    assert counts["due"] >= 1  # the demo's history has reviews of its own
+    follow_up.refresh_from_db()
+    assert follow_up.reminded_on == review_on
     listing = client.get(reverse("registers:follow_ups"))
     assert follow_up.get_absolute_url() in listing.text
 

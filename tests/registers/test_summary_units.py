@@ -1,0 +1,875 @@
+"""The governors' anonymised summary (R33) piece by piece: small-number suppression and
+its complementary suppression, the periods a summary covers, and the forms choosing them."""
+
+import datetime
+import itertools
+import random
+
+import pytest
+from django.utils import timezone
+
+from policies.selectors import Completion
+from registers.forms import SummaryForm, SummarySaveForm, TermDatesForm
+from registers.models import Term, TermDates
+from registers.periods import (
+    Period,
+    PeriodError,
+    current_term_token,
+    custom_period,
+    default_term,
+    easter_sunday,
+    period_choices,
+    period_from_token,
+    term_dates_for,
+    term_period,
+    year_period,
+)
+from registers.summaries import (
+    SUPPRESSED,
+    TOO_FEW_DECISIONS,
+    TOO_FEW_PEOPLE,
+    _days_cell,
+    _percent_cell,
+    count_table,
+    hidden_cells,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 12, 1)
+INVALID_CHOICE = "Choose one of the terms or school years listed, or your own dates."
+MALFORMED = "Choose a term, a school year or your own dates."
+NOT_STARTED_YEAR = "That school year has not started yet: there is nothing to report."
+
+
+def day(year: int, month: int, day_of_month: int) -> datetime.date:
+    return datetime.date(year, month, day_of_month)
+
+
+def table(grid, *, columns=None, previous=None, additive=True, total_row="All"):
+    columns = columns or [f"Setting {c}" for c in range(len(grid[0]))]
+    return count_table(
+        key="test",
+        title="Test",
+        caption="A test table.",
+        rows=[f"Row {r}" for r in range(len(grid))],
+        columns=columns,
+        grid=grid,
+        previous=previous,
+        additive=additive,
+        total_row=total_row,
+    )
+
+
+def values(result) -> list[list[int | None]]:
+    return [[cell["value"] for cell in row["cells"]] for row in result["rows"]]
+
+
+def texts(result) -> list[list[str]]:
+    return [[cell["text"] for cell in row["cells"]] for row in result["rows"]]
+
+
+def exposed_lines(result) -> list[tuple[str, list[str]]]:
+    """The lines (parts plus their total) read back from a table's structure in which
+    exactly one member is hidden, so that it could be worked out by subtraction."""
+    header = result["header"]
+    rows = result["rows"]
+    has_total_column = "Total" in header
+    has_previous = header[-1:] == ["Previous period"]
+    width = len(header) - (1 if has_previous else 0)
+    parts_width = width - 1 if has_total_column else width
+    has_total_row = bool(rows) and rows[-1]["total"]
+    body = rows[:-1] if has_total_row else rows
+
+    lines: list[tuple[str, list]] = []
+    if has_total_column:
+        lines += [(f"row {row['label']}", row["cells"][: parts_width + 1]) for row in rows]
+    if has_total_row:
+        lines += [(f"column {header[c]}", [row["cells"][c] for row in rows]) for c in range(width)]
+        if has_previous:
+            lines.append(("previous column", [row["cells"][width] for row in rows]))
+    assert all(len(row["cells"]) == len(header) for row in body)
+    return [
+        (name, [cell["text"] for cell in cells])
+        for name, cells in lines
+        if sum(cell["value"] is None for cell in cells) == 1
+    ]
+
+
+# Primary suppression ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4])
+def test_a_count_from_one_to_four_shows_as_fewer_than_five_with_no_value(count):
+    result = table([[count]], total_row="")
+
+    assert result["rows"][0]["cells"] == [{"value": None, "text": "fewer than 5"}]
+    assert SUPPRESSED == "fewer than 5"
+
+
+@pytest.mark.parametrize(("count", "text"), [(0, "0"), (5, "5"), (12, "12"), (1234, "1,234")])
+def test_zero_and_counts_of_five_or_more_show_as_numbers_with_thousands_separators(count, text):
+    result = table([[count]], total_row="")
+
+    assert result["rows"][0]["cells"] == [{"value": count, "text": text}]
+
+
+def test_hidden_cells_hides_every_count_from_one_to_four_and_nothing_else_without_lines():
+    grid = [[0, 1, 2, 3], [4, 5, 6, 1234]]
+
+    assert hidden_cells(grid, []) == {(0, 1), (0, 2), (0, 3), (1, 0)}
+
+
+def test_a_total_from_one_to_four_is_itself_hidden():
+    result = table([[1], [2], [0]], columns=["Declarations"])
+
+    assert result["header"] == ["Declarations"]
+    assert values(result) == [[None], [None], [0], [None]]
+    assert result["rows"][-1] == {
+        "label": "All",
+        "cells": [{"value": None, "text": "fewer than 5"}],
+        "total": True,
+    }
+
+
+def test_a_row_total_from_one_to_four_is_hidden_with_its_only_part():
+    result = table([[3, 0], [6, 5]], total_row="")
+
+    assert result["header"] == ["Setting 0", "Setting 1", "Total"]
+    assert values(result) == [[None, 0, None], [6, 5, 11]]
+
+
+# Complementary suppression ----------------------------------------------------------------
+
+
+def test_a_single_hidden_count_in_a_row_hides_another_so_subtraction_reveals_nothing():
+    result = table([[3, 7, 9]], total_row="")
+
+    assert result["header"] == ["Setting 0", "Setting 1", "Setting 2", "Total"]
+    assert texts(result) == [["fewer than 5", "fewer than 5", "9", "19"]]
+    assert values(result) == [[None, None, 9, 19]]
+
+
+def test_hidden_cells_hides_the_smallest_visible_part_of_a_line_with_one_hidden_member():
+    grid = [[3, 9, 7, 19]]
+    line = ([(0, 0), (0, 1), (0, 2)], (0, 3))
+
+    assert hidden_cells(grid, [line]) == {(0, 0), (0, 2)}
+
+
+def test_hidden_cells_breaks_a_tie_between_equal_parts_by_position():
+    grid = [[8, 3, 8, 19]]
+    line = ([(0, 0), (0, 1), (0, 2)], (0, 3))
+
+    assert hidden_cells(grid, [line]) == {(0, 0), (0, 1)}
+
+
+def test_a_zero_is_never_hidden_to_protect_another_count():
+    result = table([[3, 0, 5]], total_row="")
+
+    assert values(result) == [[None, 0, None, 8]]
+
+
+def test_hidden_cells_hides_a_total_only_when_no_visible_non_zero_part_is_left():
+    # The 6 is hidden to protect the 3; in the second line it is the only non-zero
+    # part, so only hiding that line's total keeps it from being read off.
+    grid = [[3, 6, 9], [0, 6]]
+    lines = [([(0, 0), (0, 1)], (0, 2)), ([(0, 1), (1, 0)], (1, 1))]
+
+    assert hidden_cells(grid, lines) == {(0, 0), (0, 1), (1, 1)}
+
+
+def test_hidden_cells_keeps_suppressing_until_no_line_has_a_single_hidden_member():
+    # Hiding the 7 beside the 3 leaves each of them alone in its column, so the 10
+    # and the 8 below them go too; then every line has two hidden counts or none.
+    grid = [[3, 7, 10], [10, 8, 18], [13, 15, 28]]
+    rows = [([(r, 0), (r, 1)], (r, 2)) for r in range(3)]
+    columns = [([(0, c), (1, c)], (2, c)) for c in range(3)]
+
+    assert hidden_cells(grid, rows + columns) == {(0, 0), (0, 1), (1, 1), (1, 0)}
+
+
+def test_a_two_by_two_table_with_one_small_count_hides_a_rectangle_and_keeps_the_totals():
+    result = table([[3, 7], [10, 8]])
+
+    assert result["header"] == ["Setting 0", "Setting 1", "Total"]
+    assert values(result) == [[None, None, 10], [None, None, 18], [13, 15, 28]]
+    assert [row["total"] for row in result["rows"]] == [False, False, True]
+    assert exposed_lines(result) == []
+
+
+def test_the_exposure_check_finds_a_line_with_a_single_hidden_count():
+    # The checker used by the property test below must be able to fail.
+    result = table([[3, 7, 9]], total_row="")
+    result["rows"][0]["cells"][1] = {"value": 7, "text": "7"}
+
+    assert exposed_lines(result) == [
+        ("row Row 0", ["fewer than 5", "7", "9", "19"]),
+    ]
+
+
+def test_no_row_or_column_of_a_random_table_ever_has_exactly_one_hidden_count():
+    generator = random.Random(20261201)
+    checked_hidden = 0
+    for _ in range(300):
+        n_rows, n_columns = generator.randint(1, 5), generator.randint(1, 4)
+        grid = [[generator.randint(0, 12) for _ in range(n_columns)] for _ in range(n_rows)]
+        previous = [generator.randint(0, 12) for _ in range(n_rows)]
+        result = table(grid, previous=previous)
+
+        with_total = n_columns > 1
+        full = [[*row, sum(row)] if with_total else list(row) for row in grid]
+        full.append([sum(column) for column in zip(*full, strict=True)])
+        old = [*previous, sum(previous)]
+        expected_header = [f"Setting {c}" for c in range(n_columns)]
+        expected_header += ["Total"] if with_total else []
+        assert result["header"] == [*expected_header, "Previous period"], grid
+        assert [row["total"] for row in result["rows"]] == [False] * n_rows + [True], grid
+
+        for r, row in enumerate(result["rows"]):
+            for true, cell in zip([*full[r], old[r]], row["cells"], strict=True):
+                if 0 < true < 5:
+                    assert cell == {"value": None, "text": SUPPRESSED}, (grid, previous)
+                if cell["value"] is None:
+                    assert true > 0, (grid, previous)
+                    checked_hidden += 1
+                else:
+                    assert cell == {"value": true, "text": f"{true:,}"}, (grid, previous)
+        assert exposed_lines(result) == [], (grid, previous)
+    assert checked_hidden > 300
+
+
+# Tables whose rows are not parts of one whole, and the previous period --------------------
+
+
+def test_a_table_that_is_not_additive_treats_each_row_as_its_own_line_with_no_total_row():
+    result = table([[3, 7], [0, 0], [6, 8]], additive=False, total_row="All")
+
+    assert result["header"] == ["Setting 0", "Setting 1", "Total"]
+    assert [row["label"] for row in result["rows"]] == ["Row 0", "Row 1", "Row 2"]
+    assert [row["total"] for row in result["rows"]] == [False, False, False]
+    assert values(result) == [[None, None, 10], [0, 0, 0], [6, 8, 14]]
+
+
+def test_a_table_that_is_not_additive_does_not_hide_across_rows():
+    # Were the rows parts of one whole, the 6 under the hidden 3 would go too.
+    result = table([[3, 7], [6, 8]], additive=False, total_row="")
+
+    assert values(result) == [[None, None, 10], [6, 8, 14]]
+
+
+def test_the_previous_period_column_hides_its_own_complement_and_keeps_its_total():
+    result = table([[6, 6], [6, 6], [5, 7]], previous=[2, 8, 9])
+
+    assert result["header"] == ["Setting 0", "Setting 1", "Total", "Previous period"]
+    assert values(result) == [
+        [6, 6, 12, None],
+        [6, 6, 12, None],
+        [5, 7, 12, 9],
+        [17, 19, 36, 19],
+    ]
+
+
+def test_a_hidden_previous_count_does_not_hide_anything_in_the_current_period():
+    result = table([[6], [9]], columns=["Declarations"], previous=[3, 0])
+
+    assert result["header"] == ["Declarations", "Previous period"]
+    assert values(result) == [[6, None], [9, 0], [15, None]]
+
+
+def test_the_previous_column_of_a_table_that_is_not_additive_has_no_total():
+    result = table([[6, 3]], additive=False, total_row="", previous=[2])
+
+    assert values(result) == [[None, None, 9, None]]
+    assert len(result["rows"]) == 1
+
+
+# Percentages and waiting times ------------------------------------------------------------
+
+
+def test_a_percentage_of_fewer_than_five_people_is_not_shown():
+    assert _percent_cell(Completion(done=3, total=4), "none") == {
+        "value": None,
+        "text": TOO_FEW_PEOPLE,
+    }
+    assert TOO_FEW_PEOPLE == "fewer than 5 people"
+
+
+def test_a_percentage_of_five_or_more_people_rounds_halves_up():
+    assert _percent_cell(Completion(done=1, total=8), "none") == {"value": 13, "text": "13%"}
+    assert _percent_cell(Completion(done=5, total=5), "none") == {"value": 100, "text": "100%"}
+
+
+def test_a_percentage_that_does_not_apply_shows_the_missing_text():
+    assert _percent_cell(None, "no round yet") == {"value": None, "text": "no round yet"}
+    assert _percent_cell(Completion(0, 10, applies=False), "no policy published") == {
+        "value": None,
+        "text": "no policy published",
+    }
+
+
+def test_a_waiting_time_needs_five_decisions_and_reads_in_days():
+    assert _days_cell(None, 0) == {"value": None, "text": "none decided"}
+    assert _days_cell(datetime.timedelta(days=1), 4) == {
+        "value": None,
+        "text": TOO_FEW_DECISIONS,
+    }
+    assert _days_cell(datetime.timedelta(days=1), 5) == {"value": 1.0, "text": "1 day"}
+    assert _days_cell(datetime.timedelta(hours=36), 5) == {"value": 1.5, "text": "1.5 days"}
+    assert _days_cell(datetime.timedelta(days=10, hours=3), 7) == {
+        "value": 10.1,
+        "text": "10.1 days",
+    }
+
+
+# Periods ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("year", "easter"),
+    [
+        (2024, day(2024, 3, 31)),
+        (2025, day(2025, 4, 20)),
+        (2026, day(2026, 4, 5)),
+        (2027, day(2027, 3, 28)),
+        (2000, day(2000, 4, 23)),
+        (2038, day(2038, 4, 25)),
+    ],
+)
+def test_easter_sunday_falls_on_the_known_date(year, easter):
+    assert easter_sunday(year) == easter
+    assert easter.weekday() == 6
+
+
+def test_the_default_terms_of_2026_run_from_september_to_christmas_to_easter_to_august():
+    assert default_term(2026, Term.AUTUMN) == (day(2026, 9, 1), day(2026, 12, 31))
+    assert default_term(2026, Term.SPRING) == (day(2027, 1, 1), day(2027, 3, 27))
+    assert default_term(2026, Term.SUMMER) == (day(2027, 3, 28), day(2027, 8, 31))
+
+
+@pytest.mark.parametrize("year", range(2000, 2040))
+def test_the_default_terms_cover_the_school_year_with_no_gap_and_no_overlap(year):
+    terms = [default_term(year, term) for term in (Term.AUTUMN, Term.SPRING, Term.SUMMER)]
+
+    assert terms[0][0] == day(year, 9, 1)
+    assert terms[-1][1] == day(year + 1, 8, 31)
+    for (_start, end), (next_start, _end) in itertools.pairwise(terms):
+        assert next_start == end + datetime.timedelta(days=1)
+    assert all(start <= end for start, end in terms)
+
+
+def test_the_previous_period_has_the_same_number_of_days_and_ends_the_day_before():
+    autumn = Period("autumn-2026", "Autumn term 2026", day(2026, 9, 1), day(2026, 12, 31))
+
+    previous = autumn.previous()
+
+    assert autumn.days == 122
+    assert previous == Period(
+        "previous", "2 May 2026 to 31 August 2026", day(2026, 5, 2), day(2026, 8, 31)
+    )
+    assert previous.days == 122
+
+
+def test_the_previous_period_of_a_single_day_is_the_day_before():
+    one_day = custom_period(day(2026, 3, 1), day(2026, 3, 1))
+
+    assert one_day.previous() == Period(
+        "previous", "28 February 2026 to 28 February 2026", day(2026, 2, 28), day(2026, 2, 28)
+    )
+
+
+def test_a_current_period_is_cut_at_today_and_marked_so_far():
+    autumn = Period("autumn-2026", "Autumn term 2026", day(2026, 9, 1), day(2026, 12, 31))
+
+    assert autumn.to_today(TODAY) == Period(
+        "autumn-2026", "Autumn term 2026", day(2026, 9, 1), TODAY, so_far=True
+    )
+
+
+def test_a_period_that_ended_today_or_before_is_kept_whole():
+    summer = Period("summer-2025", "Summer term 2025", day(2026, 4, 5), day(2026, 8, 31))
+
+    assert summer.to_today(TODAY) == summer
+    assert summer.to_today(day(2026, 8, 31)) == summer
+    assert summer.to_today(day(2026, 8, 31)).so_far is False
+
+
+def test_a_period_starting_after_today_cannot_be_reported_on():
+    spring = Period("spring-2026", "Spring term 2026", day(2027, 1, 1), day(2027, 3, 27))
+
+    with pytest.raises(PeriodError, match=r"^Spring term 2026 has not started yet: there is"):
+        spring.to_today(TODAY)
+
+
+def test_a_school_year_runs_from_september_to_august():
+    assert year_period(2025) == Period(
+        "year-2025", "School year 2025 to 2026", day(2025, 9, 1), day(2026, 8, 31)
+    )
+
+
+def test_a_term_token_names_the_term_cut_at_today(world):
+    assert period_from_token(world.school_a, "autumn-2026", TODAY) == Period(
+        "autumn-2026", "Autumn term 2026", day(2026, 9, 1), TODAY, so_far=True
+    )
+
+
+def test_a_past_term_token_names_the_whole_term(world):
+    assert period_from_token(world.school_a, "spring-2025", TODAY) == Period(
+        "spring-2025", "Spring term 2025", day(2026, 1, 1), day(2026, 4, 4)
+    )
+
+
+def test_a_year_token_names_the_whole_school_year_once_it_has_ended(world):
+    assert period_from_token(world.school_a, "year-2025", TODAY) == Period(
+        "year-2025", "School year 2025 to 2026", day(2025, 9, 1), day(2026, 8, 31)
+    )
+    assert period_from_token(world.school_a, "year-2026", TODAY) == Period(
+        "year-2026", "School year 2026 to 2027", day(2026, 9, 1), TODAY, so_far=True
+    )
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        None,
+        "winter-2026",
+        "autumn-26",
+        "year-abc",
+        "autumn-2026x",
+        "Autumn-2026",
+        "2026",
+        "autumn 2026",
+        "year-20266",
+        "-2026",
+        "autumn-",
+    ],
+)
+def test_a_malformed_token_is_refused_with_a_plain_message(world, token):
+    with pytest.raises(PeriodError) as raised:
+        period_from_token(world.school_a, token, TODAY)
+
+    assert str(raised.value) == MALFORMED
+
+
+@pytest.mark.parametrize("token", ["year-2027", "autumn-2027", "summer-2030"])
+def test_a_token_for_a_school_year_not_yet_started_is_refused(world, token):
+    with pytest.raises(PeriodError) as raised:
+        period_from_token(world.school_a, token, TODAY)
+
+    assert str(raised.value) == NOT_STARTED_YEAR
+
+
+def test_a_term_of_the_current_school_year_not_yet_started_is_refused(world):
+    with pytest.raises(PeriodError) as raised:
+        period_from_token(world.school_a, "spring-2026", TODAY)
+
+    assert str(raised.value) == "Spring term 2026 has not started yet: there is nothing to report."
+
+
+@pytest.mark.parametrize("token", ["year-1999", "autumn-1999", "year-0000"])
+def test_a_token_before_2000_is_refused(world, token):
+    with pytest.raises(PeriodError):
+        period_from_token(world.school_a, token, TODAY)
+
+
+def test_the_earliest_school_year_2000_can_be_reported_on(world):
+    assert period_from_token(world.school_a, "year-2000", TODAY) == year_period(2000)
+
+
+def test_a_token_before_2000_is_not_refused_as_not_started_yet(world):
+    with pytest.raises(PeriodError) as raised:
+        period_from_token(world.school_a, "year-1999", TODAY)
+
+    assert "not started" not in str(raised.value)
+
+
+def test_a_token_with_a_trailing_newline_is_malformed(world):
+    with pytest.raises(PeriodError, match=r"^Choose a term"):
+        period_from_token(world.school_a, "autumn-2026\n", TODAY)
+
+
+# Term dates -------------------------------------------------------------------------------
+
+
+def term_dates(organisation, term, starts_on, ends_on, year=2026):
+    return TermDates.objects.create(
+        organisation=organisation, year=year, term=term, starts_on=starts_on, ends_on=ends_on
+    )
+
+
+def test_without_term_dates_every_organisation_uses_the_default_terms(world):
+    found = term_dates_for(world.school_a, [2026])
+
+    assert found == {
+        (2026, Term.AUTUMN): (day(2026, 9, 1), day(2026, 12, 31)),
+        (2026, Term.SPRING): (day(2027, 1, 1), day(2027, 3, 27)),
+        (2026, Term.SUMMER): (day(2027, 3, 28), day(2027, 8, 31)),
+    }
+
+
+def test_a_federations_term_dates_apply_to_its_schools_but_not_to_others(world):
+    term_dates(world.federation, Term.AUTUMN, day(2026, 9, 3), day(2026, 12, 18))
+
+    for school in (world.school_a, world.school_b, world.federation):
+        assert term_dates_for(school, [2026])[(2026, Term.AUTUMN)] == (
+            day(2026, 9, 3),
+            day(2026, 12, 18),
+        )
+        # A term the federation did not set keeps the default.
+        assert term_dates_for(school, [2026])[(2026, Term.SPRING)] == (
+            day(2027, 1, 1),
+            day(2027, 3, 27),
+        )
+    assert term_dates_for(world.other_school, [2026])[(2026, Term.AUTUMN)] == (
+        day(2026, 9, 1),
+        day(2026, 12, 31),
+    )
+
+
+def test_a_schools_own_term_dates_override_its_federations(world):
+    # The school's row is made first, so the result does not hang on the order of rows.
+    term_dates(world.school_b, Term.AUTUMN, day(2026, 9, 4), day(2026, 12, 19))
+    term_dates(world.federation, Term.AUTUMN, day(2026, 9, 3), day(2026, 12, 18))
+
+    assert term_dates_for(world.school_b, [2026])[(2026, Term.AUTUMN)] == (
+        day(2026, 9, 4),
+        day(2026, 12, 19),
+    )
+    assert term_dates_for(world.school_a, [2026])[(2026, Term.AUTUMN)] == (
+        day(2026, 9, 3),
+        day(2026, 12, 18),
+    )
+    assert term_dates_for(world.federation, [2026])[(2026, Term.AUTUMN)] == (
+        day(2026, 9, 3),
+        day(2026, 12, 18),
+    )
+
+
+def test_term_dates_of_another_year_do_not_apply(world):
+    term_dates(world.federation, Term.AUTUMN, day(2025, 9, 3), day(2025, 12, 19), year=2025)
+
+    assert term_dates_for(world.school_a, [2026])[(2026, Term.AUTUMN)] == (
+        day(2026, 9, 1),
+        day(2026, 12, 31),
+    )
+
+
+def test_a_term_period_uses_the_organisations_term_dates(world):
+    term_dates(world.federation, Term.AUTUMN, day(2026, 9, 3), day(2026, 12, 18))
+    term_dates(world.school_b, Term.AUTUMN, day(2026, 9, 4), day(2026, 12, 19))
+
+    assert term_period(world.school_a, 2026, Term.AUTUMN) == Period(
+        "autumn-2026", "Autumn term 2026", day(2026, 9, 3), day(2026, 12, 18)
+    )
+    assert term_period(world.school_b, 2026, Term.AUTUMN) == Period(
+        "autumn-2026", "Autumn term 2026", day(2026, 9, 4), day(2026, 12, 19)
+    )
+    assert term_period(world.other_school, 2026, Term.SUMMER) == Period(
+        "summer-2026", "Summer term 2026", day(2027, 3, 28), day(2027, 8, 31)
+    )
+
+
+def test_the_period_choices_list_started_periods_newest_first_marking_current_ones(world):
+    assert period_choices(world.school_a, TODAY) == [
+        ("autumn-2026", "Autumn term 2026 (so far)"),
+        ("year-2026", "School year 2026 to 2027 (so far)"),
+        ("summer-2025", "Summer term 2025"),
+        ("spring-2025", "Spring term 2025"),
+        ("autumn-2025", "Autumn term 2025"),
+        ("year-2025", "School year 2025 to 2026"),
+        ("summer-2024", "Summer term 2024"),
+        ("spring-2024", "Spring term 2024"),
+        ("autumn-2024", "Autumn term 2024"),
+        ("year-2024", "School year 2024 to 2025"),
+    ]
+
+
+def test_the_period_choices_follow_the_organisations_term_dates(world):
+    term_dates(world.federation, Term.AUTUMN, day(2026, 9, 3), day(2026, 11, 30))
+    term_dates(world.federation, Term.SPRING, day(2026, 12, 1), day(2027, 3, 26))
+
+    assert period_choices(world.school_a, TODAY, years=1) == [
+        ("spring-2026", "Spring term 2026 (so far)"),
+        ("autumn-2026", "Autumn term 2026"),
+        ("year-2026", "School year 2026 to 2027 (so far)"),
+    ]
+    assert period_choices(world.other_school, TODAY, years=1) == [
+        ("autumn-2026", "Autumn term 2026 (so far)"),
+        ("year-2026", "School year 2026 to 2027 (so far)"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("today", "token"),
+    [
+        (TODAY, "autumn-2026"),
+        (day(2026, 9, 1), "autumn-2026"),
+        (day(2026, 8, 31), "summer-2025"),
+        (day(2027, 1, 1), "spring-2026"),
+        (day(2027, 3, 28), "summer-2026"),
+    ],
+)
+def test_the_current_term_is_the_term_today_falls_in(world, today, token):
+    assert current_term_token(world.school_a, today) == token
+
+
+def test_in_a_holiday_between_set_terms_the_current_term_is_the_latest_started(world):
+    term_dates(world.federation, Term.AUTUMN, day(2026, 9, 3), day(2026, 12, 18))
+    term_dates(world.federation, Term.SPRING, day(2027, 1, 5), day(2027, 3, 26))
+
+    assert current_term_token(world.school_a, day(2026, 12, 25)) == "autumn-2026"
+    assert current_term_token(world.school_a, day(2026, 9, 2)) == "summer-2025"
+
+
+# The summary forms ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The wall clock the date checks read, held at TODAY."""
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+
+
+def summary_form(world, data, form_class=SummaryForm, today=TODAY):
+    return form_class(data, organisation=world.school_a, today=today)
+
+
+def test_the_summary_form_turns_a_term_into_its_period_cut_at_today(world, clock):
+    form = summary_form(world, {"period": "autumn-2026"})
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["chosen"] == Period(
+        "autumn-2026", "Autumn term 2026", day(2026, 9, 1), TODAY, so_far=True
+    )
+
+
+def test_the_summary_form_turns_a_past_school_year_into_its_whole_period(world, clock):
+    form = summary_form(world, {"period": "year-2024"})
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["chosen"] == year_period(2024)
+
+
+def test_the_summary_form_offers_the_started_periods_and_own_dates(world, clock):
+    choices = list(summary_form(world, None).fields["period"].choices)
+
+    assert choices[0] == ("autumn-2026", "Autumn term 2026 (so far)")
+    assert choices[-1] == ("custom", "Your own dates")
+    assert len(choices) == 11
+
+
+def test_the_summary_form_turns_own_dates_into_a_custom_period(world, clock):
+    form = summary_form(
+        world, {"period": "custom", "date_from": "2026-10-01", "date_to": "2026-11-15"}
+    )
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["chosen"] == Period(
+        "custom", "1 October 2026 to 15 November 2026", day(2026, 10, 1), day(2026, 11, 15)
+    )
+
+
+def test_own_dates_without_the_dates_are_refused_on_both_date_fields(world, clock):
+    form = summary_form(world, {"period": "custom"})
+
+    assert not form.is_valid()
+    assert form.errors == {
+        "date_from": ["Enter the date, or choose a term or school year."],
+        "date_to": ["Enter the date, or choose a term or school year."],
+    }
+    assert "chosen" not in form.cleaned_data
+
+
+def test_own_dates_with_only_a_start_are_refused_on_the_end(world, clock):
+    form = summary_form(world, {"period": "custom", "date_from": "2026-10-01"})
+
+    assert form.errors == {"date_to": ["Enter the date, or choose a term or school year."]}
+
+
+def test_own_dates_ending_before_they_start_are_refused(world, clock):
+    form = summary_form(
+        world, {"period": "custom", "date_from": "2026-11-15", "date_to": "2026-10-01"}
+    )
+
+    assert not form.is_valid()
+    assert form.errors == {"date_to": ["The end date is before the start date."]}
+
+
+def test_own_dates_in_the_future_are_refused(world, clock):
+    form = summary_form(
+        world, {"period": "custom", "date_from": "2026-11-01", "date_to": "2026-12-02"}
+    )
+
+    assert not form.is_valid()
+    assert form.errors == {"date_to": ["The date cannot be in the future."]}
+
+
+def test_own_dates_ending_today_are_accepted(world, clock):
+    form = summary_form(
+        world, {"period": "custom", "date_from": "2026-12-01", "date_to": "2026-12-01"}
+    )
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["chosen"].days == 1
+
+
+def test_own_dates_before_2000_are_refused(world, clock):
+    form = summary_form(
+        world, {"period": "custom", "date_from": "1999-12-31", "date_to": "2000-01-01"}
+    )
+
+    assert form.errors == {"date_from": ["Choose a date from 1 January 2000 onwards."]}
+
+
+def test_own_dates_after_the_forms_today_are_refused_whatever_the_wall_clock(world, monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: day(2027, 6, 1))
+    form = summary_form(
+        world, {"period": "custom", "date_from": "2027-01-10", "date_to": "2027-01-20"}
+    )
+
+    assert form.errors == {
+        "date_from": ["The date cannot be in the future."],
+        "date_to": ["The date cannot be in the future."],
+    }
+
+
+@pytest.mark.parametrize("period", ["fortnight", "year-2027", "autumn-2020", "custom-2026", ""])
+def test_an_unknown_period_is_refused(world, clock, period):
+    form = summary_form(world, {"period": period})
+
+    assert not form.is_valid()
+    if period:
+        assert form.errors == {"period": [INVALID_CHOICE]}
+    else:
+        assert form.errors == {"period": ["This field is required."]}
+
+
+def test_a_term_not_yet_started_is_not_offered_so_it_is_an_invalid_choice(world, clock):
+    # spring-2026 is the spring term of school year 2026 to 2027: from 1 January 2027.
+    form = summary_form(world, {"period": "spring-2026"})
+
+    assert "spring-2026" not in dict(form.fields["period"].choices)
+    assert not form.is_valid()
+    assert form.errors == {"period": [INVALID_CHOICE]}
+
+
+def test_the_save_form_also_carries_whether_to_publish(world, clock):
+    form = summary_form(world, {"period": "summer-2025", "publish": "on"}, SummarySaveForm)
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["publish"] is True
+    assert form.cleaned_data["chosen"] == Period(
+        "summer-2025", "Summer term 2025", day(2026, 4, 5), day(2026, 8, 31)
+    )
+    assert summary_form(world, {"period": "summer-2025"}, SummarySaveForm).is_valid()
+
+
+def test_the_save_form_refuses_what_the_summary_form_refuses(world, clock):
+    form = summary_form(world, {"period": "spring-2026", "publish": "on"}, SummarySaveForm)
+
+    assert form.errors == {"period": [INVALID_CHOICE]}
+
+
+# The term dates form ----------------------------------------------------------------------
+
+GOOD_TERMS = {
+    "autumn_starts_on": "2026-09-03",
+    "autumn_ends_on": "2026-12-18",
+    "spring_starts_on": "2027-01-05",
+    "spring_ends_on": "2027-03-26",
+    "summer_starts_on": "2027-04-12",
+    "summer_ends_on": "2027-07-21",
+}
+
+
+def term_dates_form(world, **changes):
+    return TermDatesForm(
+        {**GOOD_TERMS, **changes},
+        year=2026,
+        initial_dates=term_dates_for(world.school_a, [2026]),
+    )
+
+
+def test_the_term_dates_form_starts_from_the_organisations_dates(world):
+    term_dates(world.federation, Term.AUTUMN, day(2026, 9, 3), day(2026, 12, 18))
+    form = TermDatesForm(year=2026, initial_dates=term_dates_for(world.school_a, [2026]))
+
+    assert {name: field.initial for name, field in form.fields.items()} == {
+        "autumn_starts_on": day(2026, 9, 3),
+        "autumn_ends_on": day(2026, 12, 18),
+        "spring_starts_on": day(2027, 1, 1),
+        "spring_ends_on": day(2027, 3, 27),
+        "summer_starts_on": day(2027, 3, 28),
+        "summer_ends_on": day(2027, 8, 31),
+    }
+
+
+def test_valid_term_dates_give_each_terms_first_and_last_day(world):
+    form = term_dates_form(world)
+
+    assert form.is_valid(), form.errors
+    assert form.dates() == {
+        Term.AUTUMN: (day(2026, 9, 3), day(2026, 12, 18)),
+        Term.SPRING: (day(2027, 1, 5), day(2027, 3, 26)),
+        Term.SUMMER: (day(2027, 4, 12), day(2027, 7, 21)),
+    }
+
+
+def test_terms_filling_the_whole_school_year_are_accepted(world):
+    form = term_dates_form(
+        world,
+        autumn_starts_on="2026-09-01",
+        spring_starts_on="2026-12-19",
+        summer_starts_on="2027-03-27",
+        summer_ends_on="2027-08-31",
+    )
+
+    assert form.is_valid(), form.errors
+
+
+def test_a_term_ending_before_it_starts_is_refused_on_its_last_day(world):
+    form = term_dates_form(world, spring_ends_on="2027-01-04")
+
+    assert not form.is_valid()
+    assert form.errors == {"spring_ends_on": ["The spring term ends before it starts."]}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error_field"),
+    [
+        ("autumn_starts_on", "2026-08-31", "autumn_starts_on"),
+        ("summer_ends_on", "2027-09-01", "summer_starts_on"),
+    ],
+)
+def test_a_term_outside_the_school_year_is_refused(world, field, value, error_field):
+    form = term_dates_form(world, **{field: value})
+
+    assert not form.is_valid()
+    term = field.split("_")[0]
+    assert form.errors == {
+        error_field: [f"The {term} term must fall between 1 September 2026 and 31 August 2027."]
+    }
+
+
+def test_a_term_starting_before_the_term_before_it_ends_is_refused(world):
+    form = term_dates_form(world, spring_starts_on="2026-12-18")
+
+    assert not form.is_valid()
+    assert form.errors == {
+        "spring_starts_on": ["The spring term starts before the term before it has ended."]
+    }
+
+
+def test_summer_overlapping_spring_is_refused_on_the_summer(world):
+    form = term_dates_form(world, summer_starts_on="2027-03-20")
+
+    assert form.errors == {
+        "summer_starts_on": ["The summer term starts before the term before it has ended."]
+    }
+
+
+def test_a_missing_term_date_is_required(world):
+    form = term_dates_form(world, autumn_ends_on="")
+
+    assert form.errors == {"autumn_ends_on": ["This field is required."]}
