@@ -133,7 +133,7 @@ def test_head_opens_the_round_and_sees_0_then_the_right_percentages(demo, client
         # Anyone with an open arrangement (the demo's history has some) says it has
         # ended, so that "nothing to declare" stays a true answer.
         form = client.get(mine.get_absolute_url()).content.decode()
-        ended = {name: "ended" for name in set(re.findall(r'name="(arrangement_\d+)"', form))}
+        ended = dict.fromkeys(set(re.findall(r'name="(arrangement_\d+)"', form)), "ended")
         result = client.post(mine.get_absolute_url(), {"answer": answer, **ended})
         assert result.status_code == 302, result.content.decode()[:500]
 
