@@ -46,6 +46,7 @@ from registers.periods import Period
 
 SMALLEST_SHOWN = 5
 SUPPRESSED = "fewer than 5"
+HIDDEN = "hidden"  # 5 or more, hidden so that a smaller count cannot be worked out
 TOO_FEW_PEOPLE = "fewer than 5 people"
 TOO_FEW_DECISIONS = "fewer than 5 decisions"
 
@@ -56,15 +57,17 @@ WAIT_BANDS = [
     ("8 to 14 days", datetime.timedelta(days=14)),
     ("More than 14 days", None),
 ]
-OUTCOME_ORDER = [
+# Final outcomes settle a declaration; the others pass it on or back. The final ones'
+# subtotal is the same figure as the total of the time-to-decision table.
+FINAL_ORDER = [
     Outcome.APPROVED,
     Outcome.APPROVED_WITH_CONDITIONS,
     Outcome.REFUSED,
     Outcome.NOTED,
-    Outcome.MORE_INFORMATION,
-    Outcome.REFERRED_TO_DSL,
-    Outcome.LADO_ADVICE_SOUGHT,
 ]
+PASSING_ORDER = [Outcome.MORE_INFORMATION, Outcome.REFERRED_TO_DSL, Outcome.LADO_ADVICE_SOUGHT]
+OUTCOME_ORDER = FINAL_ORDER + PASSING_ORDER
+FINAL_DECISIONS = "Final decisions"
 
 
 # Who sees what ---------------------------------------------------------------------------
@@ -127,36 +130,125 @@ Position = tuple[int, int]
 Equation = tuple[list[Position], Position]
 
 
-def hidden_cells(grid: list[list[int]], equations: list[Equation]) -> set[Position]:
-    """Which counts to hide: every count from 1 to 4 (primary suppression) and, while
-    any equation (its parts add up to its total) has exactly one hidden member, the
-    smallest non-zero visible part of it too, so no hidden count can be worked out by
-    subtraction (complementary suppression). A total is only hidden as a last resort,
-    because the same total may be shown in another table."""
+UNBOUNDED = 10**9
+
+
+def _bounds_known(
+    grid: list[list[int]], equations: list[Equation], hidden: set[Position]
+) -> dict[Position, tuple[int, int]]:
+    """What a reader can work out about each hidden count: it shows as "fewer than 5"
+    (so 1 to 4) or as "hidden" (so 5 or more), and every equation narrows it further."""
+    bounds = {
+        position: (1, 4) if grid[position[0]][position[1]] < SMALLEST_SHOWN else (5, UNBOUNDED)
+        for position in hidden
+    }
+    for _round in range(50):
+        changed = False
+        for parts, total in equations:
+            signed = [(part, 1) for part in parts] + [(total, -1)]
+            unknown = [(member, sign) for member, sign in signed if member in hidden]
+            if not unknown:
+                continue
+            # The hidden members, each with its sign, add up to ``rest``.
+            rest = -sum(sign * grid[m[0]][m[1]] for m, sign in signed if m not in hidden)
+            lows = {m: bounds[m][0] if sg > 0 else -bounds[m][1] for m, sg in unknown}
+            highs = {m: bounds[m][1] if sg > 0 else -bounds[m][0] for m, sg in unknown}
+            all_low, all_high = sum(lows.values()), sum(highs.values())
+            for member, sign in unknown:
+                # What the other hidden members can add up to, between them.
+                low, high = all_low - lows[member], all_high - highs[member]
+                low, high = (rest - high, rest - low) if sign > 0 else (low - rest, high - rest)
+                old = bounds[member]
+                new = (max(old[0], low), min(old[1], high, UNBOUNDED))
+                if new != old and new[0] <= new[1]:
+                    bounds[member] = new
+                    changed = True
+        if not changed:
+            break
+    return bounds
+
+
+def hidden_cells(
+    grid: list[list[int]],
+    equations: list[Equation],
+    fixed: dict[Position, bool] | None = None,
+) -> set[Position]:
+    """Which counts to hide: every count from 1 to 4 (primary suppression) and then,
+    while any equation (its parts add up to its total) has exactly one hidden member,
+    or a hidden count could be pinned down by working through the equations, the
+    smallest non-zero visible part of an equation it is in (complementary
+    suppression). A total is only hidden as a last resort, because the same total may
+    be shown in another table. ``fixed`` gives the figures another table has already
+    decided (hidden or not), which are never changed here."""
+    fixed = fixed or {}
 
     def value(position: Position) -> int:
         return grid[position[0]][position[1]]
 
+    def hide_another(parts: list[Position], total: Position) -> bool:
+        candidates = [
+            part for part in parts if part not in hidden and part not in fixed and value(part) > 0
+        ]
+        if not candidates and total not in hidden and total not in fixed:
+            candidates = [total]
+        if candidates:
+            hidden.add(min(candidates, key=lambda part: (value(part), part)))
+        return bool(candidates)
+
     hidden = {(r, c) for r, row in enumerate(grid) for c, count in enumerate(row) if 0 < count < 5}
-    changed = True
-    while changed:
+    hidden = (hidden - set(fixed)) | {
+        position for position, is_hidden in fixed.items() if is_hidden
+    }
+    while True:
         changed = False
         for parts, total in equations:
-            if sum(member in hidden for member in [*parts, total]) != 1:
-                continue
-            candidates = [part for part in parts if part not in hidden and value(part) > 0]
-            if not candidates and total not in hidden:
-                candidates = [total]
-            if candidates:
-                hidden.add(min(candidates, key=lambda part: (value(part), part)))
+            if sum(member in hidden for member in [*parts, total]) == 1:
+                changed |= hide_another(parts, total)
+        if changed:
+            continue
+        bounds = _bounds_known(grid, equations, hidden)
+        pinned = [
+            position for position in sorted(hidden) if bounds[position][0] == bounds[position][1]
+        ]
+        for position in pinned:
+            if any(
+                hide_another(parts, total)
+                for parts, total in equations
+                if position in [*parts, total]
+            ):
                 changed = True
-    return hidden
+                break
+        if not changed:
+            return hidden
 
 
 def _count_cell(count: int, hidden: bool) -> dict[str, Any]:
     if hidden:
-        return {"value": None, "text": SUPPRESSED}
+        return {"value": None, "text": SUPPRESSED if count < SMALLEST_SHOWN else HIDDEN}
     return {"value": count, "text": f"{count:,}"}
+
+
+Line = str | tuple[str, list[int]]  # a row of counts, or a total of earlier lines
+
+
+def _column_sums(
+    lines: list[Line], data: list[list[int]], width: int
+) -> tuple[list[list[int]], list]:
+    """Each line's counts (a total line adds up the lines it names) and, for each total
+    line, its equations: one per column."""
+    full: list[list[int]] = []
+    sums: list[tuple[int, list[int]]] = []
+    rows = iter(data)
+    for index, line in enumerate(lines):
+        if isinstance(line, str):
+            full.append(list(next(rows)))
+        else:
+            full.append([sum(full[part][c] for part in line[1]) for c in range(width)])
+            sums.append((index, line[1]))
+    equations = [
+        ([(part, c) for part in parts], (index, c)) for index, parts in sums for c in range(width)
+    ]
+    return full, equations
 
 
 def count_table(
@@ -164,52 +256,63 @@ def count_table(
     key: str,
     title: str,
     caption: str,
-    rows: list[str],
+    rows: list[Line],
     columns: list[str],
     grid: list[list[int]],
     previous: list[int] | None = None,
     additive: bool = True,
     total_row: str = "",
+    fixed: dict[Position, bool] | None = None,
 ) -> dict[str, Any]:
     """A table of counts, rows by columns, with a Total column when there is more than
-    one column and (if ``total_row`` is given) a total row; ``previous`` adds a column
-    for the previous period with its own total. ``additive`` is False for rows that
-    are not parts of one whole (each row is then its own line with its own total)."""
-    with_total_column = len(columns) > 1
-    full = [list(row) + ([sum(row)] if with_total_column else []) for row in grid]
-    width = len(columns) + (1 if with_total_column else 0)
+    one column. A row is a label, or (label, [earlier rows]) for a subtotal of those;
+    ``total_row`` adds a total of every plain row at the end. ``previous`` adds a column
+    for the previous period, hidden on its own. ``additive`` is False for rows that are
+    not parts of one whole. ``fixed`` (row, column) figures were already decided, hidden
+    or shown, by another table that shows the same figure (the previous period's column
+    is column ``len(columns) + 1`` for a table with a Total column, else 1)."""
+    lines: list[Line] = list(rows)
     if total_row and additive:
-        full.append([sum(row[c] for row in full) for c in range(width)])
-    equations: list[Equation] = []
+        lines.append((total_row, [i for i, line in enumerate(lines) if isinstance(line, str)]))
+    with_total_column = len(columns) > 1
+    data = [list(row) + ([sum(row)] if with_total_column else []) for row in grid]
+    width = len(columns) + (1 if with_total_column else 0)
+    full, equations = _column_sums(lines, data, width)
     if with_total_column:
         equations += [
             ([(r, c) for c in range(len(columns))], (r, len(columns))) for r in range(len(full))
         ]
-    if total_row and additive:
-        equations += [([(r, c) for r in range(len(grid))], (len(grid), c)) for c in range(width)]
-    hidden = hidden_cells(full, equations)
+    previous_column = width
+    fixed = fixed or {}
+    hidden = hidden_cells(
+        full,
+        equations,
+        {
+            position: is_hidden
+            for position, is_hidden in fixed.items()
+            if position[1] != previous_column
+        },
+    )
 
-    old: list[int] = []
     old_hidden: set[Position] = set()
+    old: list[list[int]] = []
     if previous is not None:
-        old = list(previous) + ([sum(previous)] if total_row and additive else [])
-        old_equations = (
-            [([(r, 0) for r in range(len(previous))], (len(previous), 0))]
-            if total_row and additive
-            else []
-        )
-        old_hidden = hidden_cells([[count] for count in old], old_equations)
+        old, old_equations = _column_sums(lines, [[count] for count in previous], 1)
+        old_fixed = {
+            (r, 0): is_hidden for (r, c), is_hidden in fixed.items() if c == previous_column
+        }
+        old_hidden = hidden_cells(old, old_equations, old_fixed)
 
-    labels = list(rows) + ([total_row] if total_row and additive else [])
     header = list(columns) + (["Total"] if with_total_column else [])
     if previous is not None:
         header.append("Previous period")
     table_rows = []
-    for r, label in enumerate(labels):
+    for r, line in enumerate(lines):
         cells = [_count_cell(count, (r, c) in hidden) for c, count in enumerate(full[r])]
         if previous is not None:
-            cells.append(_count_cell(old[r], (r, 0) in old_hidden))
-        table_rows.append({"label": label, "cells": cells, "total": r == len(grid)})
+            cells.append(_count_cell(old[r][0], (r, 0) in old_hidden))
+        label = line if isinstance(line, str) else line[0]
+        table_rows.append({"label": label, "cells": cells, "total": not isinstance(line, str)})
     return {"key": key, "title": title, "caption": caption, "header": header, "rows": table_rows}
 
 
@@ -385,14 +488,23 @@ def _outcomes(scope: Scope) -> dict[str, Any]:
         "outcomes": count_table(
             key="outcomes",
             title="Outcomes of the decisions made",
-            caption="Decisions made in the period, by outcome and setting. A declaration "
-            "can have more than one decision, for example when more information was asked "
-            "for first.",
-            rows=[Outcome(code).label for code in OUTCOME_ORDER],
+            caption="Decisions made in the period, by outcome and setting. Final decisions "
+            "settle a declaration; the others pass it to someone else or back to the staff "
+            "member, so a declaration can have more than one decision.",
+            rows=[
+                *[Outcome(code).label for code in FINAL_ORDER],
+                (FINAL_DECISIONS, list(range(len(FINAL_ORDER)))),
+                *[Outcome(code).label for code in PASSING_ORDER],
+                (
+                    "Passed on, or more information asked for",
+                    list(range(len(FINAL_ORDER) + 1, len(OUTCOME_ORDER) + 1)),
+                ),
+                # No grand total: with it, a hidden count among the three above could be
+                # found as the grand total less the final decisions.
+            ],
             columns=[setting.name for setting in scope.settings],
             grid=[now.get(code, zero) for code in OUTCOME_ORDER],
             previous=[sum(before.get(code, zero)) for code in OUTCOME_ORDER],
-            total_row="All decisions",
         ),
         "timeliness": count_table(
             key="timeliness",
@@ -417,7 +529,20 @@ def _outcomes(scope: Scope) -> dict[str, Any]:
     }
 
 
-def _waits(scope: Scope) -> dict[str, Any]:
+def _hidden_as_in(table: dict[str, Any], label: str) -> dict[Position, bool]:
+    """Whether a row's whole-organisation figure, this period and the previous one, is
+    hidden in ``table``: another table showing the same figures must agree."""
+    header = table["header"]
+    row = next(row for row in table["rows"] if row["label"] == label)
+    this = header.index("Total") if "Total" in header else 0
+    before = header.index("Previous period")
+    return {
+        "this": row["cells"][this]["value"] is None,
+        "before": row["cells"][before]["value"] is None,
+    }
+
+
+def _waits(scope: Scope, outcomes: dict[str, Any]) -> dict[str, Any]:
     both, current, previous = scope.within("decided_at")
     final = (
         _decisions(scope)
@@ -474,6 +599,7 @@ def _waits(scope: Scope) -> dict[str, Any]:
     if len(keys) > 1:
         keys.append(None)
         columns.append("Total")
+    final = _hidden_as_in(outcomes, FINAL_DECISIONS)
     return {
         "waits": count_table(
             key="waits",
@@ -484,7 +610,8 @@ def _waits(scope: Scope) -> dict[str, Any]:
             columns=["Final decisions"],
             grid=[[bands.get(i, {}).get("current", 0)] for i in range(len(WAIT_BANDS))],
             previous=[bands.get(i, {}).get("previous", 0) for i in range(len(WAIT_BANDS))],
-            total_row="All final decisions",
+            total_row=FINAL_DECISIONS,
+            fixed={(len(WAIT_BANDS), 0): final["this"], (len(WAIT_BANDS), 1): final["before"]},
         ),
         "wait_times": {
             "key": "wait_times",
@@ -610,6 +737,42 @@ def _compliance(scope: Scope) -> dict[str, Any]:
     }
 
 
+def _at_a_glance(tables: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The few figures a board reads first, taken from the tables (already made safe)."""
+
+    def pick(key: str, row: int) -> list[dict[str, Any]]:
+        table = tables[key]
+        header = table["header"]
+        cells = table["rows"][row]["cells"]
+        this = header.index("Total") if "Total" in header else 0
+        if key == "compliance":
+            this = len(header) - 1
+        before = (
+            cells[header.index("Previous period")]
+            if "Previous period" in header
+            else _text_cell("not compared")
+        )
+        return [cells[this], before]
+
+    rows = [
+        ("Declarations", pick("kinds", -1)),
+        ("Final decisions made", pick("outcomes", len(FINAL_ORDER))),
+        ("Median time to a final decision", pick("wait_times", 0)),
+        ("Decided after the due date", pick("timeliness", 0)),
+        ("Monitoring reviews overdue now", pick("open_now", 1)),
+        ("Acknowledged the policy in force", pick("compliance", 0)),
+        ("Safeguarding training up to date", pick("compliance", 1)),
+    ]
+    return {
+        "key": "glance",
+        "title": "At a glance",
+        "caption": "The main figures, for the whole organisation; the tables below give "
+        "each setting. Figures about now are not compared with the previous period.",
+        "header": ["This period", "Previous period"],
+        "rows": [{"label": label, "cells": cells, "total": False} for label, cells in rows],
+    }
+
+
 def summary_build(
     *, organisation: Organisation, period: Period, today: datetime.date | None = None
 ) -> dict[str, Any]:
@@ -617,9 +780,11 @@ def summary_build(
     period of the same length before it: a fixed number of grouped queries."""
     today = today or timezone.localdate()
     scope = Scope(organisation, report_settings(organisation), period, period.previous(), today)
-    tables = {**_declarations(scope), **_outcomes(scope), **_waits(scope)}
+    tables = {**_declarations(scope), **_outcomes(scope)}
+    tables.update(_waits(scope, tables["outcomes"]))
     tables["open_now"] = _open_now(scope)
     tables["compliance"] = _compliance(scope)
+    tables = {"glance": _at_a_glance(tables), **tables}
     return {
         "organisation": organisation.name,
         "organisation_id": organisation.pk,

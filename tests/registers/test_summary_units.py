@@ -28,6 +28,7 @@ from registers.summaries import (
     SUPPRESSED,
     TOO_FEW_DECISIONS,
     TOO_FEW_PEOPLE,
+    _bounds_known,
     _days_cell,
     _percent_cell,
     count_table,
@@ -146,7 +147,8 @@ def test_a_single_hidden_count_in_a_row_hides_another_so_subtraction_reveals_not
     result = table([[3, 7, 9]], total_row="")
 
     assert result["header"] == ["Setting 0", "Setting 1", "Setting 2", "Total"]
-    assert texts(result) == [["fewer than 5", "fewer than 5", "9", "19"]]
+    # The 7 is hidden to protect the 3, and says "hidden", not "fewer than 5".
+    assert texts(result) == [["fewer than 5", "hidden", "9", "19"]]
     assert values(result) == [[None, None, 9, 19]]
 
 
@@ -873,3 +875,66 @@ def test_a_missing_term_date_is_required(world):
     form = term_dates_form(world, autumn_ends_on="")
 
     assert form.errors == {"autumn_ends_on": ["This field is required."]}
+
+
+def test_a_subtotal_line_hides_a_second_count_when_one_of_its_parts_is_hidden():
+    table = count_table(
+        key="t",
+        title="T",
+        caption="",
+        rows=["A", "B", ("A and B", [0, 1]), "C", "D", ("C and D", [3, 4])],
+        columns=["Only"],
+        grid=[[10], [6], [3], [0]],
+    )
+    texts = {row["label"]: row["cells"][0]["text"] for row in table["rows"]}
+    assert texts == {
+        "A": "10",
+        "B": "6",
+        "A and B": "16",
+        "C": "fewer than 5",
+        "D": "0",
+        "C and D": "fewer than 5",
+    }
+
+
+def test_a_total_hidden_in_another_table_stays_hidden_and_takes_a_part_with_it():
+    # The same total is hidden elsewhere (fixed): here it must be hidden too, and then
+    # one of its parts, or the visible parts would add up to it.
+    table = count_table(
+        key="t",
+        title="T",
+        caption="",
+        rows=["A", "B"],
+        columns=["Only"],
+        grid=[[10], [6]],
+        previous=[7, 9],
+        total_row="Total",
+        fixed={(2, 0): True, (2, 1): False},
+    )
+    texts = [[cell["text"] for cell in row["cells"]] for row in table["rows"]]
+    assert texts == [["10", "7"], ["hidden", "9"], ["hidden", "16"]]
+
+
+def test_a_count_that_the_words_hidden_and_fewer_than_5_would_pin_down_is_protected_too():
+    # 1 + 5 = 6: with the 1 shown as "fewer than 5" (1 to 4) and the 5 as "hidden"
+    # (5 or more), a total of 6 would leave only 1 + 5; so the total is hidden as well.
+    result = table([[1, 5]], total_row="")
+
+    assert texts(result) == [["fewer than 5", "hidden", "hidden"]]
+
+
+def test_a_hidden_count_is_never_pinned_down_by_the_equations_in_a_random_table():
+    generator = random.Random(1312)
+    for _ in range(200):
+        n_rows, n_columns = generator.randint(1, 4), generator.randint(2, 4)
+        grid = [[generator.randint(0, 9) for _ in range(n_columns)] for _ in range(n_rows)]
+        full = [[*row, sum(row)] for row in grid]
+        full.append([sum(column) for column in zip(*full, strict=True)])
+        rows = [([(r, c) for c in range(n_columns)], (r, n_columns)) for r in range(len(full))]
+        columns = [([(r, c) for r in range(n_rows)], (n_rows, c)) for c in range(n_columns + 1)]
+        hidden = hidden_cells(full, rows + columns)
+        bounds = _bounds_known(full, rows + columns, hidden)
+        assert all(low < high for low, high in bounds.values()), (grid, bounds)
+        for position in hidden:
+            low, high = bounds[position]
+            assert low <= full[position[0]][position[1]] <= high, (grid, bounds)
