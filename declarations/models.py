@@ -55,6 +55,12 @@ class Declaration(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    first_submitted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it was first sent to be decided; a reply to a request for more "
+        "information does not change it.",
+    )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField(blank=True)
     history = HistoricalRecords()
@@ -76,6 +82,9 @@ class Declaration(models.Model):
             models.Index(fields=["declarant", "status"], name="declaration_declarant_idx"),
             models.Index(fields=["setting", "status"], name="declaration_setting_idx"),
             models.Index(fields=["kind", "created_at"], name="declaration_kind_idx"),
+            models.Index(
+                fields=["setting", "first_submitted_at"], name="declaration_submitted_idx"
+            ),
         ]
 
     def __str__(self) -> str:

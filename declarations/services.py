@@ -249,7 +249,8 @@ def declaration_submit(*, actor: Person, declaration: Declaration, request=None)
         raise DeclarationError(" ".join(problems))
     resubmitted = declaration.submitted_at is not None
     declaration.submitted_at = timezone.now()
-    declaration.save(update_fields=["status", "submitted_at", "updated_at"])
+    declaration.first_submitted_at = declaration.first_submitted_at or declaration.submitted_at
+    declaration.save(update_fields=["status", "submitted_at", "first_submitted_at", "updated_at"])
     audit_event_record(
         actor=actor,
         action="declaration.resubmitted" if resubmitted else "declaration.submitted",

@@ -176,7 +176,9 @@ def chosen_organisation(
     was given, and a 404 for one that is not allowed or not an id."""
     if not value:
         return organisations.first()
-    chosen = organisations.filter(pk=int(value)).first() if value.isdigit() else None
+    chosen = (
+        organisations.filter(pk=int(value)).first() if value.isascii() and value.isdigit() else None
+    )
     if chosen is None:
         raise Http404
     return chosen

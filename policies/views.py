@@ -222,7 +222,7 @@ def training_new(request: HttpRequest) -> HttpResponse:
     people = selectors.training_people_for(user=request.user)
     initial = {"person": request.user.pk}
     wanted = request.GET.get("person", "")
-    if wanted.isdigit() and people.filter(pk=int(wanted)).exists():
+    if wanted.isascii() and wanted.isdigit() and people.filter(pk=int(wanted)).exists():
         initial["person"] = int(wanted)
     form = TrainingForm(request.POST or None, request.FILES or None, people=people, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -17,14 +17,16 @@ LABEL_WIDTH = 250
 BAR_AREA = 330
 BAR_HEIGHT = 16
 GAP = 12
+# Told apart by more than colour: the previous period's bars are striped.
 SERIES = [
     ("This period", "#1d70b8"),  # 5.2:1 on white
-    ("Previous period", "#505a5f"),  # 7:1 on white
+    ("Previous period", "#505a5f"),  # 7:1 on white, with white stripes
 ]
 
 
 @dataclass
 class Bar:
+    series: int
     x: int
     y: int
     width: int
@@ -50,7 +52,7 @@ class Chart:
     width: int = WIDTH
     bars: list[Bar] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
-    legend: list[tuple[str, str, int]] = field(default_factory=list)  # name, colour, y
+    legend: list[tuple[int, str, str]] = field(default_factory=list)  # series, name, colour
 
 
 def bar_chart(key: str, title: str, rows: list[tuple[str, list[dict[str, Any]]]]) -> Chart:
@@ -62,7 +64,7 @@ def bar_chart(key: str, title: str, rows: list[tuple[str, list[dict[str, Any]]]]
     group = series * BAR_HEIGHT + (series - 1) * 2 + GAP
     chart = Chart(key=key, title=title, height=legend_height + group * len(rows) + GAP)
     if series > 1:
-        chart.legend = [(name, colour, 8) for name, colour in SERIES[:series]]
+        chart.legend = [(s, name, colour) for s, (name, colour) in enumerate(SERIES[:series])]
     for i, (label, cells) in enumerate(rows):
         top = legend_height + GAP // 2 + i * group
         lines = textwrap.wrap(label, 38, max_lines=2, placeholder="…")
@@ -72,6 +74,7 @@ def bar_chart(key: str, title: str, rows: list[tuple[str, list[dict[str, Any]]]]
             width = round(BAR_AREA * (cell["value"] or 0) / largest)
             chart.bars.append(
                 Bar(
+                    series=s,
                     x=LABEL_WIDTH,
                     y=y,
                     width=width,
@@ -85,43 +88,45 @@ def bar_chart(key: str, title: str, rows: list[tuple[str, list[dict[str, Any]]]]
     return chart
 
 
-def _column(table: dict[str, Any], header: str) -> int:
-    return table["header"].index(header)
-
-
 def charts_for(report: dict[str, Any]) -> dict[str, Chart]:
-    """The charts of a summary, keyed by the table each one draws."""
-    tables = report["tables"]
+    """The charts of a summary, keyed by the table each one draws; a table a summary
+    does not have (an older snapshot, or an organisation with no settings) has none."""
+    tables = report.get("tables", {})
     charts: dict[str, Chart] = {}
-    months = tables["months"]
-    charts["months"] = bar_chart(
-        "months",
-        "Declarations each month",
-        [(row["label"], row["cells"][:1]) for row in months["rows"] if not row["total"]],
-    )
+    if "months" in tables:
+        charts["months"] = bar_chart(
+            "months",
+            "Declarations each month",
+            [
+                (row["label"], row["cells"][:1])
+                for row in tables["months"]["rows"]
+                if not row["total"]
+            ],
+        )
     for key, title in (
         ("kinds", "Declarations by kind, this period and the previous one"),
         ("outcomes", "Outcomes of the decisions made, this period and the previous one"),
         ("waits", "Time to a final decision, this period and the previous one"),
     ):
-        table = tables[key]
-        this = _column(table, "Total") if "Total" in table["header"] else 0
-        previous = _column(table, "Previous period")
+        table = tables.get(key)
+        if table is None or table["header"][-1] != "Previous period":
+            continue
+        this = len(table["header"]) - 2  # the total, or the only column
         charts[key] = bar_chart(
             key,
             title,
             [
-                (row["label"], [row["cells"][this], row["cells"][previous]])
+                (row["label"], [row["cells"][this], row["cells"][-1]])
                 for row in table["rows"]
                 if not row["total"]
             ],
         )
-    settings = report["settings"]
-    if len(settings) > 1:
+    settings = report.get("settings", [])
+    if len(settings) > 1 and "kinds" in tables:
         total_row = next(row for row in tables["kinds"]["rows"] if row["total"])
         charts["settings"] = bar_chart(
             "settings",
-            "Declarations in each setting",
+            "Declarations in each setting (from the table of declarations by kind)",
             [(name, [total_row["cells"][i]]) for i, name in enumerate(settings)],
         )
     return charts

@@ -20,12 +20,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals.models import ApprovalRequest, DeciderRole, Decision, Outcome
+from approvals.services import add_school_days, due_date_for
 from contactpolicy.models import AuditEvent
 from declarations.kinds import get_kind
 from declarations.models import Declaration, DeclarationSubject
 from directory.models import Organisation, Person, Pupil
 from policies.demo import _people
 from registers.models import FollowUp, RegisterEntry
+from registers.periods import current_term_token, period_from_token
 from registers.services import _write_entries, files_of, outcome_text
 
 SEED = 8
@@ -154,6 +156,7 @@ class _History:
             key_date=get_kind(kind).key_date_of(details),
             created_at=submitted_at - datetime.timedelta(minutes=12),
             submitted_at=submitted_at,
+            first_submitted_at=submitted_at,
         )
         DeclarationSubject.objects.create(declaration=declaration, pupil=pupil)
         self.audit(declaration.created_at, declarant, "declaration.created", declaration)
@@ -263,16 +266,18 @@ class _History:
             decider, role = self.people["exec"], DeciderRole.EXECUTIVE_HEAD
         else:
             decider, role = self.people[self.rng.choice(managers)], DeciderRole.LINE_MANAGER
-        due_on = day + datetime.timedelta(days=7)
-        if declaration.key_date and declaration.key_date <= due_on:
-            due_on = declaration.key_date - datetime.timedelta(days=1)
+        due_on = due_date_for(declaration, day)
         request = self.route(declaration, decider, role, submitted_at, due_on)
         if (self.today - day).days <= WAITING_DAYS:
             return  # still waiting for its decision
         wait = datetime.timedelta(hours=self.rng.choice([3, 20, 30, 50, 75, 100, 130, 200, 330]))
         decided_at = submitted_at + wait
-        if decided_at.date() > due_on and self.rng.random() < 0.5:
-            # Nobody decided it in time: it went one level up and the head decided it.
+        if (
+            decided_at.date() > due_on
+            and role == DeciderRole.LINE_MANAGER
+            and self.rng.random() < 0.5
+        ):
+            # The line manager did not decide it in time: it went up to the head.
             request.status = ApprovalRequest.Status.ESCALATED
             ApprovalRequest.objects.filter(pk=request.pk).update(status=request.status)
             escalated_at = _at(due_on + datetime.timedelta(days=1), 6)
@@ -282,7 +287,7 @@ class _History:
                 self.people[head],
                 DeciderRole.HEAD,
                 escalated_at,
-                due_on + datetime.timedelta(days=5),
+                add_school_days(due_on, 2),
                 escalated_from=request,
             )
             decider = self.people[head]
@@ -297,24 +302,38 @@ class _History:
         self.decide(request, decider, outcome, decided_at, **details)
 
     def executive_heads_own(self, setting: Organisation, pupils: list[Pupil]) -> None:
-        """The Executive Headteacher's own declaration, decided by the Chair this term."""
-        day = self.today - datetime.timedelta(days=16)
+        """The Executive Headteacher's own declaration, decided by the Chair this term
+        (whatever day of the term the demo is loaded on)."""
+        now = timezone.now()
+        term = period_from_token(setting, current_term_token(setting, self.today), self.today)
+        submitted_at = max(
+            _at(term.starts_on, 8, 40),
+            min(_at(self.today - datetime.timedelta(days=16), 8, 40), now),
+        )
+        submitted_at = min(submitted_at, now - datetime.timedelta(minutes=30))
+        decided_at = min(
+            submitted_at + datetime.timedelta(days=2), now - datetime.timedelta(minutes=5)
+        )
         declaration = self.declare(
             declarant=self.people["exec"],
             setting=setting,
             kind="gift",
             pupil=pupils[0],
-            submitted_at=_at(day, 8, 40),
+            submitted_at=submitted_at,
         )
         chair = self.people["chair"]
         request = self.route(
-            declaration, chair, DeciderRole.CHAIR, _at(day, 8, 40), day + datetime.timedelta(7)
+            declaration,
+            chair,
+            DeciderRole.CHAIR,
+            submitted_at,
+            due_date_for(declaration, submitted_at.date()),
         )
         self.decide(
             request,
             chair,
             Outcome.APPROVED_WITH_CONDITIONS,
-            _at(day + datetime.timedelta(days=2), 17, 5),
+            decided_at,
             conditions="Share the voucher with the staff room, as the gifts policy asks.",
         )
 

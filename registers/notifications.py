@@ -4,7 +4,6 @@ child; the body links to the app, where the reader's own permissions apply."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q
 
 from contactpolicy.tasks import send_email
 from registers.models import DeclarationRound, FollowUp, RoundResponse
@@ -99,11 +98,12 @@ def summary_published(pk: int) -> None:
 
     snapshot = SummarySnapshot.objects.select_related("organisation").get(pk=pk)
     organisation = snapshot.organisation
+    # The governors of the organisation and of the trust or federation above it: the
+    # people who can open the link.
     governing = [organisation.pk, *([organisation.parent_id] if organisation.parent_id else [])]
     memberships = (
         Membership.objects.current()
-        .filter(role__in=[Role.GOVERNOR, Role.CHAIR])
-        .filter(Q(organisation_id__in=governing) | Q(organisation__parent_id=organisation.pk))
+        .filter(role__in=[Role.GOVERNOR, Role.CHAIR], organisation_id__in=governing)
         .select_related("person")
     )
     people = {membership.person_id: membership.person for membership in memberships}

@@ -2,16 +2,23 @@
 
 Everything is counted in the database with grouped queries, so a summary costs the same
 number of queries for ten declarations as for a million. The figures are then made safe
-to read: no name, identifier or free text ever enters them, any count from 1 to 4 shows
-as "fewer than 5", and wherever a total would let a reader subtract their way to a
-hidden count, another count in the same line is hidden too (complementary suppression).
+to read: no name, identifier or free text ever enters them, and small counts are hidden
+(see ``registers.suppression``).
+
+Counts are always worked out, and hidden, for every setting of the trust or federation
+a setting belongs to, with their total, and each report shows its part of that: the
+federation's report its schools side by side and the total, a school's report its own
+column. So a school's figures read the same in its own report as in its federation's,
+and nothing can be found by subtracting one report from the other. Tables that show the
+same figure (the final decisions, the declarations of each setting) hide it alike.
+
 The result is a plain dictionary, so that a saved snapshot renders exactly as it did.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
@@ -27,10 +34,16 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import RowNumber, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncMonth
 from django.utils import timezone
 
-from approvals.models import FINAL_OUTCOMES, ApprovalRequest, Decision, Outcome
+from approvals.models import (
+    FINAL_OUTCOMES,
+    ApprovalRequest,
+    DeciderRole,
+    Decision,
+    Outcome,
+)
 from declarations.kinds import KINDS
 from declarations.models import Declaration
 from directory.access import SUMMARY_ROLES, Access
@@ -43,18 +56,22 @@ from policies.selectors import (
 )
 from registers.models import DeclarationRound, FollowUp, RoundResponse, SummarySnapshot
 from registers.periods import Period
+from registers.suppression import SMALLEST_SHOWN, Equation, Position, hidden_cells
 
-SMALLEST_SHOWN = 5
+# The shape of the dictionary; a saved snapshot keeps the version it was made with.
+SCHEMA = 2
 SUPPRESSED = "fewer than 5"
 HIDDEN = "hidden"  # 5 or more, hidden so that a smaller count cannot be worked out
 TOO_FEW_PEOPLE = "fewer than 5 people"
 TOO_FEW_DECISIONS = "fewer than 5 decisions"
+TOO_FEW_FOR_P90 = "fewer than 10 decisions"
+PERCENTILE_SMALLEST = 10  # below this, the 90th percentile is one person's decision
 
-# How long a final decision took from submission, in calendar days.
+# How long a final decision took from the first submission, in calendar days.
 WAIT_BANDS = [
-    ("Within 2 days", datetime.timedelta(days=2)),
-    ("3 to 7 days", datetime.timedelta(days=7)),
-    ("8 to 14 days", datetime.timedelta(days=14)),
+    ("Up to 2 days", datetime.timedelta(days=2)),
+    ("More than 2 and up to 7 days", datetime.timedelta(days=7)),
+    ("More than 7 and up to 14 days", datetime.timedelta(days=14)),
     ("More than 14 days", None),
 ]
 # Final outcomes settle a declaration; the others pass it on or back. The final ones'
@@ -68,6 +85,7 @@ FINAL_ORDER = [
 PASSING_ORDER = [Outcome.MORE_INFORMATION, Outcome.REFERRED_TO_DSL, Outcome.LADO_ADVICE_SOUGHT]
 OUTCOME_ORDER = FINAL_ORDER + PASSING_ORDER
 FINAL_DECISIONS = "Final decisions"
+ALL_DECLARATIONS = "All declarations"
 
 
 # Who sees what ---------------------------------------------------------------------------
@@ -85,19 +103,32 @@ def summary_organisations_for(*, user: Any) -> QuerySet[Organisation]:
 
 
 def snapshots_for(*, user: Any) -> QuerySet[SummarySnapshot]:
-    return SummarySnapshot.objects.filter(
-        organisation__in=summary_organisations_for(user=user)
-    ).select_related("organisation", "saved_by")
+    """The saved summaries the person may read; the figures themselves are left out of
+    the list (load them with the one snapshot that is opened)."""
+    return (
+        SummarySnapshot.objects.filter(organisation__in=summary_organisations_for(user=user))
+        .select_related("organisation")
+        .defer("data")
+    )
 
 
-def report_settings(organisation: Organisation) -> list[Organisation]:
-    """The settings a summary reports on, side by side: the setting itself, or each
-    school or pre-school of a trust or federation."""
-    if organisation.is_setting:
+def snapshot_get_for(*, user: Any, pk: int) -> SummarySnapshot | None:
+    return (
+        SummarySnapshot.objects.filter(organisation__in=summary_organisations_for(user=user), pk=pk)
+        .select_related("organisation")
+        .first()
+    )
+
+
+def group_settings(organisation: Organisation) -> list[Organisation]:
+    """The settings whose counts are worked out together: every school or pre-school of
+    the trust or federation the organisation is, or belongs to; or the setting alone."""
+    group_id = organisation.pk if not organisation.is_setting else organisation.parent_id
+    if group_id is None:
         return [organisation]
     return list(
         Organisation.objects.filter(
-            parent=organisation, kind__in=Organisation.SETTING_KINDS
+            parent_id=group_id, kind__in=Organisation.SETTING_KINDS
         ).order_by("name")
     )
 
@@ -105,240 +136,28 @@ def report_settings(organisation: Organisation) -> list[Organisation]:
 def chair_decisions_for(
     *, user: Any, organisation: Organisation, period: Period
 ) -> QuerySet[Decision]:
-    """With names, and only for the Chair of Governors: the decisions the Chair made in
-    the period, on the Executive Headteacher's own declarations. Nothing else named."""
+    """With names, and only for the Chair of Governors: the declarations the Chair
+    decided as Chair in the period (the Executive Headteacher's own, or a head's that
+    came up to the Chair). Nothing else is named."""
     access = Access.for_user(user)
     if not access.has_role(Role.CHAIR, organisation=organisation):
         return Decision.objects.none()
     start, end = _bounds(period)
+    settings = [organisation] if organisation.is_setting else group_settings(organisation)
     return (
         Decision.objects.filter(
             decided_by_id=access.person_id,
+            request__decider_role=DeciderRole.CHAIR,
             decided_at__gte=start,
             decided_at__lt=end,
-            request__declaration__setting__in=[*report_settings(organisation), organisation],
+            request__declaration__setting__in=settings,
         )
         .select_related("request__declaration__declarant")
         .order_by("decided_at")
     )
 
 
-# Suppression -----------------------------------------------------------------------------
-
-
-Position = tuple[int, int]
-Equation = tuple[list[Position], Position]
-
-
-UNBOUNDED = 10**9
-
-
-def _bounds_known(
-    grid: list[list[int]], equations: list[Equation], hidden: set[Position]
-) -> dict[Position, tuple[int, int]]:
-    """What a reader can work out about each hidden count: it shows as "fewer than 5"
-    (so 1 to 4) or as "hidden" (so 5 or more), and every equation narrows it further."""
-    bounds = {
-        position: (1, 4) if grid[position[0]][position[1]] < SMALLEST_SHOWN else (5, UNBOUNDED)
-        for position in hidden
-    }
-    for _round in range(50):
-        changed = False
-        for parts, total in equations:
-            signed = [(part, 1) for part in parts] + [(total, -1)]
-            unknown = [(member, sign) for member, sign in signed if member in hidden]
-            if not unknown:
-                continue
-            # The hidden members, each with its sign, add up to ``rest``.
-            rest = -sum(sign * grid[m[0]][m[1]] for m, sign in signed if m not in hidden)
-            lows = {m: bounds[m][0] if sg > 0 else -bounds[m][1] for m, sg in unknown}
-            highs = {m: bounds[m][1] if sg > 0 else -bounds[m][0] for m, sg in unknown}
-            all_low, all_high = sum(lows.values()), sum(highs.values())
-            for member, sign in unknown:
-                # What the other hidden members can add up to, between them.
-                low, high = all_low - lows[member], all_high - highs[member]
-                low, high = (rest - high, rest - low) if sign > 0 else (low - rest, high - rest)
-                old = bounds[member]
-                new = (max(old[0], low), min(old[1], high, UNBOUNDED))
-                if new != old and new[0] <= new[1]:
-                    bounds[member] = new
-                    changed = True
-        if not changed:
-            break
-    return bounds
-
-
-def hidden_cells(
-    grid: list[list[int]],
-    equations: list[Equation],
-    fixed: dict[Position, bool] | None = None,
-) -> set[Position]:
-    """Which counts to hide: every count from 1 to 4 (primary suppression) and then,
-    while any equation (its parts add up to its total) has exactly one hidden member,
-    or a hidden count could be pinned down by working through the equations, the
-    smallest non-zero visible part of an equation it is in (complementary
-    suppression). A total is only hidden as a last resort, because the same total may
-    be shown in another table. ``fixed`` gives the figures another table has already
-    decided (hidden or not), which are never changed here."""
-    fixed = fixed or {}
-
-    def value(position: Position) -> int:
-        return grid[position[0]][position[1]]
-
-    def hide_another(parts: list[Position], total: Position) -> bool:
-        candidates = [
-            part for part in parts if part not in hidden and part not in fixed and value(part) > 0
-        ]
-        if not candidates and total not in hidden and total not in fixed:
-            candidates = [total]
-        if candidates:
-            hidden.add(min(candidates, key=lambda part: (value(part), part)))
-        return bool(candidates)
-
-    hidden = {(r, c) for r, row in enumerate(grid) for c, count in enumerate(row) if 0 < count < 5}
-    hidden = (hidden - set(fixed)) | {
-        position for position, is_hidden in fixed.items() if is_hidden
-    }
-    while True:
-        changed = False
-        for parts, total in equations:
-            if sum(member in hidden for member in [*parts, total]) == 1:
-                changed |= hide_another(parts, total)
-        if changed:
-            continue
-        bounds = _bounds_known(grid, equations, hidden)
-        pinned = [
-            position for position in sorted(hidden) if bounds[position][0] == bounds[position][1]
-        ]
-        for position in pinned:
-            if any(
-                hide_another(parts, total)
-                for parts, total in equations
-                if position in [*parts, total]
-            ):
-                changed = True
-                break
-        if not changed:
-            return hidden
-
-
-def _count_cell(count: int, hidden: bool) -> dict[str, Any]:
-    if hidden:
-        return {"value": None, "text": SUPPRESSED if count < SMALLEST_SHOWN else HIDDEN}
-    return {"value": count, "text": f"{count:,}"}
-
-
-Line = str | tuple[str, list[int]]  # a row of counts, or a total of earlier lines
-
-
-def _column_sums(
-    lines: list[Line], data: list[list[int]], width: int
-) -> tuple[list[list[int]], list]:
-    """Each line's counts (a total line adds up the lines it names) and, for each total
-    line, its equations: one per column."""
-    full: list[list[int]] = []
-    sums: list[tuple[int, list[int]]] = []
-    rows = iter(data)
-    for index, line in enumerate(lines):
-        if isinstance(line, str):
-            full.append(list(next(rows)))
-        else:
-            full.append([sum(full[part][c] for part in line[1]) for c in range(width)])
-            sums.append((index, line[1]))
-    equations = [
-        ([(part, c) for part in parts], (index, c)) for index, parts in sums for c in range(width)
-    ]
-    return full, equations
-
-
-def count_table(
-    *,
-    key: str,
-    title: str,
-    caption: str,
-    rows: list[Line],
-    columns: list[str],
-    grid: list[list[int]],
-    previous: list[int] | None = None,
-    additive: bool = True,
-    total_row: str = "",
-    fixed: dict[Position, bool] | None = None,
-) -> dict[str, Any]:
-    """A table of counts, rows by columns, with a Total column when there is more than
-    one column. A row is a label, or (label, [earlier rows]) for a subtotal of those;
-    ``total_row`` adds a total of every plain row at the end. ``previous`` adds a column
-    for the previous period, hidden on its own. ``additive`` is False for rows that are
-    not parts of one whole. ``fixed`` (row, column) figures were already decided, hidden
-    or shown, by another table that shows the same figure (the previous period's column
-    is column ``len(columns) + 1`` for a table with a Total column, else 1)."""
-    lines: list[Line] = list(rows)
-    if total_row and additive:
-        lines.append((total_row, [i for i, line in enumerate(lines) if isinstance(line, str)]))
-    with_total_column = len(columns) > 1
-    data = [list(row) + ([sum(row)] if with_total_column else []) for row in grid]
-    width = len(columns) + (1 if with_total_column else 0)
-    full, equations = _column_sums(lines, data, width)
-    if with_total_column:
-        equations += [
-            ([(r, c) for c in range(len(columns))], (r, len(columns))) for r in range(len(full))
-        ]
-    previous_column = width
-    fixed = fixed or {}
-    hidden = hidden_cells(
-        full,
-        equations,
-        {
-            position: is_hidden
-            for position, is_hidden in fixed.items()
-            if position[1] != previous_column
-        },
-    )
-
-    old_hidden: set[Position] = set()
-    old: list[list[int]] = []
-    if previous is not None:
-        old, old_equations = _column_sums(lines, [[count] for count in previous], 1)
-        old_fixed = {
-            (r, 0): is_hidden for (r, c), is_hidden in fixed.items() if c == previous_column
-        }
-        old_hidden = hidden_cells(old, old_equations, old_fixed)
-
-    header = list(columns) + (["Total"] if with_total_column else [])
-    if previous is not None:
-        header.append("Previous period")
-    table_rows = []
-    for r, line in enumerate(lines):
-        cells = [_count_cell(count, (r, c) in hidden) for c, count in enumerate(full[r])]
-        if previous is not None:
-            cells.append(_count_cell(old[r][0], (r, 0) in old_hidden))
-        label = line if isinstance(line, str) else line[0]
-        table_rows.append({"label": label, "cells": cells, "total": not isinstance(line, str)})
-    return {"key": key, "title": title, "caption": caption, "header": header, "rows": table_rows}
-
-
-def _text_cell(text: str, value: float | None = None) -> dict[str, Any]:
-    return {"value": value, "text": text}
-
-
-def _percent_cell(completion: Completion | None, missing: str) -> dict[str, Any]:
-    if completion is None or not completion.applies:
-        return _text_cell(missing)
-    if completion.total < SMALLEST_SHOWN:
-        return _text_cell(TOO_FEW_PEOPLE)
-    value = percentage(completion.done, completion.total)
-    return _text_cell(f"{value}%", value)
-
-
-def _days_cell(wait: datetime.timedelta | None, count: int) -> dict[str, Any]:
-    if count == 0 or wait is None:
-        return _text_cell("none decided" if count == 0 else TOO_FEW_DECISIONS)
-    if count < SMALLEST_SHOWN:
-        return _text_cell(TOO_FEW_DECISIONS)
-    days = round(wait.total_seconds() / 86400, 1)
-    return _text_cell(f"{days:g} day{'' if days == 1 else 's'}", days)
-
-
-# The queries -----------------------------------------------------------------------------
+# Where a report sits -------------------------------------------------------------------------
 
 
 def _bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
@@ -354,37 +173,207 @@ def _bounds(period: Period) -> tuple[datetime.datetime, datetime.datetime]:
 @dataclass(frozen=True)
 class Scope:
     organisation: Organisation
-    settings: list[Organisation]
+    settings: list[Organisation]  # every setting of the group, counted together
     period: Period
     previous: Period
     today: datetime.date
+    # The report's own setting, when it is one setting of a larger group.
+    focus: int | None = None
 
     @property
     def setting_ids(self) -> list[int]:
         return [setting.pk for setting in self.settings]
 
-    def within(self, field: str) -> tuple[Q, Q, Q]:
+    @property
+    def width(self) -> int:
+        """Columns of a counts grid: one per setting, and a total if more than one."""
+        return len(self.settings) + (1 if len(self.settings) > 1 else 0)
+
+    @property
+    def total_column(self) -> int:
+        return len(self.settings) if len(self.settings) > 1 else 0
+
+    def within(self, name: str) -> tuple[Q, Q, Q]:
         """(both periods, this period, the previous period) on a datetime field."""
         start, end = _bounds(self.period)
         old_start, _old_end = _bounds(self.previous)
-        both = Q(**{f"{field}__gte": old_start, f"{field}__lt": end})
-        return both, Q(**{f"{field}__gte": start}), Q(**{f"{field}__lt": start})
+        both = Q(**{f"{name}__gte": old_start, f"{name}__lt": end})
+        return both, Q(**{f"{name}__gte": start}), Q(**{f"{name}__lt": start})
+
+    def shown(self, detail: bool = True) -> tuple[list[int], list[str]]:
+        """The grid columns this report shows, and their headings: its own setting's; or
+        each setting's and the total (``detail``); or only the total."""
+        if self.focus is not None:
+            return [self.focus], [self.settings[self.focus].name]
+        if len(self.settings) == 1:
+            return [0], [self.settings[0].name]
+        names = [setting.name for setting in self.settings]
+        if detail:
+            return [*range(len(self.settings)), self.total_column], [*names, "Total"]
+        return [self.total_column], ["Total"]
+
+    @property
+    def previous_column(self) -> int:
+        """The grid column of the previous period this report shows."""
+        return self.focus if self.focus is not None else self.total_column
 
 
-def _by_setting(rows, key: str, scope: Scope, measure: str) -> dict[str, list[int]]:
+def _by_setting(rows, key: str, scope: Scope, measure: str) -> dict[Any, list[int]]:
     """{row key: [count per setting]} from grouped rows."""
     index = {pk: i for i, pk in enumerate(scope.setting_ids)}
-    result: dict[str, list[int]] = {}
+    result: dict[Any, list[int]] = {}
     for row in rows:
         counts = result.setdefault(row[key], [0] * len(index))
         counts[index[row["where"]]] += row[measure]
     return result
 
 
+# Tables of counts ------------------------------------------------------------------------
+
+
+Line = str | tuple[str, list[int]]  # a row of counts, or the total of earlier rows
+
+
+@dataclass
+class Counts:
+    """One table's counts for every setting of the group (and their total), in this
+    period and, if compared, the previous one, with the cells to hide."""
+
+    lines: list[Line]
+    now: list[list[int]]
+    hidden: set[Position]
+    before: list[list[int]] | None = None
+    hidden_before: set[Position] = field(default_factory=set)
+
+    def line(self, label: str) -> int:
+        return next(
+            index
+            for index, line in enumerate(self.lines)
+            if (line if isinstance(line, str) else line[0]) == label
+        )
+
+
+def _grid(
+    lines: list[Line], data: list[list[int]], scope: Scope, additive: bool
+) -> tuple[list[list[int]], list[Equation]]:
+    """Every line's counts with the total column, and the equations that hold: each
+    line across adds up to its total, and each total line down adds up its rows."""
+    with_total = len(scope.settings) > 1
+    rows = iter(data)
+    grid: list[list[int]] = []
+    equations: list[Equation] = []
+    for index, line in enumerate(lines):
+        if isinstance(line, str):
+            counts = list(next(rows))
+            grid.append([*counts, sum(counts)] if with_total else counts)
+        else:
+            grid.append([sum(grid[part][c] for part in line[1]) for c in range(scope.width)])
+            if additive:
+                equations += [
+                    ([(part, c) for part in line[1]], (index, c)) for c in range(scope.width)
+                ]
+    if with_total:
+        columns = len(scope.settings)
+        equations += [([(r, c) for c in range(columns)], (r, columns)) for r in range(len(grid))]
+    return grid, equations
+
+
+def suppressed_counts(
+    scope: Scope,
+    lines: list[Line],
+    now: list[list[int]],
+    before: list[list[int]] | None = None,
+    *,
+    additive: bool = True,
+    like: tuple[Counts, str, str] | None = None,
+) -> Counts:
+    """Hide the small counts of a table (see ``registers.suppression``). ``like`` is
+    (another table, its line, this table's line) showing the same figures, which must
+    be hidden here exactly as they are there."""
+    grid, equations = _grid(lines, now, scope, additive)
+    fixed: dict[Position, bool] = {}
+    fixed_before: dict[Position, bool] = {}
+    if like is not None:
+        other, other_line, own_line = like
+        theirs = other.line(other_line)
+        ours = Counts(lines, [], set()).line(own_line)
+        fixed = {(ours, c): (theirs, c) in other.hidden for c in range(scope.width)}
+        fixed_before = {(ours, c): (theirs, c) in other.hidden_before for c in range(scope.width)}
+    counts = Counts(lines, grid, hidden_cells(grid, equations, fixed))
+    if before is not None:
+        old, old_equations = _grid(lines, before, scope, additive)
+        counts.before = old
+        counts.hidden_before = hidden_cells(old, old_equations, fixed_before)
+    return counts
+
+
+def _count_cell(count: int, hidden: bool) -> dict[str, Any]:
+    if hidden:
+        return {"value": None, "text": SUPPRESSED if count < SMALLEST_SHOWN else HIDDEN}
+    return {"value": count, "text": f"{count:,}"}
+
+
+def count_table(
+    scope: Scope,
+    counts: Counts,
+    *,
+    key: str,
+    title: str,
+    caption: str,
+    detail: bool = True,
+) -> dict[str, Any]:
+    """The part of ``counts`` this report shows, as a table."""
+    columns, header = scope.shown(detail)
+    if counts.before is not None:
+        header = [*header, "Previous period"]
+    rows = []
+    for r, line in enumerate(counts.lines):
+        cells = [_count_cell(counts.now[r][c], (r, c) in counts.hidden) for c in columns]
+        if counts.before is not None:
+            c = scope.previous_column
+            cells.append(_count_cell(counts.before[r][c], (r, c) in counts.hidden_before))
+        label = line if isinstance(line, str) else line[0]
+        rows.append({"label": label, "cells": cells, "total": not isinstance(line, str)})
+    return {"key": key, "title": title, "caption": caption, "header": header, "rows": rows}
+
+
+def _text_cell(text: str, value: float | None = None) -> dict[str, Any]:
+    return {"value": value, "text": text}
+
+
+def _percent_cell(completion: Completion | None, missing: str) -> dict[str, Any]:
+    """A share of people, never giving away that 1 to 4 people have, or have not."""
+    if completion is None or not completion.applies:
+        return _text_cell(missing)
+    if completion.total < SMALLEST_SHOWN:
+        return _text_cell(TOO_FEW_PEOPLE)
+    if 0 < completion.done < SMALLEST_SHOWN:
+        return _text_cell("fewer than 5 people")
+    if 0 < completion.total - completion.done < SMALLEST_SHOWN:
+        return _text_cell("all but fewer than 5 people")
+    value = percentage(completion.done, completion.total)
+    return _text_cell(f"{value}%", value)
+
+
+def _days_cell(wait: datetime.timedelta | None, count: int, smallest: int) -> dict[str, Any]:
+    if count == 0:
+        return _text_cell("none decided")
+    if count < smallest or wait is None:
+        return _text_cell(TOO_FEW_DECISIONS if smallest == SMALLEST_SHOWN else TOO_FEW_FOR_P90)
+    days = round(wait.total_seconds() / 86400, 1)
+    return _text_cell(f"{days:g} day{'' if days == 1 else 's'}", days)
+
+
+# The queries -----------------------------------------------------------------------------
+
+
 def _declarations(scope: Scope) -> dict[str, Any]:
-    both, current, previous = scope.within("submitted_at")
+    """New declarations (amendments of decided ones are not counted again), by when
+    they were first sent to be decided."""
+    both, current, previous = scope.within("first_submitted_at")
+    new = Declaration.objects.filter(setting_id__in=scope.setting_ids, previous_version=None)
     rows = list(
-        Declaration.objects.filter(both, setting_id__in=scope.setting_ids)
+        new.filter(both)
         .values("kind", where=F("setting_id"))
         .annotate(current=Count("pk", filter=current), previous=Count("pk", filter=previous))
         .order_by()
@@ -393,38 +382,51 @@ def _declarations(scope: Scope) -> dict[str, Any]:
     before = _by_setting(rows, "kind", scope, "previous")
     kinds = [code for code in KINDS if code in now or code in before]
     zero = [0] * len(scope.settings)
+    kind_counts = suppressed_counts(
+        scope,
+        [KINDS[code].name for code in kinds] + [(ALL_DECLARATIONS, list(range(len(kinds))))],
+        [now.get(code, zero) for code in kinds],
+        [before.get(code, zero) for code in kinds],
+    )
+
     start, end = _bounds(scope.period)
-    months = dict(
-        Declaration.objects.filter(
-            setting_id__in=scope.setting_ids, submitted_at__gte=start, submitted_at__lt=end
-        )
-        .annotate(month=TruncMonth("submitted_at"))
-        .values_list("month")
+    month_rows = (
+        new.filter(first_submitted_at__gte=start, first_submitted_at__lt=end)
+        .annotate(month=TruncMonth("first_submitted_at"))
+        .values("month", where=F("setting_id"))
         .annotate(count=Count("pk"))
-        .values_list("month", "count")
         .order_by()
     )
-    by_month = {month.date().replace(day=1): count for month, count in months.items()}
+    by_month = _by_setting(
+        [{**row, "month": row["month"].date().replace(day=1)} for row in month_rows],
+        "month",
+        scope,
+        "count",
+    )
     month_starts = _months(scope.period)
+    month_counts = suppressed_counts(
+        scope,
+        [f"{month:%B %Y}" for month in month_starts]
+        + [(ALL_DECLARATIONS, list(range(len(month_starts))))],
+        [by_month.get(month, zero) for month in month_starts],
+        like=(kind_counts, ALL_DECLARATIONS, ALL_DECLARATIONS),
+    )
     return {
         "kinds": count_table(
+            scope,
+            kind_counts,
             key="kinds",
             title="Declarations by kind",
-            caption="Declarations submitted in the period, by kind and setting.",
-            rows=[KINDS[code].name for code in kinds],
-            columns=[setting.name for setting in scope.settings],
-            grid=[now.get(code, zero) for code in kinds],
-            previous=[sum(before.get(code, zero)) for code in kinds],
-            total_row="All declarations",
+            caption="New declarations sent to be decided in the period, by kind and setting "
+            "(a change to a decided declaration is not counted again).",
         ),
         "months": count_table(
+            scope,
+            month_counts,
             key="months",
             title="Declarations each month",
-            caption="Declarations submitted in each month of the period, all settings.",
-            rows=[f"{month:%B %Y}" for month in month_starts],
-            columns=["Declarations"],
-            grid=[[by_month.get(month, 0)] for month in month_starts],
-            total_row="All declarations",
+            caption="New declarations sent to be decided in each month of the period.",
+            detail=False,
         ),
     }
 
@@ -444,22 +446,32 @@ def _decisions(scope: Scope) -> QuerySet[Decision]:
     )
 
 
-def _outcomes(scope: Scope) -> dict[str, Any]:
+def _outcomes(scope: Scope) -> tuple[dict[str, Any], Counts]:
     both, current, previous = scope.within("decided_at")
-    late = Q(decided_on__gt=F("request__due_on"))
-    after_planned = Q(decided_on__gt=F("request__declaration__key_date"))
+    final = Q(outcome__in=FINAL_OUTCOMES)
+    # Late against the date first set: a request passed up keeps its original due date.
+    late = Q(decided_on__gt=F("first_due_on"))
+    after_planned = Q(decided_on__gte=F("request__declaration__key_date"))
     rows = list(
         _decisions(scope)
         .filter(both)
-        .annotate(decided_on=TruncDate("decided_at"))
+        .annotate(
+            decided_on=TruncDate("decided_at"),
+            first_due_on=Coalesce(
+                "request__escalated_from__escalated_from__escalated_from__due_on",
+                "request__escalated_from__escalated_from__due_on",
+                "request__escalated_from__due_on",
+                "request__due_on",
+            ),
+        )
         .values("outcome", where=F("request__declaration__setting_id"))
         .annotate(
             current=Count("pk", filter=current),
             previous=Count("pk", filter=previous),
-            late=Count("pk", filter=current & late),
-            late_before=Count("pk", filter=previous & late),
-            after_planned=Count("pk", filter=current & after_planned),
-            after_planned_before=Count("pk", filter=previous & after_planned),
+            late=Count("pk", filter=current & final & late),
+            late_before=Count("pk", filter=previous & final & late),
+            after_planned=Count("pk", filter=current & final & after_planned),
+            after_planned_before=Count("pk", filter=previous & final & after_planned),
         )
         .order_by()
     )
@@ -480,76 +492,72 @@ def _outcomes(scope: Scope) -> dict[str, Any]:
     )
 
     def line(measure: str, source: list[dict]) -> list[int]:
-        return _by_setting([{**row, "line": "all"} for row in source], "line", scope, measure).get(
-            "all", zero
+        return _by_setting([{**row, "line": 0} for row in source], "line", scope, measure).get(
+            0, zero
         )
 
-    return {
+    outcome_counts = suppressed_counts(
+        scope,
+        [
+            *[Outcome(code).label for code in FINAL_ORDER],
+            (FINAL_DECISIONS, list(range(len(FINAL_ORDER)))),
+            *[Outcome(code).label for code in PASSING_ORDER],
+            (
+                "Passed on, or more information asked for",
+                list(range(len(FINAL_ORDER) + 1, len(OUTCOME_ORDER) + 1)),
+            ),
+            # No grand total: with it, a hidden count among the three above could be
+            # found as the grand total less the final decisions.
+        ],
+        [now.get(code, zero) for code in OUTCOME_ORDER],
+        [before.get(code, zero) for code in OUTCOME_ORDER],
+    )
+    late_counts = suppressed_counts(
+        scope,
+        [
+            "Final decisions made after the due date",
+            "Final decisions made on or after the planned date of the contact",
+            "Requests passed one level up because no decision was made in time",
+        ],
+        [line("late", rows), line("after_planned", rows), line("current", escalations)],
+        [
+            line("late_before", rows),
+            line("after_planned_before", rows),
+            line("previous", escalations),
+        ],
+        additive=False,
+    )
+    tables = {
         "outcomes": count_table(
+            scope,
+            outcome_counts,
             key="outcomes",
             title="Outcomes of the decisions made",
             caption="Decisions made in the period, by outcome and setting. Final decisions "
             "settle a declaration; the others pass it to someone else or back to the staff "
             "member, so a declaration can have more than one decision.",
-            rows=[
-                *[Outcome(code).label for code in FINAL_ORDER],
-                (FINAL_DECISIONS, list(range(len(FINAL_ORDER)))),
-                *[Outcome(code).label for code in PASSING_ORDER],
-                (
-                    "Passed on, or more information asked for",
-                    list(range(len(FINAL_ORDER) + 1, len(OUTCOME_ORDER) + 1)),
-                ),
-                # No grand total: with it, a hidden count among the three above could be
-                # found as the grand total less the final decisions.
-            ],
-            columns=[setting.name for setting in scope.settings],
-            grid=[now.get(code, zero) for code in OUTCOME_ORDER],
-            previous=[sum(before.get(code, zero)) for code in OUTCOME_ORDER],
         ),
         "timeliness": count_table(
+            scope,
+            late_counts,
             key="timeliness",
             title="Late decisions and escalations",
-            caption="Decisions made after the date they were due, or after the date of the "
-            "planned contact; and requests passed one level up because nobody had decided "
-            "them by their due date.",
-            rows=[
-                "Decided after the due date",
-                "Decided after the planned date of the contact",
-                "Escalated because a decision was overdue",
-            ],
-            columns=[setting.name for setting in scope.settings],
-            grid=[line("late", rows), line("after_planned", rows), line("current", escalations)],
-            previous=[
-                sum(line("late_before", rows)),
-                sum(line("after_planned_before", rows)),
-                sum(line("previous", escalations)),
-            ],
-            additive=False,
+            caption="Final decisions made after the date they were first due, or on or after "
+            "the date of the planned contact; and requests passed one level up because "
+            "nobody had decided them by their due date.",
         ),
     }
+    return tables, outcome_counts
 
 
-def _hidden_as_in(table: dict[str, Any], label: str) -> dict[Position, bool]:
-    """Whether a row's whole-organisation figure, this period and the previous one, is
-    hidden in ``table``: another table showing the same figures must agree."""
-    header = table["header"]
-    row = next(row for row in table["rows"] if row["label"] == label)
-    this = header.index("Total") if "Total" in header else 0
-    before = header.index("Previous period")
-    return {
-        "this": row["cells"][this]["value"] is None,
-        "before": row["cells"][before]["value"] is None,
-    }
-
-
-def _waits(scope: Scope, outcomes: dict[str, Any]) -> dict[str, Any]:
+def _waits(scope: Scope, outcome_counts: Counts) -> dict[str, Any]:
     both, current, previous = scope.within("decided_at")
     final = (
         _decisions(scope)
         .filter(both, outcome__in=FINAL_OUTCOMES)
         .annotate(
             wait=ExpressionWrapper(
-                F("decided_at") - F("request__declaration__submitted_at"),
+                F("decided_at") - F("request__declaration__first_submitted_at"),
                 output_field=DurationField(),
             ),
             is_current=Case(When(current, then=Value(1)), default=Value(0)),
@@ -565,16 +573,26 @@ def _waits(scope: Scope, outcomes: dict[str, Any]) -> dict[str, Any]:
         default=Value(len(WAIT_BANDS) - 1),
         output_field=IntegerField(),
     )
-    bands = {
-        row["band"]: row
-        for row in final.annotate(band=band)
-        .values("band")
+    band_rows = list(
+        final.annotate(band=band)
+        .values("band", "where")
         .annotate(current=Count("pk", filter=current), previous=Count("pk", filter=previous))
         .order_by()
-    }
+    )
+    zero = [0] * len(scope.settings)
+    now = _by_setting(band_rows, "band", scope, "current")
+    before = _by_setting(band_rows, "band", scope, "previous")
+    wait_counts = suppressed_counts(
+        scope,
+        [label for label, _limit in WAIT_BANDS] + [(FINAL_DECISIONS, list(range(len(WAIT_BANDS))))],
+        [now.get(i, zero) for i in range(len(WAIT_BANDS))],
+        [before.get(i, zero) for i in range(len(WAIT_BANDS))],
+        like=(outcome_counts, FINAL_DECISIONS, FINAL_DECISIONS),
+    )
+
     # The median and 90th percentile by nearest rank, found in the database: in each
     # group, the decision whose rank is the ceiling of n/2 or of 9n/10.
-    medians: dict[tuple[int, int | None], dict[str, Any]] = {}
+    found: dict[tuple[int, int | None], dict[str, Any]] = {}
     for partition in (["is_current", "where"], ["is_current"]):
         ranked = final.annotate(
             rank=Window(
@@ -584,45 +602,45 @@ def _waits(scope: Scope, outcomes: dict[str, Any]) -> dict[str, Any]:
         ).filter(Q(rank=(F("n") + 1) / 2) | Q(rank=(F("n") * 9 + 9) / 10))
         for row in ranked.values("is_current", "where", "rank", "n", "wait"):
             key = (row["is_current"], row["where"] if "where" in partition else None)
-            found = medians.setdefault(key, {"n": row["n"]})
+            entry = found.setdefault(key, {"n": row["n"]})
             if row["rank"] == (row["n"] + 1) // 2:
-                found["median"] = row["wait"]
+                entry["median"] = row["wait"]
             if row["rank"] == (row["n"] * 9 + 9) // 10:
-                found["p90"] = row["wait"]
+                entry["p90"] = row["wait"]
 
-    def cell(is_current: int, setting: int | None, measure: str) -> dict[str, Any]:
-        found = medians.get((is_current, setting), {"n": 0})
-        return _days_cell(found.get(measure), found["n"])
+    def cell(is_current: int, where: int | None, measure: str) -> dict[str, Any]:
+        entry = found.get((is_current, where), {"n": 0})
+        smallest = PERCENTILE_SMALLEST if measure == "p90" else SMALLEST_SHOWN
+        return _days_cell(entry.get(measure), entry["n"], smallest)
 
-    keys: list[int | None] = list(scope.setting_ids)
-    columns = [setting.name for setting in scope.settings]
-    if len(keys) > 1:
-        keys.append(None)
-        columns.append("Total")
-    final = _hidden_as_in(outcomes, FINAL_DECISIONS)
+    columns, header = scope.shown()
+    keys = [scope.setting_ids[c] if c < len(scope.settings) else None for c in columns]
+    before_key = scope.setting_ids[scope.focus] if scope.focus is not None else None
+    if len(scope.settings) == 1:
+        keys, before_key = [None], None
     return {
         "waits": count_table(
+            scope,
+            wait_counts,
             key="waits",
             title="Time to a final decision",
             caption="Final decisions (approved, approved with conditions, refused or noted) "
-            "made in the period, by the time from submission to decision, all settings.",
-            rows=[label for label, _limit in WAIT_BANDS],
-            columns=["Final decisions"],
-            grid=[[bands.get(i, {}).get("current", 0)] for i in range(len(WAIT_BANDS))],
-            previous=[bands.get(i, {}).get("previous", 0) for i in range(len(WAIT_BANDS))],
-            total_row=FINAL_DECISIONS,
-            fixed={(len(WAIT_BANDS), 0): final["this"], (len(WAIT_BANDS), 1): final["before"]},
+            "made in the period, by the time from when the declaration was first sent to "
+            "the decision.",
+            detail=False,
         ),
         "wait_times": {
             "key": "wait_times",
             "title": "Median and 90th-percentile time to a final decision",
             "caption": "Half of final decisions were made within the median time, and nine "
-            "in ten within the 90th percentile. Not shown for fewer than 5 decisions.",
-            "header": [*columns, "Previous period"],
+            "in ten within the 90th percentile. The median is not shown for fewer than 5 "
+            "decisions, nor the 90th percentile for fewer than 10.",
+            "header": [*header, "Previous period"],
             "rows": [
                 {
                     "label": label,
-                    "cells": [cell(1, key, measure) for key in keys] + [cell(0, None, measure)],
+                    "cells": [cell(1, key, measure) for key in keys]
+                    + [cell(0, before_key, measure)],
                     "total": False,
                 }
                 for label, measure in (("Median", "median"), ("90th percentile", "p90"))
@@ -650,75 +668,115 @@ def _open_now(scope: Scope) -> dict[str, Any]:
     opened = _by_setting(rows, "kind", scope, "open")
     late = _by_setting(rows, "kind", scope, "overdue")
     review, action = FollowUp.Kind.REVIEW, FollowUp.Kind.ACTION
-
-    return count_table(
-        key="open_now",
-        title=f"Open on {scope.today:%-d %B %Y}",
-        caption="Arrangements being monitored, reviews past their date, and actions "
-        "required after a refusal that the staff member has not confirmed by the deadline.",
-        rows=[
+    counts = suppressed_counts(
+        scope,
+        [
             "Monitoring arrangements open",
             "Monitoring reviews overdue",
             "Required actions after a refusal not confirmed by the deadline",
         ],
-        columns=[setting.name for setting in scope.settings],
-        grid=[opened.get(review, zero), late.get(review, zero), late.get(action, zero)],
+        [opened.get(review, zero), late.get(review, zero), late.get(action, zero)],
         additive=False,
+    )
+    return count_table(
+        scope,
+        counts,
+        key="open_now",
+        title=f"Open on {scope.today:%-d %B %Y}",
+        caption="Arrangements being monitored, reviews past their date, and actions "
+        "required after a refusal that the staff member has not confirmed by the deadline.",
     )
 
 
-def _latest_rounds(scope: Scope) -> dict[int, DeclarationRound]:
-    """The latest declaration round opened by today at each organisation concerned."""
-    ids = {*scope.setting_ids, scope.organisation.pk}
-    if scope.organisation.parent_id:
-        ids.add(scope.organisation.parent_id)
-    latest: dict[int, DeclarationRound] = {}
-    for declaration_round in (
-        DeclarationRound.objects.filter(organisation_id__in=ids)
+def _round_counts(scope: Scope, organisations: list[Organisation]) -> dict[int, Completion]:
+    """For each organisation shown, the latest declaration round covering it (its own,
+    or its trust's or federation's) and how many of the people holding a role there
+    have answered it: two or three queries."""
+    ids = {organisation.pk for organisation in organisations}
+    ids |= {organisation.parent_id for organisation in organisations if organisation.parent_id}
+    latest: dict[int, int] = {}
+    for round_id, organisation_id in (
+        DeclarationRound.objects.filter(organisation_id__in=ids, opened_at__date__lte=scope.today)
+        .order_by("organisation_id", "-opened_at", "-pk")
+        .values_list("pk", "organisation_id")
+    ):
+        latest.setdefault(organisation_id, round_id)
+    chosen = {
+        organisation.pk: latest.get(organisation.pk) or latest.get(organisation.parent_id)
+        for organisation in organisations
+    }
+    # Each answer, under each organisation where the person holds a role today.
+    held_today = Q(person__memberships__starts_on__lte=scope.today) & (
+        Q(person__memberships__ends_on__isnull=True)
+        | Q(person__memberships__ends_on__gte=scope.today)
+    )
+    counted = {
+        (row["round_id"], row["organisation"]): row
+        for row in RoundResponse.objects.filter(
+            held_today,
+            round_id__in={pk for pk in chosen.values() if pk},
+            person__memberships__organisation_id__in=[item.pk for item in organisations],
+        )
+        .values("round_id", organisation=F("person__memberships__organisation_id"))
         .annotate(
-            total=Count("responses"),
+            total=Count("person_id", distinct=True),
             answered=Count(
-                "responses", filter=~Q(responses__answer=RoundResponse.Answer.OUTSTANDING)
+                "person_id",
+                distinct=True,
+                filter=~Q(answer=RoundResponse.Answer.OUTSTANDING),
             ),
         )
-        .order_by("organisation_id", "-opened_at", "-pk")
-    ):
-        latest.setdefault(declaration_round.organisation_id, declaration_round)
-    return latest
+        .order_by()
+    }
+    result = {}
+    for organisation in organisations:
+        row = counted.get((chosen[organisation.pk], organisation.pk))
+        if row is not None and organisation.is_setting:
+            result[organisation.pk] = Completion(row["answered"], row["total"])
+    # A trust or federation as a whole: everyone its own round asked, or else its
+    # settings' rounds added together.
+    for organisation in organisations:
+        if organisation.is_setting:
+            continue
+        own = latest.get(organisation.pk)
+        if own is not None:
+            answers = RoundResponse.objects.filter(round_id=own).aggregate(
+                total=Count("pk"),
+                answered=Count("pk", filter=~Q(answer=RoundResponse.Answer.OUTSTANDING)),
+            )
+            result[organisation.pk] = Completion(answers["answered"], answers["total"])
+        else:
+            parts = [result[item.pk] for item in organisations if item.pk in result]
+            if parts:
+                result[organisation.pk] = Completion(
+                    sum(part.done for part in parts), sum(part.total for part in parts)
+                )
+    return result
 
 
 def _compliance(scope: Scope) -> dict[str, Any]:
-    ids = list(scope.setting_ids)
-    if not scope.organisation.is_setting:
-        ids.append(scope.organisation.pk)
+    columns, header = scope.shown()
+    shown = [scope.settings[c] for c in columns if c < len(scope.settings)]
+    whole = (
+        scope.organisation
+        if any(c == scope.total_column for c in columns) and len(scope.settings) > 1
+        else None
+    )
+    ids = [setting.pk for setting in shown] + ([whole.pk] if whole else [])
     acknowledged = acknowledgement_counts(ids)
     trained = training_counts_by_organisation(ids, scope.today)
-    rounds = _latest_rounds(scope)
-
-    def round_for(organisation: Organisation) -> Completion | None:
-        found = rounds.get(organisation.pk) or rounds.get(organisation.parent_id)
-        return Completion(found.answered, found.total) if found else None
-
-    keys: list[int | None] = list(scope.setting_ids)
-    columns = [setting.name for setting in scope.settings]
-    if len(keys) > 1 or not scope.organisation.is_setting:
-        keys.append(None)
-        columns.append(f"All of {scope.organisation.name}")
-    organisations = {setting.pk: setting for setting in scope.settings}
-    round_cells = [
-        _percent_cell(
-            round_for(organisations[key]) if key else round_for(scope.organisation), "no round yet"
-        )
-        for key in keys
-    ]
+    rounds = _round_counts(scope, shown + ([whole] if whole else []))
+    keys: list[int | None] = [setting.pk for setting in shown] + ([None] if whole else [])
+    if whole:
+        header = [*header[:-1], f"All of {whole.name}"]
     return {
         "key": "compliance",
         "title": f"Policy, training and the annual round on {scope.today:%-d %B %Y}",
         "caption": "Of the people holding a role in each setting: the share who have "
         "acknowledged the policy version in force, whose safeguarding training is up to "
-        "date, and who answered the latest annual declaration round. Percentages are not "
-        "shown where fewer than 5 people were asked.",
-        "header": columns,
+        "date, and who answered the latest annual declaration round there. Where fewer "
+        "than 5 people have, or have not, the share is given in words.",
+        "header": header,
         "rows": [
             {
                 "label": "Acknowledged the policy in force",
@@ -732,7 +790,14 @@ def _compliance(scope: Scope) -> dict[str, Any]:
                 "cells": [_percent_cell(trained.get(key), "nobody holds a role") for key in keys],
                 "total": False,
             },
-            {"label": "Answered the latest annual round", "cells": round_cells, "total": False},
+            {
+                "label": "Answered the latest annual round",
+                "cells": [
+                    _percent_cell(rounds.get(key if key else whole.pk), "no round yet")
+                    for key in keys
+                ],
+                "total": False,
+            },
         ],
     }
 
@@ -740,28 +805,31 @@ def _compliance(scope: Scope) -> dict[str, Any]:
 def _at_a_glance(tables: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The few figures a board reads first, taken from the tables (already made safe)."""
 
-    def pick(key: str, row: int) -> list[dict[str, Any]]:
+    def pick(key: str, label: str) -> list[dict[str, Any]]:
         table = tables[key]
         header = table["header"]
-        cells = table["rows"][row]["cells"]
-        this = header.index("Total") if "Total" in header else 0
-        if key == "compliance":
-            this = len(header) - 1
-        before = (
-            cells[header.index("Previous period")]
-            if "Previous period" in header
-            else _text_cell("not compared")
-        )
-        return [cells[this], before]
+        cells = next(row["cells"] for row in table["rows"] if row["label"] == label)
+        has_previous = header[-1] == "Previous period"
+        this = len(header) - (2 if has_previous else 1)  # the total, or the only column
+        return [cells[this], cells[-1] if has_previous else _text_cell("not compared")]
 
     rows = [
-        ("Declarations", pick("kinds", -1)),
-        ("Final decisions made", pick("outcomes", len(FINAL_ORDER))),
-        ("Median time to a final decision", pick("wait_times", 0)),
-        ("Decided after the due date", pick("timeliness", 0)),
-        ("Monitoring reviews overdue now", pick("open_now", 1)),
-        ("Acknowledged the policy in force", pick("compliance", 0)),
-        ("Safeguarding training up to date", pick("compliance", 1)),
+        ("Declarations", pick("kinds", ALL_DECLARATIONS)),
+        ("Final decisions made", pick("outcomes", FINAL_DECISIONS)),
+        ("Median time to a final decision", pick("wait_times", "Median")),
+        (
+            "Final decisions made after the due date",
+            pick("timeliness", "Final decisions made after the due date"),
+        ),
+        ("Monitoring reviews overdue now", pick("open_now", "Monitoring reviews overdue")),
+        (
+            "Acknowledged the policy in force",
+            pick("compliance", "Acknowledged the policy in force"),
+        ),
+        (
+            "Safeguarding training up to date",
+            pick("compliance", "Safeguarding training up to date"),
+        ),
     ]
     return {
         "key": "glance",
@@ -779,16 +847,17 @@ def summary_build(
     """The anonymised summary of ``organisation`` for ``period``, compared with the
     period of the same length before it: a fixed number of grouped queries."""
     today = today or timezone.localdate()
-    scope = Scope(organisation, report_settings(organisation), period, period.previous(), today)
-    tables = {**_declarations(scope), **_outcomes(scope)}
-    tables.update(_waits(scope, tables["outcomes"]))
-    tables["open_now"] = _open_now(scope)
-    tables["compliance"] = _compliance(scope)
-    tables = {"glance": _at_a_glance(tables), **tables}
-    return {
+    settings = group_settings(organisation)
+    focus = (
+        next(i for i, setting in enumerate(settings) if setting.pk == organisation.pk)
+        if organisation.is_setting and len(settings) > 1
+        else None
+    )
+    report = {
+        "schema": SCHEMA,
         "organisation": organisation.name,
         "organisation_id": organisation.pk,
-        "settings": [setting.name for setting in scope.settings],
+        "settings": [organisation.name] if focus is not None else [s.name for s in settings],
         "period": {
             "token": period.token,
             "title": period.title,
@@ -798,11 +867,22 @@ def summary_build(
             "dates": f"{period.starts_on:%-d %B %Y} to {period.ends_on:%-d %B %Y}",
         },
         "previous": {
-            "title": scope.previous.title,
-            "starts_on": scope.previous.starts_on.isoformat(),
-            "ends_on": scope.previous.ends_on.isoformat(),
+            "title": period.previous().title,
+            "starts_on": period.previous().starts_on.isoformat(),
+            "ends_on": period.previous().ends_on.isoformat(),
         },
         "made_on": today.isoformat(),
         "made_on_text": f"{today:%-d %B %Y}",
-        "tables": tables,
+        "tables": {},
     }
+    if not settings:
+        return report  # a trust or federation with no schools yet: nothing to count
+    scope = Scope(organisation, settings, period, period.previous(), today, focus)
+    tables = _declarations(scope)
+    outcome_tables, outcome_counts = _outcomes(scope)
+    tables.update(outcome_tables)
+    tables.update(_waits(scope, outcome_counts))
+    tables["open_now"] = _open_now(scope)
+    tables["compliance"] = _compliance(scope)
+    report["tables"] = {"glance": _at_a_glance(tables), **tables}
+    return report

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -811,11 +811,14 @@ def _summary_download(request: HttpRequest, report: dict[str, Any], fmt: str, **
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response.write("\ufeff")
         writer = csv.writer(response)
-        writer.writerow(["Organisation", report["organisation"]])
-        writer.writerow(["Period", report["period"]["title"]])
-        writer.writerow(["From", report["period"]["starts_on"], "To", report["period"]["ends_on"]])
-        writer.writerow(["Compared with", report["previous"]["title"]])
-        writer.writerow(["Made on", report["made_on"]])
+        for row in (
+            ["Organisation", report["organisation"]],
+            ["Period", report["period"]["title"]],
+            ["From", report["period"]["starts_on"], "To", report["period"]["ends_on"]],
+            ["Compared with", report["previous"]["title"]],
+            ["Made on", report["made_on"]],
+        ):
+            writer.writerow(_safe(row))
         writer.writerow([])
         writer.writerow(["Table", "Row", "Column", "Figure"])
         for table in report["tables"].values():
@@ -877,7 +880,9 @@ def summary_save(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def summary_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
-    snapshot = get_object_or_404(summaries.snapshots_for(user=request.user), pk=pk)
+    snapshot = summaries.snapshot_get_for(user=request.user, pk=pk)
+    if snapshot is None:
+        raise Http404
     return render(
         request,
         "registers/summary_snapshot.html",
@@ -887,7 +892,9 @@ def summary_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def summary_snapshot_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    snapshot = get_object_or_404(summaries.snapshots_for(user=request.user), pk=pk)
+    snapshot = summaries.snapshot_get_for(user=request.user, pk=pk)
+    if snapshot is None:
+        raise Http404
     return _summary_download(request, snapshot.data, fmt, snapshot=snapshot)
 
 
@@ -906,7 +913,7 @@ def term_dates(request: HttpRequest) -> HttpResponse:
         raise Http404
     current = school_year_of(timezone.localdate())
     year = data.get("year", str(current))
-    if not year.isdigit() or not EARLIEST_YEAR <= int(year) <= current + 1:
+    if not (year.isascii() and year.isdigit()) or not EARLIEST_YEAR <= int(year) <= current + 1:
         raise Http404
     year = int(year)
     form = TermDatesForm(

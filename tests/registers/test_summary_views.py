@@ -84,6 +84,7 @@ def declared(
         notes=NOTES_TEXT,
         created_at=submitted_at - datetime.timedelta(minutes=10),
         submitted_at=submitted_at,
+        first_submitted_at=submitted_at,
     )
     if pupil is not None:
         DeclarationSubject.objects.create(declaration=declaration, pupil=pupil)
@@ -255,6 +256,22 @@ class Recorded:
             *(declaration.reference for declaration in self.declarations),
             *FREE_TEXT,
         }
+
+
+def five_more_at_school_b(world, recorded) -> None:
+    """Five more planned social contacts at school B, so that its 7 need no hiding and
+    school A's figures can show (they are hidden alike in every report of the
+    federation)."""
+    for n in range(5):
+        declared(
+            setting=world.school_b,
+            declarant=recorded.declarant_b,
+            on=days(-19 + n),
+            kind="planned_social_contact",
+            pupil=recorded.pupil_b,
+            decider=world.executive_head,
+            role=DeciderRole.EXECUTIVE_HEAD,
+        )
 
 
 @pytest.fixture
@@ -462,6 +479,7 @@ def test_the_pdf_is_a_real_pdf_download(world, client, recorded):
 
 
 def test_the_csv_is_a_download_with_the_period_and_the_figures(world, client, recorded):
+    five_more_at_school_b(world, recorded)
     signed_in(client, world.governor)
 
     response = client.get(export_url("csv"), last_two_months(world.school_a))
@@ -475,6 +493,7 @@ def test_the_csv_is_a_download_with_the_period_and_the_figures(world, client, re
 
 
 def test_six_declarations_of_one_kind_show_as_6_in_the_kinds_table(world, client, recorded):
+    five_more_at_school_b(world, recorded)
     signed_in(client, world.governor)
 
     response = client.get(SUMMARY, last_two_months(world.school_a))
@@ -985,6 +1004,7 @@ def test_saving_with_a_bad_period_says_why_and_saves_nothing(world, client):
 
 
 def test_a_snapshot_downloads_as_csv_and_pdf(world, client, recorded, pdf_html):
+    five_more_at_school_b(world, recorded)
     snapshot = save_snapshot(client, world.head_a, world.school_a)
     signed_in(client, world.governor)
 
@@ -1167,3 +1187,32 @@ def test_a_school_year_that_is_not_a_number_or_out_of_range_is_not_found(world, 
     data = {**term_post(world.school_a, this_school_year()), "year": year}
     assert client.post(TERM_DATES, data).status_code == 404
     assert not TermDates.objects.exists()
+
+
+def test_a_schools_figures_read_the_same_in_its_own_report_and_its_federations(
+    world, client, recorded
+):
+    signed_in(client, world.governor)
+    federation = client.get(SUMMARY, last_two_months(world.federation)).context["report"]
+    own = client.get(SUMMARY, last_two_months(world.school_a)).context["report"]
+
+    for key in ("kinds", "outcomes", "timeliness", "open_now"):
+        column = federation["tables"][key]["header"].index(world.school_a.name)
+        assert [row["cells"][column] for row in federation["tables"][key]["rows"]] == [
+            row["cells"][0] for row in own["tables"][key]["rows"]
+        ], key
+
+
+def test_a_schools_own_report_cannot_be_subtracted_from_the_federations(world, client, recorded):
+    # School B has 2 declarations. Were school A's 6 shown in its own report beside the
+    # federation's total of 8, B's 2 would follow by subtraction: so A's figure is
+    # hidden too, alike in both reports.
+    signed_in(client, world.governor)
+    own = tables_in(client.get(SUMMARY, last_two_months(world.school_a)).content.decode())
+    federation = tables_in(client.get(SUMMARY, last_two_months(world.federation)).content.decode())
+
+    a_total = row_of(own["Declarations by kind"], "All declarations")[0]
+    federation_row = row_of(federation["Declarations by kind"], "All declarations")
+    assert federation_row[1] == FEWER  # school B
+    assert "hidden" in (a_total, federation_row[2])  # A's total or the federation's
+    assert federation_row[0] == a_total
