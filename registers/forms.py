@@ -311,6 +311,8 @@ class SummaryForm(forms.Form):
         self.fields["period"].error_messages["invalid_choice"] = (
             "Choose one of the terms or school years listed, or your own dates."
         )
+        for name in ("date_from", "date_to"):
+            self.fields[name].widget.attrs["aria-describedby"] = "summary-dates-hint"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -833,7 +833,10 @@ def _summary_download(request: HttpRequest, report: dict[str, Any], fmt: str, **
         {"report": report, "charts": charts_for(report), **extra},
         request=request,
     )
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    # Tagged (PDF/UA), so that a screen reader can read the board pack too.
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
+        pdf_variant="pdf/ua-1"
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -628,6 +628,9 @@ def test_a_declaration_sent_back_for_more_information_can_be_changed_and_resubmi
     draft, declarant, world, pupil
 ):
     declaration_submit(actor=declarant, declaration=draft)
+    draft.refresh_from_db()
+    first = draft.first_submitted_at
+    assert first == draft.submitted_at
     Declaration.objects.filter(pk=draft.pk).update(status=Declaration.Status.MORE_INFO)
 
     save(
@@ -647,6 +650,10 @@ def test_a_declaration_sent_back_for_more_information_can_be_changed_and_resubmi
     draft.refresh_from_db()
     assert draft.status == Declaration.Status.SUBMITTED
     assert draft.notes == "The party is at the hall, not at their house."
+    # The reply is a resubmission: when it was first sent stays (the summaries count it
+    # once, and time to decision runs from then).
+    assert draft.first_submitted_at == first
+    assert draft.submitted_at > first
     assert [event.action for event in audits(draft)] == [
         "declaration.created",
         "declaration.submitted",
