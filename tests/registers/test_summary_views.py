@@ -185,7 +185,8 @@ def pdf_html(monkeypatch):
         def __init__(self, *args, string: str = "", **kwargs) -> None:
             seen.append(string)
 
-        def write_pdf(self) -> bytes:
+        def write_pdf(self, **options) -> bytes:
+            assert options == {"pdf_variant": "pdf/ua-1"}  # tagged, for screen readers
             return b"%PDF-1.7 captured"
 
     monkeypatch.setattr(weasyprint, "HTML", Captured)
