@@ -124,6 +124,8 @@ def charts_for(report: dict[str, Any]) -> dict[str, Chart]:
     settings = report.get("settings", [])
     if len(settings) > 1 and "kinds" in tables:
         total_row = next(row for row in tables["kinds"]["rows"] if row["total"])
+        if not any(cell["value"] for cell in total_row["cells"][: len(settings)]):
+            return charts  # every setting's figure is hidden: nothing to draw
         charts["settings"] = bar_chart(
             "settings",
             "Declarations in each setting (from the table of declarations by kind)",

@@ -177,13 +177,14 @@ def test_a_zero_is_never_hidden_to_protect_another_count():
     assert values(result) == [[None, 0, None, 8]]
 
 
-def test_hidden_cells_hides_a_total_only_when_no_visible_non_zero_part_is_left():
+def test_hidden_cells_hides_a_zero_before_a_total_when_no_visible_non_zero_part_is_left():
     # The 6 is hidden to protect the 3; in the second line it is the only non-zero
-    # part, so only hiding that line's total keeps it from being read off.
+    # part, so the 0 beside it is hidden (and reads "fewer than 5"): then the 6 could
+    # be 6 with a 0, or 5 with a 1. The line's total is hidden only as a last resort.
     grid = [[3, 6, 9], [0, 6]]
     lines = [([(0, 0), (0, 1)], (0, 2)), ([(0, 1), (1, 0)], (1, 1))]
 
-    assert hidden_cells(grid, lines) == {(0, 0), (0, 1), (1, 1)}
+    assert hidden_cells(grid, lines) == {(0, 0), (0, 1), (1, 0)}
 
 
 def test_hidden_cells_keeps_suppressing_until_no_line_has_a_single_hidden_member():
@@ -238,7 +239,8 @@ def test_no_row_or_column_of_a_random_table_ever_has_exactly_one_hidden_count():
                 if 0 < true < 5:
                     assert cell == {"value": None, "text": SUPPRESSED}, (grid, previous)
                 if cell["value"] is None:
-                    assert true > 0, (grid, previous)
+                    # A 0 is hidden only beside a small count, and reads "fewer than 5".
+                    assert true > 0 or cell["text"] == SUPPRESSED, (grid, previous)
                     checked_hidden += 1
                 else:
                     assert cell == {"value": true, "text": f"{true:,}"}, (grid, previous)
@@ -940,9 +942,10 @@ def test_a_total_shown_in_another_table_is_never_hidden_here():
     grid = [[3], [0], [3]]
     line = ([(0, 0), (1, 0)], (2, 0))
 
-    # Were the total not fixed, a total of 3 would be hidden with its part.
+    # Were the total not fixed, a total of 3 would be hidden with its part; as it is
+    # shown elsewhere, the 0 is hidden instead, so the 3 could be a 3 or a 2 and a 1.
     assert hidden_cells(grid, [line]) == {(0, 0), (2, 0)}
-    assert hidden_cells(grid, [line], fixed={(2, 0): False}) == {(0, 0)}
+    assert hidden_cells(grid, [line], fixed={(2, 0): False}) == {(0, 0), (1, 0)}
 
 
 def test_a_count_pinned_down_along_a_chain_of_lines_is_protected():
@@ -964,12 +967,15 @@ def test_a_count_pinned_down_along_a_chain_of_lines_is_protected():
     assert exposed(full, rows + columns, hidden) == []
 
 
-def test_a_count_that_the_words_hidden_and_fewer_than_5_would_pin_down_is_protected_too():
-    # 1 + 5 = 6: with the 1 shown as "fewer than 5" (1 to 4) and the 5 as "hidden"
-    # (5 or more), a total of 6 would leave only 1 + 5; so the total is hidden as well.
-    result = table([[1, 5]], total_row="")
+def test_two_counts_of_fewer_than_5_making_8_are_protected_by_hiding_the_total():
+    # 4 + 4 = 8: two counts of at most 4 making 8 must both be 4; so the total goes.
+    assert texts(table([[4, 4]], total_row="")) == [["fewer than 5", "fewer than 5", "hidden"]]
 
-    assert texts(result) == [["fewer than 5", "hidden", "hidden"]]
+
+def test_a_hidden_count_and_a_small_one_beside_a_shown_total_are_not_pinned():
+    # 1 + 5 = 6: "fewer than 5" is 0 to 4 and "hidden" 5 or more, so 0 + 6 and 1 + 5
+    # both fit: nothing more needs hiding.
+    assert texts(table([[1, 5]], total_row="")) == [["fewer than 5", "hidden", "6"]]
 
 
 def test_a_hidden_count_is_never_pinned_down_by_the_equations_in_a_random_table():
@@ -1001,3 +1007,43 @@ def test_two_rectangles_of_hidden_counts_joined_by_one_count_give_that_one_away(
     assert all(sum(m in hidden for m in (*parts, total)) != 1 for parts, total in rows + columns)
 
     assert exposed(full, rows + columns, hidden) == [(1, 2)]
+
+
+def test_no_hidden_count_of_a_small_table_has_only_one_possible_value_by_brute_force():
+    # An exact check, independent of the code's own: try every value the words allow
+    # for the hidden counts inside the table (the totals follow from them) and keep
+    # those that match everything shown. Every hidden count must be able to differ.
+    generator = random.Random(7)
+    tried = 0
+    for _ in range(250):
+        n_rows, n_columns = generator.choice([(2, 2), (1, 3), (3, 1), (1, 2), (2, 1)])
+        grid = [[generator.randint(0, 7) for _ in range(n_columns)] for _ in range(n_rows)]
+        result = table(grid)
+        shown = [[cell["value"] for cell in row["cells"]] for row in result["rows"]]
+        words = [[cell["text"] for cell in row["cells"]] for row in result["rows"]]
+        inside = [(r, c) for r in range(n_rows) for c in range(n_columns) if shown[r][c] is None]
+        choices = [range(5) if words[r][c] == SUPPRESSED else range(5, 13) for r, c in inside]
+        seen: dict[tuple[int, int], set[int]] = {}
+        for values_ in itertools.product(*choices):
+            trial = [list(row) for row in grid]
+            for (r, c), value in zip(inside, values_, strict=True):
+                trial[r][c] = value
+            full = [[*row, sum(row)] if n_columns > 1 else list(row) for row in trial]
+            full.append([sum(column) for column in zip(*full, strict=True)])
+            fits = all(
+                (shown[r][c] == full[r][c])
+                if shown[r][c] is not None
+                else ((full[r][c] < 5) == (words[r][c] == SUPPRESSED))
+                for r in range(len(full))
+                for c in range(len(full[0]))
+            )
+            if fits:
+                for r in range(len(full)):
+                    for c in range(len(full[0])):
+                        seen.setdefault((r, c), set()).add(full[r][c])
+        for r in range(len(shown)):
+            for c in range(len(shown[0])):
+                if shown[r][c] is None:
+                    tried += 1
+                    assert len(seen[(r, c)]) > 1, (grid, words)
+    assert tried > 100
