@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals.models import ApprovalRequest, DeciderRole, Decision, Outcome
-from approvals.services import add_school_days, due_date_for
+from approvals.services import due_date_for
 from contactpolicy.models import AuditEvent
 from declarations.kinds import get_kind
 from declarations.models import Declaration, DeclarationSubject
@@ -272,26 +272,33 @@ class _History:
             return  # still waiting for its decision
         wait = datetime.timedelta(hours=self.rng.choice([3, 20, 30, 50, 75, 100, 130, 200, 330]))
         decided_at = submitted_at + wait
-        if (
-            decided_at.date() > due_on
-            and role == DeciderRole.LINE_MANAGER
-            and self.rng.random() < 0.5
-        ):
-            # The line manager did not decide it in time: it went up to the head.
+        if decided_at.date() > due_on and role == DeciderRole.LINE_MANAGER:
+            # The line manager did not decide it in time: the next morning's scheduled
+            # job passed it up to the head, who decided it within their own due date.
             request.status = ApprovalRequest.Status.ESCALATED
             ApprovalRequest.objects.filter(pk=request.pk).update(status=request.status)
-            escalated_at = _at(due_on + datetime.timedelta(days=1), 6)
-            self.audit(escalated_at, None, "approval.escalated", declaration)
+            escalated_on = due_on + datetime.timedelta(days=1)
+            escalated_at = _at(escalated_on, 6)
+            self.audit(
+                escalated_at, None, "approval.escalated", declaration, from_request=request.pk
+            )
+            head_due_on = due_date_for(declaration, escalated_on)
             request = self.route(
                 declaration,
                 self.people[head],
                 DeciderRole.HEAD,
                 escalated_at,
-                add_school_days(due_on, 2),
+                head_due_on,
                 escalated_from=request,
             )
             decider = self.people[head]
-            decided_at = max(decided_at, escalated_at + datetime.timedelta(hours=5))
+            decided_at = min(
+                max(decided_at, escalated_at + datetime.timedelta(hours=5)),
+                _at(head_due_on, 16),
+            )
+        elif decided_at.date() > due_on:
+            # Anyone else decided it by its due date (else it would have gone up too).
+            decided_at = max(submitted_at + datetime.timedelta(hours=1), _at(due_on, 16))
         if decided_at.date() >= self.today:
             return
         outcome, details = self.outcome(kind)

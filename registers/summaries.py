@@ -286,11 +286,17 @@ def suppressed_counts(
     *,
     additive: bool = True,
     like: tuple[Counts, str, str] | None = None,
+    under: list[tuple[Counts | None, str, str]] | None = None,
 ) -> Counts:
-    """Hide the small counts of a table (see ``registers.suppression``). ``like`` is
-    (another table, its line, this table's line) showing the same figures, which must
-    be hidden here exactly as they are there."""
+    """Hide the small counts of a table (see ``registers.suppression``).
+
+    ``like`` is (another table, its line, this table's line) showing the same figures,
+    which must be hidden here exactly as they are there. Each of ``under`` is (another
+    table, or None for this one, its line, this table's line) where this line counts
+    some of what that line counts (late decisions among the final ones, say): wherever
+    that figure is hidden, this one is hidden too, or it would give it a lower bound."""
     grid, equations = _grid(lines, now, scope, additive)
+    old, old_equations = _grid(lines, before, scope, additive) if before is not None else ([], [])
     fixed: dict[Position, bool] = {}
     fixed_before: dict[Position, bool] = {}
     if like is not None:
@@ -299,12 +305,23 @@ def suppressed_counts(
         ours = Counts(lines, [], set()).line(own_line)
         fixed = {(ours, c): (theirs, c) in other.hidden for c in range(scope.width)}
         fixed_before = {(ours, c): (theirs, c) in other.hidden_before for c in range(scope.width)}
-    counts = Counts(lines, grid, hidden_cells(grid, equations, fixed))
-    if before is not None:
-        old, old_equations = _grid(lines, before, scope, additive)
-        counts.before = old
-        counts.hidden_before = hidden_cells(old, old_equations, fixed_before)
-    return counts
+    counts = Counts(lines, grid, set(), old if before is not None else None)
+    while True:
+        forced_now, forced_before = dict(fixed), dict(fixed_before)
+        for other, their_line, own_line in under or []:
+            source = other or counts
+            theirs = source.line(their_line)
+            ours = counts.line(own_line)
+            for c in range(scope.width):
+                if (theirs, c) in source.hidden:
+                    forced_now[(ours, c)] = True
+                if (theirs, c) in source.hidden_before:
+                    forced_before[(ours, c)] = True
+        hidden = hidden_cells(grid, equations, forced_now)
+        hidden_before = hidden_cells(old, old_equations, forced_before) if old else set()
+        if (hidden, hidden_before) == (counts.hidden, counts.hidden_before):
+            return counts
+        counts.hidden, counts.hidden_before = hidden, hidden_before
 
 
 def _count_cell(count: int, hidden: bool) -> dict[str, Any]:
@@ -526,6 +543,14 @@ def _outcomes(scope: Scope) -> tuple[dict[str, Any], Counts]:
             line("previous", escalations),
         ],
         additive=False,
+        under=[
+            (outcome_counts, FINAL_DECISIONS, "Final decisions made after the due date"),
+            (
+                outcome_counts,
+                FINAL_DECISIONS,
+                "Final decisions made on or after the planned date of the contact",
+            ),
+        ],
     )
     tables = {
         "outcomes": count_table(
@@ -608,16 +633,22 @@ def _waits(scope: Scope, outcome_counts: Counts) -> dict[str, Any]:
             if row["rank"] == (row["n"] * 9 + 9) // 10:
                 entry["p90"] = row["wait"]
 
-    def cell(is_current: int, where: int | None, measure: str) -> dict[str, Any]:
+    final_line = outcome_counts.line(FINAL_DECISIONS)
+
+    def cell(is_current: int, column: int, measure: str) -> dict[str, Any]:
+        # Where the number of final decisions is hidden, so is anything that would tell
+        # it apart ("fewer than 10 decisions" would say it is 5 to 9).
+        hidden = outcome_counts.hidden if is_current else outcome_counts.hidden_before
+        if (final_line, column) in hidden:
+            return _text_cell("not shown")
+        where = scope.setting_ids[column] if column < len(scope.settings) else None
+        if len(scope.settings) == 1:
+            where = None
         entry = found.get((is_current, where), {"n": 0})
         smallest = PERCENTILE_SMALLEST if measure == "p90" else SMALLEST_SHOWN
         return _days_cell(entry.get(measure), entry["n"], smallest)
 
     columns, header = scope.shown()
-    keys = [scope.setting_ids[c] if c < len(scope.settings) else None for c in columns]
-    before_key = scope.setting_ids[scope.focus] if scope.focus is not None else None
-    if len(scope.settings) == 1:
-        keys, before_key = [None], None
     return {
         "waits": count_table(
             scope,
@@ -634,13 +665,14 @@ def _waits(scope: Scope, outcome_counts: Counts) -> dict[str, Any]:
             "title": "Median and 90th-percentile time to a final decision",
             "caption": "Half of final decisions were made within the median time, and nine "
             "in ten within the 90th percentile. The median is not shown for fewer than 5 "
-            "decisions, nor the 90th percentile for fewer than 10.",
+            "decisions, nor the 90th percentile for fewer than 10, nor either where the "
+            "number of final decisions is hidden.",
             "header": [*header, "Previous period"],
             "rows": [
                 {
                     "label": label,
-                    "cells": [cell(1, key, measure) for key in keys]
-                    + [cell(0, before_key, measure)],
+                    "cells": [cell(1, column, measure) for column in columns]
+                    + [cell(0, scope.previous_column, measure)],
                     "total": False,
                 }
                 for label, measure in (("Median", "median"), ("90th percentile", "p90"))
@@ -677,6 +709,7 @@ def _open_now(scope: Scope) -> dict[str, Any]:
         ],
         [opened.get(review, zero), late.get(review, zero), late.get(action, zero)],
         additive=False,
+        under=[(None, "Monitoring arrangements open", "Monitoring reviews overdue")],
     )
     return count_table(
         scope,
@@ -694,17 +727,20 @@ def _round_counts(scope: Scope, organisations: list[Organisation]) -> dict[int, 
     have answered it: two or three queries."""
     ids = {organisation.pk for organisation in organisations}
     ids |= {organisation.parent_id for organisation in organisations if organisation.parent_id}
-    latest: dict[int, int] = {}
-    for round_id, organisation_id in (
+    latest: dict[int, tuple[datetime.datetime, int]] = {}
+    for round_id, organisation_id, opened_at in (
         DeclarationRound.objects.filter(organisation_id__in=ids, opened_at__date__lte=scope.today)
         .order_by("organisation_id", "-opened_at", "-pk")
-        .values_list("pk", "organisation_id")
+        .values_list("pk", "organisation_id", "opened_at")
     ):
-        latest.setdefault(organisation_id, round_id)
-    chosen = {
-        organisation.pk: latest.get(organisation.pk) or latest.get(organisation.parent_id)
-        for organisation in organisations
-    }
+        latest.setdefault(organisation_id, (opened_at, round_id))
+    chosen = {}
+    for organisation in organisations:
+        # The newer of the setting's own latest round and its trust's or federation's.
+        candidates = [
+            latest[key] for key in (organisation.pk, organisation.parent_id) if key in latest
+        ]
+        chosen[organisation.pk] = max(candidates)[1] if candidates else None
     # Each answer, under each organisation where the person holds a role today.
     held_today = Q(person__memberships__starts_on__lte=scope.today) & (
         Q(person__memberships__ends_on__isnull=True)
@@ -740,11 +776,29 @@ def _round_counts(scope: Scope, organisations: list[Organisation]) -> dict[int, 
             continue
         own = latest.get(organisation.pk)
         if own is not None:
-            answers = RoundResponse.objects.filter(round_id=own).aggregate(
-                total=Count("pk"),
-                answered=Count("pk", filter=~Q(answer=RoundResponse.Answer.OUTSTANDING)),
+            # Everyone its round asked who still holds a role in it or its settings.
+            answers = (
+                RoundResponse.objects.filter(
+                    held_today,
+                    round_id=own[1],
+                    person__memberships__organisation__in=Organisation.objects.filter(
+                        Q(pk=organisation.pk) | Q(parent_id=organisation.pk)
+                    ),
+                )
+                .annotate(everyone=Value(1))
+                .values("everyone")
+                .annotate(
+                    total=Count("person_id", distinct=True),
+                    answered=Count(
+                        "person_id",
+                        distinct=True,
+                        filter=~Q(answer=RoundResponse.Answer.OUTSTANDING),
+                    ),
+                )
+                .order_by()
             )
-            result[organisation.pk] = Completion(answers["answered"], answers["total"])
+            found = next(iter(answers), {"answered": 0, "total": 0})
+            result[organisation.pk] = Completion(found["answered"], found["total"])
         else:
             parts = [result[item.pk] for item in organisations if item.pk in result]
             if parts:
