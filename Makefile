@@ -11,7 +11,7 @@ PORT ?= 8000
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install assets run serve migrate demo test lint format check pytest lock clean
+.PHONY: help install browser assets run serve migrate demo test lint format check pytest lock clean
 
 help:
 	@echo "make run    set up, load the demo and serve on http://$(HOST):$(PORT)/"
@@ -29,12 +29,24 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --locked --inexact --quiet
 	@touch $@
 
-node_modules/.package-lock.json: package-lock.json package.json
+# A stamp of our own: npm rewrites its own hidden lock file when the lock changes.
+node_modules/.installed: package-lock.json package.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
 
-install: $(VENV)/.synced node_modules/.package-lock.json
+install: $(VENV)/.synced node_modules/.installed
 
-assets: node_modules/.package-lock.json
+# The browser tests drive Debian's Chromium, never a downloaded browser. As root (CI, a
+# fresh machine) it is installed here; elsewhere the tests say how, and CI=true fails.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x "$(CHROMIUM)" ] && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@[ -x "$(CHROMIUM)" ] || echo "No $(CHROMIUM): the browser tests will be skipped (apt-get install chromium)."
+
+assets: node_modules/.installed
 
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
@@ -58,7 +70,7 @@ check: install
 		ALLOWED_HOSTS=contact.example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-pytest: install
+pytest: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint check pytest

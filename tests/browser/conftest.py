@@ -1,0 +1,137 @@
+"""Browser journeys (#9): Debian's Chromium driven by Playwright against the app served
+by pytest-django's live server on 127.0.0.1, with the demo data loaded.
+
+Each page a journey visits is checked with axe-core (WCAG 2.0, 2.1 and 2.2, A and AA)
+and photographed into ``artefacts/screenshots/<test>/`` for a reviewer."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+# Playwright's sync API keeps an event loop in the test thread; the ORM calls made by
+# the tests themselves (not by the app, which runs in the live server's thread) are
+# still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTEFACTS = Path(settings.BASE_DIR) / "artefacts" / "screenshots"
+AXE_SOURCE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PASSWORD = "contact-demo-2026"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not CHROMIUM.exists():
+        message = f"Debian's chromium is not at {CHROMIUM} (apt-get install chromium)."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator:
+    """pytest-django's live server on 127.0.0.1. Django's test server wraps the app in a
+    handler for MEDIA_URL, which this project leaves unset (attachments are only ever
+    downloaded through their permission-checked views): it is given a path nothing
+    links to while the server starts."""
+    from django.test.utils import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    with override_settings(MEDIA_URL="/test-server-media-not-linked/"):
+        server = LiveServer("127.0.0.1")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def demo(transactional_db) -> dict:
+    """The demo's people by their key in the demo plan (see directory/demo.py)."""
+    from directory.demo import demo_plan
+    from directory.models import Person
+
+    call_command("seed_demo", stdout=io.StringIO())
+    plan = demo_plan(timezone.localdate())
+    return {key: Person.objects.get(email=person.email) for key, person in plan.people.items()}
+
+
+class Visit:
+    """One person's browser tab: sign in, go to pages, check them, photograph them."""
+
+    def __init__(self, page, base_url: str, folder: Path) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.folder = folder
+        self.shots = 0
+        self.checked: list[str] = []
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+
+    def sign_in(self, person) -> None:
+        self.go("/accounts/login/")
+        self.page.get_by_label("Email").fill(person.email)
+        self.page.get_by_label("Password").fill(PASSWORD)
+        self.page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+        self.page.wait_for_load_state()
+
+    def check(self, name: str) -> None:
+        """No axe-core violation of WCAG 2.2 A or AA on this page, and a photograph."""
+        self.page.evaluate(AXE_SOURCE.read_text(encoding="utf-8") + "\n;true")
+        result = self.page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
+        )
+        problems = [
+            f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+            + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
+            for violation in result["violations"]
+        ]
+        self.shot(name)
+        self.checked.append(self.page.url)
+        assert problems == [], f"{name} at {self.page.url}:\n" + "\n".join(problems)
+
+    def shot(self, name: str) -> None:
+        self.shots += 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=self.folder / f"{self.shots:02d}-{name}.png", full_page=True)
+
+
+@pytest.fixture
+def visit(browser, live_server, request):
+    """Open a tab for a person: ``visit(viewport=PHONE)``; closed after the test."""
+    contexts = []
+
+    def open_tab(viewport: dict = DESKTOP, name: str = "") -> Visit:
+        context = browser.new_context(viewport=viewport, accept_downloads=True)
+        contexts.append(context)
+        folder = ARTEFACTS / request.node.name / (name or f"tab{len(contexts)}")
+        return Visit(context.new_page(), live_server.url, folder)
+
+    yield open_tab
+    for context in contexts:
+        context.close()
