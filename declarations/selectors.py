@@ -116,7 +116,13 @@ def declaration_changes(declaration: Declaration) -> list[tuple[Any, list[str]]]
         else:
             delta = record.diff_against(
                 previous,
-                excluded_fields=["updated_at", "form_token", "submitted_at", "withdrawn_at"],
+                excluded_fields=[
+                    "updated_at",
+                    "form_token",
+                    "submitted_at",
+                    "first_submitted_at",
+                    "withdrawn_at",
+                ],
             )
             lines = [
                 f"Status: {previous.get_status_display()} → {record.get_status_display()}"

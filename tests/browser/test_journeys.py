@@ -3,10 +3,12 @@ signing in (#9). Every page on the way is checked with axe-core and photographed
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from policies.models import Acknowledgement
 from tests.browser.conftest import PHONE
@@ -100,3 +102,88 @@ def test_pages_carry_the_security_headers_the_browser_enforces(demo, visit):
     assert cookies["csrftoken"]["sameSite"] in {"Lax", "Strict"}
     # No mixed content: every request the page made went to the app itself.
     assert all(r.url.startswith(tab.base_url) for r in responses)
+
+
+# A small JPEG as a phone takes it (the upload is checked by its content).
+JPEG = (
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    + b"\x00" * 256
+    + b"\xff\xd9"
+)
+
+
+def test_a_teaching_assistant_declares_on_a_phone_and_the_line_manager_approves(demo, visit):
+    from approvals.models import ApprovalRequest, Decision, Outcome
+    from declarations.models import Declaration
+    from directory.models import Organisation, Pupil
+    from registers.models import RegisterEntry
+
+    assistant = demo["bro_ta1"]  # works in both schools: she chooses one
+    brookfield = Organisation.objects.get(name="Brookfield Primary School")
+    pupil = Pupil.objects.filter(setting=brookfield, status=Pupil.Status.CURRENT).first()
+    tab = visit(viewport=PHONE, name="assistant")
+    tab.sign_in(assistant)
+    page = tab.page
+    tab.check("home")
+
+    page.get_by_role("link", name="Declare contact").first.click()
+    tab.check("choose")
+    page.get_by_label(re.compile("I plan to meet a pupil or their family socially")).check()
+    page.get_by_role("button", name="Continue").click()
+    tab.check("form")
+    page.get_by_label("Which setting is this about?").select_option(label=brookfield.name)
+    page.get_by_label(re.compile("Search by name")).fill(pupil.family_name)
+    page.get_by_label(re.compile(re.escape(str(pupil)))).first.check()
+    page.get_by_label("In person").check()
+    planned = (timezone.localdate() + datetime.timedelta(days=21)).isoformat()
+    page.get_by_label("Date*", exact=True).fill(planned)
+    page.get_by_label("Where").fill("The family's home, for a birthday party")
+    page.get_by_label("Who will be there").fill("The family, and other children from the class")
+    page.get_by_label("Why").fill("My daughter is the child's friend from Brownies")
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_load_state()
+    tab.check("check-answers")
+
+    # A photo of the invitation card, taken on the phone.
+    page.set_input_files(
+        "#id_file", files=[{"name": "invitation.jpg", "mimeType": "image/jpeg", "buffer": JPEG}]
+    )
+    page.get_by_role("button", name="Attach", exact=True).click()
+    page.wait_for_load_state()
+    assert "invitation.jpg" in page.content()
+    page.get_by_role("button", name="Submit declaration").click()
+    page.wait_for_load_state()
+    tab.check("submitted")
+
+    declaration = Declaration.objects.filter(declarant=assistant).latest("pk")
+    assert declaration.kind == "planned_social_contact"
+    assert declaration.status == Declaration.Status.SUBMITTED
+    assert declaration.attachments.count() == 1
+    request = ApprovalRequest.objects.get(declaration=declaration, status="open")
+
+    # The line manager decides it from the dashboard, on a desktop.
+    manager_tab = visit(name="line-manager")
+    manager_tab.sign_in(request.decider)
+    manager = manager_tab.page
+    manager_tab.go(reverse("approvals:dashboard"))
+    manager_tab.check("dashboard")
+    manager.get_by_role(
+        "link", name=f"Planned social contact: {assistant.get_full_name()}"
+    ).first.click()
+    manager.wait_for_load_state()
+    manager_tab.check("request")
+    manager.get_by_role("radio", name="Approve with conditions").check()
+    manager.get_by_role("textbox", name=re.compile("Conditions")).fill(
+        "Keep to the party; no photographs of the children on your own phone."
+    )
+    review_on = (timezone.localdate() + datetime.timedelta(days=60)).isoformat()
+    manager.get_by_label("Review date (optional)").fill(review_on)
+    manager.get_by_role("button", name="Record the decision").click()
+    manager.wait_for_load_state()
+    manager_tab.check("decided")
+
+    decision = Decision.objects.get(request=request)
+    assert decision.outcome == Outcome.APPROVED_WITH_CONDITIONS
+    assert decision.decided_by == request.decider
+    assert RegisterEntry.objects.filter(declaration=declaration, pupil=pupil).exists()
+    assert RegisterEntry.objects.filter(declaration=declaration, person=assistant).exists()

@@ -14,6 +14,7 @@ from contactpolicy.models import AuditEvent
 from declarations.exceptions import AttachmentRejected, DeclarationError, IllegalTransition
 from declarations.kinds import get_kind
 from declarations.models import Attachment, Declaration
+from declarations.selectors import declaration_changes
 from declarations.services import (
     Subject,
     attachment_add,
@@ -654,6 +655,9 @@ def test_a_declaration_sent_back_for_more_information_can_be_changed_and_resubmi
     # once, and time to decision runs from then).
     assert draft.first_submitted_at == first
     assert draft.submitted_at > first
+    # The history reads as the declarant's own steps, not as the fields behind them.
+    lines = [line for _record, lines in declaration_changes(draft) for line in lines]
+    assert not [line for line in lines if "ubmitted at" in line]
     assert [event.action for event in audits(draft)] == [
         "declaration.created",
         "declaration.submitted",
