@@ -187,3 +187,180 @@ def test_a_teaching_assistant_declares_on_a_phone_and_the_line_manager_approves(
     assert decision.decided_by == request.decider
     assert RegisterEntry.objects.filter(declaration=declaration, pupil=pupil).exists()
     assert RegisterEntry.objects.filter(declaration=declaration, person=assistant).exists()
+
+
+def declare(tab, question: str, *, setting=None, pupil=None, answers=()) -> None:
+    """Declare from the home page: choose the kind by its question, say who it is
+    about, answer its questions (``answers`` are calls on the page), check, submit."""
+    page = tab.page
+    tab.go("/")
+    page.get_by_role("link", name="Declare contact").first.click()
+    page.get_by_label(question).check()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    if setting is not None:
+        page.get_by_label("Which setting is this about?").select_option(label=setting.name)
+    if pupil is not None:
+        page.get_by_label(re.compile("Search by name")).fill(pupil.family_name)
+        page.get_by_label(re.compile(re.escape(str(pupil)))).first.check()
+    page.get_by_label("In person").check()
+    for answer in answers:
+        answer(page)
+    tab.check("declaration-form")
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_load_state()
+    tab.check("check-answers")
+    page.get_by_role("button", name="Submit declaration").click()
+    page.wait_for_load_state()
+
+
+def decide(tab, link_name: str, choice: str, fields: dict[str, str]) -> None:
+    """From the decisions dashboard, open the request and record a decision."""
+    page = tab.page
+    tab.go(reverse("approvals:dashboard"))
+    tab.check("dashboard")
+    page.get_by_role("link", name=link_name).first.click()
+    page.wait_for_load_state()
+    tab.check("request")
+    page.get_by_role("radio", name=choice, exact=True).check()
+    for label, value in fields.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_role("button", name="Record the decision").click()
+    page.wait_for_load_state()
+    tab.check("decided")
+
+
+def in_days(days: int) -> str:
+    return (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
+
+
+def a_pupil_of(name: str):
+    from directory.models import Pupil
+
+    return Pupil.objects.filter(setting__name=name, status=Pupil.Status.CURRENT).last()
+
+
+def test_the_head_declares_tuition_and_the_executive_head_refuses_it_with_an_action(demo, visit):
+    from approvals.models import ApprovalRequest, DeciderRole, Decision, Outcome
+    from declarations.models import Declaration
+    from registers.models import FollowUp
+
+    head = demo["bro_head"]
+    head_tab = visit(name="head")
+    head_tab.sign_in(head)
+    declare(
+        head_tab,
+        "I have been asked to tutor, coach, babysit or visit a pupil at home",
+        pupil=a_pupil_of("Brookfield Primary School"),
+        answers=[
+            lambda page: page.get_by_label("Activity").select_option(label="Private tuition"),
+            lambda page: page.get_by_label("Yes, paid").check(),
+            lambda page: page.get_by_label("Reasons").fill("The family asked for maths tuition."),
+            lambda page: page.get_by_label("Start date*", exact=True).fill(in_days(30)),
+            lambda page: page.get_by_label("Where it takes place").fill("The town library"),
+        ],
+    )
+    head_tab.check("submitted")
+    declaration = Declaration.objects.filter(declarant=head).latest("pk")
+    request = ApprovalRequest.objects.get(declaration=declaration, status="open")
+    # A head's own declaration goes to the Executive Headteacher.
+    assert request.decider == demo["exec"]
+    assert request.decider_role == DeciderRole.EXECUTIVE_HEAD
+
+    executive_tab = visit(name="executive-head")
+    executive_tab.sign_in(demo["exec"])
+    decide(
+        executive_tab,
+        f"Tuition, clubs, babysitting or home visits: {head.get_full_name()}",
+        "Refuse",
+        {
+            "Reasons (needed if you refuse, refer or record LADO advice)": (
+                "Tuition of a pupil of your own school is not allowed by the policy."
+            ),
+            "Action required of the staff member (optional)": (
+                "Tell the family you cannot tutor their child"
+            ),
+            "Action to be done by (needed with an action)": in_days(14),
+        },
+    )
+    decision = Decision.objects.get(request=request)
+    assert decision.outcome == Outcome.REFUSED
+    assert FollowUp.objects.filter(
+        declaration=declaration, kind=FollowUp.Kind.ACTION, person=head
+    ).exists()
+
+
+def test_the_executive_heads_own_declaration_is_decided_by_the_chair(demo, visit):
+    from approvals.models import ApprovalRequest, DeciderRole, Decision, Outcome
+    from declarations.models import Declaration
+    from directory.models import Organisation
+
+    executive = demo["exec"]
+    tab = visit(name="executive-head")
+    tab.sign_in(executive)
+    declare(
+        tab,
+        "I was offered or gave a gift",
+        setting=Organisation.objects.get(name="Millbrook Primary School"),
+        pupil=a_pupil_of("Millbrook Primary School"),
+        answers=[
+            lambda page: page.get_by_label("I received it").check(),
+            lambda page: page.get_by_label("What the gift is").fill("A box of chocolates"),
+            lambda page: page.get_by_label("Estimated value in pounds").fill("12"),
+            lambda page: page.get_by_label("From or to whom").fill("A parent"),
+        ],
+    )
+    declaration = Declaration.objects.filter(declarant=executive).latest("pk")
+    request = ApprovalRequest.objects.get(declaration=declaration, status="open")
+    assert request.decider == demo["chair"]
+    assert request.decider_role == DeciderRole.CHAIR
+
+    chair_tab = visit(name="chair")
+    chair_tab.sign_in(demo["chair"])
+    decide(chair_tab, f"Gift given or received: {executive.get_full_name()}", "Approve", {})
+    decision = Decision.objects.get(request=request)
+    assert decision.outcome == Outcome.APPROVED
+    assert decision.decided_by == demo["chair"]
+
+
+def test_a_concern_reaches_the_dsl_who_finds_it_in_the_audit_history(demo, visit):
+    from approvals.models import ApprovalRequest
+    from declarations.models import Declaration
+
+    teacher, dsl = demo["bro_teacher1"], demo["bro_dsl"]
+    tab = visit(viewport=PHONE, name="teacher")
+    tab.sign_in(teacher)
+    declare(
+        tab,
+        "I am worried about a child's or parent's contact with me",
+        answers=[
+            lambda page: page.get_by_label("What the concern is").select_option(
+                label="Someone is trying to make contact beyond the professional"
+            ),
+            lambda page: page.get_by_label("What happened").fill(
+                "A parent sent me a friend request and then a message late at night."
+            ),
+        ],
+    )
+    declaration = Declaration.objects.filter(declarant=teacher).latest("pk")
+    assert declaration.kind == "concern"
+    assert ApprovalRequest.objects.filter(declaration=declaration, decider=dsl).exists()
+
+    dsl_tab = visit(name="dsl")
+    dsl_tab.sign_in(dsl)
+    page = dsl_tab.page
+    dsl_tab.go(reverse("approvals:dashboard"))
+    dsl_tab.check("dashboard")
+    assert f"Concern: {teacher.get_full_name()}" in page.content()
+    dsl_tab.go(reverse("registers:index"))
+    page.get_by_role("link", name="Audit history").click()
+    page.wait_for_load_state()
+    dsl_tab.check("audit-history")
+    page.get_by_label("Staff member").fill(teacher.family_name)
+    page.get_by_label("Kind of declaration").select_option(label="Concern")
+    page.get_by_role("button", name=re.compile("Search|Show|Find")).first.click()
+    page.wait_for_load_state()
+    dsl_tab.check("audit-search")
+    rows = page.locator("table tbody tr")
+    assert rows.count() >= 2  # created and submitted, at least
+    assert declaration.reference in page.content()
