@@ -364,3 +364,87 @@ def test_a_concern_reaches_the_dsl_who_finds_it_in_the_audit_history(demo, visit
     rows = page.locator("table tbody tr")
     assert rows.count() >= 2  # created and submitted, at least
     assert declaration.reference in page.content()
+
+
+FOCUSED = """() => {
+    const element = document.activeElement;
+    const label = element.labels && element.labels.length ? element.labels[0].innerText : '';
+    const style = getComputedStyle(element);
+    return {
+        name: (label || element.innerText || element.value || '').trim(),
+        tag: element.tagName.toLowerCase(),
+        type: element.type || '',
+        visible: style.outlineStyle !== 'none' || style.boxShadow !== 'none',
+    };
+}"""
+
+
+def tab_to(page, name: str, *, limit: int = 120) -> dict:
+    """Press Tab until the element named ``name`` has the focus; every element on the
+    way must show where the focus is (WCAG 2.4.7)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        assert focused["visible"], f"no visible focus on {focused}"
+        if focused["name"].startswith(name):
+            return focused
+    raise AssertionError(f"Tab never reached {name!r}")
+
+
+def follow(page, key: str) -> None:
+    """Press a key that takes the browser to another page, and wait for it."""
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def test_a_declaration_can_be_made_with_the_keyboard_alone(demo, visit):
+    from declarations.models import Declaration
+
+    teacher = demo["bro_teacher1"]
+    pupil = a_pupil_of("Brookfield Primary School")
+    tab = visit(name="keyboard")
+    page = tab.page
+    tab.go("/accounts/login/")
+    tab_to(page, "Email")
+    page.keyboard.type(teacher.email)
+    tab_to(page, "Password")
+    page.keyboard.type("contact-demo-2026")
+    follow(page, "Enter")
+
+    tab_to(page, "Declare contact")
+    follow(page, "Enter")
+    tab_to(page, "I ")  # the first kind; the arrow keys move through the others
+    wanted = "I was offered or gave a gift"
+    for _ in range(20):
+        if page.evaluate(FOCUSED)["name"].startswith(wanted):
+            break
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Space")
+    tab_to(page, "Continue")
+    follow(page, "Enter")
+
+    tab_to(page, "Search by name")
+    page.keyboard.type(pupil.family_name)
+    page.wait_for_selector("#search-results input[type=checkbox]")
+    tab_to(page, str(pupil))
+    page.keyboard.press("Space")
+    tab_to(page, "In person")
+    page.keyboard.press("Space")
+    tab_to(page, "I received it")
+    page.keyboard.press("Space")
+    tab_to(page, "What the gift is")
+    page.keyboard.type("A bunch of flowers")
+    tab_to(page, "Estimated value in pounds")
+    page.keyboard.type("15")
+    tab_to(page, "From or to whom")
+    page.keyboard.type("A grandparent")
+    follow(page, "Enter")  # Enter in a text box saves and continues
+    tab.check("check-answers")
+    tab_to(page, "Submit declaration")
+    follow(page, "Enter")
+    tab.check("submitted")
+
+    declaration = Declaration.objects.filter(declarant=teacher).latest("pk")
+    assert declaration.kind == "gift"
+    assert declaration.status == Declaration.Status.SUBMITTED
+    assert declaration.details["item"] == "A bunch of flowers"
