@@ -7,4 +7,9 @@ app_name = "approvals"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("<int:pk>/", views.request_detail, name="request"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/",
+        views.request_attachment,
+        name="request_attachment",
+    ),
 ]

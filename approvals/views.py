@@ -1,6 +1,6 @@
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,7 +16,9 @@ from approvals.selectors import (
     related_declarations,
     request_get_for,
 )
+from contactpolicy.uploads import file_download
 from declarations.selectors import declaration_changes
+from declarations.services import attachment_viewed
 from policies.selectors import channels_not_permitted, not_permitted, permitted_codes_for
 
 
@@ -93,3 +95,15 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     }
     return render(request, "approvals/request_detail.html", context)
+
+
+@require_GET
+def request_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    """A file attached to a declaration, for the person asked to decide it or copied it
+    (R11: the copy is drawn to the decider's attention); always a download, recorded."""
+    approval = request_get_for(user=request.user, pk=pk)
+    attachment = get_object_or_404(approval.declaration.attachments, pk=attachment_pk)
+    attachment_viewed(actor=request.user, attachment=attachment, request=request)
+    return file_download(
+        attachment.file, name=attachment.original_name, content_type=attachment.content_type
+    )
