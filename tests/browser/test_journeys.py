@@ -172,6 +172,10 @@ def test_a_teaching_assistant_declares_on_a_phone_and_the_line_manager_approves(
     ).first.click()
     manager.wait_for_load_state()
     manager_tab.check("request")
+    # The photo of the invitation is there for the decider to look at (R11).
+    with manager.expect_download() as download:
+        manager.get_by_role("link", name="invitation.jpg").click()
+    assert download.value.suggested_filename == "invitation.jpg"
     manager.get_by_role("radio", name="Approve with conditions").check()
     manager.get_by_role("textbox", name=re.compile("Conditions")).fill(
         "Keep to the party; no photographs of the children on your own phone."
