@@ -17,11 +17,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-# Playwright's sync API keeps an event loop in the test thread; the ORM calls made by
-# the tests themselves (not by the app, which runs in the live server's thread) are
-# still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 FLAGS = [
     "--headless",
@@ -39,8 +34,13 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
+    """Chromium, for the journeys of one module. Playwright's sync API keeps an event
+    loop in the test thread, so Django would refuse the tests' own ORM calls (the app
+    itself runs in the live server's thread): they are allowed while the browser is
+    open, and the setting is undone with it, so that it never reaches another test or
+    a deploy check (async.E001)."""
     if not CHROMIUM.exists():
         message = f"Debian's chromium is not at {CHROMIUM} (apt-get install chromium)."
         if os.environ.get("CI"):
@@ -48,10 +48,18 @@ def browser() -> Iterator:
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+            yield browser
+            browser.close()
+    finally:
+        if before is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 @pytest.fixture(scope="session")
