@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,38 +79,59 @@ def live_server() -> Iterator:
 
 
 @pytest.fixture
-def demo(transactional_db) -> dict:
-    """The demo's people by their key in the demo plan (see directory/demo.py)."""
+def demo(transactional_db, settings, tmp_path) -> dict:
+    """The demo's people by their key in the demo plan (see directory/demo.py); files
+    uploaded on the way go to a temporary folder, not the developer's var/media."""
     from directory.demo import demo_plan
     from directory.models import Person
 
+    settings.MEDIA_ROOT = tmp_path / "media"
     call_command("seed_demo", stdout=io.StringIO())
     plan = demo_plan(timezone.localdate())
     return {key: Person.objects.get(email=person.email) for key, person in plan.people.items()}
 
 
+# Every page records the Content Security Policy violations it meets, from its start.
+RECORD_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener('securitypolicyviolation', event => {
+    window.__violations.push(event.violatedDirective + ' ' + (event.blockedURI || 'inline'));
+});
+"""
+
+
 class Visit:
-    """One person's browser tab: sign in, go to pages, check them, photograph them."""
+    """One person's browser tab: sign in, go to pages, check them, photograph them.
+    Every page the tab lands on must be checked before the test ends."""
 
     def __init__(self, page, base_url: str, folder: Path) -> None:
         self.page = page
         self.base_url = base_url
         self.folder = folder
         self.shots = 0
-        self.checked: list[str] = []
+        self.visited: list[str] = []
+        self.checked: set[str] = set()
+        page.on(
+            "framenavigated",
+            lambda frame: frame == page.main_frame and self.visited.append(_page(frame.url)),
+        )
 
     def go(self, path: str) -> None:
         self.page.goto(self.base_url + path)
 
     def sign_in(self, person) -> None:
         self.go("/accounts/login/")
+        self.check("sign-in")
         self.page.get_by_label("Email").fill(person.email)
         self.page.get_by_label("Password").fill(PASSWORD)
         self.page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
         self.page.wait_for_load_state()
+        self.check("signed-in")
 
     def check(self, name: str) -> None:
-        """No axe-core violation of WCAG 2.2 A or AA on this page, and a photograph."""
+        """No axe-core violation of WCAG 2.2 A or AA on this page, no breach of the
+        Content Security Policy, and a photograph."""
+        self.page.wait_for_load_state()
         self.page.evaluate(AXE_SOURCE.read_text(encoding="utf-8") + "\n;true")
         result = self.page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
@@ -119,8 +141,11 @@ class Visit:
             + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
             for violation in result["violations"]
         ]
+        problems += [
+            f"CSP: {violation}" for violation in self.page.evaluate("() => window.__violations")
+        ]
         self.shot(name)
-        self.checked.append(self.page.url)
+        self.checked.add(_page(self.page.url))
         assert problems == [], f"{name} at {self.page.url}:\n" + "\n".join(problems)
 
     def shot(self, name: str) -> None:
@@ -128,18 +153,36 @@ class Visit:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=self.folder / f"{self.shots:02d}-{name}.png", full_page=True)
 
+    def unchecked(self) -> list[str]:
+        return [url for url in self.visited if url not in self.checked and url != "about:blank"]
+
+
+def _page(url: str) -> str:
+    return url.split("#", 1)[0]
+
 
 @pytest.fixture
 def visit(browser, live_server, request):
-    """Open a tab for a person: ``visit(viewport=PHONE)``; closed after the test."""
-    contexts = []
+    """Open a tab for a person: ``visit(viewport=PHONE)``; closed after the test, which
+    fails if the tab landed on a page it did not check."""
+    tabs: list[tuple[object, Visit]] = []
+    folder = ARTEFACTS / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)  # no photograph of an earlier run
 
     def open_tab(viewport: dict = DESKTOP, name: str = "") -> Visit:
-        context = browser.new_context(viewport=viewport, accept_downloads=True)
-        contexts.append(context)
-        folder = ARTEFACTS / request.node.name / (name or f"tab{len(contexts)}")
-        return Visit(context.new_page(), live_server.url, folder)
+        context = browser.new_context(
+            viewport=viewport,
+            accept_downloads=True,
+            locale="en-GB",
+            reduced_motion="reduce",  # no smooth scrolling: the focus is in view at once
+        )
+        context.add_init_script(RECORD_VIOLATIONS)
+        tab = Visit(context.new_page(), live_server.url, folder / (name or f"tab{len(tabs) + 1}"))
+        tabs.append((context, tab))
+        return tab
 
     yield open_tab
-    for context in contexts:
+    unchecked = [url for _context, tab in tabs for url in tab.unchecked()]
+    for context, _tab in tabs:
         context.close()
+    assert unchecked == [], f"pages visited but not checked: {unchecked}"
