@@ -16,8 +16,8 @@ the policy version in force, so the acknowledgement middleware never turns a fir
 into a redirect to /policy/acknowledge/: the matrix measures access, not that prompt
 (tests/policies covers it).
 
-Every URL is requested with GET: a POST-only view answers 405 to a signed-in GET. A
-new URL without a row here, or a row for a URL that no longer exists, fails
+Every URL is requested with GET: a POST-only view answers 405 to a signed-in GET, and
+is then posted to as each role too (POST_MATRIX). A new URL without a row here, or a row for a URL that no longer exists, fails
 ``test_every_url_has_a_row``. A page a role is let into (200) must also not name what
 the role may never read (FORBIDDEN): an outsider nothing of school_a, a governor or the
 Chair no child or family.
@@ -698,3 +698,71 @@ def test_access(client, objects, name, role):
         text = body(response)
         leaked = [word for word in FORBIDDEN.get(role, ()) if word in text]
         assert not leaked, f"{url} shows {role} {leaked}"
+
+
+# The views that only take a POST (they answer 405 to the GETs above): who may post.
+# A refusal is a 404 (the object is not theirs to see) or, where the person may see the
+# page but not do this, a redirect back with the reason (302 as well: the change is
+# then checked not to have happened, by the test of each service).
+def summary_save_data(o: types.SimpleNamespace) -> dict:
+    today = timezone.localdate()
+    return {
+        "organisation": o.world.school_a.pk,
+        "period": current_term_token(o.world.school_a, today),
+    }
+
+
+POST_MATRIX: dict[str, tuple[Row, Any]] = {
+    matrix_row.name: (matrix_row, data)
+    for matrix_row, data in [
+        # Only the declarant sends, amends or attaches to their own declaration.
+        (row("declarations:submit", kwargs=pk("draft"), staff=302), {}),
+        (row("declarations:amend", kwargs=pk("declaration"), staff=302), {}),
+        (row("declarations:attachment_upload", kwargs=pk("draft"), staff=302), {}),
+        # The head, Executive Headteacher or administrator closes school_a's round.
+        (
+            row(
+                "registers:round_close",
+                kwargs=pk("round"),
+                head=302,
+                executive_head=302,
+                administrator=302,
+            ),
+            {"confirm": "on"},
+        ),
+        # Anyone who reads school_a's summary may ask; the head, the Executive
+        # Headteacher and the administrator save it; a governor or the Chair is sent
+        # back with the reason. Nobody else sees school_a's summaries at all.
+        (
+            row(
+                "registers:summary_save",
+                head=302,
+                executive_head=302,
+                administrator=302,
+                chair=302,
+                governor=302,
+            ),
+            summary_save_data,
+        ),
+    ]
+}
+
+
+def test_every_post_only_url_has_a_post_row():
+    post_only = {name for name, matrix_row in MATRIX.items() if matrix_row.default == 405}
+    assert post_only == set(POST_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [pytest.param(name, role, id=f"POST {name}-{role}") for name in POST_MATRIX for role in ROLES],
+)
+def test_post_access(client, objects, name, role):
+    matrix_row, data = POST_MATRIX[name]
+    url = matrix_row.url(objects)
+    if role in objects.sessions:
+        client.cookies[settings.SESSION_COOKIE_NAME] = objects.sessions[role]
+
+    response = client.post(url, data(objects) if callable(data) else data)
+
+    assert_answer(response, matrix_row.expected(role), url)
