@@ -17,10 +17,10 @@ into a redirect to /policy/acknowledge/: the matrix measures access, not that pr
 (tests/policies covers it).
 
 Every URL is requested with GET: a POST-only view answers 405 to a signed-in GET, and
-is then posted to as each role too (POST_MATRIX). A new URL without a row here, or a row for a URL that no longer exists, fails
-``test_every_url_has_a_row``. A page a role is let into (200) must also not name what
-the role may never read (FORBIDDEN): an outsider nothing of school_a, a governor or the
-Chair no child or family.
+is then posted to as each role too (POST_MATRIX). A new URL without a row here, or a
+row for a URL that no longer exists, fails ``test_every_url_has_a_row``. A page a role
+is let into (200) must also not name what the role may never read (FORBIDDEN): an
+outsider nothing of school_a, a governor or the Chair no child or family.
 
 A cell that is wrong today holds the correct expectation and is marked xfail (strict),
 with the reason, in the row's ``bugs``.
