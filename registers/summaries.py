@@ -297,15 +297,14 @@ def suppressed_counts(
     that figure is hidden, this one is hidden too, or it would give it a lower bound."""
     grid, equations = _grid(lines, now, scope, additive)
     old, old_equations = _grid(lines, before, scope, additive) if before is not None else ([], [])
+    counts = Counts(lines, grid, set(), old if before is not None else None)
     fixed: dict[Position, bool] = {}
     fixed_before: dict[Position, bool] = {}
     if like is not None:
         other, other_line, own_line = like
-        theirs = other.line(other_line)
-        ours = Counts(lines, [], set()).line(own_line)
+        theirs, ours = other.line(other_line), counts.line(own_line)
         fixed = {(ours, c): (theirs, c) in other.hidden for c in range(scope.width)}
         fixed_before = {(ours, c): (theirs, c) in other.hidden_before for c in range(scope.width)}
-    counts = Counts(lines, grid, set(), old if before is not None else None)
     while True:
         forced_now, forced_before = dict(fixed), dict(fixed_before)
         for other, their_line, own_line in under or []:
@@ -741,6 +740,13 @@ def _round_counts(scope: Scope, organisations: list[Organisation]) -> dict[int, 
             latest[key] for key in (organisation.pk, organisation.parent_id) if key in latest
         ]
         chosen[organisation.pk] = max(candidates)[1] if candidates else None
+    # How many people were asked, and how many answered, each counted once.
+    answered = {
+        "total": Count("person_id", distinct=True),
+        "answered": Count(
+            "person_id", distinct=True, filter=~Q(answer=RoundResponse.Answer.OUTSTANDING)
+        ),
+    }
     # Each answer, under each organisation where the person holds a role today.
     held_today = Q(person__memberships__starts_on__lte=scope.today) & (
         Q(person__memberships__ends_on__isnull=True)
@@ -754,14 +760,7 @@ def _round_counts(scope: Scope, organisations: list[Organisation]) -> dict[int, 
             person__memberships__organisation_id__in=[item.pk for item in organisations],
         )
         .values("round_id", organisation=F("person__memberships__organisation_id"))
-        .annotate(
-            total=Count("person_id", distinct=True),
-            answered=Count(
-                "person_id",
-                distinct=True,
-                filter=~Q(answer=RoundResponse.Answer.OUTSTANDING),
-            ),
-        )
+        .annotate(**answered)
         .order_by()
     }
     result = {}
@@ -787,14 +786,7 @@ def _round_counts(scope: Scope, organisations: list[Organisation]) -> dict[int, 
                 )
                 .annotate(everyone=Value(1))
                 .values("everyone")
-                .annotate(
-                    total=Count("person_id", distinct=True),
-                    answered=Count(
-                        "person_id",
-                        distinct=True,
-                        filter=~Q(answer=RoundResponse.Answer.OUTSTANDING),
-                    ),
-                )
+                .annotate(**answered)
                 .order_by()
             )
             found = next(iter(answers), {"answered": 0, "total": 0})

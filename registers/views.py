@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -27,7 +26,7 @@ from directory.access import (
     Access,
 )
 from directory.models import Organisation, Person, Pupil
-from policies.selectors import chosen_organisation
+from policies.selectors import chosen_organisation, policy_organisations_for
 from registers import selectors, services, summaries
 from registers.charts import charts_for
 from registers.exceptions import RegisterError
@@ -905,11 +904,7 @@ def summary_snapshot_export(request: HttpRequest, pk: int, fmt: str) -> HttpResp
 def term_dates(request: HttpRequest) -> HttpResponse:
     """The head, Executive Headteacher or administrator sets the term dates the
     summaries use, one school year at a time."""
-    organisations = (
-        Access.for_user(request.user)
-        .organisations(*POLICY_ROLES)
-        .order_by(F("parent_id").asc(nulls_first=True), "name")
-    )
+    organisations = policy_organisations_for(user=request.user)
     data = request.POST if request.method == "POST" else request.GET
     organisation = chosen_organisation(organisations, data.get("organisation"))
     if organisation is None:
