@@ -11,11 +11,12 @@ PORT ?= 8000
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help install browser assets run serve migrate demo test lint format check pytest lock clean
+.PHONY: help install browser assets run serve migrate demo test lint format check pytest lock clean bench
 
 help:
 	@echo "make run    set up, load the demo and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   set up and run every check and test (DATABASE_URL picks the database)"
+	@echo "make bench  load the largest trust into PostgreSQL and measure the pages under gunicorn"
 	@echo "make lock   refresh uv.lock and package-lock.json after changing dependencies"
 
 $(BIN)/python:
@@ -74,6 +75,11 @@ pytest: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint check pytest
+
+# Not part of `make test`: PostgreSQL at BENCH_DATABASE_URL (default: the local server's
+# contactpolicy_bench database, created and seeded on the first run), wrk from Debian.
+bench: install
+	$(BIN)/python bench/run.py
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -293,6 +293,9 @@ TASKS = {
 
 # Approvals: how many school days a decider has, unless planned contact is sooner (R24).
 DECISION_DUE_SCHOOL_DAYS = int(os.environ.get("DECISION_DUE_SCHOOL_DAYS", "5"))
+# How long a governors' summary, once worked out, is shown from the shared cache (#10):
+# a whole trust's year takes seconds to count. Saved summaries are always counted afresh.
+SUMMARY_CACHE_SECONDS = int(os.environ.get("SUMMARY_CACHE_SECONDS", "300"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

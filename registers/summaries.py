@@ -21,6 +21,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -931,4 +933,35 @@ def summary_build(
     tables["open_now"] = _open_now(scope)
     tables["compliance"] = _compliance(scope)
     report["tables"] = {"glance": _at_a_glance(tables), **tables}
+    return report
+
+
+def summary_cached(
+    *, organisation: Organisation, period: Period, today: datetime.date | None = None
+) -> dict[str, Any]:
+    """``summary_build``, kept in the shared cache for SUMMARY_CACHE_SECONDS so that a
+    board's worth of governors opening it, or downloading it, count it once (#10).
+
+    The figures are as they were when worked out (``worked_out_at``, a time the page
+    shows): a decision made since then shows within minutes. A saved summary never
+    comes from here, so the board papers hold the figures of the moment they were saved.
+    """
+    today = today or timezone.localdate()
+    key = ":".join(
+        str(part)
+        for part in (
+            "summary",
+            SCHEMA,
+            organisation.pk,
+            period.token,
+            period.starts_on,
+            period.ends_on,
+            today,
+        )
+    )
+    report = cache.get(key)
+    if report is None:
+        report = summary_build(organisation=organisation, period=period, today=today)
+        report["worked_out_at"] = timezone.localtime().strftime("%H:%M")
+        cache.set(key, report, django_settings.SUMMARY_CACHE_SECONDS)
     return report

@@ -780,7 +780,7 @@ def summary(request: HttpRequest) -> HttpResponse:
     }
     if form.is_valid():
         period = form.cleaned_data["chosen"]
-        report = summaries.summary_build(organisation=organisation, period=period)
+        report = summaries.summary_cached(organisation=organisation, period=period)
         query = request.GET.copy()
         query["organisation"] = str(organisation.pk)
         query.setdefault("period", form.cleaned_data["period"])
@@ -847,7 +847,7 @@ def summary_export(request: HttpRequest, fmt: str) -> HttpResponse:
     form = _summary_form(request, organisation)
     if not form.is_valid():
         return redirect(f"{reverse('registers:summary')}?{request.GET.urlencode()}")
-    report = summaries.summary_build(organisation=organisation, period=form.cleaned_data["chosen"])
+    report = summaries.summary_cached(organisation=organisation, period=form.cleaned_data["chosen"])
     return _summary_download(request, report, fmt)
 
 
