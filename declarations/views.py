@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from contactpolicy.pagination import page_of, query_without_page
 from contactpolicy.uploads import file_download
 from declarations import services
 from declarations.exceptions import DeclarationError
@@ -32,13 +33,21 @@ from declarations.selectors import (
 from declarations.services import declaration_problems
 from policies.selectors import permitted_channels_by_setting
 
+PAGE_SIZE = 25  # a phone's worth of scrolling
+
 
 @require_GET
 def declaration_list(request: HttpRequest) -> HttpResponse:
     """The declarant's own declarations, with filters (R20)."""
     declarations = declaration_list_for(user=request.user)
     filterset = DeclarationFilter(request.GET or None, queryset=declarations)
-    context = {"filter": filterset, "declarations": filterset.qs}
+    page = page_of(request, filterset.qs, size=PAGE_SIZE)
+    context = {
+        "filter": filterset,
+        "declarations": page.object_list,
+        "page": page,
+        "query": query_without_page(request),
+    }
     template = "declarations/declaration_list.html"
     if request.htmx:
         template += "#results"

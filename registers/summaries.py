@@ -38,6 +38,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncMonth
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from approvals.models import (
     FINAL_OUTCOMES,
@@ -962,6 +963,20 @@ def summary_cached(
     report = cache.get(key)
     if report is None:
         report = summary_build(organisation=organisation, period=period, today=today)
-        report["worked_out_at"] = timezone.localtime().strftime("%H:%M")
+        now = timezone.localtime()
+        report["worked_out_at"] = f"{now:%H:%M}"
+        report["cache_key"] = f"{key}:{now.isoformat()}"  # names this working-out
         cache.set(key, report, django_settings.SUMMARY_CACHE_SECONDS)
     return report
+
+
+def summary_html_cached(report: dict[str, Any], render: Any) -> str:
+    """The report drawn as HTML by ``render(report)``, kept beside the figures it was
+    drawn from: a whole trust's tables and charts take longer to draw than to read."""
+    key = report.get("cache_key")
+    if key is None:
+        return mark_safe(render(report))  # noqa: S308 (the project's own escaped template)
+    html = cache.get_or_set(
+        f"{key}:html", lambda: str(render(report)), django_settings.SUMMARY_CACHE_SECONDS
+    )
+    return mark_safe(html)  # noqa: S308 (the project's own escaped template)

@@ -9,7 +9,6 @@ import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -17,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from contactpolicy.pagination import page_of, query_without_page, window_of
 from directory.access import (
     POLICY_ROLES,
     SAFEGUARDING_ROLES,
@@ -48,18 +48,7 @@ from registers.forms import (
 from registers.models import FollowUp, RegisterEntry, RoundResponse
 from registers.periods import EARLIEST_YEAR, current_term_token, school_year_of, term_dates_for
 
-PAGE_SIZE = 50
 AUDIT_EXPORT_LIMIT = 100_000
-
-
-def _page(request: HttpRequest, queryset, size: int = PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @require_GET
@@ -96,7 +85,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registers/staff_list.html",
-        {"page": _page(request, people), "q": query, "query": _query_without_page(request)},
+        {"page": page_of(request, people), "q": query, "query": query_without_page(request)},
     )
 
 
@@ -109,7 +98,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "registers/pupil_list.html",
-        {"page": _page(request, pupils), "q": query, "query": _query_without_page(request)},
+        {"page": page_of(request, pupils), "q": query, "query": query_without_page(request)},
     )
 
 
@@ -128,8 +117,8 @@ def _file_page(
         "file": file,
         "owner": file.owner,
         "filter": filterset,
-        "page": _page(request, filterset.qs),
-        "query": _query_without_page(request),
+        "page": page_of(request, filterset.qs),
+        "query": query_without_page(request),
         "export_form": RangeForm(prefix="export"),
         "export_pdf": reverse(export, args=[file.owner.pk, "pdf"]),
         "export_csv": reverse(export, args=[file.owner.pk, "csv"]),
@@ -379,14 +368,14 @@ def follow_up_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _kind_register(request: HttpRequest, kinds: tuple[str, ...], template: str) -> HttpResponse:
     if not selectors.register_settings_for(user=request.user).exists():
         raise Http404
-    page = _page(request, selectors.kind_register_for(user=request.user, kinds=kinds))
+    page = page_of(request, selectors.kind_register_for(user=request.user, kinds=kinds))
     selectors.register_rows_describe(user=request.user, declarations=page.object_list)
     return render(
         request,
         template,
         {
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
             "today": timezone.localdate(),
         },
     )
@@ -543,7 +532,7 @@ def audit_history(request: HttpRequest) -> HttpResponse:
     page = None
     if form.is_valid():
         events = selectors.audit_events_for(user=request.user, filters=form.cleaned_data)
-        page = _page(request, events)
+        page = window_of(request, events)
         for event in page.object_list:
             event.label = ACTION_LABELS.get(event.action, event.action)
             event.details = describe_data(event.data)
@@ -559,7 +548,7 @@ def audit_history(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
         },
     )
 
@@ -786,7 +775,13 @@ def summary(request: HttpRequest) -> HttpResponse:
         query.setdefault("period", form.cleaned_data["period"])
         context.update(
             report=report,
-            charts=charts_for(report),
+            report_html=summaries.summary_html_cached(
+                report,
+                lambda report: render_to_string(
+                    "registers/_summary_report.html",
+                    {"report": report, "charts": charts_for(report)},
+                ),
+            ),
             query=query.urlencode(),
             named=list(
                 summaries.chair_decisions_for(
