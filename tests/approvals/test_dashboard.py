@@ -511,3 +511,30 @@ def test_dashboard_costs_the_same_queries_with_5_or_500_waiting_items(client, wo
     )
     assert with_5 == with_500, (with_5, with_500)
     assert with_5_filtered == with_500_filtered
+
+
+def test_a_long_list_comes_50_at_a_time_most_urgent_first(client, world, mine):
+    """A trust's Executive Headteacher may have hundreds waiting (#10): the page holds
+    the 50 most urgent, the counts still cover them all, and the next page the rest."""
+    made = [mine(due_in=1 + number % 20) for number in range(60)]
+    urgent = sorted(made, key=lambda item: (item.due_on, item.created_at, item.pk))
+    client.force_login(world.line_manager_a)
+
+    first = client.get(DASHBOARD)
+    second = client.get(DASHBOARD, {"page": "2"})
+
+    assert listed(first) == urgent[:50]
+    assert listed(second) == urgent[50:]
+    assert first.context["counts"]["waiting"] == 60
+    assert "Page 1 of 2" in first.text
+    assert "page=2" in first.text
+
+
+def test_the_next_page_keeps_the_filter(client, world, mine):
+    for _ in range(55):
+        mine(due_in=3)
+    client.force_login(world.line_manager_a)
+
+    response = client.get(DASHBOARD, {"kind": "planned_social_contact"})
+
+    assert "kind=planned_social_contact&amp;page=2" in response.text
