@@ -235,6 +235,7 @@ def personas() -> dict[str, object]:
         "school": school,
         "pupil": pupil,
         "head": holder(Role.HEAD, school),
+        "executive_head": holder(Role.EXECUTIVE_HEAD, trust),
         "dsl": holder(Role.DSL, school),
         "governor": holder(Role.GOVERNOR, trust),
         "staff": staff[0],
@@ -426,7 +427,8 @@ def main() -> None:
     summary = f"/registers/summaries/?organisation={trust.pk}"
     pages = [
         Page("floor", f"/bench/floor/?pk={school.pk}", ""),
-        Page("approver dashboard", "/decisions/", "head"),
+        Page("approver dashboard, Executive Headteacher", "/decisions/", "executive_head"),
+        Page("approver dashboard, head of one school", "/decisions/", "head"),
         Page("staff member's declarations", "/declarations/", "staff"),
         Page("pupil file", f"/registers/pupils/{people['pupil']}/", "dsl"),
         Page("DSL audit search", "/registers/audit/?action=approval.decided", "dsl"),
