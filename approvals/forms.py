@@ -168,10 +168,16 @@ class RequestFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        waiting = self.queryset
+        # The settings and people of what is waiting, read once as plain ids: as a
+        # subquery the database may join every declaration of every setting (#10).
+        pairs = set(
+            self.queryset.order_by().values_list(
+                "declaration__setting_id", "declaration__declarant_id"
+            )
+        )
         self.filters["setting"].queryset = Organisation.objects.filter(
-            pk__in=waiting.values("declaration__setting")
+            pk__in={setting for setting, _ in pairs}
         )
         self.filters["person"].queryset = Person.objects.filter(
-            pk__in=waiting.values("declaration__declarant")
+            pk__in={person for _, person in pairs}
         )

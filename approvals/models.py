@@ -153,7 +153,10 @@ class ApprovalRequest(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["decider", "status"], name="request_decider_idx"),
+            # The dashboard: what waits for a decider, its counts and the DSL's copies.
+            models.Index(
+                fields=["decider", "purpose", "status", "due_on"], name="request_dashboard_idx"
+            ),
             models.Index(fields=["status", "due_on"], name="request_due_idx"),
         ]
 
