@@ -156,6 +156,7 @@ class Writer:
         self.copy = connection.vendor == "postgresql"
         self.next_ids: dict[type[models.Model], int] = {}
         self.buffers: dict[type[models.Model], tuple[list[str], list[tuple]]] = {}
+        self.defaults: dict[type[models.Model], tuple] = {}  # for the fields not given
         self.written = 0
 
     def ids(self, model: type[models.Model], count: int = 1) -> int:
@@ -179,11 +180,10 @@ class Writer:
                 raise ValueError(f"{model.__name__}.{each.name} needs a value of its own.")
         defaults = [each.get_default() for each in missing]
         self.buffers[model] = ([*attnames, *(each.attname for each in missing)], [])
-        self._defaults = getattr(self, "_defaults", {})
-        self._defaults[model] = tuple(defaults)
+        self.defaults[model] = tuple(defaults)
 
     def add(self, model: type[models.Model], *values: Any) -> None:
-        self.buffers[model][1].append(values + self._defaults[model])
+        self.buffers[model][1].append(values + self.defaults[model])
 
     def pending(self) -> int:
         return sum(len(rows) for _, rows in self.buffers.values())
@@ -237,8 +237,12 @@ class Writer:
             for statement in statements:
                 cursor.execute(statement)
             if self.copy:
+                # Fresh statistics for the planner; outside a transaction, VACUUM also
+                # marks the pages all-visible, so that counts can read indexes alone.
+                command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
                 for model in self.next_ids:
-                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+                    table = connection.ops.quote_name(model._meta.db_table)
+                    cursor.execute(f"{command} {table}")
 
 
 def _name_of(model: type[models.Model], attname: str) -> str:

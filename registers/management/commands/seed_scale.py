@@ -4,6 +4,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
+from django.template.defaultfilters import pluralize
 
 from registers.scale import SCALE_PASSWORD, ScalePlan, seed_scale
 
@@ -89,8 +90,9 @@ class Command(BaseCommand):
         minutes, seconds = divmod(int(time.monotonic() - started), 60)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Loaded {plan.name}: {plan.schools} settings, {plan.total_declarations:,} "
-                f"declarations over {plan.years} years, in {minutes} min {seconds} s."
+                f"Loaded {plan.name}: {plan.schools} setting{pluralize(plan.schools)}, "
+                f"{plan.total_declarations:,} declaration{pluralize(plan.total_declarations)} "
+                f"over {plan.years} year{pluralize(plan.years)}, in {minutes} min {seconds} s."
             )
         )
         self.stdout.write(f"Logins (every one uses the password: {SCALE_PASSWORD})")
