@@ -29,6 +29,7 @@ from directory.access import (
     Access,
 )
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil, Role
+from directory.selectors import name_query
 from policies.selectors import percentage
 from registers.models import (
     DeclarationRound,
@@ -649,14 +650,6 @@ def audit_events_for(*, user: Any, filters: dict[str, Any] | None = None) -> Que
     if date_to := filters.get("date_to"):
         events = events.filter(occurred_at__date__lte=date_to)
     return events.select_related("actor", "target_type").order_by("-occurred_at", "-pk")
-
-
-def name_query(text: str) -> Q:
-    """Each word of ``text`` in the given or family name (a person, pupil or relative)."""
-    query = Q()
-    for word in text.split()[:4]:
-        query &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
-    return query
 
 
 def pupil_query(text: str) -> Q:

@@ -174,6 +174,8 @@ FILTERS = [
 
 
 def filter_value(world, name: str, value: str) -> str:
+    if name == "person":
+        return getattr(world, value).get_full_name()  # typed, not chosen from a list
     return value if name == "kind" else str(getattr(world, value).pk)
 
 
