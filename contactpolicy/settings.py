@@ -137,11 +137,16 @@ if _database.get("ENGINE") not in {
     raise ImproperlyConfigured(
         "DATABASE_URL must point at PostgreSQL (postgres://...) or SQLite (sqlite:///...)."
     )
-if _database["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL's JIT compiler spends tens of milliseconds compiling a query whose
-    # estimated cost is high (the audit trail's scope is one) to save a few: a loss for
-    # the short queries of web pages (#10). Reports are counted rarely and cached.
-    _database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# PostgreSQL's JIT compiler spends tens of milliseconds compiling a query whose
+# estimated cost is high (the audit trail's scope is one) to save a few: a loss for the
+# short queries of web pages (#10). Reports are counted rarely and cached. A connection
+# pooler that refuses startup options (PgBouncer) needs DATABASE_JIT_OFF=false and
+# `ALTER DATABASE ... SET jit = off` instead.
+if _database["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DATABASE_JIT_OFF", default=True
+):
+    _options = _database.setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["CONN_MAX_AGE"] = 0
     _database["OPTIONS"] = {"init_command": "PRAGMA foreign_keys=ON;"}
@@ -154,7 +159,14 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "django_cache",
-    }
+    },
+    # The governors' summaries, in a table of their own: a full cache drops entries,
+    # and the sign-in limits above must never be what it drops (#10).
+    "summaries": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "django_summary_cache",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 
 AUTH_USER_MODEL = "directory.Person"

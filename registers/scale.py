@@ -34,6 +34,7 @@ from approvals.models import ESCALATION, ApprovalRequest, DeciderRole, Decision,
 from approvals.routing import default_role
 from approvals.services import add_school_days
 from contactpolicy.models import AuditEvent
+from contactpolicy.services import audit_event_record
 from declarations.kinds import get_kind
 from declarations.models import Declaration, DeclarationSubject
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil
@@ -41,6 +42,7 @@ from directory.models import Role as R
 from policies.models import Acknowledgement, PolicyVersion, TrainingRecord
 from registers.models import FollowUp, RegisterEntry
 
+LOADED = "scale.loaded"  # the audit event that says a load finished
 SCALE_PASSWORD = "contact-scale-2026"  # noqa: S105 (printed for load tests; refused in production)
 DECLARATIONS_PER_SCHOOL_YEAR = 2_250  # 90 schools over 5 years: about a million
 WAITING_DAYS = 6  # declarations this recent are still waiting for a decision
@@ -139,7 +141,11 @@ class ScalePlan:
     staff_per_school: int = 111  # about 10,000 across 90 schools
     pupils_per_school: int = 667  # about 60,000
     seed: int = 10
-    until: datetime.date = field(default_factory=timezone.localdate)
+    # The last day of the history: yesterday by default, so that nothing is dated after
+    # the moment it is loaded and the same seed and day give the same rows.
+    until: datetime.date = field(
+        default_factory=lambda: timezone.localdate() - datetime.timedelta(days=1)
+    )
     name: str = "Northway Learning Trust"
 
     @property
@@ -295,8 +301,10 @@ class ScaleSeeder:
         self.may_lapse: set[int] = set()  # ordinary staff, who may not have done it all yet
         self.logins = Logins()
         self.start = plan.until - datetime.timedelta(days=365 * plan.years)
-        self.now = timezone.now()
+        # The history stops at the end of its last day, whatever the clock says (so the
+        # same seed and ``until`` always give the same rows).
         self.tz = timezone.get_current_timezone()
+        self.now = self._at(plan.until + datetime.timedelta(days=1), 0)
         self._names()
 
     # -- the directory --------------------------------------------------------------------
@@ -1036,7 +1044,29 @@ def _details(kind: str, day, later, rng) -> tuple[dict[str, Any], datetime.date 
 def seed_scale(
     plan: ScalePlan, progress: Callable[[int], None] | None = None
 ) -> list[tuple[str, str]]:
-    """Write the trust of ``plan``; refuses if a trust of that name exists already."""
+    """Write the trust of ``plan``; refuses if a trust of that name exists already. The
+    last thing written is a "scale.loaded" audit event: a load cut short has none."""
     if Organisation.objects.filter(name__iexact=plan.name).exists():
         raise FileExistsError(plan.name)
-    return ScaleSeeder(plan, progress).run()
+    logins = ScaleSeeder(plan, progress).run()
+    trust = Organisation.objects.get(name=plan.name)
+    audit_event_record(
+        actor=None,
+        action=LOADED,
+        target=trust,
+        data={
+            "name": plan.name,
+            "schools": plan.schools,
+            "years": plan.years,
+            "declarations": plan.total_declarations,
+            "seed": plan.seed,
+            "until": plan.until.isoformat(),
+        },
+    )
+    return logins
+
+
+def loaded_plan(name: str) -> dict[str, Any] | None:
+    """What ``seed_scale`` loaded under ``name``, or None if it did not finish."""
+    event = AuditEvent.objects.filter(action=LOADED, data__name=name).order_by("-pk").first()
+    return event.data if event else None

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import (
     Case,
     Count,
@@ -960,6 +960,7 @@ def summary_cached(
             today,
         )
     )
+    cache = caches["summaries"]
     report = cache.get(key)
     if report is None:
         report = summary_build(organisation=organisation, period=period, today=today)
@@ -976,7 +977,7 @@ def summary_html_cached(report: dict[str, Any], render: Any) -> str:
     key = report.get("cache_key")
     if key is None:
         return mark_safe(render(report))  # noqa: S308 (the project's own escaped template)
-    html = cache.get_or_set(
+    html = caches["summaries"].get_or_set(
         f"{key}:html", lambda: str(render(report)), django_settings.SUMMARY_CACHE_SECONDS
     )
     return mark_safe(html)  # noqa: S308 (the project's own escaped template)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import datetime
+import math
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -775,6 +777,7 @@ def summary(request: HttpRequest) -> HttpResponse:
         query.setdefault("period", form.cleaned_data["period"])
         context.update(
             report=report,
+            refresh_minutes=math.ceil(settings.SUMMARY_CACHE_SECONDS / 60),
             report_html=summaries.summary_html_cached(
                 report,
                 lambda report: render_to_string(

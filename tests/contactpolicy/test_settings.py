@@ -93,3 +93,16 @@ def test_development_defaults_to_an_embedded_sqlite_database_under_var():
 
     assert "sqlite3" in output
     assert "var/db.sqlite3" in output
+
+
+def test_postgresql_connections_turn_jit_off_and_keep_the_urls_own_options():
+    """JIT compiling cost the audit trail 40 ms a page (#10); options in DATABASE_URL
+    are kept, and a pooler that refuses startup options can switch it off."""
+    url = "postgres://app@db.example.org:5432/contact?options=-c%20statement_timeout%3D5000"
+
+    merged = show("DATABASES", DJANGO_ENV="development", DATABASE_URL=url)
+    pooled = show("DATABASES", DJANGO_ENV="development", DATABASE_URL=url, DATABASE_JIT_OFF="no")
+
+    assert "'options': '-c statement_timeout=5000 -c jit=off'" in merged
+    assert "jit=off" not in pooled
+    assert "statement_timeout=5000" in pooled

@@ -26,7 +26,14 @@ from declarations.models import Declaration, DeclarationSubject
 from directory.models import FamilyLink, Membership, Organisation, Person, Pupil, Role
 from policies.models import Acknowledgement, PolicyVersion, TrainingRecord
 from registers.models import FollowUp, RegisterEntry
-from registers.scale import KIND_WEIGHTS, SCALE_PASSWORD, ScalePlan, seed_scale
+from registers.scale import (
+    KIND_WEIGHTS,
+    LOADED,
+    SCALE_PASSWORD,
+    ScalePlan,
+    loaded_plan,
+    seed_scale,
+)
 from tests.factories import MembershipFactory, PersonFactory, PupilFactory
 from tests.factories.declarations import DeclarationFactory
 
@@ -115,7 +122,10 @@ def digest() -> dict[str, str]:
         "people": Person.objects.values_list("pk", "email"),
         "pupils": Pupil.objects.values_list("pk", "given_name", "family_name", "date_of_birth"),
         "requests": ApprovalRequest.objects.values_list("pk", "purpose", "status", "decider"),
-        "audit events": AuditEvent.objects.values_list("pk", "action", "occurred_at"),
+        # All but the one that says when the load finished.
+        "audit events": AuditEvent.objects.exclude(action=LOADED).values_list(
+            "pk", "action", "occurred_at"
+        ),
     }
     return {
         name: hashlib.sha256(repr(list(rows.order_by("pk"))).encode()).hexdigest()
@@ -161,6 +171,33 @@ def test_the_same_plan_loads_the_same_trust_and_another_seed_another_one():
     assert other["declarations"] != first["declarations"]
     assert other["people"] != first["people"]
     assert other["audit events"] != first["audit events"]
+
+
+def test_the_time_of_day_it_is_loaded_changes_nothing(monkeypatch):
+    """Loaded in the morning or the evening of the same day, the trust is the same: the
+    history never looks at the clock, even when it ends today (by default yesterday)."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    plan = {**SMALL, "until": timezone.localdate(), "declarations": 2_000}
+    morning, evening = (
+        datetime.datetime.combine(
+            timezone.localdate(), datetime.time(hour), tzinfo=timezone.get_current_timezone()
+        )
+        for hour in (8, 20)
+    )
+
+    monkeypatch.setattr(timezone, "now", lambda: morning)
+    early = loaded_and_rolled_back(ScalePlan(**plan))
+    monkeypatch.setattr(timezone, "now", lambda: evening)
+    late = loaded_and_rolled_back(ScalePlan(**plan))
+
+    assert late == early
+    assert ScalePlan().until == yesterday
+
+
+def test_a_history_ending_after_today_is_refused():
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(CommandError, match="cannot be after today"):
+        call_command("seed_scale", "--schools=1", f"--until={tomorrow}", "--no-progress")
 
 
 # Shape and proportions -----------------------------------------------------------------
@@ -618,11 +655,29 @@ def test_the_dsl_is_not_copied_on_their_own_declaration_or_one_they_decide(trust
     ).exists()
 
 
+def test_a_finished_load_says_so_and_what_it_loaded():
+    """The benchmark tells a finished load from one cut short by this last event."""
+    load(schools=2, years=1, declarations=100, staff_per_school=20, pupils_per_school=10)
+
+    plan = loaded_plan("Northway Learning Trust")
+
+    assert plan == {
+        "name": "Northway Learning Trust",
+        "schools": 2,
+        "years": 1,
+        "declarations": 100,
+        "seed": 10,
+        "until": UNTIL.isoformat(),
+    }
+    assert loaded_plan("Another Trust") is None
+
+
 def test_nothing_in_the_history_happens_after_its_last_day():
     """When the history ends today, nothing may be dated tomorrow."""
     load(schools=2, years=1, declarations=400, staff_per_school=20, pupils_per_school=10)
     after = day_after(UNTIL)
-    assert not AuditEvent.objects.filter(occurred_at__gte=after).exists()
+    history = AuditEvent.objects.exclude(action=LOADED)  # that one is when it was loaded
+    assert not history.filter(occurred_at__gte=after).exists()
     assert not ApprovalRequest.objects.filter(created_at__gte=after).exists()
     assert not Decision.objects.filter(decided_at__gte=after).exists()
     assert not RegisterEntry.objects.filter(recorded_at__gte=after).exists()

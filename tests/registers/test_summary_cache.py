@@ -7,7 +7,8 @@ import datetime
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import cache as default_cache
+from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
 
@@ -38,7 +39,7 @@ pytestmark = pytest.mark.django_db
 GIFT = "Gift given or received"
 PLANNED = "Planned social contact"
 KINDS = "Declarations by kind"
-REFRESHED = "are worked out again every few minutes"
+REFRESHED = "They are worked out again when they are more than 5 minutes old."
 
 
 # Helpers -------------------------------------------------------------------------------
@@ -100,14 +101,14 @@ def made_on(at: str) -> str:
 
 
 def cached_entries() -> dict[str, object]:
-    """Everything in the shared cache (a table in the database), by key."""
-    table = connection.ops.quote_name(django_settings.CACHES["default"]["LOCATION"])
+    """Everything in the summaries' cache (a table in the database), by key."""
+    table = connection.ops.quote_name(django_settings.CACHES["summaries"]["LOCATION"])
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT cache_key FROM {table}")  # noqa: S608 (the settings' own name)
         stored = [row[0] for row in cursor.fetchall()]
     # Django stores "<prefix>:<version>:<key>".
     keys = [key.split(":", 2)[2] for key in stored]
-    return {key: cache.get(key) for key in keys}
+    return {key: caches["summaries"].get(key) for key in keys}
 
 
 class Clock:
@@ -187,6 +188,7 @@ def test_a_second_look_within_minutes_shows_the_same_figures_and_when_they_were_
     assert made_on("09:15") in first.content.decode()
     assert made_on("09:15") in second.content.decode()
     assert second.context["report"]["worked_out_at"] == "09:15"
+    assert REFRESHED in second.content.decode()
 
 
 def test_once_the_cache_is_cleared_the_new_decision_is_counted(world, client, clock):
@@ -196,7 +198,7 @@ def test_once_the_cache_is_cleared_the_new_decision_is_counted(world, client, cl
     client.get(SUMMARY, month(world.school_a))
     gifts(world, 1)
 
-    cache.clear()  # as when SUMMARY_CACHE_SECONDS have passed
+    caches["summaries"].clear()  # as when SUMMARY_CACHE_SECONDS have passed
     clock.set(9, 21)
     response = client.get(SUMMARY, month(world.school_a))
 
@@ -216,6 +218,7 @@ def test_with_no_cache_time_every_look_is_worked_out_afresh(world, client, setti
 
     assert (gifts_shown(first), gifts_shown(second), gifts_in_csv(download)) == ("6", "7", "7")
     assert len(builds) == 3
+    assert "worked out again" not in second.content.decode()  # nothing is kept
 
 
 def test_governors_heads_and_downloads_share_one_working_out(world, client, builds, pdf_html):
@@ -246,7 +249,7 @@ def test_the_csv_agrees_with_the_cached_page_until_both_are_worked_out_again(wor
 
     assert gifts_shown(page) == gifts_in_csv(download) == "6"
     assert ["Made on", timezone.localdate().isoformat()] in csv_rows(download)
-    cache.clear()
+    caches["summaries"].clear()
     assert gifts_in_csv(client.get(export_url("csv"), query)) == "7"
     assert gifts_shown(client.get(SUMMARY, query)) == "7"
 
@@ -486,3 +489,19 @@ def test_the_cache_holds_figures_and_no_personal_data(
         for person in (world.executive_head, recorded.declarant_a, recorded.declarant_b):
             assert person.email not in repr(value)
         assert NAMED_HEADING not in repr(value)
+
+
+def test_a_full_summary_cache_never_drops_the_sign_in_limits(client, world, settings):
+    """The summaries have a cache of their own: when it is full it drops summaries, never
+    the counters that lock an account after five wrong passwords (#10)."""
+    counter = "allauth:rl:login_failed:key:someone@example.org"
+    default_cache.set(counter, [1, 2, 3], 900)
+    summaries_cache = caches["summaries"]
+    summaries_cache._max_entries = 5  # as if the cache were full
+    try:
+        for number in range(20):
+            summaries_cache.set(f"summary:test:{number}", {"figures": number}, 300)
+    finally:
+        summaries_cache._max_entries = settings.CACHES["summaries"]["OPTIONS"]["MAX_ENTRIES"]
+
+    assert default_cache.get(counter) == [1, 2, 3]

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from registers.scale import SCALE_PASSWORD, ScalePlan, seed_scale
 
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--until",
             type=datetime.date.fromisoformat,
-            help="The last day of the history, YYYY-MM-DD (default: today).",
+            help="The last day of the history, YYYY-MM-DD (default: yesterday).",
         )
         parser.add_argument("--name", default=defaults.name, help="The trust's name.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         if options["staff_per_school"] < 20:
             raise CommandError("--staff-per-school must be at least 20 (a head, a DSL, managers).")
         try:
+            import faker  # noqa: F401 (the names)
             from tqdm import tqdm
         except ImportError as error:  # tqdm and faker come with the development dependencies
             raise CommandError(f"seed_scale needs the development dependencies: {error}") from error
@@ -67,6 +69,8 @@ class Command(BaseCommand):
             name=options["name"],
         )
         if options["until"]:
+            if options["until"] > timezone.localdate():
+                raise CommandError("--until cannot be after today: the history is in the past.")
             plan.until = options["until"]
         started = time.monotonic()
         with tqdm(
