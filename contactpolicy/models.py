@@ -72,6 +72,10 @@ class AuditEvent(AppendOnlyModel):
             models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
             models.Index(fields=["action", "occurred_at"], name="audit_action_idx"),
             models.Index(fields=["organisation_pk", "occurred_at"], name="audit_organisation_idx"),
+            # The DSL's audit search by what happened, in their settings (#10).
+            models.Index(
+                fields=["organisation_pk", "action", "occurred_at"], name="audit_org_action_idx"
+            ),
         ]
 
     def __str__(self) -> str:
