@@ -18,6 +18,7 @@ The result is a plain dictionary, so that a saved snapshot renders exactly as it
 from __future__ import annotations
 
 import datetime
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -962,13 +963,39 @@ def summary_cached(
     )
     cache = caches["summaries"]
     report = cache.get(key)
-    if report is None:
+    if report is not None:
+        return report
+    seconds = django_settings.SUMMARY_CACHE_SECONDS
+    # One working-out at a time: a trust's year takes seconds, and every governor who
+    # opened it meanwhile would otherwise tie up a web worker doing the same (#10).
+    if seconds > 0 and not cache.add(f"{key}:working-out", True, WORKING_OUT_SECONDS):
+        report = _wait_for(cache, key)
+        if report is not None:
+            return report
+    try:
         report = summary_build(organisation=organisation, period=period, today=today)
         now = timezone.localtime()
         report["worked_out_at"] = f"{now:%H:%M}"
         report["cache_key"] = f"{key}:{now.isoformat()}"  # names this working-out
-        cache.set(key, report, django_settings.SUMMARY_CACHE_SECONDS)
+        cache.set(key, report, seconds)
+    finally:
+        cache.delete(f"{key}:working-out")
     return report
+
+
+WORKING_OUT_SECONDS = 60  # the longest anyone waits for another's working-out
+
+
+def _wait_for(cache: Any, key: str) -> dict[str, Any] | None:
+    """The report someone else is working out, once it is in the cache; None if it does
+    not come within WORKING_OUT_SECONDS (they failed: work it out here)."""
+    deadline = time.monotonic() + WORKING_OUT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        report = cache.get(key)
+        if report is not None or cache.get(f"{key}:working-out") is None:
+            return report  # theirs, or None when theirs failed and let go
+    return None
 
 
 def summary_html_cached(report: dict[str, Any], render: Any) -> str:

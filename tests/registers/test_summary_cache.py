@@ -16,7 +16,7 @@ from approvals.models import DeciderRole
 from directory.models import Organisation, Person, Role
 from registers import summaries
 from registers.models import SummarySnapshot
-from registers.periods import custom_period, school_year_of
+from registers.periods import Period, custom_period, school_year_of
 from tests.factories import FederationFactory, SchoolFactory, person_with_roles
 from tests.registers.test_summary_views import (
     NAMED_HEADING,
@@ -505,3 +505,67 @@ def test_a_full_summary_cache_never_drops_the_sign_in_limits(client, world, sett
         summaries_cache._max_entries = settings.CACHES["summaries"]["OPTIONS"]["MAX_ENTRIES"]
 
     assert default_cache.get(counter) == [1, 2, 3]
+
+
+# One working-out at a time -----------------------------------------------------------------
+
+
+def the_key_of(world) -> tuple[Period, str]:
+    """A month of the school's summary, and the key it is kept under."""
+    period = Period(
+        "custom",
+        "test",
+        timezone.localdate() - datetime.timedelta(days=30),
+        timezone.localdate(),
+    )
+    return period, ":".join(
+        str(part)
+        for part in (
+            "summary",
+            summaries.SCHEMA,
+            world.school_a.pk,
+            period.token,
+            period.starts_on,
+            period.ends_on,
+            timezone.localdate(),
+        )
+    )
+
+
+def test_a_view_while_another_works_it_out_waits_for_theirs(world, builds, monkeypatch):
+    """Governors opening a lapsed summary together do not each work it out: the second
+    waits for the first's figures (a trust's year takes seconds, #10)."""
+    period, key = the_key_of(world)
+    cache = caches["summaries"]
+    cache.add(f"{key}:working-out", True, 60)  # another worker has started
+    theirs = {"tables": {}, "worked_out_at": "09:00", "from": "the other worker"}
+
+    def meanwhile(seconds):
+        cache.set(key, theirs, 300)  # ... and finishes while this one waits
+
+    monkeypatch.setattr(summaries.time, "sleep", meanwhile)
+
+    report = summaries.summary_cached(organisation=world.school_a, period=period)
+
+    assert report == theirs
+    assert builds == []
+
+
+def test_when_the_other_working_out_fails_this_one_works_it_out(world, builds, monkeypatch):
+    period, key = the_key_of(world)
+    cache = caches["summaries"]
+    cache.add(f"{key}:working-out", True, 60)
+    waits = []
+
+    def meanwhile(seconds):
+        waits.append(seconds)
+        cache.delete(f"{key}:working-out")  # the other one failed and let go
+
+    monkeypatch.setattr(summaries.time, "sleep", meanwhile)
+
+    report = summaries.summary_cached(organisation=world.school_a, period=period)
+
+    assert len(builds) == 1
+    assert len(waits) == 1  # straight away, not after a minute
+    assert report["worked_out_at"]
+    assert cache.get(f"{key}:working-out") is None  # nobody is left waiting on it
