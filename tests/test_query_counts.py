@@ -34,6 +34,7 @@ pytestmark = pytest.mark.django_db
 # The most queries each page may make (observed on SQLite and PostgreSQL alike).
 CEILINGS = {
     "approver dashboard": 14,
+    "approver dashboard, Executive Headteacher": 15,  # and the trust's settings to filter by
     "your declarations": 7,
     "your declarations, page 2": 7,
     "pupil file": 8,
@@ -71,6 +72,7 @@ class Trust:
     school: Organisation
     pupil: int  # the first school's pupil with the most register entries
     head: Person
+    executive_head: Person  # the trust's, over every school
     dsl: Person
     governor: Person
     staff: Person  # the busiest member of staff of the first school
@@ -109,6 +111,7 @@ def load(plan: ScalePlan) -> Trust:
         school=school,
         pupil=pupil,
         head=holder(Role.HEAD, school),
+        executive_head=holder(Role.EXECUTIVE_HEAD, trust),
         dsl=holder(Role.DSL, school),
         governor=holder(Role.GOVERNOR, trust),
         staff=staff[0],
@@ -153,6 +156,7 @@ def assert_the_same(page: str, counts: list[int]) -> None:
 
 PERSONA = {
     "approver dashboard": "head",
+    "approver dashboard, Executive Headteacher": "executive_head",
     "your declarations": "staff",
     "your declarations, page 2": "staff",
     "pupil file": "dsl",
@@ -168,6 +172,7 @@ WAITING_FOR_THE_HEAD = [3, 12]
 def path_of(page: str, trust: Trust) -> str:
     return {
         "approver dashboard": "/decisions/",
+        "approver dashboard, Executive Headteacher": "/decisions/",
         "your declarations": "/declarations/",
         "your declarations, page 2": "/declarations/?page=2",
         "pupil file": f"/registers/pupils/{trust.pupil}/",
@@ -176,7 +181,7 @@ def path_of(page: str, trust: Trust) -> str:
     }[page]
 
 
-def waiting_for_the_head(trust: Trust, count: int) -> None:
+def waiting_for_the_head(trust: Trust, count: int, decider: str = "head") -> None:
     """``count`` submitted declarations by different staff about different pupils of the
     first school, each waiting for its head, every other one covering for a line manager."""
     declarants = (
@@ -203,8 +208,8 @@ def waiting_for_the_head(trust: Trust, count: int) -> None:
         DeclarationSubjectFactory(declaration=declaration, pupil=pupil)
         ApprovalRequest.objects.create(
             declaration=declaration,
-            decider=trust.head,
-            decider_role=DeciderRole.HEAD,
+            decider=getattr(trust, decider),
+            decider_role=DeciderRole.HEAD if decider == "head" else DeciderRole.EXECUTIVE_HEAD,
             on_behalf_of=line_manager if number % 2 else None,
             routing_reason="Opened by the test of query counts.",
             due_on=TODAY + datetime.timedelta(days=number),
@@ -225,6 +230,8 @@ def test_a_page_makes_as_many_queries_in_a_large_trust_as_in_a_small_one(trusts,
     for trust, waiting in zip(trusts, WAITING_FOR_THE_HEAD, strict=True):
         if page == "approver dashboard":
             waiting_for_the_head(trust, waiting)
+        elif page == "approver dashboard, Executive Headteacher":
+            waiting_for_the_head(trust, waiting, decider="executive_head")
         client = signed_in(getattr(trust, PERSONA[page]))
         path = path_of(page, trust)
         client.get(path)  # fills the content types and the like
