@@ -226,53 +226,11 @@ def setup_django() -> None:
 
 
 def personas() -> dict[str, object]:
-    """The people the pages are asked as, from the seeded trust: the busiest of each."""
-    from django.db.models import Count, Q
+    """The people the pages are asked as, from the seeded trust (registers.scale)."""
+    from directory.models import Organisation
+    from registers.scale import personas as personas_of
 
-    from directory.models import Membership, Organisation, Person, Role
-    from registers.models import RegisterEntry
-
-    trust = Organisation.objects.get(name=TRUST)
-    school = trust.children.order_by("pk").first()
-
-    def holder(role: str, organisation) -> Person:
-        return (
-            Membership.objects.filter(role=role, organisation=organisation)
-            .order_by("pk")
-            .first()
-            .person
-        )
-
-    # The busiest by what seed_scale wrote, not by what earlier benchmark runs added.
-    seeded = ~Q(declarations__notes=BENCH_NOTE)
-    staff = (
-        Person.objects.filter(memberships__organisation=school, memberships__role=Role.STAFF)
-        .exclude(memberships__role__in=[Role.HEAD, Role.DSL, Role.LINE_MANAGER])
-        .annotate(declared=Count("declarations", filter=seeded))
-        .order_by("-declared", "pk")
-    )
-    pupil = (
-        RegisterEntry.objects.filter(pupil__setting=school)
-        .values("pupil")
-        .annotate(entries=Count("id"))
-        .order_by("-entries", "pupil")
-        .first()["pupil"]
-    )
-    return {
-        "trust": trust,
-        "school": school,
-        "pupil": pupil,
-        "head": holder(Role.HEAD, school),
-        "executive_head": holder(Role.EXECUTIVE_HEAD, trust),
-        "dsl": holder(Role.DSL, school),
-        "governor": Membership.objects.filter(role=Role.GOVERNOR, organisation=trust)
-        .exclude(person__memberships__role=Role.CHAIR)
-        .order_by("pk")
-        .first()
-        .person,
-        "staff": staff[0],
-        "declarer": staff[1],
-    }
+    return personas_of(Organisation.objects.get(name=TRUST))
 
 
 def session_cookie(person) -> str:

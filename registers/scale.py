@@ -27,7 +27,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from approvals.models import ESCALATION, ApprovalRequest, DeciderRole, Decision, Outcome
@@ -928,27 +928,15 @@ class ScaleSeeder:
         if outcome == Outcome.MORE_INFORMATION:
             return
         text = f"{label} declared: {Outcome(outcome).label} ({extra.get('conditions', '')})"
-        w.add(
-            RegisterEntry,
-            w.ids(RegisterEntry),
-            RegisterEntry.File.STAFF,
-            declarant,
-            None,
-            None,
-            RegisterEntry.EntryKind.OUTCOME,
-            pk,
-            decision,
-            text,
-            False,
-            decider,
-            decided_at,
-        )
-        for pupil, via in self._files:
+        # One entry on the staff member's file and one on each pupil's it concerns.
+        files = [(RegisterEntry.File.STAFF, declarant, None, None)]
+        files += [(RegisterEntry.File.PUPIL, None, pupil, via) for pupil, via in self._files]
+        for file, person, pupil, via in files:
             w.add(
                 RegisterEntry,
                 w.ids(RegisterEntry),
-                RegisterEntry.File.PUPIL,
-                None,
+                file,
+                person,
                 pupil,
                 via,
                 RegisterEntry.EntryKind.OUTCOME,
@@ -1070,3 +1058,43 @@ def loaded_plan(name: str) -> dict[str, Any] | None:
     """What ``seed_scale`` loaded under ``name``, or None if it did not finish."""
     event = AuditEvent.objects.filter(action=LOADED, data__name=name).order_by("-pk").first()
     return event.data if event else None
+
+
+def personas(trust: Organisation) -> dict[str, Any]:
+    """The people a loaded trust's pages are asked as (the benchmark, the query-count
+    tests): the first school's head, DSL and busiest staff, the trust's Executive
+    Headteacher and a governor who is not the Chair, and the first school's pupil with
+    the most on their file. The busiest by the seeded declarations, which carry no notes:
+    what a benchmark adds (with a note) never changes who is asked."""
+    school = trust.children.order_by("pk").first()
+
+    def holder(role: str, organisation: Organisation, *, chair: bool = True) -> Person:
+        holders = Membership.objects.filter(role=role, organisation=organisation)
+        if not chair:
+            holders = holders.exclude(person__memberships__role=R.CHAIR)
+        return holders.order_by("pk").first().person
+
+    staff = (
+        Person.objects.filter(memberships__organisation=school, memberships__role=R.STAFF)
+        .exclude(memberships__role__in=[R.HEAD, R.DSL, R.LINE_MANAGER])
+        .annotate(declared=Count("declarations", filter=Q(declarations__notes="")))
+        .order_by("-declared", "pk")
+    )
+    pupil = (
+        RegisterEntry.objects.filter(pupil__setting=school)
+        .values("pupil")
+        .annotate(entries=Count("id"))
+        .order_by("-entries", "pupil")
+        .first()["pupil"]
+    )
+    return {
+        "trust": trust,
+        "school": school,
+        "pupil": pupil,
+        "head": holder(R.HEAD, school),
+        "executive_head": holder(R.EXECUTIVE_HEAD, trust),
+        "dsl": holder(R.DSL, school),
+        "governor": holder(R.GOVERNOR, trust, chair=False),
+        "staff": staff[0],
+        "declarer": staff[1],
+    }

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import caches
 from django.db import connection
-from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -24,9 +23,8 @@ from django.utils import timezone
 from approvals.models import ApprovalRequest, DeciderRole
 from declarations.models import Declaration
 from directory.models import Membership, Organisation, Person, Pupil, Role
-from registers.models import RegisterEntry
 from registers.periods import current_term_token, school_year_of
-from registers.scale import ScalePlan, seed_scale
+from registers.scale import ScalePlan, personas, seed_scale
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,43 +78,9 @@ class Trust:
 
 
 def load(plan: ScalePlan) -> Trust:
-    """Load ``plan`` and pick its personas as bench/run.py's ``personas()`` does."""
+    """Load ``plan`` and pick its personas as the benchmark does."""
     seed_scale(plan)
-    trust = Organisation.objects.get(name=plan.name)
-    school = trust.children.order_by("pk").first()
-
-    def holder(role: str, organisation: Organisation) -> Person:
-        return (
-            Membership.objects.filter(role=role, organisation=organisation)
-            .order_by("pk")
-            .first()
-            .person
-        )
-
-    staff = (
-        Person.objects.filter(memberships__organisation=school, memberships__role=Role.STAFF)
-        .exclude(memberships__role__in=[Role.HEAD, Role.DSL, Role.LINE_MANAGER])
-        .annotate(declared=Count("declarations"))
-        .order_by("-declared", "pk")
-    )
-    pupil = (
-        RegisterEntry.objects.filter(pupil__setting=school)
-        .values("pupil")
-        .annotate(entries=Count("id"))
-        .order_by("-entries", "pupil")
-        .first()["pupil"]
-    )
-    return Trust(
-        trust=trust,
-        school=school,
-        pupil=pupil,
-        head=holder(Role.HEAD, school),
-        executive_head=holder(Role.EXECUTIVE_HEAD, trust),
-        dsl=holder(Role.DSL, school),
-        governor=holder(Role.GOVERNOR, trust),
-        staff=staff[0],
-        declarer=staff[1],
-    )
+    return Trust(**personas(Organisation.objects.get(name=plan.name)))
 
 
 @pytest.fixture
