@@ -64,6 +64,7 @@ run: demo
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -6,17 +6,12 @@ links to the app, where the reader's own permissions apply.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, ApprovalRequest, Decision
-from contactpolicy.tasks import send_email
+from contactpolicy.tasks import send_email, site_link
 from directory.models import Membership, Person, Role
-
-
-def _link(path: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def _send(to: list[str], subject: str, body: str) -> None:
@@ -39,7 +34,7 @@ def request_arrived(pk: int) -> None:
         "A declaration is waiting for your decision",
         f"{declaration.declarant.get_full_name()} has made a declaration "
         f"({declaration.kind_entry.name.lower()}) that needs your decision by "
-        f"{request.due_on:%-d %B %Y}.\n\nOpen it: {_link(request.get_absolute_url())}\n",
+        f"{request.due_on:%-d %B %Y}.\n\nOpen it: {site_link(request.get_absolute_url())}\n",
     )
 
 
@@ -50,7 +45,7 @@ def copied_to_dsl(pk: int) -> None:
         "A safeguarding-relevant declaration has been copied to you",
         f"A declaration ({request.declaration.kind_entry.name.lower()}) at "
         f"{request.declaration.setting.name} has been copied to you as designated "
-        f"safeguarding lead.\n\nOpen it: {_link(request.get_absolute_url())}\n",
+        f"safeguarding lead.\n\nOpen it: {site_link(request.get_absolute_url())}\n",
     )
 
 
@@ -70,7 +65,7 @@ def unroutable(pk: int) -> None:
         administrators,
         "A declaration has nobody to decide it",
         f"A declaration at {setting.name} could not be routed: {request.routing_reason}\n\n"
-        f"Check the roles and routing rules: {_link(reverse('admin:index'))}\n",
+        f"Check the roles and routing rules: {site_link(reverse('admin:index'))}\n",
     )
 
 
@@ -94,7 +89,7 @@ def decided(pk: int) -> None:
         subject,
         f"Your declaration ({declaration.kind_entry.name.lower()}, {declaration.reference}): "
         f"{decision.get_outcome_display().lower()}.\n\n"
-        f"Open it: {_link(declaration.get_absolute_url())}\n",
+        f"Open it: {site_link(declaration.get_absolute_url())}\n",
     )
 
 
@@ -112,7 +107,7 @@ def reminder(pk: int) -> None:
         if overdue
         else "Reminder: a declaration is waiting for your decision",
         f"A declaration ({request.declaration.kind_entry.name.lower()}) is waiting for your "
-        f"decision; {when}.\n\nOpen it: {_link(request.get_absolute_url())}\n",
+        f"decision; {when}.\n\nOpen it: {site_link(request.get_absolute_url())}\n",
     )
 
 
@@ -128,10 +123,10 @@ def planned_date_passed(pk: int) -> None:
         _send(
             [request.decider.email],
             subject,
-            f"{text}Open it: {_link(request.get_absolute_url())}\n",
+            f"{text}Open it: {site_link(request.get_absolute_url())}\n",
         )
     _send(
         [declaration.declarant.email],
         subject,
-        f"{text}Open it: {_link(declaration.get_absolute_url())}\n",
+        f"{text}Open it: {site_link(declaration.get_absolute_url())}\n",
     )

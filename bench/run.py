@@ -161,7 +161,7 @@ def prepare() -> None:
             PYTHON,
             "-c",
             "import django, json; django.setup(); from directory.models import Organisation; "
-            "from registers.scale import loaded_plan; "
+            "from bench.scale import loaded_plan; "
             f"print(json.dumps([Organisation.objects.filter(name={TRUST!r}).exists(), "
             f"loaded_plan({TRUST!r})]))",
         ],
@@ -226,9 +226,9 @@ def setup_django() -> None:
 
 
 def personas() -> dict[str, object]:
-    """The people the pages are asked as, from the seeded trust (registers.scale)."""
+    """The people the pages are asked as, from the seeded trust (bench.scale)."""
+    from bench.scale import personas as personas_of
     from directory.models import Organisation
-    from registers.scale import personas as personas_of
 
     return personas_of(Organisation.objects.get(name=TRUST))
 
@@ -416,9 +416,9 @@ def main() -> None:
     setup_django()
     people = personas()
     trust, school = people["trust"], people["school"]
+    from bench.scale import loaded_plan
     from declarations.models import Declaration
-    from registers.periods import current_term_token
-    from registers.scale import loaded_plan
+    from directory.periods import current_term_token
 
     today = datetime.date.today()  # noqa: DTZ011
     term = current_term_token(trust, today)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "declarations",
     "approvals",
     "registers",
+    "oversight",
     "directory.apps.ContactAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -78,6 +79,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks_db",
 ]
+if not PRODUCTION:
+    # The scale seeder and the benchmark: development only, not in the Docker image.
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

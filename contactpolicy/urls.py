@@ -11,5 +11,7 @@ urlpatterns = [
     path("declarations/", include("declarations.urls")),
     path("decisions/", include("approvals.urls")),
     path("registers/", include("registers.urls")),
+    path("registers/", include("oversight.urls")),
+    path("calendar/", include("directory.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -50,6 +50,8 @@ SAFEGUARDING_ROLES = PUPIL_FILE_ROLES
 # Who reads the full audit history of a setting (R34); the Executive Headteacher's
 # role in a federation reaches each of its schools.
 AUDIT_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.ADMINISTRATOR, Role.EXECUTIVE_HEAD})
+# Who looks for patterns across declarations (several staff and one family, repeated gifts).
+PATTERN_ROLES = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.EXECUTIVE_HEAD})
 # Who allocates key people and resolves key-person conflicts (R26).
 KEY_PERSON_ROLES = frozenset({Role.HEAD, Role.EXECUTIVE_HEAD, Role.ADMINISTRATOR})
 # Who publishes policy versions, sets the permitted ways to communicate and opens the

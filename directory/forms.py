@@ -1,4 +1,14 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
 from allauth.account.forms import LoginForm
+from django import forms
+
+from contactpolicy.forms import DateInput
+from directory.models import Term
+from directory.periods import TERM_ORDER
 
 
 class SignInForm(LoginForm):
@@ -13,3 +23,53 @@ class SignInForm(LoginForm):
         self.fields["password"].widget.attrs.update(
             {"autocomplete": "current-password", "placeholder": ""}
         )
+
+
+class TermDatesForm(forms.Form):
+    """The three terms of one school year; each runs from its first to its last day."""
+
+    def __init__(self, *args: Any, year: int, initial_dates: dict, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.year = year
+        for term in TERM_ORDER:
+            starts_on, ends_on = initial_dates[(year, term)]
+            label = Term(term).label
+            self.fields[f"{term}_starts_on"] = forms.DateField(
+                label=f"{label}: first day", initial=starts_on, widget=DateInput
+            )
+            self.fields[f"{term}_ends_on"] = forms.DateField(
+                label=f"{label}: last day", initial=ends_on, widget=DateInput
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        first, last = datetime.date(self.year, 9, 1), datetime.date(self.year + 1, 8, 31)
+        previous_end = None
+        for term in TERM_ORDER:
+            starts_on = cleaned.get(f"{term}_starts_on")
+            ends_on = cleaned.get(f"{term}_ends_on")
+            if not starts_on or not ends_on:
+                previous_end = None
+                continue
+            label = Term(term).label
+            if ends_on < starts_on:
+                self.add_error(f"{term}_ends_on", f"The {label.lower()} ends before it starts.")
+            elif not (first <= starts_on and ends_on <= last):
+                self.add_error(
+                    f"{term}_starts_on",
+                    f"The {label.lower()} must fall between {first:%-d %B %Y} and "
+                    f"{last:%-d %B %Y}.",
+                )
+            elif previous_end and starts_on <= previous_end:
+                self.add_error(
+                    f"{term}_starts_on",
+                    f"The {label.lower()} starts before the term before it has ended.",
+                )
+            previous_end = ends_on
+        return cleaned
+
+    def dates(self) -> dict[str, tuple[datetime.date, datetime.date]]:
+        return {
+            term: (self.cleaned_data[f"{term}_starts_on"], self.cleaned_data[f"{term}_ends_on"])
+            for term in TERM_ORDER
+        }

@@ -4,7 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -341,3 +341,41 @@ class FamilyLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.family_member} ({self.get_relationship_display()} of {self.pupil})"
+
+
+class Term(models.TextChoices):
+    AUTUMN = "autumn", "Autumn term"
+    SPRING = "spring", "Spring term"
+    SUMMER = "summer", "Summer term"
+
+
+class TermDates(models.Model):
+    """The dates of one term of one school year at an organisation, for the governors'
+    summaries (R33). A trust's or federation's dates apply to its settings unless a
+    setting has its own; without any, the default terms are used."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="term_dates"
+    )
+    year = models.PositiveSmallIntegerField(
+        "school year", help_text="The year the school year starts: 2026 for 2026 to 2027."
+    )
+    term = models.CharField(max_length=10, choices=Term.choices)
+    starts_on = models.DateField("first day")
+    ends_on = models.DateField("last day")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organisation__name", "-year", "starts_on"]
+        verbose_name_plural = "term dates"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year", "term"], name="term_dates_one_per_term"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="term_dates_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_term_display()} {self.year}, {self.organisation}"

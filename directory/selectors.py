@@ -1,6 +1,14 @@
 """Reading the directory."""
 
-from django.db.models import Q
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.http import Http404
+
+from directory.access import POLICY_ROLES, Access
+from directory.models import Organisation
 
 
 def name_query(text: str, prefix: str = "") -> Q:
@@ -12,3 +20,28 @@ def name_query(text: str, prefix: str = "") -> Q:
             **{f"{prefix}family_name__icontains": word}
         )
     return query
+
+
+def organisations_run_by(*, user: Any) -> QuerySet[Organisation]:
+    """Where the person is head, Executive Headteacher or administrator: a trust or
+    federation first, as what is set there usually covers its schools."""
+    return (
+        Access.for_user(user)
+        .organisations(*POLICY_ROLES)
+        .order_by(F("parent_id").asc(nulls_first=True), "name")
+    )
+
+
+def chosen_organisation(
+    organisations: QuerySet[Organisation], value: str | None
+) -> Organisation | None:
+    """The organisation picked on a report page, among those allowed; the first if none
+    was given, and a 404 for one that is not allowed or not an id."""
+    if not value:
+        return organisations.first()
+    chosen = (
+        organisations.filter(pk=int(value)).first() if value.isascii() and value.isdigit() else None
+    )
+    if chosen is None:
+        raise Http404
+    return chosen

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 
-from contactpolicy.tasks import send_email
+from contactpolicy.tasks import send_email, site_link
 from directory.models import Membership, Role
 from policies.models import PolicyVersion
 from policies.selectors import people_asked
 
 
-def _link(path: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
-
-
 def version_published(pk: int) -> None:
     """Ask everyone the new version applies to to read and acknowledge it (R30)."""
     version = PolicyVersion.objects.select_related("organisation").get(pk=pk)
-    link = _link(reverse("policies:acknowledge"))
+    link = site_link(reverse("policies:acknowledge"))
     for email in people_asked(version).exclude(email="").values_list("email", flat=True):
         send_email.enqueue(
             to=[email],
@@ -55,6 +50,6 @@ def review_due(pk: int) -> None:
                 f'"{version.title}" (version {version.number}) for {version.organisation} '
                 f"is due for review on {version.next_review_on:%-d %B %Y}.\n\n"
                 f"When the reviewed policy is adopted, publish it as a new version: "
-                f"{_link(reverse('policies:version_new'))}\n"
+                f"{site_link(reverse('policies:version_new'))}\n"
             ),
         )

@@ -9,13 +9,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from directory.access import COMPLIANCE_ROLES, POLICY_ROLES, Access
+from directory.access import COMPLIANCE_ROLES, Access
 from directory.models import Membership, Organisation, Person
+from directory.selectors import organisations_run_by
 from policies.models import (
     DUE_SOON_DAYS,
     Acknowledgement,
@@ -157,31 +158,12 @@ def version_get_for(*, user: Any, pk: int) -> PolicyVersion:
 def policy_organisations_for(*, user: Any) -> QuerySet[Organisation]:
     """Where the person publishes policy versions and sets the permitted channels: a
     trust or federation first, as its policy usually covers its schools."""
-    return (
-        Access.for_user(user)
-        .organisations(*POLICY_ROLES)
-        .order_by(F("parent_id").asc(nulls_first=True), "name")
-    )
+    return organisations_run_by(user=user)
 
 
 def compliance_organisations_for(*, user: Any) -> QuerySet[Organisation]:
     """Where the person sees acknowledgements and training, and records training."""
     return Access.for_user(user).organisations(*COMPLIANCE_ROLES).order_by("name")
-
-
-def chosen_organisation(
-    organisations: QuerySet[Organisation], value: str | None
-) -> Organisation | None:
-    """The organisation picked on a report page, among those allowed; the first if none
-    was given, and a 404 for one that is not allowed or not an id."""
-    if not value:
-        return organisations.first()
-    chosen = (
-        organisations.filter(pk=int(value)).first() if value.isascii() and value.isdigit() else None
-    )
-    if chosen is None:
-        raise Http404
-    return chosen
 
 
 def _people_of(organisation: Organisation) -> QuerySet[Person]:

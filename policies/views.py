@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from contactpolicy.uploads import file_download
 from directory.access import Access
 from directory.models import Person
+from directory.selectors import chosen_organisation
 from policies import selectors, services
 from policies.exceptions import PolicyError
 from policies.forms import AcknowledgeForm, ChannelsForm, PublishForm, TrainingForm
@@ -178,7 +179,7 @@ def version_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def acknowledgements(request: HttpRequest) -> HttpResponse:
     organisations = selectors.compliance_organisations_for(user=request.user)
-    organisation = selectors.chosen_organisation(organisations, request.GET.get("organisation"))
+    organisation = chosen_organisation(organisations, request.GET.get("organisation"))
     if organisation is None:
         raise Http404
     return render(
@@ -195,7 +196,7 @@ def acknowledgements(request: HttpRequest) -> HttpResponse:
 @require_GET
 def training(request: HttpRequest) -> HttpResponse:
     organisations = selectors.compliance_organisations_for(user=request.user)
-    organisation = selectors.chosen_organisation(organisations, request.GET.get("organisation"))
+    organisation = chosen_organisation(organisations, request.GET.get("organisation"))
     if organisation is None:
         raise Http404
     people = selectors.training_report(organisation=organisation)
@@ -262,7 +263,7 @@ def training_evidence(request: HttpRequest, pk: int) -> FileResponse:
 def channels(request: HttpRequest) -> HttpResponse:
     """The permitted ways to communicate, for the head or administrator to set (R32)."""
     organisations = selectors.policy_organisations_for(user=request.user)
-    organisation = selectors.chosen_organisation(
+    organisation = chosen_organisation(
         organisations, request.POST.get("organisation") or request.GET.get("organisation")
     )
     if organisation is None:

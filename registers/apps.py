@@ -10,10 +10,9 @@ class RegistersConfig(AppConfig):
         from directory.home import register_panel
         from registers import handlers  # noqa: F401  (writes outcomes onto the files)
         from registers.demo import demo_load
-        from registers.panels import registers_panel, summaries_panel
+        from registers.panels import registers_panel
         from registers.services import scheduled_job
 
         register_job(scheduled_job)
         register_panel(registers_panel)
-        register_panel(summaries_panel)
         register_demo_loader(demo_load)

@@ -25,9 +25,9 @@ from contactpolicy.models import AuditEvent
 from declarations.kinds import get_kind
 from declarations.models import Declaration, DeclarationSubject
 from directory.models import Organisation, Person, Pupil
+from directory.periods import current_term_token, period_from_token
 from policies.demo import _people
 from registers.models import FollowUp, RegisterEntry
-from registers.periods import current_term_token, period_from_token
 from registers.services import _write_entries, files_of, outcome_text
 
 SEED = 8

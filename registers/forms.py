@@ -8,14 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from declarations.kinds import KINDS, DateInput
-from registers.models import FollowUp, RegisterEntry, Term
-from registers.periods import (
-    TERM_ORDER,
-    PeriodError,
-    custom_period,
-    period_choices,
-    period_from_token,
-)
+from registers.models import FollowUp, RegisterEntry
 
 KIND_CHOICES = [(kind.code, kind.name) for kind in KINDS.values()]
 EARLIEST = datetime.date(2000, 1, 1)
@@ -169,44 +162,6 @@ class KeyPersonForm(forms.Form):
         self.fields["person"].label_from_instance = lambda person: person.get_full_name()
 
 
-class PatternForm(forms.Form):
-    date_from = forms.DateField(label="From", widget=DateInput)
-    date_to = forms.DateField(label="To", widget=DateInput)
-    staff_threshold = forms.IntegerField(
-        label="Several staff means at least", min_value=2, max_value=50, initial=3
-    )
-    gift_threshold = forms.IntegerField(
-        label="Repeated gifts means at least", min_value=2, max_value=50, initial=2
-    )
-    declaration_threshold = forms.IntegerField(
-        label="Many declarations by one person about one pupil means at least",
-        min_value=2,
-        max_value=100,
-        initial=3,
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        check_date_range(self)
-        return cleaned
-
-
-class AuditFilterForm(RangeForm):
-    person = forms.CharField(label="Staff member", required=False, max_length=100)
-    pupil = forms.CharField(label="Pupil (name or MIS reference)", required=False, max_length=100)
-    family = forms.CharField(label="Family member", required=False, max_length=100)
-    kind = forms.ChoiceField(
-        label="Kind of declaration", required=False, choices=[("", "Any kind"), *KIND_CHOICES]
-    )
-    action = forms.ChoiceField(label="Action", required=False)
-
-    field_order = ["person", "pupil", "family", "kind", "action", "date_from", "date_to"]
-
-    def __init__(self, *args: Any, actions: dict[str, str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Any action"), *actions.items()]
-
-
 class RoundOpenForm(forms.Form):
     """Open the annual declaration round for an organisation."""
 
@@ -291,100 +246,4 @@ class RoundAnswerForm(forms.Form):
         return {
             int(name.removeprefix("arrangement_")): self.cleaned_data[name]
             for name in self.arrangement_names
-        }
-
-
-class SummaryForm(forms.Form):
-    """Which period a governors' summary covers: a term, a school year, or own dates."""
-
-    period = forms.ChoiceField(label="Period")
-    date_from = forms.DateField(label="From", required=False, widget=DateInput)
-    date_to = forms.DateField(label="To", required=False, widget=DateInput)
-
-    def __init__(self, *args: Any, organisation, today: datetime.date, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.organisation, self.today = organisation, today
-        self.fields["period"].choices = [
-            *period_choices(organisation, today),
-            ("custom", "Your own dates"),
-        ]
-        self.fields["period"].error_messages["invalid_choice"] = (
-            "Choose one of the terms or school years listed, or your own dates."
-        )
-        for name in ("date_from", "date_to"):
-            self.fields[name].widget.attrs["aria-describedby"] = "summary-dates-hint"
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        choice = cleaned.get("period")
-        if choice == "custom":
-            check_date_range(self, today=self.today)
-            for name in ("date_from", "date_to"):
-                if not cleaned.get(name) and name not in self.errors:
-                    self.add_error(name, "Enter the date, or choose a term or school year.")
-            if not self.errors:
-                cleaned["chosen"] = custom_period(cleaned["date_from"], cleaned["date_to"])
-        elif choice:
-            try:
-                cleaned["chosen"] = period_from_token(self.organisation, choice, self.today)
-            except PeriodError as error:
-                self.add_error("period", str(error))
-        return cleaned
-
-
-class SummarySaveForm(SummaryForm):
-    publish = forms.BooleanField(
-        label="Publish it to the governors",
-        required=False,
-        help_text="The governors and the Chair get an email with a link (never a figure).",
-    )
-
-
-class TermDatesForm(forms.Form):
-    """The three terms of one school year; each runs from its first to its last day."""
-
-    def __init__(self, *args: Any, year: int, initial_dates: dict, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.year = year
-        for term in TERM_ORDER:
-            starts_on, ends_on = initial_dates[(year, term)]
-            label = Term(term).label
-            self.fields[f"{term}_starts_on"] = forms.DateField(
-                label=f"{label}: first day", initial=starts_on, widget=DateInput
-            )
-            self.fields[f"{term}_ends_on"] = forms.DateField(
-                label=f"{label}: last day", initial=ends_on, widget=DateInput
-            )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        first, last = datetime.date(self.year, 9, 1), datetime.date(self.year + 1, 8, 31)
-        previous_end = None
-        for term in TERM_ORDER:
-            starts_on = cleaned.get(f"{term}_starts_on")
-            ends_on = cleaned.get(f"{term}_ends_on")
-            if not starts_on or not ends_on:
-                previous_end = None
-                continue
-            label = Term(term).label
-            if ends_on < starts_on:
-                self.add_error(f"{term}_ends_on", f"The {label.lower()} ends before it starts.")
-            elif not (first <= starts_on and ends_on <= last):
-                self.add_error(
-                    f"{term}_starts_on",
-                    f"The {label.lower()} must fall between {first:%-d %B %Y} and "
-                    f"{last:%-d %B %Y}.",
-                )
-            elif previous_end and starts_on <= previous_end:
-                self.add_error(
-                    f"{term}_starts_on",
-                    f"The {label.lower()} starts before the term before it has ended.",
-                )
-            previous_end = ends_on
-        return cleaned
-
-    def dates(self) -> dict[str, tuple[datetime.date, datetime.date]]:
-        return {
-            term: (self.cleaned_data[f"{term}_starts_on"], self.cleaned_data[f"{term}_ends_on"])
-            for term in TERM_ORDER
         }

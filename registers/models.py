@@ -1,6 +1,5 @@
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -319,75 +318,3 @@ class RoundArrangement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.declaration.reference}: {self.get_answer_display().lower()}"
-
-
-class Term(models.TextChoices):
-    AUTUMN = "autumn", "Autumn term"
-    SPRING = "spring", "Spring term"
-    SUMMER = "summer", "Summer term"
-
-
-class TermDates(models.Model):
-    """The dates of one term of one school year at an organisation, for the governors'
-    summaries (R33). A trust's or federation's dates apply to its settings unless a
-    setting has its own; without any, the default terms are used."""
-
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="term_dates"
-    )
-    year = models.PositiveSmallIntegerField(
-        "school year", help_text="The year the school year starts: 2026 for 2026 to 2027."
-    )
-    term = models.CharField(max_length=10, choices=Term.choices)
-    starts_on = models.DateField("first day")
-    ends_on = models.DateField("last day")
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["organisation__name", "-year", "starts_on"]
-        verbose_name_plural = "term dates"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "year", "term"], name="term_dates_one_per_term"
-            ),
-            models.CheckConstraint(
-                condition=Q(ends_on__gte=F("starts_on")), name="term_dates_end_after_start"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_term_display()} {self.year}, {self.organisation}"
-
-
-class SummarySnapshot(AppendOnlyModel):
-    """A governors' summary saved as it stood, so that the board papers do not change
-    later (R33). It holds only the anonymised figures, after small numbers were
-    suppressed: never a name, an identifier or a word a declarant wrote."""
-
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="summary_snapshots"
-    )
-    period = models.CharField(
-        max_length=20, help_text="Which period: autumn-2026, year-2026 or custom."
-    )
-    title = models.CharField(max_length=200)
-    starts_on = models.DateField()
-    ends_on = models.DateField()
-    data = models.JSONField(encoder=DjangoJSONEncoder)
-    saved_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    saved_at = models.DateTimeField(default=timezone.now, editable=False)
-    published = models.BooleanField(
-        default=False, help_text="Whether the governors were told it is ready."
-    )
-
-    class Meta:
-        ordering = ["-saved_at", "-pk"]
-        indexes = [
-            models.Index(fields=["organisation", "saved_at"], name="summary_organisation_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.title}, {self.organisation}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("registers:summary_snapshot", args=[self.pk])

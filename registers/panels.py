@@ -1,9 +1,8 @@
 from django.http import HttpRequest
 
-from directory.access import SUMMARY_ROLES, Access
+from directory.access import Access
 from directory.home import Panel
 from registers.selectors import follow_ups_for, round_tasks_for
-from registers.summaries import snapshots_for
 
 
 def registers_panel(request: HttpRequest, access: Access) -> Panel | None:
@@ -17,18 +16,4 @@ def registers_panel(request: HttpRequest, access: Access) -> Panel | None:
         template="registers/panels/registers.html",
         context={"counts": counts, "round_tasks": tasks},
         order=5,
-    )
-
-
-def summaries_panel(request: HttpRequest, access: Access) -> Panel | None:
-    """For governors, the Chair, heads and administrators: the latest published
-    governors' summary and the way to this term's."""
-    if not access.acts_as(*SUMMARY_ROLES):
-        return None
-    latest = snapshots_for(user=request.user).filter(published=True).first()
-    return Panel(
-        title="Governors' summary",
-        template="registers/panels/summaries.html",
-        context={"latest": latest},
-        order=20,
     )

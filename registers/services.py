@@ -19,8 +19,6 @@ from declarations.models import Declaration
 from directory.access import (
     KEY_PERSON_ROLES,
     POLICY_ROLES,
-    SUMMARY_PUBLISH_ROLES,
-    SUMMARY_SAVE_ROLES,
     Access,
 )
 from directory.models import FamilyLink, Organisation, Person, Pupil, Role
@@ -32,10 +30,7 @@ from registers.models import (
     RegisterEntry,
     RoundArrangement,
     RoundResponse,
-    SummarySnapshot,
-    TermDates,
 )
-from registers.periods import Period
 from registers.selectors import (
     key_person_candidates,
     key_person_conflicts_with,
@@ -43,7 +38,6 @@ from registers.selectors import (
     round_people,
     round_progress,
 )
-from registers.summaries import summary_build
 
 
 def outcome_text(decision: Decision) -> str:
@@ -602,16 +596,6 @@ def file_viewed(*, actor: Person, owner: Person | Pupil, request=None, exported:
     )
 
 
-def audit_history_read(*, actor: Person, filters: dict[str, Any], exported: bool, request=None):
-    """Reading the audit history is audited too."""
-    audit_event_record(
-        actor=actor,
-        action="audit.exported" if exported else "audit.searched",
-        data={"filters": {key: value for key, value in filters.items() if value}},
-        request=request,
-    )
-
-
 # The annual declaration round -----------------------------------------------------------
 
 ROUND_LONGEST = datetime.timedelta(days=365)
@@ -851,80 +835,3 @@ def round_work(*, today: datetime.date) -> dict[str, int]:
 
 
 # Governors' summaries (R33) -----------------------------------------------------------------
-
-
-@transaction.atomic
-def summary_snapshot_save(
-    *,
-    actor: Person,
-    organisation: Organisation,
-    period: Period,
-    publish: bool = False,
-    today: datetime.date | None = None,
-    request=None,
-) -> SummarySnapshot:
-    """Keep the summary as it stands today, for the board papers; with ``publish``, the
-    head or Executive Headteacher tells the governors it is ready (an email with a link,
-    never a figure)."""
-    access = Access.for_user(actor)
-    if not access.acts_as(*SUMMARY_SAVE_ROLES, organisation=organisation):
-        raise RegisterError(
-            "Only the head, the Executive Headteacher or an administrator saves a summary "
-            "for the board papers."
-        )
-    if publish and not access.acts_as(*SUMMARY_PUBLISH_ROLES, organisation=organisation):
-        raise RegisterError("Only the head or the Executive Headteacher publishes a summary.")
-    snapshot = SummarySnapshot.objects.create(
-        organisation=organisation,
-        period=period.token,
-        title=period.full_title,
-        starts_on=period.starts_on,
-        ends_on=period.ends_on,
-        data=summary_build(organisation=organisation, period=period, today=today),
-        saved_by=actor,
-        published=publish,
-    )
-    audit_event_record(
-        actor=actor,
-        action="summary.published" if publish else "summary.saved",
-        target=snapshot,
-        organisation_pk=organisation.pk,
-        data={"period": period.token, "starts_on": period.starts_on, "ends_on": period.ends_on},
-        request=request,
-    )
-    if publish:
-        transaction.on_commit(lambda: notifications.summary_published(snapshot.pk))
-    return snapshot
-
-
-@transaction.atomic
-def term_dates_set(
-    *,
-    actor: Person,
-    organisation: Organisation,
-    year: int,
-    dates: dict[str, tuple[datetime.date, datetime.date]],
-    request=None,
-) -> list[TermDates]:
-    """Set the dates of the terms of one school year at an organisation."""
-    if not Access.for_user(actor).acts_as(*POLICY_ROLES, organisation=organisation):
-        raise RegisterError(
-            "Only the head, the Executive Headteacher or an administrator sets term dates."
-        )
-    saved = []
-    for term, (starts_on, ends_on) in dates.items():
-        term_dates, _created = TermDates.objects.update_or_create(
-            organisation=organisation,
-            year=year,
-            term=term,
-            defaults={"starts_on": starts_on, "ends_on": ends_on},
-        )
-        saved.append(term_dates)
-    audit_event_record(
-        actor=actor,
-        action="summary.term_dates_set",
-        target=organisation,
-        data={"year": year, **{term: list(pair) for term, pair in dates.items()}},
-        request=request,
-    )
-    return saved

@@ -1,19 +1,7 @@
-from django.urls import path, register_converter
+from django.urls import path
 
+import contactpolicy.converters  # noqa: F401  (the export converter)
 from registers import views
-
-
-class ExportFormat:
-    regex = "csv|pdf"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(ExportFormat, "export")
 
 app_name = "registers"
 
@@ -32,22 +20,9 @@ urlpatterns = [
     path("contact-details/", views.contact_details_register, name="contact_details"),
     path("key-people/", views.key_people, name="key_people"),
     path("key-people/<int:pk>/", views.key_person_allocate, name="key_person"),
-    path("patterns/", views.patterns, name="patterns"),
-    path("audit/", views.audit_history, name="audit"),
-    path("audit/export.csv", views.audit_export, name="audit_export"),
     path("rounds/", views.rounds, name="rounds"),
     path("rounds/new/", views.round_new, name="round_new"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/close/", views.round_close, name="round_close"),
     path("rounds/answers/<int:pk>/", views.round_respond, name="round_respond"),
-    path("summaries/", views.summary, name="summary"),
-    path("summaries/report.<export:fmt>", views.summary_export, name="summary_export"),
-    path("summaries/save/", views.summary_save, name="summary_save"),
-    path("summaries/saved/<int:pk>/", views.summary_snapshot, name="summary_snapshot"),
-    path(
-        "summaries/saved/<int:pk>/report.<export:fmt>",
-        views.summary_snapshot_export,
-        name="summary_snapshot_export",
-    ),
-    path("summaries/terms/", views.term_dates, name="term_dates"),
 ]

@@ -5,52 +5,39 @@ not see is a 404."""
 from __future__ import annotations
 
 import csv
-import datetime
-import math
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from contactpolicy.pagination import page_of, query_without_page, window_of
+from contactpolicy.exports import csv_safe
+from contactpolicy.pagination import page_of, query_without_page
 from directory.access import (
-    POLICY_ROLES,
+    AUDIT_ROLES,
+    PATTERN_ROLES,
     SAFEGUARDING_ROLES,
-    SUMMARY_PUBLISH_ROLES,
     SUMMARY_ROLES,
-    SUMMARY_SAVE_ROLES,
     Access,
 )
-from directory.models import Organisation, Person, Pupil
-from policies.selectors import chosen_organisation, policy_organisations_for
-from registers import selectors, services, summaries
-from registers.charts import charts_for
+from directory.models import Person, Pupil
+from registers import selectors, services
 from registers.exceptions import RegisterError
 from registers.forms import (
-    AuditFilterForm,
     ConfirmForm,
     CorrectionForm,
     EntryFilter,
     KeyPersonForm,
-    PatternForm,
     RangeForm,
     ReviewForm,
     RoundAnswerForm,
     RoundOpenForm,
-    SummaryForm,
-    SummarySaveForm,
-    TermDatesForm,
 )
 from registers.models import FollowUp, RegisterEntry, RoundResponse
-from registers.periods import EARLIEST_YEAR, current_term_token, school_year_of, term_dates_for
-
-AUDIT_EXPORT_LIMIT = 100_000
 
 
 @require_GET
@@ -67,8 +54,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "can_pupils": selectors.pupil_file_pupils_for(user=request.user).exists(),
         "can_registers": selectors.register_settings_for(user=request.user).exists(),
         "can_key_people": selectors.key_person_settings_for(user=request.user).exists(),
-        "can_patterns": selectors.pattern_settings_for(user=request.user).exists(),
-        "can_audit": bool(selectors.audit_scope_for(user=request.user)) or access.is_superuser,
+        "can_patterns": access.settings(*PATTERN_ROLES).exists(),
+        "can_audit": bool(access.organisation_ids(*AUDIT_ROLES)) or access.is_superuser,
         "can_summaries": access.acts_as(*SUMMARY_ROLES),
         "round_tasks": selectors.round_tasks_for(user=request.user).count(),
     }
@@ -179,7 +166,7 @@ def _export(request: HttpRequest, file: selectors.FileView, fmt: str) -> HttpRes
         writer = csv.writer(response)
         writer.writerow(ENTRY_COLUMNS)
         for entry in entries.order_by("recorded_at", "pk").iterator(chunk_size=500):
-            writer.writerow(_safe(entry_row(entry)))
+            writer.writerow(csv_safe(entry_row(entry)))
         return response
     from weasyprint import HTML
 
@@ -240,16 +227,6 @@ def entry_row(entry: RegisterEntry) -> list[str]:
         if entry.amends_id
         else "",
         entry.reason,
-    ]
-
-
-def _safe(row: list[Any]) -> list[str]:
-    """No cell starts a spreadsheet formula (CSV injection)."""
-    return [
-        f"'{value}"
-        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r")
-        else value
-        for value in row
     ]
 
 
@@ -444,169 +421,7 @@ def key_person_allocate(request: HttpRequest, pk: int) -> HttpResponse:
 # Patterns -----------------------------------------------------------------------------------
 
 
-@require_GET
-def patterns(request: HttpRequest) -> HttpResponse:
-    if not selectors.pattern_settings_for(user=request.user).exists():
-        raise Http404
-    today = timezone.localdate()
-    initial = {
-        "date_from": today - datetime.timedelta(days=365),
-        "date_to": today,
-        "staff_threshold": 3,
-        "gift_threshold": 2,
-        "declaration_threshold": 3,
-    }
-    form = PatternForm(request.GET or initial)
-    found = None
-    if form.is_valid():
-        data = form.cleaned_data
-        found = selectors.patterns_for(
-            user=request.user,
-            since=data["date_from"],
-            until=data["date_to"],
-            staff_threshold=data["staff_threshold"],
-            gift_threshold=data["gift_threshold"],
-            declaration_threshold=data["declaration_threshold"],
-        )
-        services.audit_history_read(
-            actor=request.user, filters={"patterns": True, **data}, exported=False, request=request
-        )
-    return render(request, "registers/patterns.html", {"form": form, "found": found})
-
-
 # The audit history (R34) ------------------------------------------------------------------
-
-
-ACTION_LABELS = {
-    "declaration.created": "Declaration started",
-    "declaration.changed": "Declaration changed",
-    "declaration.submitted": "Declaration submitted",
-    "declaration.resubmitted": "Declaration resubmitted",
-    "declaration.amended": "Declaration amended",
-    "declaration.withdrawn": "Declaration withdrawn",
-    "declaration.attachment_added": "Attachment added",
-    "declaration.attachment_viewed": "Attachment opened",
-    "declaration.viewed": "Declaration opened",
-    "approval.routed": "Sent for decision",
-    "approval.unroutable": "Nobody found to decide",
-    "approval.copied_to_dsl": "Copied to the DSL",
-    "approval.decided": "Decided",
-    "approval.decision_refused": "Attempt to decide refused",
-    "approval.cancelled": "Request cancelled",
-    "approval.escalated": "Escalated",
-    "approval.reminded": "Reminder sent",
-    "approval.planned_date_passed": "Planned date passed undecided",
-    "approval.redirected": "Moved to cover",
-    "approval.assigned": "Assigned by the administrator",
-    "register.outcome_recorded": "Outcome put on the files",
-    "register.corrected": "Entry corrected",
-    "register.follow_up_set": "Follow-up set",
-    "register.follow_up_cancelled": "Follow-up replaced",
-    "register.follow_up_reminded": "Follow-up due",
-    "register.follow_up_escalated": "Follow-up not confirmed in time",
-    "register.follow_up_confirmed": "Action confirmed by the staff member",
-    "register.review_recorded": "Monitoring review recorded",
-    "register.key_person_allocated": "Key person allocated",
-    "register.key_person_refused": "Key person refused (conflict)",
-    "register.staff_file_viewed": "Staff file opened",
-    "register.staff_file_exported": "Staff file exported",
-    "register.pupil_file_viewed": "Pupil file opened",
-    "register.pupil_file_exported": "Pupil file exported",
-    "audit.searched": "Audit history read",
-    "audit.exported": "Audit history exported",
-    "auth.signed_in": "Signed in",
-    "auth.signed_out": "Signed out",
-    "auth.sign_in_failed": "Sign-in failed",
-}
-
-
-def _audit_form(request: HttpRequest) -> AuditFilterForm:
-    if not (
-        selectors.audit_scope_for(user=request.user) or Access.for_user(request.user).is_superuser
-    ):
-        raise Http404
-    return AuditFilterForm(request.GET, actions=ACTION_LABELS)
-
-
-@require_GET
-def audit_history(request: HttpRequest) -> HttpResponse:
-    form = _audit_form(request)
-    page = None
-    if form.is_valid():
-        events = selectors.audit_events_for(user=request.user, filters=form.cleaned_data)
-        page = window_of(request, events)
-        for event in page.object_list:
-            event.label = ACTION_LABELS.get(event.action, event.action)
-            event.details = describe_data(event.data)
-        services.audit_history_read(
-            actor=request.user, filters=form.cleaned_data, exported=False, request=request
-        )
-    template = "registers/audit_history.html"
-    if request.htmx:
-        template += "#results"
-    return render(
-        request,
-        template,
-        {
-            "form": form,
-            "page": page,
-            "query": query_without_page(request),
-        },
-    )
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-@require_GET
-def audit_export(request: HttpRequest) -> HttpResponse:
-    form = _audit_form(request)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, f"The export was not made: {error}")
-        return redirect(f"{reverse('registers:audit')}?{request.GET.urlencode()}")
-    events = selectors.audit_events_for(user=request.user, filters=form.cleaned_data)
-    services.audit_history_read(
-        actor=request.user, filters=form.cleaned_data, exported=True, request=request
-    )
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield "\ufeff" + writer.writerow(
-            ["When", "Who", "Action", "What", "Record", "Details", "IP address"]
-        )
-        for event in events[:AUDIT_EXPORT_LIMIT].iterator(chunk_size=1000):
-            yield writer.writerow(_safe(audit_row(event)))
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="audit-history-{timezone.localdate():%Y-%m-%d}.csv"'
-    )
-    return response
-
-
-def audit_row(event) -> list[str]:
-    return [
-        timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
-        event.actor.get_full_name() if event.actor_id else "The system",
-        ACTION_LABELS.get(event.action, event.action),
-        event.target_label,
-        f"{event.target_type.model} {event.target_id}" if event.target_type_id else "",
-        describe_data(event.data),
-        event.ip_address or "",
-    ]
-
-
-def describe_data(data: dict[str, Any]) -> str:
-    """An event's data as one line, leaving out what is empty."""
-    return "; ".join(
-        f"{key.replace('_', ' ')}: {value}"
-        for key, value in data.items()
-        if value not in (None, "", {}, [])
-    )
 
 
 # The annual declaration round ---------------------------------------------------------------
@@ -735,210 +550,3 @@ def round_respond(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # Governors' summaries (R33) -----------------------------------------------------------------
-
-
-def _summary_organisation(request: HttpRequest, value: str | None) -> Organisation:
-    organisations = summaries.summary_organisations_for(user=request.user)
-    organisation = chosen_organisation(organisations, value)
-    if organisation is None:
-        raise Http404
-    return organisation
-
-
-def _summary_form(request: HttpRequest, organisation: Organisation, form_class=SummaryForm):
-    today = timezone.localdate()
-    data = request.POST if request.method == "POST" else request.GET
-    if "period" not in data:
-        data = {"period": current_term_token(organisation, today)}
-    return form_class(data, organisation=organisation, today=today)
-
-
-@require_GET
-def summary(request: HttpRequest) -> HttpResponse:
-    """The governors' summary of an organisation for a term, a school year or chosen
-    dates: anonymised figures, charts with their tables, and the saved snapshots."""
-    organisation = _summary_organisation(request, request.GET.get("organisation"))
-    form = _summary_form(request, organisation)
-    access = Access.for_user(request.user)
-    context: dict[str, Any] = {
-        "organisations": summaries.summary_organisations_for(user=request.user),
-        "organisation": organisation,
-        "form": form,
-        "snapshots": summaries.snapshots_for(user=request.user).filter(organisation=organisation),
-        "can_save": access.acts_as(*SUMMARY_SAVE_ROLES, organisation=organisation),
-        "can_publish": access.acts_as(*SUMMARY_PUBLISH_ROLES, organisation=organisation),
-        "can_set_terms": access.acts_as(*POLICY_ROLES, organisation=organisation),
-    }
-    if form.is_valid():
-        period = form.cleaned_data["chosen"]
-        report = summaries.summary_cached(organisation=organisation, period=period)
-        query = request.GET.copy()
-        query["organisation"] = str(organisation.pk)
-        query.setdefault("period", form.cleaned_data["period"])
-        context.update(
-            report=report,
-            refresh_minutes=math.ceil(settings.SUMMARY_CACHE_SECONDS / 60),
-            report_html=summaries.summary_html_cached(
-                report,
-                lambda report: render_to_string(
-                    "registers/_summary_report.html",
-                    {"report": report, "charts": charts_for(report)},
-                ),
-            ),
-            query=query.urlencode(),
-            named=list(
-                summaries.chair_decisions_for(
-                    user=request.user, organisation=organisation, period=period
-                )
-            ),
-        )
-    return render(request, "registers/summary.html", context)
-
-
-def _summary_name(report: dict[str, Any], fmt: str) -> str:
-    stem = f"summary-{report['organisation']}-{report['period']['title']}"
-    safe = "".join(char if char.isalnum() else "-" for char in stem.lower())
-    return f"{'-'.join(part for part in safe.split('-') if part)}.{fmt}"
-
-
-def _summary_download(request: HttpRequest, report: dict[str, Any], fmt: str, **extra):
-    name = _summary_name(report, fmt)
-    if fmt == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response.write("\ufeff")
-        writer = csv.writer(response)
-        for row in (
-            ["Organisation", report["organisation"]],
-            ["Period", report["period"]["title"]],
-            ["From", report["period"]["starts_on"], "To", report["period"]["ends_on"]],
-            ["Compared with", report["previous"]["title"]],
-            ["Made on", report["made_on"]],
-        ):
-            writer.writerow(_safe(row))
-        writer.writerow([])
-        writer.writerow(["Table", "Row", "Column", "Figure"])
-        for table in report["tables"].values():
-            for row in table["rows"]:
-                for header, cell in zip(table["header"], row["cells"], strict=True):
-                    writer.writerow(_safe([table["title"], row["label"], header, cell["text"]]))
-        return response
-    from weasyprint import HTML
-
-    html = render_to_string(
-        "registers/summary_print.html",
-        {"report": report, "charts": charts_for(report), **extra},
-        request=request,
-    )
-    # Tagged (PDF/UA), so that a screen reader can read the board pack too.
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
-        pdf_variant="pdf/ua-1"
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-@require_GET
-def summary_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    organisation = _summary_organisation(request, request.GET.get("organisation"))
-    form = _summary_form(request, organisation)
-    if not form.is_valid():
-        return redirect(f"{reverse('registers:summary')}?{request.GET.urlencode()}")
-    report = summaries.summary_cached(organisation=organisation, period=form.cleaned_data["chosen"])
-    return _summary_download(request, report, fmt)
-
-
-@require_POST
-def summary_save(request: HttpRequest) -> HttpResponse:
-    organisation = _summary_organisation(request, request.POST.get("organisation"))
-    form = _summary_form(request, organisation, SummarySaveForm)
-    back = f"{reverse('registers:summary')}?organisation={organisation.pk}"
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(back)
-    try:
-        snapshot = services.summary_snapshot_save(
-            actor=request.user,
-            organisation=organisation,
-            period=form.cleaned_data["chosen"],
-            publish=form.cleaned_data["publish"],
-            request=request,
-        )
-    except RegisterError as error:
-        messages.error(request, str(error))
-        return redirect(back)
-    messages.success(
-        request,
-        "The summary was saved as it stands today"
-        + (" and the governors were sent a link." if snapshot.published else "."),
-    )
-    return redirect(snapshot)
-
-
-@require_GET
-def summary_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
-    snapshot = summaries.snapshot_get_for(user=request.user, pk=pk)
-    if snapshot is None:
-        raise Http404
-    return render(
-        request,
-        "registers/summary_snapshot.html",
-        {"snapshot": snapshot, "report": snapshot.data, "charts": charts_for(snapshot.data)},
-    )
-
-
-@require_GET
-def summary_snapshot_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    snapshot = summaries.snapshot_get_for(user=request.user, pk=pk)
-    if snapshot is None:
-        raise Http404
-    return _summary_download(request, snapshot.data, fmt, snapshot=snapshot)
-
-
-@require_http_methods(["GET", "POST"])
-def term_dates(request: HttpRequest) -> HttpResponse:
-    """The head, Executive Headteacher or administrator sets the term dates the
-    summaries use, one school year at a time."""
-    organisations = policy_organisations_for(user=request.user)
-    data = request.POST if request.method == "POST" else request.GET
-    organisation = chosen_organisation(organisations, data.get("organisation"))
-    if organisation is None:
-        raise Http404
-    current = school_year_of(timezone.localdate())
-    year = data.get("year", str(current))
-    if not (year.isascii() and year.isdigit()) or not EARLIEST_YEAR <= int(year) <= current + 1:
-        raise Http404
-    year = int(year)
-    form = TermDatesForm(
-        request.POST or None, year=year, initial_dates=term_dates_for(organisation, [year])
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.term_dates_set(
-                actor=request.user,
-                organisation=organisation,
-                year=year,
-                dates=form.dates(),
-                request=request,
-            )
-        except RegisterError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, f"The term dates for {year} to {year + 1} were saved.")
-            return redirect(
-                f"{reverse('registers:term_dates')}?organisation={organisation.pk}&year={year}"
-            )
-    return render(
-        request,
-        "registers/term_dates.html",
-        {
-            "organisations": organisations,
-            "organisation": organisation,
-            "year": year,
-            "years": list(range(current + 1, current - 3, -1)),
-            "form": form,
-        },
-    )

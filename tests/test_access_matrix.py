@@ -50,11 +50,12 @@ from approvals.models import ApprovalRequest, Cover, DeciderRole, Outcome, Routi
 from approvals.services import decision_record
 from declarations.services import attachment_add, declaration_submit
 from directory.models import Membership, Person, Role
+from directory.periods import current_term_token, period_from_token
+from oversight.services import summary_snapshot_save
 from policies.selectors import versions_to_acknowledge
 from policies.services import acknowledgement_record, policy_version_publish, training_record_add
 from registers import services as register_services
 from registers.models import FollowUp, RegisterEntry, RoundResponse
-from registers.periods import current_term_token, period_from_token
 from tests.conftest import World
 from tests.factories import FamilyLinkFactory, PupilFactory
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
@@ -174,7 +175,7 @@ def build() -> types.SimpleNamespace:
             actor=world.head_a, pupil=o.pupil, person=world.teacher_a
         )
         today = timezone.localdate()
-        o.snapshot = register_services.summary_snapshot_save(
+        o.snapshot = summary_snapshot_save(
             actor=world.executive_head,
             organisation=world.federation,
             period=period_from_token(
@@ -427,34 +428,34 @@ APP_ROWS = [
     row("registers:contact_details", **SETTING_REGISTERS, **OUTSIDERS_OWN),
     row("registers:key_people", **POLICY, **OUTSIDERS_OWN),
     row("registers:key_person", kwargs=pk("pupil"), **POLICY),
-    row("registers:patterns", **ok("dsl", "executive_head")),
-    row("registers:audit", **AUDIT, other_administrator=200),
-    row("registers:audit_export", **AUDIT, other_administrator=200),
+    row("oversight:patterns", **ok("dsl", "executive_head")),
+    row("oversight:audit", **AUDIT, other_administrator=200),
+    row("oversight:audit_export", **AUDIT, other_administrator=200),
     row("registers:rounds", default=200),  # the person's own round tasks
     row("registers:round_new", **POLICY, **OUTSIDERS_OWN),
     row("registers:round", kwargs=pk("round"), **POLICY),
     row("registers:round_close", kwargs=pk("round"), default=405),
     row("registers:round_respond", kwargs=pk("round_response"), staff=200),
-    row("registers:summary", query=organisation("world.school_a"), **SUMMARY),
+    row("oversight:summary", query=organisation("world.school_a"), **SUMMARY),
     row(
-        "registers:summary_export",
+        "oversight:summary_export",
         kwargs={"fmt": "csv"},
         query=organisation("world.school_a"),
         **SUMMARY,
     ),
-    row("registers:summary_save", default=405),
+    row("oversight:summary_save", default=405),
     # The federation's snapshot: not for the head of one of its schools.
     row(
-        "registers:summary_snapshot",
+        "oversight:summary_snapshot",
         kwargs=pk("snapshot"),
         **ok("executive_head", "chair", "governor", "administrator"),
     ),
     row(
-        "registers:summary_snapshot_export",
+        "oversight:summary_snapshot_export",
         kwargs=pk("snapshot", fmt="csv"),
         **ok("executive_head", "chair", "governor", "administrator"),
     ),
-    row("registers:term_dates", query=organisation("world.school_a"), **POLICY),
+    row("directory:term_dates", query=organisation("world.school_a"), **POLICY),
 ]
 
 
@@ -735,7 +736,7 @@ POST_MATRIX: dict[str, tuple[Row, Any]] = {
         # back with the reason. Nobody else sees school_a's summaries at all.
         (
             row(
-                "registers:summary_save",
+                "oversight:summary_save",
                 head=302,
                 executive_head=302,
                 administrator=302,

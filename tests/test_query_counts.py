@@ -21,10 +21,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from approvals.models import ApprovalRequest, DeciderRole
+from bench.scale import ScalePlan, personas, seed_scale
 from declarations.models import Declaration
 from directory.models import Membership, Organisation, Person, Pupil, Role
-from registers.periods import current_term_token, school_year_of
-from registers.scale import ScalePlan, personas, seed_scale
+from directory.periods import current_term_token, school_year_of
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
 pytestmark = pytest.mark.django_db

@@ -31,7 +31,7 @@ from tests.factories.declarations import DeclarationFactory, DeclarationSubjectF
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("declarations:list")
-AUDIT = reverse("registers:audit")
+AUDIT = reverse("oversight:audit")
 AUDIT_TABLE = AuditEvent._meta.db_table
 
 

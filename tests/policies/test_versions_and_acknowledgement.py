@@ -20,11 +20,11 @@ from django.utils.html import escape
 
 from contactpolicy.models import AuditEvent
 from directory.models import Role
+from oversight.selectors import audit_events_for
 from policies import selectors
 from policies.exceptions import PolicyError
 from policies.models import Acknowledgement, PolicyVersion
 from policies.services import acknowledgement_record, policy_version_publish, scheduled_job
-from registers.selectors import audit_events_for
 from tests.factories import SchoolFactory, person_with_roles
 from tests.factories.policies import AcknowledgementFactory, PolicyVersionFactory
 

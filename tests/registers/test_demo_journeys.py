@@ -126,7 +126,7 @@ def test_head_approves_tuition_with_conditions_and_it_is_on_both_files_and_revie
     # The DSL finds it by the pupil's name in the audit history, with who viewed it.
     sign_in(client, dsl)
     audit = client.get(
-        reverse("registers:audit"), {"pupil": pupil.given_name + " " + pupil.family_name}
+        reverse("oversight:audit"), {"pupil": pupil.given_name + " " + pupil.family_name}
     )
     assert audit.status_code == 200
     assert "Pupil file opened" in audit.text or "Declaration opened" in audit.text

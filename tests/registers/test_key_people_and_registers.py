@@ -16,9 +16,9 @@ from contactpolicy.models import AuditEvent
 from contactpolicy.services import audit_event_record
 from declarations.models import Declaration
 from declarations.services import declaration_submit
+from oversight.selectors import patterns_for
 from registers.exceptions import RegisterError
 from registers.models import FollowUp
-from registers.selectors import patterns_for
 from registers.services import follow_up_confirm, key_person_allocate
 from tests.factories import FamilyLinkFactory, PupilFactory
 from tests.factories.declarations import (
@@ -35,7 +35,7 @@ LETTER = "correspondence_received"
 KEY_PEOPLE = reverse("registers:key_people")
 CORRESPONDENCE = reverse("registers:correspondence")
 CONTACT_DETAILS = reverse("registers:contact_details")
-PATTERNS = reverse("registers:patterns")
+PATTERNS = reverse("oversight:patterns")
 
 
 # registers/selectors.py key_person_conflicts_with still calls

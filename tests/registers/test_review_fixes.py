@@ -11,8 +11,8 @@ from approvals.models import ApprovalRequest, Decision, Outcome
 from contactpolicy.models import AuditEvent
 from contactpolicy.services import audit_event_record
 from directory.models import Role
+from oversight.selectors import patterns_for
 from registers.models import RegisterEntry
-from registers.selectors import patterns_for
 from registers.services import files_of
 from tests.factories import (
     FamilyLinkFactory,
@@ -88,9 +88,9 @@ def test_the_audit_history_hides_a_referral_about_the_reader_themself(world, cli
     audit_event_record(actor=world.head_a, action="approval.decided", target=declaration)
 
     client.force_login(world.dsl_a)
-    mine = client.get(reverse("registers:audit"), {"action": "approval.decided"})
+    mine = client.get(reverse("oversight:audit"), {"action": "approval.decided"})
     client.force_login(world.executive_head)
-    theirs = client.get(reverse("registers:audit"), {"action": "approval.decided"})
+    theirs = client.get(reverse("oversight:audit"), {"action": "approval.decided"})
 
     assert mine.context["page"].queryset.count() == 0
     assert theirs.context["page"].queryset.count() == 1
@@ -132,7 +132,7 @@ def test_a_file_opened_at_another_school_is_not_in_this_schools_history(world, c
     )
 
     client.force_login(world.dsl_a)
-    response = client.get(reverse("registers:audit"), {"action": "register.staff_file_viewed"})
+    response = client.get(reverse("oversight:audit"), {"action": "register.staff_file_viewed"})
 
     labels = {event.target_label for event in response.context["page"].object_list}
     assert labels == {str(world.teacher_a)}

@@ -3,7 +3,7 @@
 Everything is counted in the database with grouped queries, so a summary costs the same
 number of queries for ten declarations as for a million. The figures are then made safe
 to read: no name, identifier or free text ever enters them, and small counts are hidden
-(see ``registers.suppression``).
+(see ``oversight.suppression``).
 
 Counts are always worked out, and hidden, for every setting of the trust or federation
 a setting belongs to, with their total, and each report shows its part of that: the
@@ -52,15 +52,16 @@ from declarations.kinds import KINDS
 from declarations.models import Declaration
 from directory.access import SUMMARY_ROLES, Access
 from directory.models import Organisation, Role
+from directory.periods import Period
+from oversight.models import SummarySnapshot
+from oversight.suppression import SMALLEST_SHOWN, Equation, Position, hidden_cells
 from policies.selectors import (
     Completion,
     acknowledgement_counts,
     percentage,
     training_counts_by_organisation,
 )
-from registers.models import DeclarationRound, FollowUp, RoundResponse, SummarySnapshot
-from registers.periods import Period
-from registers.suppression import SMALLEST_SHOWN, Equation, Position, hidden_cells
+from registers.models import DeclarationRound, FollowUp, RoundResponse
 
 # The shape of the dictionary; a saved snapshot keeps the version it was made with.
 SCHEMA = 2
@@ -292,7 +293,7 @@ def suppressed_counts(
     like: tuple[Counts, str, str] | None = None,
     under: list[tuple[Counts | None, str, str]] | None = None,
 ) -> Counts:
-    """Hide the small counts of a table (see ``registers.suppression``).
+    """Hide the small counts of a table (see ``oversight.suppression``).
 
     ``like`` is (another table, its line, this table's line) showing the same figures,
     which must be hidden here exactly as they are there. Each of ``under`` is (another

@@ -23,17 +23,17 @@ from contactpolicy.exceptions import AppendOnlyError
 from contactpolicy.models import AuditEvent
 from declarations.kinds import get_kind
 from declarations.models import Declaration, DeclarationSubject
-from directory.models import Person, Role
-from registers.models import SummarySnapshot, Term, TermDates
-from registers.periods import current_term_token, period_from_token, school_year_of
+from directory.models import Person, Role, Term, TermDates
+from directory.periods import current_term_token, period_from_token, school_year_of
+from oversight.models import SummarySnapshot
 from tests.factories import FamilyLinkFactory, PupilFactory, person_with_roles
 from tests.factories.declarations import DeclarationFactory, details_json
 
 pytestmark = pytest.mark.django_db
 
-SUMMARY = reverse("registers:summary")
-SAVE = reverse("registers:summary_save")
-TERM_DATES = reverse("registers:term_dates")
+SUMMARY = reverse("oversight:summary")
+SAVE = reverse("oversight:summary_save")
+TERM_DATES = reverse("directory:term_dates")
 FEWER = "fewer than 5"
 NAMED_HEADING = "Decisions you made as Chair"
 # Words only a declarant or a decider wrote: none may reach a governor.
@@ -128,7 +128,7 @@ def last_two_months(organisation) -> dict[str, str]:
 
 
 def export_url(fmt: str) -> str:
-    return reverse("registers:summary_export", args=[fmt])
+    return reverse("oversight:summary_export", args=[fmt])
 
 
 def signed_in(client, person):
@@ -427,7 +427,7 @@ def test_the_head_of_another_school_cannot_open_a_snapshot_or_its_downloads(worl
 
     assert client.get(snapshot.get_absolute_url()).status_code == 404
     for fmt in ("csv", "pdf"):
-        url = reverse("registers:summary_snapshot_export", args=[snapshot.pk, fmt])
+        url = reverse("oversight:summary_snapshot_export", args=[snapshot.pk, fmt])
         assert client.get(url).status_code == 404
 
 
@@ -660,7 +660,7 @@ def test_a_snapshot_saved_with_the_chairs_decision_in_it_names_nobody(
     signed_in(client, world.chair)
 
     page = client.get(snapshot.get_absolute_url()).content.decode()
-    client.get(reverse("registers:summary_snapshot_export", args=[snapshot.pk, "pdf"]))
+    client.get(reverse("oversight:summary_snapshot_export", args=[snapshot.pk, "pdf"]))
 
     assert "Declarations by kind" in page
     assert NAMED_HEADING not in page
@@ -1012,8 +1012,8 @@ def test_a_snapshot_downloads_as_csv_and_pdf(world, client, recorded, pdf_html):
     snapshot = save_snapshot(client, world.head_a, world.school_a)
     signed_in(client, world.governor)
 
-    download = client.get(reverse("registers:summary_snapshot_export", args=[snapshot.pk, "csv"]))
-    pdf = client.get(reverse("registers:summary_snapshot_export", args=[snapshot.pk, "pdf"]))
+    download = client.get(reverse("oversight:summary_snapshot_export", args=[snapshot.pk, "csv"]))
+    pdf = client.get(reverse("oversight:summary_snapshot_export", args=[snapshot.pk, "pdf"]))
 
     assert download.status_code == 200
     assert download["Content-Type"].startswith("text/csv")
@@ -1030,7 +1030,7 @@ def test_a_snapshot_downloads_as_csv_and_pdf(world, client, recorded, pdf_html):
 def test_a_snapshot_downloads_as_a_real_pdf(world, client):
     snapshot = save_snapshot(client, world.head_a, world.school_a)
 
-    response = client.get(reverse("registers:summary_snapshot_export", args=[snapshot.pk, "pdf"]))
+    response = client.get(reverse("oversight:summary_snapshot_export", args=[snapshot.pk, "pdf"]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"

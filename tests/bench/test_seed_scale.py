@@ -19,14 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals.models import FINAL_OUTCOMES, ApprovalRequest, DeciderRole, Decision, Outcome
-from contactpolicy.models import AuditEvent
-from contactpolicy.services import audit_event_record
-from declarations.kinds import KINDS, get_kind
-from declarations.models import Declaration, DeclarationSubject
-from directory.models import FamilyLink, Membership, Organisation, Person, Pupil, Role
-from policies.models import Acknowledgement, PolicyVersion, TrainingRecord
-from registers.models import FollowUp, RegisterEntry
-from registers.scale import (
+from bench.scale import (
     KIND_WEIGHTS,
     LOADED,
     SCALE_PASSWORD,
@@ -34,6 +27,13 @@ from registers.scale import (
     loaded_plan,
     seed_scale,
 )
+from contactpolicy.models import AuditEvent
+from contactpolicy.services import audit_event_record
+from declarations.kinds import KINDS, get_kind
+from declarations.models import Declaration, DeclarationSubject
+from directory.models import FamilyLink, Membership, Organisation, Person, Pupil, Role
+from policies.models import Acknowledgement, PolicyVersion, TrainingRecord
+from registers.models import FollowUp, RegisterEntry
 from tests.factories import MembershipFactory, PersonFactory, PupilFactory
 from tests.factories.declarations import DeclarationFactory
 
@@ -477,7 +477,7 @@ def test_the_printed_people_can_use_the_app_on_the_loaded_trust(trust, client):
     response = client.get(reverse("registers:pupil_file", args=[entry.pupil_id]))
     assert response.status_code == 200
     assert html.escape(entry.pupil.family_name) in response.text
-    assert client.get(reverse("registers:audit")).status_code == 200
+    assert client.get(reverse("oversight:audit")).status_code == 200
 
 
 def test_the_governors_summary_of_the_trust_opens_and_names_nobody(trust, client):
@@ -486,7 +486,7 @@ def test_the_governors_summary_of_the_trust_opens_and_names_nobody(trust, client
     trustee = login(trust, "Trustee (")
     client.force_login(trustee)
     response = client.get(
-        reverse("registers:summary"),
+        reverse("oversight:summary"),
         {
             "organisation": trust.trust.pk,
             "period": "custom",

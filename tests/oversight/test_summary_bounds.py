@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from approvals.models import DeciderRole, Outcome
 from directory.models import Role
+from directory.periods import custom_period
+from oversight.summaries import summary_build
 from registers.models import DeclarationRound, RoundResponse
-from registers.periods import custom_period
-from registers.summaries import summary_build
 from tests.factories import person_with_roles
-from tests.registers.test_summary_views import FEWER, days, declared
+from tests.oversight.test_summary_views import FEWER, days, declared
 
 pytestmark = pytest.mark.django_db
 

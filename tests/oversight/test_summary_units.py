@@ -9,10 +9,9 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from policies.selectors import Completion
-from registers.forms import SummaryForm, SummarySaveForm, TermDatesForm
-from registers.models import Term, TermDates
-from registers.periods import (
+from directory.forms import TermDatesForm
+from directory.models import Term, TermDates
+from directory.periods import (
     Period,
     PeriodError,
     current_term_token,
@@ -25,7 +24,8 @@ from registers.periods import (
     term_period,
     year_period,
 )
-from registers.summaries import (
+from oversight.forms import SummaryForm, SummarySaveForm
+from oversight.summaries import (
     SUPPRESSED,
     TOO_FEW_DECISIONS,
     TOO_FEW_PEOPLE,
@@ -35,7 +35,8 @@ from registers.summaries import (
     count_table,
     suppressed_counts,
 )
-from registers.suppression import _ranges, exposed, hidden_cells
+from oversight.suppression import _ranges, exposed, hidden_cells
+from policies.selectors import Completion
 
 pytestmark = pytest.mark.django_db
 

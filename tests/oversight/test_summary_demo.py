@@ -15,7 +15,7 @@ from django.utils import timezone
 from approvals.models import Decision
 from directory.demo import demo_plan
 from directory.models import FamilyMember, Organisation, Person, Pupil
-from registers.periods import current_term_token
+from directory.periods import current_term_token
 
 pytestmark = pytest.mark.django_db
 
@@ -63,10 +63,10 @@ def names_in(text: str, allowed: set[str]) -> set[str]:
 
 def open_summary(client, viewer: Person, query: dict) -> dict[str, str]:
     client.force_login(viewer)
-    page = client.get(reverse("registers:summary"), query)
+    page = client.get(reverse("oversight:summary"), query)
     assert page.status_code == 200
-    csv = client.get(reverse("registers:summary_export", args=["csv"]), query)
-    pdf = client.get(reverse("registers:summary_export", args=["pdf"]), query)
+    csv = client.get(reverse("oversight:summary_export", args=["csv"]), query)
+    pdf = client.get(reverse("oversight:summary_export", args=["pdf"]), query)
     assert csv.status_code == 200
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"

@@ -7,7 +7,7 @@ from django.db import IntegrityError
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from registers.scale import SCALE_PASSWORD, ScalePlan, seed_scale
+from bench.scale import SCALE_PASSWORD, ScalePlan, seed_scale
 
 
 def _positive(value: str) -> int:

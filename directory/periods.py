@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from directory.models import Organisation
-from registers.models import Term, TermDates
+from directory.models import Organisation, Term, TermDates
 
 TERM_ORDER = [Term.AUTUMN, Term.SPRING, Term.SUMMER]
 EARLIEST_YEAR = 2000

@@ -32,7 +32,7 @@ HEADER = ["When", "Who", "Action", "What", "Record", "Details", "IP address"]
 
 def search(client, user, **filters):
     client.force_login(user)
-    return client.get(reverse("registers:audit"), filters)
+    return client.get(reverse("oversight:audit"), filters)
 
 
 def found(response) -> set[int]:
@@ -50,7 +50,7 @@ def table(response) -> str:
 
 def export(client, user, **filters):
     client.force_login(user)
-    return client.get(reverse("registers:audit_export"), filters)
+    return client.get(reverse("oversight:audit_export"), filters)
 
 
 def csv_rows(response) -> list[list[str]]:
@@ -190,7 +190,7 @@ def test_a_head_who_is_also_the_dsl_can_open_the_audit_history(client, world):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, world):
-    for name in ("registers:audit", "registers:audit_export"):
+    for name in ("oversight:audit", "oversight:audit_export"):
         response = client.get(reverse(name))
 
         assert response.status_code == 302
@@ -486,7 +486,7 @@ def test_a_page_number_that_does_not_exist_does_not_crash(client, world, page, n
 def test_the_page_costs_the_same_queries_with_5_or_120_events(client, world):
     viewed_events(world, 5)
     client.force_login(world.dsl_a)
-    url = reverse("registers:audit")
+    url = reverse("oversight:audit")
     client.get(url)  # warm the content-type cache
 
     with CaptureQueriesContext(connection) as few:
@@ -563,7 +563,7 @@ def test_an_export_with_a_bad_range_goes_back_with_a_message_and_is_not_audited(
     response = export(client, world.dsl_a, **filters)
 
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("registers:audit") + "?")
+    assert response["Location"].startswith(reverse("oversight:audit") + "?")
     assert f"date_to={filters['date_to']}" in response["Location"]
     assert not AuditEvent.objects.filter(action="audit.exported").exists()
     page = client.get(response["Location"])

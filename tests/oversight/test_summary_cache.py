@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from approvals.models import DeciderRole
 from directory.models import Organisation, Person, Role
-from registers import summaries
-from registers.models import SummarySnapshot
-from registers.periods import Period, custom_period, school_year_of
+from directory.periods import Period, custom_period, school_year_of
+from oversight import summaries
+from oversight.models import SummarySnapshot
 from tests.factories import FederationFactory, SchoolFactory, person_with_roles
-from tests.registers.test_summary_views import (
+from tests.oversight.test_summary_views import (
     NAMED_HEADING,
     SAVE,
     SUMMARY,

@@ -1,0 +1,225 @@
+"""Reads for the DSL: patterns across declarations and the audit history (R34), each
+limited to the settings the signed-in person may see."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast, TruncDate
+
+from approvals.models import CONFIDENTIAL_OUTCOMES
+from contactpolicy.models import AuditEvent
+from declarations.models import Declaration, DeclarationSubject
+from directory.access import AUDIT_ROLES, PATTERN_ROLES, Access
+from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil
+from directory.selectors import name_query
+from registers.selectors import current_versions, pupil_query
+
+
+def pattern_settings_for(*, user: Any) -> QuerySet[Organisation]:
+    """The DSL, deputy DSL and Executive Headteacher look for patterns."""
+    return Access.for_user(user).settings(*PATTERN_ROLES)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    pupil: Pupil
+    count: int
+    people: int = 0
+    declarant: Person | None = None
+
+
+def _pupil_subjects(
+    settings: QuerySet[Organisation], since: datetime.date, until: datetime.date
+) -> QuerySet[Declaration]:
+    return current_versions().filter(
+        setting__in=settings,
+        submitted_at__date__gte=since,
+        submitted_at__date__lte=until,
+    )
+
+
+def patterns_for(
+    *,
+    user: Any,
+    since: datetime.date,
+    until: datetime.date,
+    staff_threshold: int = 3,
+    gift_threshold: int = 2,
+    declaration_threshold: int = 3,
+) -> dict[str, list[Pattern]]:
+    """Three patterns over a period, each counted in the database (grouped queries):
+
+    * several staff declaring contact with the same family (a pupil, or a family
+      member of theirs, named);
+    * one family giving gifts again and again;
+    * one staff member making many declarations about one pupil.
+    """
+    settings = pattern_settings_for(user=user)
+    declarations = _pupil_subjects(settings, since, until)
+    # A declaration "concerns" a pupil if it names them or one of their family.
+    direct = DeclarationSubject.objects.filter(
+        declaration__in=declarations, pupil__isnull=False
+    ).values_list("pupil_id", "declaration_id", "declaration__declarant_id", "declaration__kind")
+    named_members = list(
+        DeclarationSubject.objects.filter(
+            declaration__in=declarations, family_member__isnull=False
+        ).values_list(
+            "family_member_id", "declaration_id", "declaration__declarant_id", "declaration__kind"
+        )
+    )
+    children = defaultdict(list)
+    for member_id, pupil_id in FamilyLink.objects.filter(
+        family_member_id__in={row[0] for row in named_members}, pupil__setting__in=settings
+    ).values_list("family_member_id", "pupil_id"):
+        children[member_id].append(pupil_id)
+    via_family = [
+        (pupil_id, declaration_id, declarant_id, kind)
+        for member_id, declaration_id, declarant_id, kind in named_members
+        for pupil_id in children[member_id]
+    ]
+    families = defaultdict(lambda: {"people": set(), "declarations": set(), "gifts": set()})
+    pairs = defaultdict(set)
+    for pupil_id, declaration_id, declarant_id, kind in [*direct, *via_family]:
+        family = families[pupil_id]
+        family["people"].add(declarant_id)
+        family["declarations"].add(declaration_id)
+        if kind == "gift":
+            family["gifts"].add(declaration_id)
+        pairs[(declarant_id, pupil_id)].add(declaration_id)
+    several = {
+        pupil_id: len(family["people"])
+        for pupil_id, family in families.items()
+        if len(family["people"]) >= staff_threshold
+    }
+    gifts = {
+        pupil_id: len(family["gifts"])
+        for pupil_id, family in families.items()
+        if len(family["gifts"]) >= gift_threshold
+    }
+    many = {pair: len(ids) for pair, ids in pairs.items() if len(ids) >= declaration_threshold}
+    pupil_ids = set(several) | set(gifts) | {pupil_id for _, pupil_id in many}
+    pupils = Pupil.objects.select_related("setting").in_bulk(pupil_ids)
+    people = Person.objects.in_bulk({person_id for person_id, _ in many})
+    return {
+        "several_staff": sorted(
+            (
+                Pattern(pupil=pupils[pk], count=len(families[pk]["declarations"]), people=n)
+                for pk, n in several.items()
+            ),
+            key=lambda item: -item.people,
+        ),
+        "repeated_gifts": sorted(
+            (Pattern(pupil=pupils[pk], count=n) for pk, n in gifts.items()),
+            key=lambda item: -item.count,
+        ),
+        "many_declarations": sorted(
+            (
+                Pattern(pupil=pupils[pupil_id], count=n, declarant=people[person_id])
+                for (person_id, pupil_id), n in many.items()
+            ),
+            key=lambda item: -item.count,
+        ),
+    }
+
+
+def audit_scope_for(*, user: Any) -> set[int]:
+    """Organisations whose audit history the person reads: DSL, deputy DSL and
+    administrator of a setting; the Executive Headteacher across the federation."""
+    access = Access.for_user(user)
+    return set(access.organisation_ids(*AUDIT_ROLES))
+
+
+def audit_events_for(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[AuditEvent]:
+    """Audit events of the person's settings, newest first, narrowed by ``filters``
+    (person, pupil, family, kind, action, date_from, date_to)."""
+    access = Access.for_user(user)
+    filters = filters or {}
+    if access.is_superuser:
+        events = AuditEvent.objects.all()
+    else:
+        scope = audit_scope_for(user=user)
+        if not scope:
+            return AuditEvent.objects.none()
+        # An event with no setting (a sign-in, a staff file opened) belongs to the
+        # settings where its actor, or the person it is about, worked on that day.
+        day = OuterRef("day")
+        members_then = Membership.objects.filter(
+            organisation_id__in=scope, starts_on__lte=day
+        ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        person_type = ContentType.objects.get_for_model(Person)
+        # A file opened is about the person whose file it is; an event with no
+        # target at all (an audit search) is about whoever did it.
+        events = AuditEvent.objects.annotate(day=TruncDate("occurred_at")).filter(
+            Q(organisation_pk__in=scope)
+            | Q(organisation_pk__isnull=True, target_type__isnull=True)
+            & Exists(members_then.filter(person_id=OuterRef("actor_id")))
+            | Q(organisation_pk__isnull=True, target_type=person_type)
+            & Exists(
+                members_then.annotate(key=Cast("person_id", CharField())).filter(
+                    key=OuterRef("target_id")
+                )
+            )
+        )
+    declaration_type = ContentType.objects.get_for_model(Declaration)
+    pupil_type = ContentType.objects.get_for_model(Pupil)
+    # Nobody reads the trail of a referral or LADO consultation about themself.
+    own_confidential = Declaration.objects.filter(
+        declarant_id=access.person_id,
+        approval_requests__decision__outcome__in=CONFIDENTIAL_OUTCOMES,
+    )
+    events = events.exclude(
+        target_type=declaration_type,
+        target_id__in=own_confidential.annotate(key=Cast("pk", CharField())).values("key"),
+    )
+    person_type = ContentType.objects.get_for_model(Person)
+
+    def declaration_keys(queryset: QuerySet[Declaration]) -> QuerySet:
+        return queryset.annotate(key=Cast("pk", CharField())).values("key")
+
+    if person := (filters.get("person") or "").strip():
+        people = Person.objects.filter(name_query(person))
+        events = events.filter(
+            Q(actor__in=people)
+            | Q(
+                target_type=person_type,
+                target_id__in=people.annotate(key=Cast("pk", CharField())).values("key"),
+            )
+            | Q(
+                target_type=declaration_type,
+                target_id__in=declaration_keys(Declaration.objects.filter(declarant__in=people)),
+            )
+        )
+    if pupil := (filters.get("pupil") or "").strip():
+        pupils = Pupil.objects.filter(pupil_query(pupil))
+        about = Declaration.objects.filter(
+            Q(subjects__pupil__in=pupils) | Q(subjects__family_member__links__pupil__in=pupils)
+        )
+        events = events.filter(
+            Q(
+                target_type=pupil_type,
+                target_id__in=pupils.annotate(key=Cast("pk", CharField())).values("key"),
+            )
+            | Q(target_type=declaration_type, target_id__in=declaration_keys(about))
+        )
+    if family := (filters.get("family") or "").strip():
+        members = FamilyMember.objects.filter(name_query(family))
+        about = Declaration.objects.filter(subjects__family_member__in=members)
+        events = events.filter(target_type=declaration_type, target_id__in=declaration_keys(about))
+    if kind := filters.get("kind"):
+        events = events.filter(
+            target_type=declaration_type,
+            target_id__in=declaration_keys(Declaration.objects.filter(kind=kind)),
+        )
+    if action := filters.get("action"):
+        events = events.filter(action=action)
+    if date_from := filters.get("date_from"):
+        events = events.filter(occurred_at__date__gte=date_from)
+    if date_to := filters.get("date_to"):
+        events = events.filter(occurred_at__date__lte=date_to)
+    return events.select_related("actor", "target_type").order_by("-occurred_at", "-pk")

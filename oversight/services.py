@@ -1,0 +1,72 @@
+"""Writes of the oversight app: saved governors' summaries, and the record of who read
+the audit history or the patterns (R33, R34)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+
+from contactpolicy.services import audit_event_record
+from directory.access import SUMMARY_PUBLISH_ROLES, SUMMARY_SAVE_ROLES, Access
+from directory.models import Organisation, Person
+from directory.periods import Period
+from oversight import notifications
+from oversight.exceptions import OversightError
+from oversight.models import SummarySnapshot
+from oversight.summaries import summary_build
+
+
+def audit_history_read(*, actor: Person, filters: dict[str, Any], exported: bool, request=None):
+    """Reading the audit history is audited too."""
+    audit_event_record(
+        actor=actor,
+        action="audit.exported" if exported else "audit.searched",
+        data={"filters": {key: value for key, value in filters.items() if value}},
+        request=request,
+    )
+
+
+@transaction.atomic
+def summary_snapshot_save(
+    *,
+    actor: Person,
+    organisation: Organisation,
+    period: Period,
+    publish: bool = False,
+    today: datetime.date | None = None,
+    request=None,
+) -> SummarySnapshot:
+    """Keep the summary as it stands today, for the board papers; with ``publish``, the
+    head or Executive Headteacher tells the governors it is ready (an email with a link,
+    never a figure)."""
+    access = Access.for_user(actor)
+    if not access.acts_as(*SUMMARY_SAVE_ROLES, organisation=organisation):
+        raise OversightError(
+            "Only the head, the Executive Headteacher or an administrator saves a summary "
+            "for the board papers."
+        )
+    if publish and not access.acts_as(*SUMMARY_PUBLISH_ROLES, organisation=organisation):
+        raise OversightError("Only the head or the Executive Headteacher publishes a summary.")
+    snapshot = SummarySnapshot.objects.create(
+        organisation=organisation,
+        period=period.token,
+        title=period.full_title,
+        starts_on=period.starts_on,
+        ends_on=period.ends_on,
+        data=summary_build(organisation=organisation, period=period, today=today),
+        saved_by=actor,
+        published=publish,
+    )
+    audit_event_record(
+        actor=actor,
+        action="summary.published" if publish else "summary.saved",
+        target=snapshot,
+        organisation_pk=organisation.pk,
+        data={"period": period.token, "starts_on": period.starts_on, "ends_on": period.ends_on},
+        request=request,
+    )
+    if publish:
+        transaction.on_commit(lambda: notifications.summary_published(snapshot.pk))
+    return snapshot
