@@ -23,9 +23,10 @@ COPY --from=assets /app/node_modules ./node_modules
 # collectstatic needs settings that load; these values exist only for this build step.
 RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 \
-    python manage.py collectstatic --no-input \
+    /app/deploy/run static \
     && rm -rf node_modules /tmp/build.sqlite3
 RUN useradd --system --uid 1000 --home /app app && mkdir -p /app/var && chown app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "contactpolicy.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# The service commands are deploy/run's (docker-compose.yml names one for each service).
+CMD ["/app/deploy/run", "web"]
