@@ -1,21 +1,39 @@
 """Administration of routing rules, cover, and requests nobody could be found to decide."""
 
 from django import forms
-from django.contrib import admin
-from django.db import transaction
+from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils import timezone
 
-from approvals import notifications
+from approvals.exceptions import ApprovalError
 from approvals.models import ApprovalRequest, Cover, RoutingRule
-from approvals.routing import conflicted_people, declarant_rank, person_rank
-from approvals.services import cover_apply, due_date_for
-from contactpolicy.services import audit_event_record
+from approvals.routing import below_the_head, decider_problem
+from approvals.services import cover_apply, request_assign
+from contactpolicy.workflow import IllegalTransition
+from declarations.kinds import get_kind
 from directory.admin import AuditedAdmin
+
+
+class RoutingRuleForm(forms.ModelForm):
+    class Meta:
+        model = RoutingRule
+        fields = ["organisation", "kind", "decider_role", "copy_dsl"]
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, role = cleaned.get("kind"), cleaned.get("decider_role")
+        if kind and role and below_the_head(kind, role):
+            self.add_error(
+                "decider_role",
+                f"{get_kind(kind).name} is never decided below the head of the setting: "
+                "choose the head, the Executive Headteacher or the Chair.",
+            )
+        return cleaned
 
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(AuditedAdmin):
+    form = RoutingRuleForm
     scope_lookup = "organisation_id"
     list_display = ["organisation", "kind", "decider_role", "copy_dsl"]
     list_filter = [("organisation", admin.RelatedOnlyFieldListFilter), "decider_role", "kind"]
@@ -57,19 +75,10 @@ class AssignForm(forms.ModelForm):
 
     def clean_decider(self):
         decider = self.cleaned_data.get("decider")
-        if decider is None:
-            return decider
-        declaration = self.instance.declaration
-        if decider.pk in conflicted_people(declaration):
-            raise forms.ValidationError(
-                "This person cannot decide it: it is their own declaration or about their family."
-            )
-        today = timezone.localdate()
-        floor, own_role = declarant_rank(declaration, today)
-        if floor >= 0 and person_rank(decider.pk, declaration.setting, today)[0] <= floor:
-            raise forms.ValidationError(
-                f"The declarant is the {own_role.label.lower()}: choose someone senior to them."
-            )
+        if decider is not None and (
+            problem := decider_problem(decider.pk, self.instance.declaration, timezone.localdate())
+        ):
+            raise forms.ValidationError(problem)
         return decider
 
 
@@ -104,19 +113,14 @@ class ApprovalRequestAdmin(AuditedAdmin):
         return [name for name in self.fields if name not in editable]
 
     def save_model(self, request, obj, form, change) -> None:
+        # The only change made here is the assignment, through its service.
         if "decider" in form.changed_data and obj.decider_id:
-            obj.due_on = due_date_for(obj.declaration, timezone.localdate())
-            obj.routing_reason += (
-                f" Assigned to {obj.decider.get_full_name()} by the administrator "
-                f"{request.user.get_full_name()}."
-            )
-        super().save_model(request, obj, form, change)
-        if "decider" in form.changed_data:
-            audit_event_record(
-                actor=request.user,
-                action="approval.assigned",
-                target=obj.declaration,
-                data={"request": obj.pk, "decider": obj.decider_id},
-                request=request,
-            )
-            transaction.on_commit(lambda: notifications.request_arrived(obj.pk))
+            try:
+                request_assign(
+                    actor=request.user,
+                    request=obj,
+                    decider=obj.decider,
+                    http_request=request,
+                )
+            except (ApprovalError, IllegalTransition) as error:
+                self.message_user(request, str(error), level=messages.ERROR)

@@ -6,5 +6,9 @@ class NotYourDecision(ApprovalError):
     """The person is not the assigned decider (nor covering for them)."""
 
 
-class AlreadyDecided(ApprovalError):
-    """The request was decided, escalated or cancelled before this decision arrived."""
+class DecisionIncomplete(ApprovalError):
+    """The decision lacks what it must hold; ``problems`` maps each field to why."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems

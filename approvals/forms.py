@@ -6,8 +6,9 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
-from approvals.models import ApprovalRequest, DeciderRole, Decision, Outcome
-from declarations.kinds import KINDS, DateInput
+from approvals.models import ApprovalRequest, Decision, Outcome
+from approvals.rules import decision_problems, outcomes_for
+from declarations.kinds import KINDS, DateInput, kind_choices
 from directory.models import Organisation
 from directory.selectors import name_query
 
@@ -81,56 +82,28 @@ class DecisionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         kind = KINDS[request.declaration.kind]
         self.kind = kind
-        outcomes = (
-            [Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS, Outcome.REFUSED]
-            if kind.needs_approval
-            else [Outcome.NOTED]
-        )
-        outcomes += [Outcome.MORE_INFORMATION]
-        if request.decider_role != DeciderRole.DSL:
-            outcomes.append(Outcome.REFERRED_TO_DSL)
-        outcomes.append(Outcome.LADO_ADVICE_SOUGHT)
-        self.fields["outcome"].choices = [(outcome.value, ACTIONS[outcome]) for outcome in outcomes]
-        self.for_former_pupil = kind.code == "former_pupil_contact"
-        if not self.for_former_pupil:
+        self.decider_role = request.decider_role
+        self.fields["outcome"].choices = [
+            (outcome.value, ACTIONS[outcome]) for outcome in outcomes_for(kind, self.decider_role)
+        ]
+        self.needs_plan = kind.decision_needs_plan
+        if not self.needs_plan:
             for name in ("plan", "expected_outcomes", "timescales"):
                 del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         outcome = cleaned.get("outcome")
-        today = timezone.localdate()
-        text = {
-            name: cleaned[name].strip()
-            for name in self.fields
-            if isinstance(cleaned.get(name), str)
-        }
-        if outcome == Outcome.APPROVED_WITH_CONDITIONS and not text.get("conditions"):
-            self.add_error("conditions", "Write the conditions that come with the approval.")
-        if outcome == Outcome.REFUSED and not text.get("reasons"):
-            self.add_error("reasons", "Give the reasons for refusing.")
-        if outcome == Outcome.MORE_INFORMATION and not text.get("questions"):
-            self.add_error("questions", "Say what information you need.")
-        if outcome in {Outcome.REFERRED_TO_DSL, Outcome.LADO_ADVICE_SOUGHT} and not text.get(
-            "reasons"
-        ):
-            self.add_error("reasons", "Say why, for the record.")
-        for name in ("review_on", "action_due_on"):
-            value = cleaned.get(name)
-            if value and value < today:
-                self.add_error(name, "The date cannot be in the past.")
-        if text.get("required_action") and not cleaned.get("action_due_on"):
-            self.add_error("action_due_on", "Say by when the action must be done.")
-        if cleaned.get("action_due_on") and not text.get("required_action"):
-            self.add_error("required_action", "Say what must be done by that date.")
-        approving = outcome in {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS}
-        if self.for_former_pupil and approving:
-            for name, message in (
-                ("plan", "Agree a plan of involvement before approving continued contact."),
-                ("expected_outcomes", "Write the outcomes expected."),
-                ("timescales", "Write the timescales."),
-            ):
-                if not text.get(name):
+        if outcome:
+            # The service's own rules (approvals.rules), each message beside its field.
+            for name, message in decision_problems(
+                kind=self.kind,
+                decider_role=self.decider_role,
+                outcome=outcome,
+                details={name: cleaned.get(name) for name in self.fields if name != "outcome"},
+                today=timezone.localdate(),
+            ).items():
+                if name in self.fields and name not in self.errors:
                     self.add_error(name, message)
         return cleaned
 
@@ -153,7 +126,7 @@ class RequestFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         field_name="declaration__kind",
         label="Kind",
-        choices=[(kind.code, kind.name) for kind in KINDS.values()],
+        choices=kind_choices,
         empty_label="Any kind",
     )
     # Typed, not chosen from a list: an Executive Headteacher may have hundreds of

@@ -20,36 +20,13 @@ from declarations.kinds import get_kind
 from declarations.models import Declaration
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Role
 
-# The federation policy (001): work-related contact, personal contact details and
-# continued contact with former pupils go to the Executive Headteacher; wills and powers
-# of attorney are always escalated; routine social contact goes to the line manager.
-GROUP_SCHOOL_DEFAULTS = {
-    "work_outside_setting": DeciderRole.EXECUTIVE_HEAD,
-    "contact_details_shared": DeciderRole.EXECUTIVE_HEAD,
-    "former_pupil_contact": DeciderRole.EXECUTIVE_HEAD,
-    "will_or_attorney": DeciderRole.EXECUTIVE_HEAD,
-    "business_dealing": DeciderRole.HEAD,
-    "gift": DeciderRole.HEAD,
-    "concern": DeciderRole.HEAD,  # "tell senior staff" (000, 003 §12)
-}
-# A pre-school (002): the line manager or the designated safeguarding officer.
-PRESCHOOL_DEFAULTS = {
-    "pre_existing_relationship": DeciderRole.DSL,
-    "social_media_connection": DeciderRole.DSL,
-    "concern": DeciderRole.DSL,
-    "work_outside_setting": DeciderRole.HEAD,
-    "contact_details_shared": DeciderRole.HEAD,
-    "former_pupil_contact": DeciderRole.HEAD,
-    "will_or_attorney": DeciderRole.HEAD,
-    "business_dealing": DeciderRole.HEAD,
-    "gift": DeciderRole.HEAD,
-}
-
 
 def default_role(kind: str, setting: Organisation) -> DeciderRole:
+    """Who decides ``kind`` here when no routing rule says (the kind's own entry)."""
+    entry = get_kind(kind)
     if setting.kind == Organisation.Kind.PRESCHOOL:
-        return PRESCHOOL_DEFAULTS.get(kind, DeciderRole.LINE_MANAGER)
-    role = GROUP_SCHOOL_DEFAULTS.get(kind, DeciderRole.LINE_MANAGER)
+        return DeciderRole(entry.decider_in_pre_school)
+    role = DeciderRole(entry.decider_in_school)
     if role == DeciderRole.EXECUTIVE_HEAD and setting.parent_id is None:
         return DeciderRole.HEAD  # a school on its own has no Executive Headteacher
     return role
@@ -68,6 +45,11 @@ class Route:
         return " ".join(self.reasons)
 
 
+def below_the_head(kind: str, role: str) -> bool:
+    """Whether a rule would have ``kind`` decided below the head, which its entry forbids."""
+    return get_kind(kind).head_or_above and RANK[DeciderRole(role)] < RANK[DeciderRole.HEAD]
+
+
 def rule_for(declaration: Declaration) -> tuple[DeciderRole, bool, str]:
     """The role that decides this kind here, whether the DSL is copied, and why."""
     setting = declaration.setting
@@ -80,12 +62,15 @@ def rule_for(declaration: Declaration) -> tuple[DeciderRole, bool, str]:
     }
     rule = rules.get(setting.pk) or rules.get(setting.parent_id)
     if rule is not None:
-        return (
-            DeciderRole(rule.decider_role),
-            rule.copy_dsl,
+        role = DeciderRole(rule.decider_role)
+        reason = (
             f"Rule for {rule.get_kind_display().lower()} in {rule.organisation}: "
-            f"{rule.get_decider_role_display().lower()} decides.",
+            f"{rule.get_decider_role_display().lower()} decides."
         )
+        if below_the_head(declaration.kind, role):
+            role = DeciderRole.HEAD
+            reason += " This kind is never decided below the head: the head decides."
+        return role, rule.copy_dsl, reason
     role = default_role(declaration.kind, setting)
     return role, False, f"Default route: {role.label.lower()} decides."
 
@@ -161,6 +146,25 @@ def person_rank(
         return -1, None
     top = max(roles, key=RANK.__getitem__)
     return RANK[top], top
+
+
+def senior_enough(person_id: int, declaration: Declaration, on: datetime.date) -> bool:
+    """Whether the person may decide for the declarant's seniority: anyone with the role
+    for a member of staff's declaration, only someone above them for a head's or an
+    Executive Headteacher's own (001 §1.1). The one rule routing, cover and the
+    administrator's assignment all ask."""
+    floor, _ = declarant_rank(declaration, on)
+    return floor < 0 or person_rank(person_id, declaration.setting, on)[0] > floor
+
+
+def decider_problem(person_id: int, declaration: Declaration, on: datetime.date) -> str | None:
+    """Why this person cannot decide the declaration, or None."""
+    if person_id in conflicted_people(declaration):
+        return "This person cannot decide it: it is their own declaration or about their family."
+    if not senior_enough(person_id, declaration, on):
+        _, own_role = declarant_rank(declaration, on)
+        return f"The declarant is the {own_role.label.lower()}: choose someone senior to them."
+    return None
 
 
 def conflicted_people(declaration: Declaration) -> set[int]:
@@ -250,7 +254,7 @@ def resolve(
             and cover.delegate_id not in blocked
             and cover.delegate.is_active
             # a senior person's own declaration is never handed to someone junior to them
-            and (floor < 0 or person_rank(cover.delegate_id, declaration.setting, on)[0] > floor)
+            and senior_enough(cover.delegate_id, declaration, on)
         ):
             reasons.append(
                 f"{cover.delegate.get_full_name()} decides for {route.decider.get_full_name()} "

@@ -12,7 +12,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from approvals import notifications
-from approvals.exceptions import AlreadyDecided, ApprovalError, NotYourDecision
+from approvals.exceptions import ApprovalError, DecisionIncomplete, NotYourDecision
 from approvals.models import (
     ESCALATION,
     FINAL_OUTCOMES,
@@ -21,7 +21,9 @@ from approvals.models import (
     Decision,
     Outcome,
 )
-from approvals.routing import Route, conflicted_people, declarant_rank, person_rank, resolve
+from approvals.routing import Route, decider_problem, resolve
+from approvals.rules import decision_problems
+from contactpolicy import workflow
 from contactpolicy.scheduled import run_each, summary
 from contactpolicy.services import audit_event_record
 from declarations.kinds import get_kind
@@ -33,6 +35,12 @@ from directory.models import Person
 decision_recorded = Signal()
 
 OPEN = ApprovalRequest.Status.OPEN
+# Where a decision moves the declaration: a final one decides it, a question sends it
+# back to the declarant; a referral or LADO advice leaves it waiting.
+DECLARATION_AFTER = {
+    **dict.fromkeys(FINAL_OUTCOMES, Declaration.Status.DECIDED),
+    Outcome.MORE_INFORMATION: Declaration.Status.MORE_INFO,
+}
 DECIDE = ApprovalRequest.Purpose.DECIDE
 
 
@@ -52,16 +60,6 @@ def due_date_for(declaration: Declaration, today: datetime.date) -> datetime.dat
     if declaration.key_date is not None:
         due = min(due, declaration.key_date - datetime.timedelta(days=1))
     return max(due, today)
-
-
-def _move(request: ApprovalRequest, status: str) -> None:
-    """Change a request's status along ApprovalRequest.TRANSITIONS, or refuse."""
-    if status not in ApprovalRequest.TRANSITIONS[ApprovalRequest.Status(request.status)]:
-        raise AlreadyDecided(
-            f"This request is {request.get_status_display().lower()}; it cannot be "
-            f"{ApprovalRequest.Status(status).label.lower()}."
-        )
-    request.status = status
 
 
 def _open_request(
@@ -171,24 +169,21 @@ def _locked_open_request(request: ApprovalRequest, actor: Person) -> ApprovalReq
         raise NotYourDecision("Only the person this is waiting for can decide it.")
     if locked.status != OPEN:
         decided = Decision.objects.filter(request=locked).select_related("decided_by").first()
-        if decided is not None:
-            raise AlreadyDecided(
-                f"This was already decided by {decided.decided_by.get_full_name()} on "
-                f"{timezone.localtime(decided.decided_at):%-d %B %Y at %H:%M}: "
-                f"{decided.get_outcome_display().lower()}."
-            )
-        raise AlreadyDecided(
-            f"This is no longer waiting for you: it was {locked.get_status_display().lower()}."
-        )
-    if locked.declaration.status != Declaration.Status.SUBMITTED:
-        raise AlreadyDecided(
-            f"The declaration is {locked.declaration.get_status_display().lower()}, "
-            "so it cannot be decided."
+        workflow.transition(
+            locked,
+            ApprovalRequest.Status.DECIDED,
+            actor=actor,
+            message=f"This was already decided by {decided.decided_by.get_full_name()} on "
+            f"{timezone.localtime(decided.decided_at):%-d %B %Y at %H:%M}: "
+            f"{decided.get_outcome_display().lower()}."
+            if decided is not None
+            else f"This is no longer waiting for you: it was "
+            f"{locked.get_status_display().lower()}.",
         )
     return locked
 
 
-@transaction.atomic
+@workflow.atomic
 def decision_record(
     *,
     actor: Person,
@@ -200,23 +195,34 @@ def decision_record(
     """Record the one decision on a request (R23), then move the declaration on."""
     request = _locked_open_request(request, actor)
     declaration = Declaration.objects.select_for_update().get(pk=request.declaration_id)
-    if outcome == Outcome.NOTED and get_kind(declaration.kind).needs_approval:
-        raise ApprovalError(
-            "This kind needs a decision: approve, approve with conditions or refuse."
+    if declaration.status != Declaration.Status.SUBMITTED:
+        workflow.refuse(
+            declaration,
+            attempted="decided",
+            actor=actor,
+            message=f"The declaration is {declaration.get_status_display().lower()}, "
+            "so it cannot be decided.",
         )
+    problems = decision_problems(
+        kind=get_kind(declaration.kind),
+        decider_role=request.decider_role,
+        outcome=outcome,
+        details=details,
+        today=timezone.localdate(),
+    )
+    if problems:
+        raise DecisionIncomplete(problems)
     decision = Decision.objects.create(
         request=request, decided_by=actor, outcome=outcome, **details
     )
-    _move(request, ApprovalRequest.Status.DECIDED)
+    workflow.transition(request, ApprovalRequest.Status.DECIDED, actor=actor)
     request.save(update_fields=["status"])
     today = timezone.localdate()
-    if outcome in FINAL_OUTCOMES:
-        declaration.status = Declaration.Status.DECIDED
+    moves_to = DECLARATION_AFTER.get(outcome)
+    if moves_to is not None:
+        workflow.transition(declaration, moves_to, actor=actor)
         declaration.save(update_fields=["status", "updated_at"])
-    elif outcome == Outcome.MORE_INFORMATION:
-        declaration.status = Declaration.Status.MORE_INFO
-        declaration.save(update_fields=["status", "updated_at"])
-    elif outcome == Outcome.REFERRED_TO_DSL:
+    if outcome == Outcome.REFERRED_TO_DSL:
         route = resolve(declaration, start=DeciderRole.DSL, on=today, exclude={actor.pk})
         route.reasons.insert(0, f"Referred to the DSL by {actor.get_full_name()}.")
         _open_request(declaration, route, today=today)
@@ -248,7 +254,45 @@ def decision_record(
     return decision
 
 
-@transaction.atomic
+@workflow.atomic
+def request_assign(
+    *, actor: Person, request: ApprovalRequest, decider: Person, http_request=None
+) -> ApprovalRequest:
+    """The administrator gives a request nobody could be found to decide to someone who
+    may decide it (R21), with its due date from today."""
+    request = (
+        ApprovalRequest.objects.select_for_update()
+        .select_related("declaration__setting")
+        .get(pk=request.pk)
+    )
+    if not request.is_open or request.decider_id is not None:
+        workflow.refuse(
+            request,
+            attempted="assigned",
+            actor=actor,
+            message="This request is no longer waiting for someone to decide it.",
+        )
+    today = timezone.localdate()
+    if problem := decider_problem(decider.pk, request.declaration, today):
+        raise ApprovalError(problem)
+    request.decider = decider
+    request.due_on = due_date_for(request.declaration, today)
+    request.routing_reason += (
+        f" Assigned to {decider.get_full_name()} by the administrator {actor.get_full_name()}."
+    )
+    request.save(update_fields=["decider", "due_on", "routing_reason"])
+    audit_event_record(
+        actor=actor,
+        action="approval.assigned",
+        target=request.declaration,
+        data={"request": request.pk, "decider": decider.pk},
+        request=http_request,
+    )
+    transaction.on_commit(lambda: notifications.request_arrived(request.pk))
+    return request
+
+
+@workflow.atomic
 def requests_cancel(*, declaration: Declaration) -> int:
     """A withdrawn declaration is no longer waiting for anybody."""
     open_requests = list(
@@ -257,7 +301,7 @@ def requests_cancel(*, declaration: Declaration) -> int:
         )
     )
     for request in open_requests:
-        _move(request, ApprovalRequest.Status.CANCELLED)
+        workflow.transition(request, ApprovalRequest.Status.CANCELLED, actor=None)
         request.save(update_fields=["status"])
         audit_event_record(
             actor=None,
@@ -268,7 +312,7 @@ def requests_cancel(*, declaration: Declaration) -> int:
     return len(open_requests)
 
 
-@transaction.atomic
+@workflow.atomic
 def request_escalate(*, request: ApprovalRequest, today: datetime.date) -> ApprovalRequest | None:
     """An overdue request goes one level up; the old one is kept as escalated (R24)."""
     request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
@@ -286,7 +330,7 @@ def request_escalate(*, request: ApprovalRequest, today: datetime.date) -> Appro
         f"Overdue since {request.due_on:%-d %B %Y}: escalated from the "
         f"{request.get_decider_role_display().lower()}.",
     )
-    _move(request, ApprovalRequest.Status.ESCALATED)
+    workflow.transition(request, ApprovalRequest.Status.ESCALATED, actor=None)
     request.save(update_fields=["status"])
     new = _open_request(request.declaration, route, today=today, escalated_from=request)
     audit_event_record(
@@ -413,11 +457,8 @@ def cover_apply(*, actor: Person | None, cover, today: datetime.date | None = No
     )
     for request in waiting.select_related("declaration__setting"):
         declaration = request.declaration
-        floor, _ = declarant_rank(declaration, today)
-        if cover.delegate_id in conflicted_people(declaration):
-            continue
-        if floor >= 0 and person_rank(cover.delegate_id, declaration.setting, today)[0] <= floor:
-            continue  # never to someone junior to a senior declarant
+        if decider_problem(cover.delegate_id, declaration, today):
+            continue  # never their own family's, never to someone junior to the declarant
         request.decider, request.on_behalf_of = cover.delegate, cover.person
         request.routing_reason += (
             f" {cover.delegate.get_full_name()} now decides for {cover.person.get_full_name()} "

@@ -18,6 +18,7 @@ from approvals.selectors import (
 )
 from contactpolicy.pagination import page_of, query_without_page
 from contactpolicy.uploads import file_download
+from contactpolicy.workflow import IllegalTransition
 from declarations.selectors import declaration_changes
 from declarations.services import attachment_viewed
 from policies.selectors import channels_not_permitted, not_permitted, permitted_codes_for
@@ -79,10 +80,14 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     details=form.details(),
                     http_request=request,
                 )
-            except ApprovalError as error:
-                services.decision_refused_record(
-                    actor=request.user, request=approval, reason=str(error), http_request=request
-                )
+            except (ApprovalError, IllegalTransition) as error:
+                if not isinstance(error, IllegalTransition):  # a refused move is on record
+                    services.decision_refused_record(
+                        actor=request.user,
+                        request=approval,
+                        reason=str(error),
+                        http_request=request,
+                    )
                 messages.error(request, str(error))
                 return redirect(approval)
             messages.success(request, "Your decision is recorded.")

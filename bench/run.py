@@ -19,6 +19,7 @@ import datetime
 import json
 import os
 import platform
+import random
 import secrets
 import shutil
 import socket
@@ -37,7 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
 TRUST = "Northway Learning Trust"
-CREATE = "/declarations/new/planned_social_contact/"
 BENCH_NOTE = "Made by the benchmark."  # so that later runs can tell them from the seeded
 SAVE = "declare: save the answers (POST)"
 SUBMIT = "declare: submit, routed to the decider (POST)"
@@ -245,18 +245,28 @@ def session_cookie(person) -> str:
     )
 
 
-PLANNED = {
-    "channels": "in_person",
-    "time": "15:00",
-    "place": "Village hall",
-    "who": "About fifteen children from Year 3 and their parents.",
-    "purpose": "A child's birthday party.",
-}
+def bench_kind():
+    """What the benchmark declares: the most common everyday kind that is planned ahead
+    (a planned social contact)."""
+    from declarations.kinds import kinds_where
+
+    return max(
+        (kind for kind in kinds_where(everyday=True) if kind.key_date),
+        key=lambda kind: kind.share,
+    )
+
+
+def create_path() -> str:
+    return f"/declarations/new/{bench_kind().code}/"
 
 
 def declaration_form(people: dict) -> dict[str, object]:
-    """A planned social contact, as the form posts it, with a form token of its own."""
-    planned_on = datetime.date.today() + datetime.timedelta(days=20)  # noqa: DTZ011
+    """The kind's example answers as the form posts them, with a form token of its own,
+    for a date 20 days ahead."""
+    kind = bench_kind()
+    today = datetime.date.today()  # noqa: DTZ011
+    answers = kind.example_answers(today, random.Random(0))  # noqa: S311 (not a secret)
+    answers[kind.key_date] = (today + datetime.timedelta(days=20)).isoformat()
     return {
         "csrfmiddlewaretoken": CSRF,
         "form_token": str(uuid.uuid4()),
@@ -264,8 +274,7 @@ def declaration_form(people: dict) -> dict[str, object]:
         "pupils": people["pupil"],
         "notes": BENCH_NOTE,
         "action": "save",
-        **{f"details-{name}": value for name, value in PLANNED.items()},
-        "details-planned_on": planned_on.isoformat(),
+        **{f"details-{name}": value for name, value in answers.items()},
     }
 
 
@@ -281,7 +290,10 @@ def create_requests(people: dict, folder: Path) -> str:
     return write_requests(
         folder,
         "create",
-        [f"POST {CREATE} {urllib.parse.urlencode(declaration_form(people))}" for _ in range(count)],
+        [
+            f"POST {create_path()} {urllib.parse.urlencode(declaration_form(people))}"
+            for _ in range(count)
+        ],
     )
 
 
@@ -313,9 +325,9 @@ def query_counts(pages: list[Page], cookies: dict[str, str], people: dict) -> di
         if page.persona:
             client.cookies.load(cookies[page.persona])
         if page.name == SAVE:
-            client.post(CREATE, declaration_form(people))
+            client.post(create_path(), declaration_form(people))
             with CaptureQueriesContext(connection) as queries:
-                response = client.post(CREATE, declaration_form(people))
+                response = client.post(create_path(), declaration_form(people))
             assert response.status_code == 302, response.content  # noqa: S101
             submitted = response["Location"].replace("/review/", "/submit/")
         elif page.name == SUBMIT:
@@ -472,7 +484,7 @@ def main() -> None:
         rows.append(
             {
                 "name": page.name,
-                "path": {SAVE: CREATE, SUBMIT: "/declarations/<pk>/submit/"}.get(
+                "path": {SAVE: create_path(), SUBMIT: "/declarations/<pk>/submit/"}.get(
                     page.name, page.path
                 ),
                 "requests": figures["responses"],

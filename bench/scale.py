@@ -35,7 +35,7 @@ from approvals.routing import default_role
 from approvals.services import add_school_days
 from contactpolicy.models import AuditEvent
 from contactpolicy.services import audit_event_record
-from declarations.kinds import get_kind
+from declarations.kinds import KINDS, get_kind
 from declarations.models import Declaration, DeclarationSubject
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil
 from directory.models import Role as R
@@ -48,23 +48,8 @@ DECLARATIONS_PER_SCHOOL_YEAR = 2_250  # 90 schools over 5 years: about a million
 WAITING_DAYS = 6  # declarations this recent are still waiting for a decision
 FLUSH_ROWS = 60_000  # rows held in memory before they are written
 
-KIND_WEIGHTS = {
-    "planned_social_contact": 16,
-    "personal_communication": 12,
-    "gift": 12,
-    "correspondence_received": 11,
-    "unplanned_contact": 10,
-    "regular_social_contact": 7,
-    "work_outside_setting": 7,
-    "pre_existing_relationship": 7,
-    "trip_phone_sharing": 5,
-    "contact_details_shared": 3,
-    "social_media_connection": 3,
-    "concern": 3,
-    "former_pupil_contact": 2,
-    "business_dealing": 1,
-    "will_or_attorney": 1,
-}
+# Every kind, as often as it is declared (its share in the registry).
+KIND_WEIGHTS = {kind.code: kind.share for kind in KINDS.values()}
 
 PLACES = [
     "Ashby",
@@ -1015,18 +1000,12 @@ def _outcome(kind, rng: random.Random) -> tuple[str, dict[str, str]]:
 
 
 def _details(kind: str, day, later, rng) -> tuple[dict[str, Any], datetime.date | None]:
-    """A short, plausible set of answers for ``kind`` and the date a decision is needed by."""
-    details: dict[str, Any] = {"channels": ["in_person"]}
-    key = get_kind(kind).key_date
-    if key:
-        details[key] = later.isoformat()
-    if kind == "gift":
-        details.update(direction="received", item=rng.choice(["Flowers", "Chocolates"]))
-    elif kind == "unplanned_contact":
-        details.update(occurred_on=day.isoformat(), place=rng.choice(["Supermarket", "Park"]))
-    elif kind == "work_outside_setting":
-        details.update(activity=rng.choice(["tuition", "babysitting"]), paid="yes")
-    return details, later if key else None
+    """The kind's example answers and the date a decision is needed by."""
+    entry = get_kind(kind)
+    details = entry.example_answers(day, rng)
+    if entry.key_date:
+        details[entry.key_date] = later.isoformat()
+    return details, later if entry.key_date else None
 
 
 def seed_scale(

@@ -6,7 +6,7 @@ from typing import Any
 import django_filters
 from django import forms
 
-from declarations.kinds import KINDS, Kind, Subjects
+from declarations.kinds import Kind, Subjects, kind_choices, kind_questions
 from declarations.models import Declaration
 from declarations.selectors import (
     declaring_settings_for,
@@ -49,7 +49,7 @@ class PeopleField(forms.ModelMultipleChoiceField):
 class ChooseKindForm(forms.Form):
     kind = forms.ChoiceField(
         label="What has happened, or what is planned?",
-        choices=[(kind.code, kind.question) for kind in KINDS.values()],
+        choices=kind_questions,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose what has happened or is planned."},
     )
@@ -253,7 +253,7 @@ class AttachmentForm(forms.Form):
 class DeclarationFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         label="Kind",
-        choices=[(kind.code, kind.name) for kind in KINDS.values()],
+        choices=kind_choices,
         empty_label="Any kind",
     )
     status = django_filters.ChoiceFilter(

@@ -1,9 +1,15 @@
 """The registry of declaration kinds (R5 to R19).
 
-Each kind is one :class:`Kind` entry plus a details form holding its own fields.
-Everything else (the chooser, the form page, check-your-answers, the detail page,
-validation on submit, which kinds need approval or go to the DSL) reads this
-registry, so adding a kind later is one entry and its form, nothing else.
+Each kind is one :class:`Kind` entry plus a details form holding its own fields, and
+every rule that depends on the kind is declared on its entry: who decides it by default
+in a school and in a pre-school, whether it may ever be decided below the head, whether
+the DSL is copied, what a decision on it requires, when an approved arrangement ends and
+what the staff member then confirms, which of a setting's registers list it, whether it
+blocks a key person, whether the annual round asks if it continues, and example answers
+for the demo and the scale seeder. Everything else (the chooser, the form page,
+check-your-answers, routing, decisions, the files, the registers, the summaries) reads
+this registry, so adding a kind is one entry and its form, nothing else; no module
+outside this one names a kind's code (tests/declarations/test_kind_registry.py).
 """
 
 from __future__ import annotations
@@ -11,7 +17,10 @@ from __future__ import annotations
 import datetime
 import decimal
 import enum
-from dataclasses import dataclass
+import random
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -414,6 +423,57 @@ class Subjects(enum.StrEnum):
     FORMER_PUPIL = "former_pupil"  # at least one former pupil
 
 
+class Decider(enum.StrEnum):
+    """Who decides a kind by default: the values of the approvals app's DeciderRole."""
+
+    LINE_MANAGER = "line_manager"
+    HEAD = "head"
+    EXECUTIVE_HEAD = "executive_head"
+    DSL = "dsl"
+
+
+class Register(enum.StrEnum):
+    """The registers of a setting that list a kind's declarations."""
+
+    CORRESPONDENCE = "correspondence"  # R27: item, response, who saw it
+    CONTACT_DETAILS = "contact_details"  # R28: personal communications and details, expiry
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """An approved arrangement that ends on a date given in the answers (R12, R13, R28):
+    the staff member confirms by then that it has ended. ``confirm`` may name answers
+    in braces; ``missing`` gives the words for an answer left empty."""
+
+    field: str
+    confirm: str
+    missing: Mapping[str, str] = field(default_factory=dict)
+
+    def ends_on(self, details: dict[str, Any]) -> datetime.date | None:
+        value = details.get(self.field)
+        return datetime.date.fromisoformat(value) if value else None
+
+    def what(self, details: dict[str, Any]) -> str:
+        names = {name for _, name, _, _ in string.Formatter().parse(self.confirm) if name}
+        return self.confirm.format(
+            **{name: details.get(name) or self.missing.get(name, "") for name in names}
+        )
+
+
+# Example dates: the day the example is for, and a day one to three weeks after it.
+DAY = object()
+LATER = object()
+
+
+class OneOf(tuple):
+    """An example answer chosen among these."""
+
+    __slots__ = ()
+
+    def __new__(cls, *choices: Any) -> OneOf:
+        return super().__new__(cls, choices)
+
+
 @dataclass(frozen=True)
 class Kind:
     code: str
@@ -423,6 +483,7 @@ class Kind:
     guidance: str
     details_form: type[DetailsForm]
     needs_approval: bool
+    # Copied to the DSL whoever decides it (R22).
     safeguarding: bool = False
     subjects: Subjects = Subjects.REQUIRED
     attachment_required: bool = False
@@ -430,6 +491,27 @@ class Kind:
     # An arrangement that goes on until it ends (tuition, a relationship): the annual
     # declaration round asks whether it continues.
     ongoing: bool = False
+    # Who decides it when the organisation has no routing rule of its own (R21): in a
+    # school (the Executive Headteacher only where the school is in a federation or
+    # trust, else its head) and in a pre-school (002: the line manager or the DSO).
+    decider_in_school: Decider = Decider.LINE_MANAGER
+    decider_in_pre_school: Decider = Decider.LINE_MANAGER
+    # Never decided below the head of setting, whatever a routing rule says (R9, R17).
+    head_or_above: bool = False
+    # A decision to let the contact continue needs a plan of involvement (R18).
+    decision_needs_plan: bool = False
+    # The approved arrangement ends on a date in the answers (R12, R13).
+    expiry: Expiry | None = None
+    registers: frozenset[Register] = frozenset()
+    # A declared personal relationship with the family: not the child's key person (R26).
+    blocks_key_person: bool = False
+    # Counted in the DSL's "repeated gifts from one family" pattern (R15).
+    is_gift: bool = False
+    # How common the kind is, as a weight (the demo and the scale seeder draw by it), and
+    # whether it is one of the everyday kinds the demo's background history is made of.
+    share: int = 1
+    everyday: bool = False
+    example: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_notification(self) -> bool:
@@ -441,17 +523,32 @@ class Kind:
     def describe(self, details: dict[str, Any]) -> list[tuple[str, str]]:
         """The details as (label, readable value) pairs, in the form's order."""
         rows = []
-        for name, field in self.details_form.base_fields.items():
+        for name, form_field in self.details_form.base_fields.items():
             value = details.get(name)
             if value in (None, "", []):
                 continue
-            rows.append((str(field.label), readable(field, value)))
+            rows.append((str(form_field.label), readable(form_field, value)))
         return rows
 
     def key_date_of(self, details: dict[str, Any]) -> datetime.date | None:
         if not self.key_date or not details.get(self.key_date):
             return None
         return datetime.date.fromisoformat(details[self.key_date])
+
+    def example_answers(self, day: datetime.date, rng: random.Random) -> dict[str, Any]:
+        """Plausible answers for a declaration made on ``day`` (the demo, the scale)."""
+        later = day + datetime.timedelta(days=rng.randint(8, 20))
+
+        def resolve(value: Any) -> Any:
+            if isinstance(value, OneOf):
+                return resolve(rng.choice(value))
+            if value is DAY:
+                return day.isoformat()
+            if value is LATER:
+                return later.isoformat()
+            return value
+
+        return {name: resolve(value) for name, value in self.example.items()}
 
 
 def readable(field: forms.Field, value: Any) -> str:
@@ -500,6 +597,32 @@ def kind_choices() -> list[tuple[str, str]]:
     return [(kind.code, kind.name) for kind in KINDS.values()]
 
 
+def kind_questions() -> list[tuple[str, str]]:
+    return [(kind.code, kind.question) for kind in KINDS.values()]
+
+
+def any_kind_choices() -> list[tuple[str, str]]:
+    """For a filter: any kind, or one of them."""
+    return [("", "Any kind"), *kind_choices()]
+
+
+def kinds_where(**flags: Any) -> list[Kind]:
+    """The kinds whose entries have these values, in the registry's order."""
+    return [
+        kind
+        for kind in KINDS.values()
+        if all(getattr(kind, name) == value for name, value in flags.items())
+    ]
+
+
+def codes_where(**flags: Any) -> tuple[str, ...]:
+    return tuple(kind.code for kind in kinds_where(**flags))
+
+
+def codes_on_register(register: Register) -> tuple[str, ...]:
+    return tuple(kind.code for kind in KINDS.values() if register in kind.registers)
+
+
 register(
     Kind(
         code="pre_existing_relationship",
@@ -516,6 +639,16 @@ register(
         details_form=PreExistingRelationshipForm,
         needs_approval=False,
         ongoing=True,
+        decider_in_pre_school=Decider.DSL,
+        blocks_key_person=True,
+        share=7,
+        everyday=True,
+        example={
+            "channels": ["in_person", "phone"],
+            "relationship": OneOf("friend", "neighbour", "community"),
+            "description": "We knew each other before their child joined",
+            "since": "2019-06-01",
+        },
     )
 )
 register(
@@ -532,6 +665,15 @@ register(
         details_form=PlannedSocialContactForm,
         needs_approval=True,
         key_date="planned_on",
+        share=16,
+        everyday=True,
+        example={
+            "channels": ["in_person"],
+            "planned_on": LATER,
+            "place": "A children's birthday party at a family's home",
+            "who": "The family and other parents from the class",
+            "purpose": "Invited as a friend of the family",
+        },
     )
 )
 register(
@@ -547,6 +689,13 @@ register(
         details_form=RegularSocialContactForm,
         needs_approval=True,
         ongoing=True,
+        share=7,
+        everyday=True,
+        example={
+            "channels": ["in_person"],
+            "nature": "Our children play in the same football team",
+            "frequency": "weekly",
+        },
     )
 )
 register(
@@ -562,6 +711,15 @@ register(
         details_form=PersonalCommunicationForm,
         needs_approval=True,
         key_date="send_on",
+        registers=frozenset({Register.CONTACT_DETAILS}),
+        share=12,
+        everyday=True,
+        example={
+            "channels": ["letter_or_card"],
+            "occasion": OneOf("birthday", "get_well", "sympathy", "congratulations"),
+            "message_type": "card",
+            "send_on": LATER,
+        },
     )
 )
 register(
@@ -580,6 +738,19 @@ register(
         needs_approval=True,
         ongoing=True,
         key_date="starts_on",
+        decider_in_school=Decider.EXECUTIVE_HEAD,
+        decider_in_pre_school=Decider.HEAD,
+        head_or_above=True,
+        share=7,
+        everyday=True,
+        example={
+            "channels": ["in_person"],
+            "activity": OneOf("tuition", "babysitting", "sports_club"),
+            "paid": "yes",
+            "reasons": "The family asked for help in the evenings",
+            "starts_on": LATER,
+            "location": "The family's home",
+        },
     )
 )
 register(
@@ -595,6 +766,14 @@ register(
         ),
         details_form=UnplannedContactForm,
         needs_approval=False,
+        share=10,
+        everyday=True,
+        example={
+            "channels": ["in_person"],
+            "occurred_on": DAY,
+            "place": OneOf("Supermarket", "Swimming pool", "Park", "Railway station"),
+            "what_happened": "Said hello and talked briefly about the weekend",
+        },
     )
 )
 register(
@@ -611,6 +790,15 @@ register(
         details_form=CorrespondenceForm,
         needs_approval=False,
         attachment_required=True,
+        registers=frozenset({Register.CORRESPONDENCE}),
+        share=11,
+        everyday=True,
+        example={
+            "channels": ["letter_or_card"],
+            "item": "A thank-you card",
+            "received_on": DAY,
+            "proposed_response": "Thank the family at the school gate",
+        },
     )
 )
 register(
@@ -626,6 +814,23 @@ register(
         ),
         details_form=ContactDetailsForm,
         needs_approval=True,
+        decider_in_school=Decider.EXECUTIVE_HEAD,
+        decider_in_pre_school=Decider.HEAD,
+        expiry=Expiry(
+            "until",
+            "The agreement to share your contact details with {to_whom} ends: stop using "
+            "them for contact, and confirm that you have.",
+            missing={"to_whom": "them"},
+        ),
+        registers=frozenset({Register.CONTACT_DETAILS}),
+        share=3,
+        example={
+            "channels": ["phone"],
+            "details_given": ["mobile"],
+            "to_whom": "A parent helping to run the school's football club",
+            "reason": "To arrange lifts to matches",
+            "until": LATER,
+        },
     )
 )
 register(
@@ -643,6 +848,22 @@ register(
         needs_approval=True,
         subjects=Subjects.OPTIONAL,
         key_date="trip_starts_on",
+        expiry=Expiry(
+            "delete_by",
+            "Delete the parents' and carers' phone numbers you were given for {trip_name}, "
+            "and confirm that you have.",
+            missing={"trip_name": "the trip"},
+        ),
+        registers=frozenset({Register.CONTACT_DETAILS}),
+        share=5,
+        example={
+            "channels": ["phone", "text"],
+            "trip_name": "Year 6 residential",
+            "trip_starts_on": LATER,
+            "trip_ends_on": LATER,
+            "parents_or_carers": "The parents of the children on the trip",
+            "delete_by": LATER,
+        },
     )
 )
 register(
@@ -659,6 +880,14 @@ register(
         details_form=SocialMediaForm,
         needs_approval=True,
         ongoing=True,
+        decider_in_pre_school=Decider.DSL,
+        share=3,
+        example={
+            "channels": ["social_network"],
+            "platform": "Facebook",
+            "account": "A parent I have known since school",
+            "pre_existing_declared": True,
+        },
     )
 )
 register(
@@ -674,6 +903,18 @@ register(
         ),
         details_form=GiftForm,
         needs_approval=True,
+        decider_in_school=Decider.HEAD,
+        decider_in_pre_school=Decider.HEAD,
+        is_gift=True,
+        share=12,
+        everyday=True,
+        example={
+            "channels": ["in_person"],
+            "direction": "received",
+            "item": OneOf("Flowers", "Box of chocolates", "Voucher", "Bottle of wine"),
+            "value": OneOf("10.00", "15.00", "25.00", "40.00"),
+            "other_party": "A parent",
+        },
     )
 )
 register(
@@ -689,6 +930,15 @@ register(
         details_form=BusinessDealingForm,
         needs_approval=True,
         ongoing=True,
+        decider_in_school=Decider.HEAD,
+        decider_in_pre_school=Decider.HEAD,
+        share=1,
+        example={
+            "channels": ["in_person"],
+            "nature": "selling",
+            "description": "A parent asked to buy my old car",
+            "value": "1500.00",
+        },
     )
 )
 register(
@@ -705,6 +955,16 @@ register(
         details_form=WillOrAttorneyForm,
         needs_approval=True,
         safeguarding=True,
+        decider_in_school=Decider.EXECUTIVE_HEAD,
+        decider_in_pre_school=Decider.HEAD,
+        head_or_above=True,
+        share=1,
+        example={
+            "channels": ["in_person"],
+            "document": "will",
+            "role": "witness",
+            "description": "A grandparent asked me to witness their will",
+        },
     )
 )
 register(
@@ -723,6 +983,16 @@ register(
         needs_approval=True,
         safeguarding=True,
         subjects=Subjects.FORMER_PUPIL,
+        decider_in_school=Decider.EXECUTIVE_HEAD,
+        decider_in_pre_school=Decider.HEAD,
+        decision_needs_plan=True,
+        share=2,
+        example={
+            "channels": ["social_network"],
+            "current_age_or_setting": "19, at university",
+            "nature_of_contact": "They messaged to ask for a reference",
+            "proposed_plan": "Reply once through the school's email and keep it to that",
+        },
     )
 )
 register(
@@ -741,5 +1011,14 @@ register(
         needs_approval=False,
         safeguarding=True,
         subjects=Subjects.OPTIONAL,
+        decider_in_school=Decider.HEAD,
+        decider_in_pre_school=Decider.DSL,
+        share=3,
+        example={
+            "channels": ["in_person"],
+            "concern_type": "dependence",
+            "description": "A parent has started waiting for me after school every day",
+            "occurred_on": DAY,
+        },
     )
 )

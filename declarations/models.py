@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from contactpolicy import workflow
 from contactpolicy.uploads import generated_path
 from declarations.kinds import get_kind, kind_choices
 from directory.models import FamilyMember, Organisation, Person, Pupil
@@ -21,7 +22,7 @@ class Declaration(models.Model):
         DECIDED = "decided", "Decided"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
-    # The allowed moves; anything else raises IllegalTransition.
+    # The allowed moves (contactpolicy.workflow); anything else raises IllegalTransition.
     TRANSITIONS = {
         Status.DRAFT: {Status.SUBMITTED, Status.WITHDRAWN},
         Status.SUBMITTED: {Status.MORE_INFO, Status.DECIDED, Status.WITHDRAWN},
@@ -108,10 +109,7 @@ class Declaration(models.Model):
 
     @property
     def can_withdraw(self) -> bool:
-        return self.Status.WITHDRAWN in self.TRANSITIONS[self.status]
-
-    def allows(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.Status(self.status)]
+        return workflow.allows(self, self.Status.WITHDRAWN)
 
 
 class DeclarationSubject(models.Model):

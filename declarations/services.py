@@ -11,10 +11,11 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from contactpolicy import workflow
 from contactpolicy.exceptions import UploadRejected
 from contactpolicy.services import audit_event_record
 from contactpolicy.uploads import upload_check
-from declarations.exceptions import AttachmentRejected, DeclarationError, IllegalTransition
+from declarations.exceptions import AttachmentRejected, DeclarationError
 from declarations.kinds import Kind, Subjects, details_to_json, get_kind
 from declarations.models import Attachment, Declaration, DeclarationSubject
 from declarations.selectors import (
@@ -62,15 +63,6 @@ def _lock(declaration: Declaration) -> Declaration:
     return Declaration.objects.select_for_update().get(pk=declaration.pk)
 
 
-def _move(declaration: Declaration, status: str) -> None:
-    if not declaration.allows(status):
-        raise IllegalTransition(
-            f"This declaration is {declaration.get_status_display().lower()}, so it cannot be "
-            f"{Declaration.Status(status).label.lower()} now."
-        )
-    declaration.status = status
-
-
 def _check_subjects(actor: Person, kind: Kind, setting: Organisation, subjects: Subject) -> None:
     """Only pupils and families of the declaration's setting the person may name."""
     former = kind.subjects == Subjects.FORMER_PUPIL
@@ -113,7 +105,7 @@ def _set_subjects(declaration: Declaration, subjects: Subject) -> None:
     DeclarationSubject.objects.bulk_create(rows)
 
 
-@transaction.atomic
+@workflow.atomic
 def declaration_save_draft(
     *,
     actor: Person,
@@ -179,9 +171,12 @@ def declaration_save_draft(
             if declaration.can_withdraw
             else "Make a new declaration if something has changed."
         )
-        raise IllegalTransition(
-            f"This declaration is {declaration.get_status_display().lower()} and cannot be "
-            f"changed. {advice}"
+        workflow.refuse(
+            declaration,
+            attempted="changed",
+            actor=actor,
+            message=f"This declaration is {declaration.get_status_display().lower()} and "
+            f"cannot be changed. {advice}",
         )
     if setting.pk != declaration.setting_id and allows_past_dates(declaration):
         raise DeclarationError(
@@ -232,13 +227,13 @@ def declaration_problems(declaration: Declaration) -> list[str]:
     return problems
 
 
-@transaction.atomic
+@workflow.atomic
 def declaration_submit(*, actor: Person, declaration: Declaration, request=None) -> Declaration:
     """Send a draft (or a reply to a request for more information) to be decided."""
     declaration = _lock(declaration)
     _check_declarant(actor, declaration)
     before = declaration.status
-    _move(declaration, Declaration.Status.SUBMITTED)
+    workflow.transition(declaration, Declaration.Status.SUBMITTED, actor=actor)
     # Roles end and pupils move on: check again what was checked when the draft was saved.
     if not declaring_settings_for(user=actor).filter(pk=declaration.setting_id).exists():
         raise DeclarationError(
@@ -269,7 +264,7 @@ def declaration_submit(*, actor: Person, declaration: Declaration, request=None)
     return declaration
 
 
-@transaction.atomic
+@workflow.atomic
 def declaration_withdraw(
     *, actor: Person, declaration: Declaration, reason: str = "", request=None
 ) -> Declaration:
@@ -278,7 +273,7 @@ def declaration_withdraw(
     _check_declarant(actor, declaration)
     before = declaration.status
     reason = reason.strip()
-    _move(declaration, Declaration.Status.WITHDRAWN)
+    workflow.transition(declaration, Declaration.Status.WITHDRAWN, actor=actor)
     declaration.withdrawn_at = timezone.now()
     declaration.withdrawal_reason = reason
     declaration.save(update_fields=["status", "withdrawn_at", "withdrawal_reason", "updated_at"])
@@ -299,13 +294,18 @@ def declaration_withdraw(
     return declaration
 
 
-@transaction.atomic
+@workflow.atomic
 def declaration_amend(*, actor: Person, declaration: Declaration, request=None) -> Declaration:
     """Start a new version of a decided declaration; the decided one stays as it was."""
     declaration = _lock(declaration)
     _check_declarant(actor, declaration)
     if declaration.status != Declaration.Status.DECIDED:
-        raise IllegalTransition("Only a decided declaration can be amended.")
+        workflow.refuse(
+            declaration,
+            attempted="amended",
+            actor=actor,
+            message="Only a decided declaration can be amended.",
+        )
     existing = newer_version_of(declaration)
     if existing is not None:
         return existing  # amend pressed twice: carry on with the same new version
@@ -364,7 +364,7 @@ def attachment_check(upload: UploadedFile) -> tuple[str, str]:
         raise AttachmentRejected(str(error)) from error
 
 
-@transaction.atomic
+@workflow.atomic
 def attachment_add(
     *, actor: Person, declaration: Declaration, upload: UploadedFile, request=None
 ) -> Attachment:
@@ -372,8 +372,12 @@ def attachment_add(
     declaration = _lock(declaration)
     _check_declarant(actor, declaration)
     if not declaration.is_editable:
-        raise IllegalTransition(
-            "Files can be added while a declaration is a draft or more information is asked for."
+        workflow.refuse(
+            declaration,
+            attempted="given a file",
+            actor=actor,
+            message="Files can be added while a declaration is a draft or more information "
+            "is asked for.",
         )
     content_type, safe_name = attachment_check(upload)
     attachments_before = declaration.attachments.count()

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from contactpolicy.pagination import page_of, query_without_page
 from contactpolicy.uploads import file_download
+from contactpolicy.workflow import IllegalTransition
 from declarations import services
 from declarations.exceptions import DeclarationError
 from declarations.forms import (
@@ -125,7 +126,7 @@ def _save(request, form, kind, declaration=None) -> HttpResponse:
             declaration=declaration,
             request=request,
         )
-    except DeclarationError as error:
+    except (DeclarationError, IllegalTransition) as error:
         form.add_error(None, str(error))
         return _form_page(request, form, kind, declaration)
     if as_draft:
@@ -215,7 +216,7 @@ def declaration_submit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(declaration)
     try:
         services.declaration_submit(actor=request.user, declaration=declaration, request=request)
-    except DeclarationError as error:
+    except (DeclarationError, IllegalTransition) as error:
         messages.error(request, str(error))
         if declaration.is_editable:
             return redirect("declarations:review", pk=declaration.pk)
@@ -236,7 +237,7 @@ def declaration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 request=request,
             )
-        except DeclarationError as error:
+        except (DeclarationError, IllegalTransition) as error:
             messages.error(request, str(error))
         else:
             messages.success(request, "Your declaration has been withdrawn.")
@@ -258,7 +259,7 @@ def declaration_amend(request: HttpRequest, pk: int) -> HttpResponse:
         amendment = services.declaration_amend(
             actor=request.user, declaration=declaration, request=request
         )
-    except DeclarationError as error:
+    except (DeclarationError, IllegalTransition) as error:
         messages.error(request, str(error))
         return redirect(declaration)
     messages.info(request, "This is a new version. Change what you need, then submit it again.")
@@ -296,7 +297,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 upload=form.cleaned_data["file"],
                 request=request,
             )
-        except DeclarationError as error:
+        except (DeclarationError, IllegalTransition) as error:
             messages.error(request, str(error))
         else:
             messages.success(request, f"{attachment.original_name} is attached.")

@@ -6,8 +6,9 @@ from typing import Any
 from django import forms
 
 from contactpolicy.forms import DateInput
+from declarations.kinds import any_kind_choices
 from directory.periods import PeriodError, custom_period, period_choices, period_from_token
-from registers.forms import KIND_CHOICES, RangeForm, check_date_range
+from registers.forms import RangeForm, check_date_range
 
 
 class PatternForm(forms.Form):
@@ -36,9 +37,7 @@ class AuditFilterForm(RangeForm):
     person = forms.CharField(label="Staff member", required=False, max_length=100)
     pupil = forms.CharField(label="Pupil (name or MIS reference)", required=False, max_length=100)
     family = forms.CharField(label="Family member", required=False, max_length=100)
-    kind = forms.ChoiceField(
-        label="Kind of declaration", required=False, choices=[("", "Any kind"), *KIND_CHOICES]
-    )
+    kind = forms.ChoiceField(label="Kind of declaration", required=False, choices=any_kind_choices)
     action = forms.ChoiceField(label="Action", required=False)
 
     field_order = ["person", "pupil", "family", "kind", "action", "date_from", "date_to"]

@@ -14,6 +14,7 @@ from django.db.models.functions import Cast, TruncDate
 
 from approvals.models import CONFIDENTIAL_OUTCOMES
 from contactpolicy.models import AuditEvent
+from declarations.kinds import codes_where
 from declarations.models import Declaration, DeclarationSubject
 from directory.access import AUDIT_ROLES, PATTERN_ROLES, Access
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil
@@ -83,13 +84,14 @@ def patterns_for(
         for member_id, declaration_id, declarant_id, kind in named_members
         for pupil_id in children[member_id]
     ]
+    gift_kinds = set(codes_where(is_gift=True))
     families = defaultdict(lambda: {"people": set(), "declarations": set(), "gifts": set()})
     pairs = defaultdict(set)
     for pupil_id, declaration_id, declarant_id, kind in [*direct, *via_family]:
         family = families[pupil_id]
         family["people"].add(declarant_id)
         family["declarations"].add(declaration_id)
-        if kind == "gift":
+        if kind in gift_kinds:
             family["gifts"].add(declaration_id)
         pairs[(declarant_id, pupil_id)].add(declaration_id)
     several = {

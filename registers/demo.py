@@ -20,9 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals.models import ApprovalRequest, DeciderRole, Decision, Outcome
+from approvals.routing import default_role
 from approvals.services import due_date_for
 from contactpolicy.models import AuditEvent
-from declarations.kinds import get_kind
+from declarations.kinds import get_kind, kinds_where
 from declarations.models import Declaration, DeclarationSubject
 from directory.models import Organisation, Person, Pupil
 from directory.periods import current_term_token, period_from_token
@@ -51,73 +52,8 @@ STAFF = {
     "pre": ([f"pre_key{n}" for n in range(1, 5)], ["pre_deputy"], "pre_manager"),
 }
 VOLUME = {"bro": 120, "mil": 90, "pre": 30}
-KIND_WEIGHTS = {
-    "planned_social_contact": 18,
-    "personal_communication": 14,
-    "gift": 12,
-    "correspondence_received": 12,
-    "unplanned_contact": 10,
-    "regular_social_contact": 8,
-    "work_outside_setting": 8,
-    "pre_existing_relationship": 8,
-}
-
-
-def _details(kind: str, day: datetime.date, rng: random.Random) -> dict[str, Any]:
-    later = (day + datetime.timedelta(days=rng.randint(8, 20))).isoformat()
-    return {
-        "planned_social_contact": {
-            "channels": ["in_person"],
-            "planned_on": later,
-            "place": "A children's birthday party at a family's home",
-            "who": "The family and other parents from the class",
-            "purpose": "Invited as a friend of the family",
-        },
-        "personal_communication": {
-            "channels": ["letter_or_card"],
-            "occasion": rng.choice(["birthday", "get_well", "sympathy", "congratulations"]),
-            "message_type": "card",
-            "send_on": later,
-        },
-        "gift": {
-            "channels": ["in_person"],
-            "direction": "received",
-            "item": rng.choice(["Flowers", "Box of chocolates", "Voucher", "Bottle of wine"]),
-            "value": rng.choice(["10.00", "15.00", "25.00", "40.00"]),
-            "other_party": "A parent",
-        },
-        "correspondence_received": {
-            "channels": ["letter_or_card"],
-            "item": "A thank-you card",
-            "received_on": day.isoformat(),
-            "proposed_response": "Thank the family at the school gate",
-        },
-        "unplanned_contact": {
-            "channels": ["in_person"],
-            "occurred_on": day.isoformat(),
-            "place": rng.choice(["Supermarket", "Swimming pool", "Park", "Railway station"]),
-            "what_happened": "Said hello and talked briefly about the weekend",
-        },
-        "regular_social_contact": {
-            "channels": ["in_person"],
-            "nature": "Our children play in the same football team",
-            "frequency": "weekly",
-        },
-        "work_outside_setting": {
-            "channels": ["in_person"],
-            "activity": rng.choice(["tuition", "babysitting", "sports_club"]),
-            "paid": "yes",
-            "reasons": "The family asked for help in the evenings",
-            "starts_on": later,
-            "location": "The family's home",
-        },
-        "pre_existing_relationship": {
-            "channels": ["in_person", "phone"],
-            "relationship": rng.choice(["friend", "neighbour", "community"]),
-            "description": "We knew each other before their child joined",
-            "since": "2019-06-01",
-        },
-    }[kind]
+# The background history is made of the everyday kinds, as often as each is declared.
+KIND_WEIGHTS = {kind.code: kind.share for kind in kinds_where(everyday=True)}
 
 
 def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
@@ -146,7 +82,7 @@ class _History:
         )
 
     def declare(self, *, declarant, setting, kind, pupil, submitted_at) -> Declaration:
-        details = _details(kind, submitted_at.date(), self.rng)
+        details = get_kind(kind).example_answers(submitted_at.date(), self.rng)
         declaration = Declaration.objects.create(
             declarant=declarant,
             setting=setting,
@@ -238,7 +174,7 @@ class _History:
                 "conditions": "Keep it to the occasions described; tell your line "
                 "manager of any change."
             }
-            if get_kind(kind).ongoing or kind == "work_outside_setting":
+            if get_kind(kind).ongoing:
                 details["review_on"] = None  # set from the decision date
             return Outcome.APPROVED_WITH_CONDITIONS, details
         if roll < 0.92:
@@ -262,7 +198,7 @@ class _History:
             pupil=self.rng.choice(pupils),
             submitted_at=submitted_at,
         )
-        if kind == "work_outside_setting" and key != "pre":
+        if default_role(kind, setting) == DeciderRole.EXECUTIVE_HEAD:
             decider, role = self.people["exec"], DeciderRole.EXECUTIVE_HEAD
         else:
             decider, role = self.people[self.rng.choice(managers)], DeciderRole.LINE_MANAGER
@@ -324,7 +260,7 @@ class _History:
         declaration = self.declare(
             declarant=self.people["exec"],
             setting=setting,
-            kind="gift",
+            kind=kinds_where(is_gift=True)[0].code,
             pupil=pupils[0],
             submitted_at=submitted_at,
         )

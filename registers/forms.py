@@ -7,10 +7,9 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
-from declarations.kinds import KINDS, DateInput
+from declarations.kinds import DateInput, kind_choices
 from registers.models import FollowUp, RegisterEntry
 
-KIND_CHOICES = [(kind.code, kind.name) for kind in KINDS.values()]
 EARLIEST = datetime.date(2000, 1, 1)
 
 
@@ -59,7 +58,7 @@ class EntryFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         field_name="declaration__kind",
         label="Kind of declaration",
-        choices=KIND_CHOICES,
+        choices=kind_choices,
         empty_label="Any kind",
     )
     date_from = django_filters.DateFilter(

@@ -262,6 +262,14 @@ class RoundResponse(models.Model):
         DECLARED = "declared", "Declarations confirmed current"
         NOTHING = "nothing", "Nothing to declare"
 
+    # An answer is given once (contactpolicy.workflow).
+    TRANSITION_FIELD = "answer"
+    TRANSITIONS = {
+        Answer.OUTSTANDING: {Answer.DECLARED, Answer.NOTHING},
+        Answer.DECLARED: set(),
+        Answer.NOTHING: set(),
+    }
+
     round = models.ForeignKey(DeclarationRound, on_delete=models.PROTECT, related_name="responses")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="round_responses")
     answer = models.CharField(max_length=20, choices=Answer.choices, default=Answer.OUTSTANDING)

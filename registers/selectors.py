@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, Decision, Outcome
 from contactpolicy.models import AuditEvent
-from declarations.kinds import KINDS
+from declarations.kinds import KINDS, Register, codes_on_register, codes_where
 from declarations.models import Declaration, DeclarationSubject
 from directory.access import (
     KEY_PERSON_ROLES,
@@ -37,9 +37,6 @@ from registers.models import (
     RoundResponse,
 )
 
-# The kinds on the correspondence register (R27) and the contact-details register (R28).
-CORRESPONDENCE_KINDS = ("correspondence_received",)
-CONTACT_DETAILS_KINDS = ("personal_communication", "contact_details_shared", "trip_phone_sharing")
 # Declarations that count towards a key-person conflict (R26): declared and not withdrawn.
 LIVE_STATUSES = (
     Declaration.Status.SUBMITTED,
@@ -186,25 +183,32 @@ def pupil_file_for(*, user: Any, pupil_pk: int) -> FileView:
     return FileView(owner=pupil, entries=entries.select_related(*ENTRY_RELATED))
 
 
+def may_correct(access: Access, entry: RegisterEntry) -> bool:
+    """Whether the person may add a correction to ``entry`` (R25): its recorder, or the
+    head, Executive Headteacher, DSL or deputy DSL of its setting; never to a correction,
+    and nobody to the record of their own declarations. The one rule the file pages,
+    the correction page and the service all ask."""
+    if entry.entry_kind == RegisterEntry.EntryKind.CORRECTION:
+        return False
+    if access.is_superuser:
+        return True
+    if entry.declaration.declarant_id == access.person_id:
+        return False
+    return entry.recorded_by_id == access.person_id or access.has_role(
+        *SAFEGUARDING_ROLES, organisation=entry.declaration.setting_id
+    )
+
+
 def entry_for_correction(*, user: Any, pk: int) -> RegisterEntry:
     """An entry the person may correct: its recorder, or the head, Executive Headteacher,
     DSL or deputy DSL of its setting, provided they can see it on a file."""
     access = Access.for_user(user)
-    entry = get_object_or_404(
-        RegisterEntry.objects.select_related(*ENTRY_RELATED).exclude(
-            entry_kind=RegisterEntry.EntryKind.CORRECTION
-        ),
-        pk=pk,
-    )
+    entry = get_object_or_404(RegisterEntry.objects.select_related(*ENTRY_RELATED), pk=pk)
+    may = may_correct(access, entry)
+    # ... and only an entry they can see on a file (the superuser sees every file).
     if access.is_superuser:
-        return entry
-    setting_id = entry.declaration.setting_id
-    may = entry.recorded_by_id == access.person_id or access.has_role(
-        *SAFEGUARDING_ROLES, organisation=setting_id
-    )
-    if entry.declaration.declarant_id == access.person_id:
-        may = False  # nobody corrects the record of their own declarations
-    if may and entry.file == RegisterEntry.File.STAFF:
+        pass
+    elif may and entry.file == RegisterEntry.File.STAFF:
         may = staff_file_for(user=user, person_pk=entry.person_id).entries.filter(pk=pk).exists()
     elif may:
         may = pupil_file_pupils_for(user=user).filter(pk=entry.pupil_id).exists()
@@ -272,8 +276,10 @@ def register_settings_for(*, user: Any) -> QuerySet[Organisation]:
     return Access.for_user(user).settings(*PEOPLE_ROLES).order_by("name")
 
 
-def kind_register_for(*, user: Any, kinds: tuple[str, ...]) -> QuerySet[Declaration]:
-    """Declarations of ``kinds`` across the person's settings, with their decision."""
+def kind_register_for(*, user: Any, register: Register) -> QuerySet[Declaration]:
+    """Declarations of the kinds ``register`` lists, across the person's settings, with
+    their decision."""
+    kinds = codes_on_register(register)
     latest = Decision.objects.filter(request__declaration=OuterRef("pk")).order_by("-decided_at")
     return (
         current_versions()
@@ -353,7 +359,7 @@ def relationship_declarations() -> QuerySet[DeclarationSubject]:
     """Subjects of live pre-existing-relationship declarations (R5): declared and
     not withdrawn, and not refused."""
     return DeclarationSubject.objects.filter(
-        declaration__kind="pre_existing_relationship",
+        declaration__kind__in=codes_where(blocks_key_person=True),
         declaration__in=current_versions(),
     ).exclude(
         declaration__approval_requests__decision__outcome=Outcome.REFUSED,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, DeciderRole, Decision, Outcome
 from approvals.routing import resolve
+from contactpolicy import workflow
 from contactpolicy.scheduled import run_each, summary
 from contactpolicy.services import audit_event_record
 from declarations.models import Declaration
@@ -34,6 +35,7 @@ from registers.models import (
 from registers.selectors import (
     key_person_candidates,
     key_person_conflicts_with,
+    may_correct,
     open_arrangements_for,
     round_people,
     round_progress,
@@ -142,6 +144,8 @@ def register_entry_correct(
     *, actor: Person, entry: RegisterEntry, text: str, reason: str, request=None
 ) -> RegisterEntry:
     """Correct an entry by adding one that points at it; the original stays as it was."""
+    if not may_correct(Access.for_user(actor), entry):
+        raise RegisterError("You cannot correct this entry.")
     if not reason.strip():
         raise RegisterError("Give the reason for the correction.")
     if not text.strip():
@@ -182,20 +186,10 @@ def _date(value: str | None) -> datetime.date | None:
 
 def _expiry(declaration: Declaration) -> tuple[datetime.date, str] | None:
     """When an approved sharing of personal contact details ends, and what to confirm."""
-    details = declaration.details
-    if declaration.kind == "trip_phone_sharing" and details.get("delete_by"):
-        return (
-            _date(details["delete_by"]),
-            "Delete the parents' and carers' phone numbers you were given for "
-            f"{details.get('trip_name', 'the trip')}, and confirm that you have.",
-        )
-    if declaration.kind == "contact_details_shared" and details.get("until"):
-        return (
-            _date(details["until"]),
-            f"The agreement to share your contact details with {details.get('to_whom', 'them')} "
-            "ends: stop using them for contact, and confirm that you have.",
-        )
-    return None
+    expiry = declaration.kind_entry.expiry
+    if expiry is None or not (ends_on := expiry.ends_on(declaration.details)):
+        return None
+    return ends_on, expiry.what(declaration.details)
 
 
 def _follow_up(
@@ -281,7 +275,7 @@ def _follow_ups_cancel(
         .select_related("declaration")
         .filter(declaration_id__in=declaration_ids, status=FollowUp.Status.OPEN)
     ):
-        _move(follow_up, FollowUp.Status.CANCELLED)
+        _move(follow_up, FollowUp.Status.CANCELLED, actor)
         follow_up.note = note
         follow_up.save(update_fields=["status", "note"])
         audit_event_record(
@@ -293,12 +287,13 @@ def _follow_ups_cancel(
         )
 
 
-def _move(follow_up: FollowUp, status: str) -> None:
-    if status not in FollowUp.TRANSITIONS[FollowUp.Status(follow_up.status)]:
-        raise FollowUpError(
-            f"This is already {follow_up.get_status_display().lower()}: nothing was changed."
-        )
-    follow_up.status = status
+def _move(follow_up: FollowUp, status: str, actor: Person | None) -> None:
+    workflow.transition(
+        follow_up,
+        status,
+        actor=actor,
+        message=f"This is already {follow_up.get_status_display().lower()}: nothing was changed.",
+    )
 
 
 def _locked(follow_up: FollowUp) -> FollowUp:
@@ -319,7 +314,7 @@ def may_review(access: Access, follow_up: FollowUp) -> bool:
     )
 
 
-@transaction.atomic
+@workflow.atomic
 def review_record(
     *,
     actor: Person,
@@ -338,7 +333,7 @@ def review_record(
         raise FollowUpError("This is not a review.")
     if not may_review(Access.for_user(actor), follow_up):
         raise FollowUpError("Only the responsible manager or the head can record this review.")
-    _move(follow_up, FollowUp.Status.DONE)
+    _move(follow_up, FollowUp.Status.DONE, actor)
     note, conditions = note.strip(), conditions.strip()
     today = timezone.localdate()
     if not note:
@@ -399,7 +394,7 @@ def review_record(
     return follow_up
 
 
-@transaction.atomic
+@workflow.atomic
 def follow_up_confirm(
     *, actor: Person, follow_up: FollowUp, note: str = "", request=None
 ) -> FollowUp:
@@ -410,7 +405,7 @@ def follow_up_confirm(
         raise FollowUpError("A review is recorded by the manager, not confirmed.")
     if follow_up.person_id != actor.pk:
         raise FollowUpError("Only the staff member it is about can confirm this.")
-    _move(follow_up, FollowUp.Status.DONE)
+    _move(follow_up, FollowUp.Status.DONE, actor)
     follow_up.result, follow_up.note = FollowUp.Result.CONFIRMED, note.strip()
     follow_up.completed_by, follow_up.completed_at = actor, timezone.now()
     follow_up.save(update_fields=["status", "result", "note", "completed_by", "completed_at"])
@@ -664,7 +659,7 @@ def round_open(
     return declaration_round
 
 
-@transaction.atomic
+@workflow.atomic
 def round_answer(
     *,
     actor: Person,
@@ -686,8 +681,13 @@ def round_answer(
         raise RoundError("You can only answer for yourself.")
     if not response.round.accepts_answers():
         raise RoundError("This round has closed: your answer was not saved.")
-    if response.answer != RoundResponse.Answer.OUTSTANDING:
-        raise RoundError(f"You answered on {timezone.localtime(response.answered_at):%-d %B %Y}.")
+    if not workflow.allows(response, RoundResponse.Answer.DECLARED):
+        workflow.refuse(
+            response,
+            attempted="answered again",
+            actor=actor,
+            message=f"You answered on {timezone.localtime(response.answered_at):%-d %B %Y}.",
+        )
     if answer not in {RoundResponse.Answer.DECLARED, RoundResponse.Answer.NOTHING}:
         raise RoundError(
             "Choose whether your declarations are up to date or you have nothing to declare."
@@ -740,7 +740,8 @@ def round_answer(
                 request=request,
                 ended_in_round=response.round_id,
             )
-    response.answer, response.note = answer, note.strip()[:2000]
+    workflow.transition(response, answer, actor=actor)
+    response.note = note.strip()[:2000]
     response.answered_at = timezone.now()
     response.save(update_fields=["answer", "note", "answered_at"])
     audit_event_record(
@@ -757,7 +758,7 @@ def round_answer(
     return response
 
 
-@transaction.atomic
+@workflow.atomic
 def round_close(
     *, actor: Person | None, declaration_round: DeclarationRound, request=None
 ) -> DeclarationRound:
@@ -768,9 +769,12 @@ def round_close(
         *POLICY_ROLES, organisation=declaration_round.organisation_id
     ):
         raise RoundError("Only the head or an administrator can close this round.")
-    if DeclarationRound.Status.CLOSED not in DeclarationRound.TRANSITIONS[declaration_round.status]:
-        raise RoundError("This round is already closed.")
-    declaration_round.status = DeclarationRound.Status.CLOSED
+    workflow.transition(
+        declaration_round,
+        DeclarationRound.Status.CLOSED,
+        actor=actor,
+        message="This round is already closed.",
+    )
     declaration_round.closed_by = actor
     declaration_round.closed_at = timezone.now()
     declaration_round.result = round_progress(declaration_round).as_dict()

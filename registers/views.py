@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from contactpolicy.exports import csv_safe
 from contactpolicy.pagination import page_of, query_without_page
+from contactpolicy.workflow import IllegalTransition
+from declarations.kinds import Register
 from directory.access import (
     AUDIT_ROLES,
     PATTERN_ROLES,
-    SAFEGUARDING_ROLES,
     SUMMARY_ROLES,
     Access,
 )
@@ -102,16 +103,20 @@ def _file_page(
         request=request,
         filters={key: value for key, value in request.GET.items() if value},
     )
+    page = page_of(request, filterset.qs)
     context = {
         "file": file,
         "owner": file.owner,
         "filter": filterset,
-        "page": page_of(request, filterset.qs),
+        "page": page,
         "query": query_without_page(request),
         "export_form": RangeForm(prefix="export"),
         "export_pdf": reverse(export, args=[file.owner.pk, "pdf"]),
         "export_csv": reverse(export, args=[file.owner.pk, "csv"]),
-        "correct_settings": access.organisation_ids(*SAFEGUARDING_ROLES),
+        # Which entries offer "Add a correction": the rule the correction page keeps.
+        "may_correct": {
+            entry.pk for entry in page.object_list if selectors.may_correct(access, entry)
+        },
         **extra,
     }
     if request.htmx:
@@ -269,7 +274,7 @@ def entry_correct(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 request=request,
             )
-        except RegisterError as error:
+        except (RegisterError, IllegalTransition) as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, "The correction was added. The original entry is kept.")
@@ -324,7 +329,7 @@ def follow_up_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         request=request,
                     )
                     messages.success(request, "Thank you: your confirmation was recorded.")
-            except RegisterError as error:
+            except (RegisterError, IllegalTransition) as error:
                 form.add_error(None, str(error))
             else:
                 return redirect("registers:follow_ups")
@@ -344,10 +349,10 @@ def follow_up_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # The kind registers (R27, R28) --------------------------------------------------------------
 
 
-def _kind_register(request: HttpRequest, kinds: tuple[str, ...], template: str) -> HttpResponse:
+def _kind_register(request: HttpRequest, register: Register, template: str) -> HttpResponse:
     if not selectors.register_settings_for(user=request.user).exists():
         raise Http404
-    page = page_of(request, selectors.kind_register_for(user=request.user, kinds=kinds))
+    page = page_of(request, selectors.kind_register_for(user=request.user, register=register))
     selectors.register_rows_describe(user=request.user, declarations=page.object_list)
     return render(
         request,
@@ -363,14 +368,14 @@ def _kind_register(request: HttpRequest, kinds: tuple[str, ...], template: str) 
 @require_GET
 def correspondence_register(request: HttpRequest) -> HttpResponse:
     return _kind_register(
-        request, selectors.CORRESPONDENCE_KINDS, "registers/correspondence_register.html"
+        request, Register.CORRESPONDENCE, "registers/correspondence_register.html"
     )
 
 
 @require_GET
 def contact_details_register(request: HttpRequest) -> HttpResponse:
     return _kind_register(
-        request, selectors.CONTACT_DETAILS_KINDS, "registers/contact_details_register.html"
+        request, Register.CONTACT_DETAILS, "registers/contact_details_register.html"
     )
 
 
@@ -410,7 +415,7 @@ def key_person_allocate(request: HttpRequest, pk: int) -> HttpResponse:
                 person=form.cleaned_data["person"],
                 request=request,
             )
-        except RegisterError as error:
+        except (RegisterError, IllegalTransition) as error:
             form.add_error("person", str(error))
         else:
             messages.success(request, f"{pupil}'s key person is saved.")
@@ -457,7 +462,7 @@ def round_new(request: HttpRequest) -> HttpResponse:
                 deadline=form.cleaned_data["deadline"],
                 request=request,
             )
-        except RegisterError as error:
+        except (RegisterError, IllegalTransition) as error:
             form.add_error(None, str(error))
         else:
             messages.success(
@@ -494,7 +499,7 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
         services.round_close(
             actor=request.user, declaration_round=declaration_round, request=request
         )
-    except RegisterError as error:
+    except (RegisterError, IllegalTransition) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "The round is closed and its result is kept.")
@@ -531,7 +536,7 @@ def round_respond(request: HttpRequest, pk: int) -> HttpResponse:
                     note=form.cleaned_data["note"],
                     request=request,
                 )
-            except RegisterError as error:
+            except (RegisterError, IllegalTransition) as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(request, "Thank you: your answer is recorded.")

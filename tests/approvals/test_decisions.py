@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from approvals.exceptions import AlreadyDecided, ApprovalError, NotYourDecision
+from approvals.exceptions import ApprovalError, NotYourDecision
 from approvals.forms import DecisionForm
 from approvals.models import ApprovalRequest, DeciderRole, Decision, Outcome
 from approvals.services import decision_record, request_escalate
 from contactpolicy.models import AuditEvent
+from contactpolicy.workflow import IllegalTransition
 from declarations.kinds import get_kind
 from declarations.models import Declaration
 from declarations.services import (
@@ -528,7 +529,7 @@ def test_a_withdrawn_declaration_cannot_be_decided(
     response = decide(world.line_manager_a, request, follow=True, outcome="approved")
 
     assert in_page(response, "This is not waiting for your decision any more.")
-    with pytest.raises(AlreadyDecided, match="cancelled"):
+    with pytest.raises(IllegalTransition, match="cancelled"):
         decision_record(actor=world.line_manager_a, request=request, outcome="approved", details={})
     assert not Decision.objects.exists()
     assert decided_events(request.declaration) == 0
@@ -541,7 +542,7 @@ def test_a_withdrawn_declaration_cannot_be_decided_even_if_its_request_is_still_
     request = route()
     declaration_withdraw(actor=world.teacher_a, declaration=request.declaration)  # not cancelled
 
-    with pytest.raises(AlreadyDecided, match="withdrawn"):
+    with pytest.raises(IllegalTransition, match="withdrawn"):
         decision_record(actor=world.line_manager_a, request=request, outcome="approved", details={})
 
     assert not Decision.objects.exists()
@@ -558,7 +559,7 @@ def test_a_second_decision_is_refused_and_shows_who_decided(world, route, decide
     assert in_page(response, "This is not waiting for your decision any more.")
     assert in_page(response, f"Approved by {world.line_manager_a.get_full_name()}")
     assert response.context["form"] is None
-    with pytest.raises(AlreadyDecided) as raised:
+    with pytest.raises(IllegalTransition) as raised:
         decision_record(actor=world.line_manager_a, request=request, outcome="refused", details={})
     assert world.line_manager_a.get_full_name() in str(raised.value)
     assert "approved" in str(raised.value)
@@ -685,7 +686,7 @@ def test_an_escalated_request_can_no_longer_be_decided_by_the_first_decider(worl
     ApprovalRequest.objects.filter(pk=request.pk).update(due_on=today() - datetime.timedelta(1))
     request_escalate(request=request, today=today())
 
-    with pytest.raises(AlreadyDecided, match="escalated"):
+    with pytest.raises(IllegalTransition, match="escalated"):
         decision_record(actor=world.line_manager_a, request=request, outcome="approved", details={})
 
     assert not Decision.objects.exists()
@@ -732,7 +733,7 @@ def test_two_decisions_at_once_leave_exactly_one_decision_and_one_audit_event(wo
 
     assert not any(thread.is_alive() for thread in threads)
     decisions = [result for result in results if isinstance(result, Decision)]
-    refused = [result for result in results if isinstance(result, AlreadyDecided)]
+    refused = [result for result in results if isinstance(result, IllegalTransition)]
     assert len(decisions) == 1, results
     assert len(refused) == 1, results
     assert "already decided by" in str(refused[0])

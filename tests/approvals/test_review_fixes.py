@@ -231,7 +231,10 @@ def test_a_refused_attempt_to_decide_is_kept_on_the_record(
     response = client.post(request.get_absolute_url(), {"outcome": "approved"}, follow=True)
 
     assert "cannot be decided" in response.text
-    event = AuditEvent.objects.get(action="approval.decision_refused")
+    # Recorded once, after the rollback, as the refused move it was.
+    event = AuditEvent.objects.get(action="workflow.refused")
     assert event.actor == world.line_manager_a
+    assert (event.data["from"], event.data["to"]) == ("withdrawn", "decided")
+    assert not AuditEvent.objects.filter(action="approval.decision_refused").exists()
     request.refresh_from_db()
     assert request.status == ApprovalRequest.Status.OPEN

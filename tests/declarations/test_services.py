@@ -11,7 +11,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from contactpolicy.models import AuditEvent
-from declarations.exceptions import AttachmentRejected, DeclarationError, IllegalTransition
+from contactpolicy.workflow import IllegalTransition
+from declarations.exceptions import AttachmentRejected, DeclarationError
 from declarations.kinds import get_kind
 from declarations.models import Attachment, Declaration
 from declarations.selectors import declaration_changes
@@ -111,7 +112,8 @@ def state(declaration):
         declaration.withdrawn_at,
         sorted(str(subject) for subject in declaration.subjects.all()),
         declaration.attachments.count(),
-        len(audits(declaration)),
+        # A refused attempt is recorded (contactpolicy.workflow), and nothing else is.
+        len([event for event in audits(declaration) if event.action != "workflow.refused"]),
     )
 
 
@@ -590,6 +592,12 @@ def test_a_withdrawn_declaration_cannot_be_submitted_or_changed(draft, declarant
         save(declarant, world.school_a, subjects=Subject(pupils=[pupil]), declaration=draft)
 
     assert state(draft) == before
+    refused = audits(draft, "workflow.refused")
+    assert [(event.data["from"], event.data["to"]) for event in refused] == [
+        ("withdrawn", "submitted"),
+        ("withdrawn", "changed"),
+    ]
+    assert {event.actor_id for event in refused} == {declarant.pk}
 
 
 def test_a_submitted_declaration_cannot_be_changed(draft, declarant, world, pupil):

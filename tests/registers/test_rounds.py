@@ -17,6 +17,7 @@ from django.utils import timezone
 from approvals.models import ApprovalRequest, Outcome
 from approvals.services import decision_record
 from contactpolicy.models import AuditEvent
+from contactpolicy.workflow import IllegalTransition
 from declarations.services import declaration_amend, declaration_submit
 from directory.models import Role
 from registers import services
@@ -628,7 +629,7 @@ def test_answering_twice_is_refused_and_the_first_answer_stands(client, world, o
 
     assert response.status_code == 302
     assert "You have already answered." in flashed(response)
-    with pytest.raises(RoundError, match="You answered on"):
+    with pytest.raises(IllegalTransition, match="You answered on"):
         services.round_answer(
             actor=world.teacher_a, response=mine, answer=Answer.DECLARED, arrangements={}
         )
@@ -828,7 +829,7 @@ def test_closing_twice_gives_a_message_and_changes_nothing(client, world, open_r
     declaration_round.refresh_from_db()
     assert declaration_round.closed_at == closed_at
     assert len(audit("round.closed")) == 1
-    with pytest.raises(RoundError, match="already closed"):
+    with pytest.raises(IllegalTransition, match="already closed"):
         services.round_close(actor=world.administrator, declaration_round=declaration_round)
 
 

@@ -1,0 +1,71 @@
+"""What a decision must hold to be recorded (R18, R23): checked by ``decision_record``
+before anything is written, and asked by the decision form only to place each message
+beside its field."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from approvals.models import DeciderRole, Outcome
+from declarations.kinds import Kind
+
+APPROVAL_OUTCOMES = (Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS, Outcome.REFUSED)
+
+
+def outcomes_for(kind: Kind, decider_role: str) -> list[Outcome]:
+    """The outcomes a decider may choose for this kind, in the order the form shows them."""
+    outcomes = list(APPROVAL_OUTCOMES) if kind.needs_approval else [Outcome.NOTED]
+    outcomes.append(Outcome.MORE_INFORMATION)
+    if decider_role != DeciderRole.DSL:
+        outcomes.append(Outcome.REFERRED_TO_DSL)
+    outcomes.append(Outcome.LADO_ADVICE_SOUGHT)
+    return outcomes
+
+
+def decision_problems(
+    *,
+    kind: Kind,
+    decider_role: str,
+    outcome: str,
+    details: dict[str, Any],
+    today: datetime.date,
+) -> dict[str, str]:
+    """Each field of the decision that is missing or wrong, with what to do about it."""
+
+    def text(name: str) -> str:
+        return (details.get(name) or "").strip()
+
+    problems: dict[str, str] = {}
+    if outcome not in outcomes_for(kind, decider_role):
+        problems["outcome"] = (
+            "This kind needs a decision: approve, approve with conditions or refuse."
+            if outcome == Outcome.NOTED
+            else "Choose one of the decisions offered for this declaration."
+        )
+        return problems
+    if outcome == Outcome.APPROVED_WITH_CONDITIONS and not text("conditions"):
+        problems["conditions"] = "Write the conditions that come with the approval."
+    if outcome == Outcome.REFUSED and not text("reasons"):
+        problems["reasons"] = "Give the reasons for refusing."
+    if outcome == Outcome.MORE_INFORMATION and not text("questions"):
+        problems["questions"] = "Say what information you need."
+    if outcome in {Outcome.REFERRED_TO_DSL, Outcome.LADO_ADVICE_SOUGHT} and not text("reasons"):
+        problems["reasons"] = "Say why, for the record."
+    for name in ("review_on", "action_due_on"):
+        value = details.get(name)
+        if value and value < today:
+            problems[name] = "The date cannot be in the past."
+    if text("required_action") and not details.get("action_due_on"):
+        problems.setdefault("action_due_on", "Say by when the action must be done.")
+    if details.get("action_due_on") and not text("required_action"):
+        problems["required_action"] = "Say what must be done by that date."
+    if kind.decision_needs_plan and outcome in {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS}:
+        for name, message in (
+            ("plan", "Agree a plan of involvement before approving continued contact."),
+            ("expected_outcomes", "Write the outcomes expected."),
+            ("timescales", "Write the timescales."),
+        ):
+            if not text(name):
+                problems[name] = message
+    return problems
