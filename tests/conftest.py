@@ -9,6 +9,12 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings, tmp_path_factory):
+    """Files a test (or the demo it loads) uploads never land in the project's var/."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 class World:
     """Two schools in a federation and a separate school, with one person per role."""
 
