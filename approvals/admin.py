@@ -6,7 +6,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from approvals import notifications
+from approvals import audit_actions, notifications
 from approvals.models import ApprovalRequest, Cover, RoutingRule
 from approvals.routing import conflicted_people, declarant_rank, person_rank
 from approvals.services import cover_apply, due_date_for
@@ -16,6 +16,8 @@ from directory.admin import AuditedAdmin
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(AuditedAdmin):
+    audit_created = audit_actions.ROUTING_RULE_CREATED
+    audit_changed = audit_actions.ROUTING_RULE_CHANGED
     scope_lookup = "organisation_id"
     list_display = ["organisation", "kind", "decider_role", "copy_dsl"]
     list_filter = [("organisation", admin.RelatedOnlyFieldListFilter), "decider_role", "kind"]
@@ -24,6 +26,8 @@ class RoutingRuleAdmin(AuditedAdmin):
 
 @admin.register(Cover)
 class CoverAdmin(AuditedAdmin):
+    audit_created = audit_actions.COVER_CREATED
+    audit_changed = audit_actions.COVER_CHANGED
     scope_lookup = "person__memberships__organisation_id"
     list_display = ["person", "delegate", "reason", "starts_on", "ends_on"]
     list_filter = ["reason"]
@@ -78,6 +82,7 @@ class ApprovalRequestAdmin(AuditedAdmin):
     """Requests are routed by the app; an administrator only assigns one nobody could take."""
 
     scope_lookup = "declaration__setting_id"
+    audit_changed = audit_actions.APPROVAL_REQUEST_CHANGED  # nothing is added here
     list_display = ["declaration", "purpose", "decider", "decider_role", "status", "due_on"]
     list_filter = [NobodyToDecideFilter, "status", "purpose", "decider_role"]
     list_select_related = ["declaration", "decider"]
@@ -114,7 +119,7 @@ class ApprovalRequestAdmin(AuditedAdmin):
         if "decider" in form.changed_data:
             audit_event_record(
                 actor=request.user,
-                action="approval.assigned",
+                action=audit_actions.APPROVAL_ASSIGNED,
                 target=obj.declaration,
                 data={"request": obj.pk, "decider": obj.decider_id},
                 request=request,

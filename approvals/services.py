@@ -12,6 +12,18 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from approvals import notifications
+from approvals.audit_actions import (
+    APPROVAL_CANCELLED,
+    APPROVAL_COPIED_TO_DSL,
+    APPROVAL_DECIDED,
+    APPROVAL_DECISION_REFUSED,
+    APPROVAL_ESCALATED,
+    APPROVAL_PLANNED_DATE_PASSED,
+    APPROVAL_REDIRECTED,
+    APPROVAL_REMINDED,
+    APPROVAL_ROUTED,
+    APPROVAL_UNROUTABLE,
+)
 from approvals.exceptions import AlreadyDecided, ApprovalError, NotYourDecision
 from approvals.models import (
     ESCALATION,
@@ -24,6 +36,7 @@ from approvals.models import (
 from approvals.routing import Route, conflicted_people, declarant_rank, person_rank, resolve
 from contactpolicy.scheduled import run_each, summary
 from contactpolicy.services import audit_event_record
+from declarations.audit_actions import DECLARATION_VIEWED
 from declarations.kinds import get_kind
 from declarations.models import Declaration
 from directory.models import Person
@@ -87,7 +100,7 @@ def _open_request(
     )
     audit_event_record(
         actor=None,
-        action="approval.routed" if route.decider else "approval.unroutable",
+        action=APPROVAL_ROUTED if route.decider else APPROVAL_UNROUTABLE,
         target=declaration,
         data={
             "request": request.pk,
@@ -123,7 +136,7 @@ def _copy_to_dsl(declaration: Declaration, route: Route) -> None:
         )
         audit_event_record(
             actor=None,
-            action="approval.copied_to_dsl",
+            action=APPROVAL_COPIED_TO_DSL,
             target=declaration,
             data={"request": copy.pk, "dsl": person.pk},
         )
@@ -233,7 +246,7 @@ def decision_record(
     decision_recorded.send(sender=Decision, decision=decision)
     audit_event_record(
         actor=actor,
-        action="approval.decided",
+        action=APPROVAL_DECIDED,
         target=declaration,
         data={
             "request": request.pk,
@@ -261,7 +274,7 @@ def requests_cancel(*, declaration: Declaration) -> int:
         request.save(update_fields=["status"])
         audit_event_record(
             actor=None,
-            action="approval.cancelled",
+            action=APPROVAL_CANCELLED,
             target=declaration,
             data={"request": request.pk, "reason": "withdrawn by the declarant"},
         )
@@ -291,7 +304,7 @@ def request_escalate(*, request: ApprovalRequest, today: datetime.date) -> Appro
     new = _open_request(request.declaration, route, today=today, escalated_from=request)
     audit_event_record(
         actor=None,
-        action="approval.escalated",
+        action=APPROVAL_ESCALATED,
         target=request.declaration,
         data={"from_request": request.pk, "to_request": new.pk, "to": route.decider.pk},
     )
@@ -308,7 +321,7 @@ def request_remind(*, request: ApprovalRequest, today: datetime.date) -> bool:
     request.save(update_fields=["reminded_on"])
     audit_event_record(
         actor=None,
-        action="approval.reminded",
+        action=APPROVAL_REMINDED,
         target=request.declaration,
         data={"request": request.pk, "decider": request.decider_id, "due_on": request.due_on},
     )
@@ -332,7 +345,7 @@ def request_flag_late(*, request: ApprovalRequest, today: datetime.date) -> bool
     request.save(update_fields=["late_flagged_at"])
     audit_event_record(
         actor=None,
-        action="approval.planned_date_passed",
+        action=APPROVAL_PLANNED_DATE_PASSED,
         target=request.declaration,
         data={"request": request.pk, "planned_for": key_date},
     )
@@ -394,7 +407,7 @@ def request_viewed(*, actor: Person, request: ApprovalRequest, http_request=None
         )
     audit_event_record(
         actor=actor,
-        action="declaration.viewed",
+        action=DECLARATION_VIEWED,
         target=request.declaration,
         data={"request": request.pk},
         request=http_request,
@@ -426,7 +439,7 @@ def cover_apply(*, actor: Person | None, cover, today: datetime.date | None = No
         request.save(update_fields=["decider", "on_behalf_of", "routing_reason"])
         audit_event_record(
             actor=actor,
-            action="approval.redirected",
+            action=APPROVAL_REDIRECTED,
             target=declaration,
             data={"request": request.pk, "from": cover.person_id, "to": cover.delegate_id},
         )
@@ -441,7 +454,7 @@ def decision_refused_record(
     """A refused attempt to decide is kept on the record too (after its rollback)."""
     audit_event_record(
         actor=actor,
-        action="approval.decision_refused",
+        action=APPROVAL_DECISION_REFUSED,
         target=request.declaration,
         data={"request": request.pk, "reason": reason},
         request=http_request,

@@ -19,14 +19,18 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from approvals.audit_actions import APPROVAL_DECIDED, APPROVAL_ESCALATED, APPROVAL_ROUTED
 from approvals.models import ApprovalRequest, DeciderRole, Decision, Outcome
 from approvals.services import due_date_for
+from contactpolicy.audit import action_of
 from contactpolicy.models import AuditEvent
+from declarations.audit_actions import DECLARATION_CREATED, DECLARATION_SUBMITTED
 from declarations.kinds import get_kind
 from declarations.models import Declaration, DeclarationSubject
 from directory.models import Organisation, Person, Pupil
 from directory.periods import current_term_token, period_from_token
 from policies.demo import _people
+from registers.audit_actions import FOLLOW_UP_SET, OUTCOME_RECORDED
 from registers.models import FollowUp, RegisterEntry
 from registers.services import _write_entries, files_of, outcome_text
 
@@ -134,11 +138,12 @@ class _History:
         self.declaration_type = ContentType.objects.get_for_model(Declaration)
 
     def audit(self, at, actor, action, declaration, **data) -> None:
+        # Written as at the time, so not through audit_event_record; registered all the same.
         AuditEvent.objects.create(
             occurred_at=at,
             organisation_pk=declaration.setting_id,
             actor=actor,
-            action=action,
+            action=action_of(action).code,
             target_type=self.declaration_type,
             target_id=str(declaration.pk),
             target_label=str(declaration)[:255],
@@ -159,8 +164,8 @@ class _History:
             first_submitted_at=submitted_at,
         )
         DeclarationSubject.objects.create(declaration=declaration, pupil=pupil)
-        self.audit(declaration.created_at, declarant, "declaration.created", declaration)
-        self.audit(submitted_at, declarant, "declaration.submitted", declaration)
+        self.audit(declaration.created_at, declarant, DECLARATION_CREATED, declaration)
+        self.audit(submitted_at, declarant, DECLARATION_SUBMITTED, declaration)
         return declaration
 
     def route(self, declaration, decider, role, created_at, due_on, escalated_from=None):
@@ -175,7 +180,7 @@ class _History:
             created_at=created_at,
             escalated_from=escalated_from,
         )
-        self.audit(created_at, None, "approval.routed", declaration, request=request.pk)
+        self.audit(created_at, None, APPROVAL_ROUTED, declaration, request=request.pk)
         return request
 
     def decide(self, request, decider, outcome, decided_at, **details) -> Decision:
@@ -191,7 +196,7 @@ class _History:
         )
         Declaration.objects.filter(pk=declaration.pk).update(status=status)
         declaration.status = status
-        self.audit(decided_at, decider, "approval.decided", declaration, outcome=outcome)
+        self.audit(decided_at, decider, APPROVAL_DECIDED, declaration, outcome=outcome)
         if outcome == Outcome.MORE_INFORMATION:
             return decision
         _write_entries(
@@ -203,7 +208,7 @@ class _History:
             recorded_by=decider,
             recorded_at=decided_at,
         )
-        self.audit(decided_at, decider, "register.outcome_recorded", declaration)
+        self.audit(decided_at, decider, OUTCOME_RECORDED, declaration)
         if decision.review_on or decision.required_action:
             kind = FollowUp.Kind.REVIEW if decision.review_on else FollowUp.Kind.ACTION
             due_on = decision.review_on or decision.action_due_on
@@ -217,7 +222,7 @@ class _History:
                 due_on=due_on,
                 created_at=decided_at,
             )
-            self.audit(decided_at, decider, "register.follow_up_set", declaration, kind=kind)
+            self.audit(decided_at, decider, FOLLOW_UP_SET, declaration, kind=kind)
         return decision
 
     def outcome(self, kind: str) -> tuple[str, dict[str, Any]]:
@@ -279,9 +284,7 @@ class _History:
             ApprovalRequest.objects.filter(pk=request.pk).update(status=request.status)
             escalated_on = due_on + datetime.timedelta(days=1)
             escalated_at = _at(escalated_on, 6)
-            self.audit(
-                escalated_at, None, "approval.escalated", declaration, from_request=request.pk
-            )
+            self.audit(escalated_at, None, APPROVAL_ESCALATED, declaration, from_request=request.pk)
             head_due_on = due_date_for(declaration, escalated_on)
             request = self.route(
                 declaration,

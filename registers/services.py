@@ -23,6 +23,26 @@ from directory.access import (
 )
 from directory.models import FamilyLink, Organisation, Person, Pupil, Role
 from registers import notifications
+from registers.audit_actions import (
+    ENTRY_CORRECTED,
+    FOLLOW_UP_CANCELLED,
+    FOLLOW_UP_CONFIRMED,
+    FOLLOW_UP_ESCALATED,
+    FOLLOW_UP_REMINDED,
+    FOLLOW_UP_SET,
+    KEY_PERSON_ALLOCATED,
+    KEY_PERSON_REFUSED,
+    OUTCOME_RECORDED,
+    PUPIL_FILE_EXPORTED,
+    PUPIL_FILE_VIEWED,
+    REVIEW_RECORDED,
+    ROUND_ANSWERED,
+    ROUND_CLOSED,
+    ROUND_OPENED,
+    ROUND_REMINDED,
+    STAFF_FILE_EXPORTED,
+    STAFF_FILE_VIEWED,
+)
 from registers.exceptions import FollowUpError, KeyPersonConflict, RegisterError, RoundError
 from registers.models import (
     DeclarationRound,
@@ -125,7 +145,7 @@ def register_outcome_record(*, decision: Decision) -> list[RegisterEntry]:
     )
     audit_event_record(
         actor=decision.decided_by,
-        action="register.outcome_recorded",
+        action=OUTCOME_RECORDED,
         target=declaration,
         data={
             "decision": decision.pk,
@@ -163,7 +183,7 @@ def register_entry_correct(
     correction.save()
     audit_event_record(
         actor=actor,
-        action="register.corrected",
+        action=ENTRY_CORRECTED,
         target=entry.declaration,
         data={"entry": entry.pk, "correction": correction.pk, "reason": reason.strip()},
         request=request,
@@ -221,7 +241,7 @@ def _follow_up(
     )
     audit_event_record(
         actor=actor or decision.decided_by,
-        action="register.follow_up_set",
+        action=FOLLOW_UP_SET,
         target=declaration,
         data={"follow_up": follow_up.pk, "kind": kind, "due_on": due_on},
     )
@@ -286,7 +306,7 @@ def _follow_ups_cancel(
         follow_up.save(update_fields=["status", "note"])
         audit_event_record(
             actor=actor,
-            action="register.follow_up_cancelled",
+            action=FOLLOW_UP_CANCELLED,
             target=follow_up.declaration,
             data={"follow_up": follow_up.pk, **data},
             request=request,
@@ -385,7 +405,7 @@ def review_record(
         )
     audit_event_record(
         actor=actor,
-        action="register.review_recorded",
+        action=REVIEW_RECORDED,
         target=follow_up.declaration,
         data={
             "follow_up": follow_up.pk,
@@ -431,7 +451,7 @@ def follow_up_confirm(
     )
     audit_event_record(
         actor=actor,
-        action="register.follow_up_confirmed",
+        action=FOLLOW_UP_CONFIRMED,
         target=follow_up.declaration,
         data={"follow_up": follow_up.pk, "late": late, "entries": [e.pk for e in entries]},
         request=request,
@@ -450,7 +470,7 @@ def follow_up_remind(*, follow_up: FollowUp, today: datetime.date) -> bool:
     follow_up.save(update_fields=["reminded_on"])
     audit_event_record(
         actor=None,
-        action="register.follow_up_reminded",
+        action=FOLLOW_UP_REMINDED,
         target=follow_up.declaration,
         data={"follow_up": follow_up.pk, "due_on": follow_up.due_on},
     )
@@ -483,7 +503,7 @@ def follow_up_escalate(*, follow_up: FollowUp, today: datetime.date) -> bool:
     follow_up.save(update_fields=["escalated_to", "escalated_at"])
     audit_event_record(
         actor=None,
-        action="register.follow_up_escalated",
+        action=FOLLOW_UP_ESCALATED,
         target=follow_up.declaration,
         data={"follow_up": follow_up.pk, "to": to.pk, "due_on": follow_up.due_on},
     )
@@ -545,7 +565,7 @@ def key_person_allocate(
         if reasons := key_person_conflicts_with(person=person, pupil=pupil):
             audit_event_record(
                 actor=actor,
-                action="register.key_person_refused",
+                action=KEY_PERSON_REFUSED,
                 target=pupil,
                 data={"person": person.pk, "reasons": reasons},
                 request=request,
@@ -566,7 +586,7 @@ def _key_person_save(*, actor: Person, pupil: Pupil, person: Person | None, requ
     pupil.save(update_fields=["key_person"])
     audit_event_record(
         actor=actor,
-        action="register.key_person_allocated",
+        action=KEY_PERSON_ALLOCATED,
         target=pupil,
         data={
             "before": {"key_person": before},
@@ -582,10 +602,13 @@ def _key_person_save(*, actor: Person, pupil: Pupil, person: Person | None, requ
 
 def file_viewed(*, actor: Person, owner: Person | Pupil, request=None, exported: str = "", **data):
     """Opening or exporting a staff or pupil file is itself on the audit trail."""
-    which = "pupil_file" if isinstance(owner, Pupil) else "staff_file"
+    if isinstance(owner, Pupil):
+        action = PUPIL_FILE_EXPORTED if exported else PUPIL_FILE_VIEWED
+    else:
+        action = STAFF_FILE_EXPORTED if exported else STAFF_FILE_VIEWED
     audit_event_record(
         actor=actor,
-        action=f"register.{which}_{'exported' if exported else 'viewed'}",
+        action=action,
         target=owner,
         data={
             key: value
@@ -655,7 +678,7 @@ def round_open(
     )
     audit_event_record(
         actor=actor,
-        action="round.opened",
+        action=ROUND_OPENED,
         target=organisation,
         data={"round": declaration_round.pk, "deadline": deadline, "people": len(people)},
         request=request,
@@ -745,7 +768,7 @@ def round_answer(
     response.save(update_fields=["answer", "note", "answered_at"])
     audit_event_record(
         actor=actor,
-        action="round.answered",
+        action=ROUND_ANSWERED,
         target=response.round.organisation,
         data={
             "round": response.round_id,
@@ -777,7 +800,7 @@ def round_close(
     declaration_round.save(update_fields=["status", "closed_by", "closed_at", "result"])
     audit_event_record(
         actor=actor,
-        action="round.closed",
+        action=ROUND_CLOSED,
         target=declaration_round.organisation,
         data={"round": declaration_round.pk, "result": declaration_round.result},
         request=request,
@@ -802,7 +825,7 @@ def round_remind(*, response: RoundResponse, today: datetime.date) -> bool:
     response.save(update_fields=["reminded_on"])
     audit_event_record(
         actor=None,
-        action="round.reminded",
+        action=ROUND_REMINDED,
         target=response.person,
         data={"round": response.round_id, "deadline": response.round.deadline},
         organisation_pk=response.round.organisation_id,
