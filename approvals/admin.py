@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils import timezone
 
+from approvals import audit_actions
 from approvals.exceptions import ApprovalError
 from approvals.models import ApprovalRequest, Cover, RoutingRule
 from approvals.routing import below_the_head, decider_problem
@@ -34,6 +35,8 @@ class RoutingRuleForm(forms.ModelForm):
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(AuditedAdmin):
     form = RoutingRuleForm
+    audit_created = audit_actions.ROUTING_RULE_CREATED
+    audit_changed = audit_actions.ROUTING_RULE_CHANGED
     scope_lookup = "organisation_id"
     list_display = ["organisation", "kind", "decider_role", "copy_dsl"]
     list_filter = [("organisation", admin.RelatedOnlyFieldListFilter), "decider_role", "kind"]
@@ -42,6 +45,8 @@ class RoutingRuleAdmin(AuditedAdmin):
 
 @admin.register(Cover)
 class CoverAdmin(AuditedAdmin):
+    audit_created = audit_actions.COVER_CREATED
+    audit_changed = audit_actions.COVER_CHANGED
     scope_lookup = "person__memberships__organisation_id"
     list_display = ["person", "delegate", "reason", "starts_on", "ends_on"]
     list_filter = ["reason"]
@@ -87,6 +92,7 @@ class ApprovalRequestAdmin(AuditedAdmin):
     """Requests are routed by the app; an administrator only assigns one nobody could take."""
 
     scope_lookup = "declaration__setting_id"
+    audit_changed = audit_actions.APPROVAL_REQUEST_CHANGED  # nothing is added here
     list_display = ["declaration", "purpose", "decider", "decider_role", "status", "due_on"]
     list_filter = [NobodyToDecideFilter, "status", "purpose", "decider_role"]
     list_select_related = ["declaration", "decider"]

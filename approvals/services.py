@@ -12,6 +12,19 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from approvals import notifications
+from approvals.audit_actions import (
+    APPROVAL_ASSIGNED,
+    APPROVAL_CANCELLED,
+    APPROVAL_COPIED_TO_DSL,
+    APPROVAL_DECIDED,
+    APPROVAL_DECISION_REFUSED,
+    APPROVAL_ESCALATED,
+    APPROVAL_PLANNED_DATE_PASSED,
+    APPROVAL_REDIRECTED,
+    APPROVAL_REMINDED,
+    APPROVAL_ROUTED,
+    APPROVAL_UNROUTABLE,
+)
 from approvals.exceptions import ApprovalError, DecisionIncomplete, NotYourDecision
 from approvals.models import (
     ESCALATION,
@@ -26,6 +39,7 @@ from approvals.rules import decision_problems
 from contactpolicy import workflow
 from contactpolicy.scheduled import run_each, summary
 from contactpolicy.services import audit_event_record
+from declarations.audit_actions import DECLARATION_VIEWED
 from declarations.kinds import get_kind
 from declarations.models import Declaration
 from directory.models import Person
@@ -85,7 +99,7 @@ def _open_request(
     )
     audit_event_record(
         actor=None,
-        action="approval.routed" if route.decider else "approval.unroutable",
+        action=APPROVAL_ROUTED if route.decider else APPROVAL_UNROUTABLE,
         target=declaration,
         data={
             "request": request.pk,
@@ -121,7 +135,7 @@ def _copy_to_dsl(declaration: Declaration, route: Route) -> None:
         )
         audit_event_record(
             actor=None,
-            action="approval.copied_to_dsl",
+            action=APPROVAL_COPIED_TO_DSL,
             target=declaration,
             data={"request": copy.pk, "dsl": person.pk},
         )
@@ -239,7 +253,7 @@ def decision_record(
     decision_recorded.send(sender=Decision, decision=decision)
     audit_event_record(
         actor=actor,
-        action="approval.decided",
+        action=APPROVAL_DECIDED,
         target=declaration,
         data={
             "request": request.pk,
@@ -283,7 +297,7 @@ def request_assign(
     request.save(update_fields=["decider", "due_on", "routing_reason"])
     audit_event_record(
         actor=actor,
-        action="approval.assigned",
+        action=APPROVAL_ASSIGNED,
         target=request.declaration,
         data={"request": request.pk, "decider": decider.pk},
         request=http_request,
@@ -305,7 +319,7 @@ def requests_cancel(*, declaration: Declaration) -> int:
         request.save(update_fields=["status"])
         audit_event_record(
             actor=None,
-            action="approval.cancelled",
+            action=APPROVAL_CANCELLED,
             target=declaration,
             data={"request": request.pk, "reason": "withdrawn by the declarant"},
         )
@@ -335,7 +349,7 @@ def request_escalate(*, request: ApprovalRequest, today: datetime.date) -> Appro
     new = _open_request(request.declaration, route, today=today, escalated_from=request)
     audit_event_record(
         actor=None,
-        action="approval.escalated",
+        action=APPROVAL_ESCALATED,
         target=request.declaration,
         data={"from_request": request.pk, "to_request": new.pk, "to": route.decider.pk},
     )
@@ -352,7 +366,7 @@ def request_remind(*, request: ApprovalRequest, today: datetime.date) -> bool:
     request.save(update_fields=["reminded_on"])
     audit_event_record(
         actor=None,
-        action="approval.reminded",
+        action=APPROVAL_REMINDED,
         target=request.declaration,
         data={"request": request.pk, "decider": request.decider_id, "due_on": request.due_on},
     )
@@ -376,7 +390,7 @@ def request_flag_late(*, request: ApprovalRequest, today: datetime.date) -> bool
     request.save(update_fields=["late_flagged_at"])
     audit_event_record(
         actor=None,
-        action="approval.planned_date_passed",
+        action=APPROVAL_PLANNED_DATE_PASSED,
         target=request.declaration,
         data={"request": request.pk, "planned_for": key_date},
     )
@@ -438,7 +452,7 @@ def request_viewed(*, actor: Person, request: ApprovalRequest, http_request=None
         )
     audit_event_record(
         actor=actor,
-        action="declaration.viewed",
+        action=DECLARATION_VIEWED,
         target=request.declaration,
         data={"request": request.pk},
         request=http_request,
@@ -467,7 +481,7 @@ def cover_apply(*, actor: Person | None, cover, today: datetime.date | None = No
         request.save(update_fields=["decider", "on_behalf_of", "routing_reason"])
         audit_event_record(
             actor=actor,
-            action="approval.redirected",
+            action=APPROVAL_REDIRECTED,
             target=declaration,
             data={"request": request.pk, "from": cover.person_id, "to": cover.delegate_id},
         )
@@ -482,7 +496,7 @@ def decision_refused_record(
     """A refused attempt to decide is kept on the record too (after its rollback)."""
     audit_event_record(
         actor=actor,
-        action="approval.decision_refused",
+        action=APPROVAL_DECISION_REFUSED,
         target=request.declaration,
         data={"request": request.pk, "reason": reason},
         request=http_request,

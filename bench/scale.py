@@ -30,19 +30,33 @@ from django.db import connection, models, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from approvals.audit_actions import (
+    APPROVAL_COPIED_TO_DSL,
+    APPROVAL_DECIDED,
+    APPROVAL_ESCALATED,
+    APPROVAL_ROUTED,
+)
 from approvals.models import ESCALATION, ApprovalRequest, DeciderRole, Decision, Outcome
 from approvals.routing import default_role
 from approvals.services import add_school_days
+from bench.audit_actions import SCALE_LOADED
+from contactpolicy.audit import action_of
 from contactpolicy.models import AuditEvent
 from contactpolicy.services import audit_event_record
+from declarations.audit_actions import (
+    DECLARATION_CREATED,
+    DECLARATION_SUBMITTED,
+    DECLARATION_WITHDRAWN,
+)
 from declarations.kinds import KINDS, get_kind
 from declarations.models import Declaration, DeclarationSubject
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil
 from directory.models import Role as R
 from policies.models import Acknowledgement, PolicyVersion, TrainingRecord
+from registers.audit_actions import FOLLOW_UP_SET, OUTCOME_RECORDED
 from registers.models import FollowUp, RegisterEntry
 
-LOADED = "scale.loaded"  # the audit event that says a load finished
+LOADED = SCALE_LOADED  # the audit event that says a load finished
 SCALE_PASSWORD = "contact-scale-2026"  # noqa: S105 (printed for load tests; refused in production)
 DECLARATIONS_PER_SCHOOL_YEAR = 2_250  # 90 schools over 5 years: about a million
 WAITING_DAYS = 6  # declarations this recent are still waiting for a decision
@@ -725,7 +739,7 @@ class ScaleSeeder:
             self.w.ids(AuditEvent),
             at,
             actor,
-            action,
+            action_of(action).code,  # in bulk, not through audit_event_record: still registered
             self.declaration_type,
             str(declaration),
             label,
@@ -771,11 +785,11 @@ class ScaleSeeder:
             "It did not happen after all." if withdrawn else "",
         ]
         self._subjects(school, pk, kind)
-        self.audit(created_at, declarant, "declaration.created", pk, school.pk, label)
+        self.audit(created_at, declarant, DECLARATION_CREATED, pk, school.pk, label)
         if draft:
             w.add(Declaration, *row)
             return
-        self.audit(submitted_at, declarant, "declaration.submitted", pk, school.pk, label)
+        self.audit(submitted_at, declarant, DECLARATION_SUBMITTED, pk, school.pk, label)
         role, decider = self.route(school, declarant, self.roles[kind_code])
         due_on = add_school_days(day, 5)
         if key_date is not None:
@@ -793,9 +807,7 @@ class ScaleSeeder:
             submitted_at,
             None,
         ]
-        self.audit(
-            submitted_at, None, "approval.routed", pk, school.pk, label, {"request": request}
-        )
+        self.audit(submitted_at, None, APPROVAL_ROUTED, pk, school.pk, label, {"request": request})
         if kind.safeguarding:
             # Never to the DSL about their own declaration, nor one they decide.
             dsl = school.dsl if school.dsl not in (declarant, decider) else school.deputy
@@ -816,7 +828,7 @@ class ScaleSeeder:
             self.audit(
                 submitted_at,
                 None,
-                "approval.copied_to_dsl",
+                APPROVAL_COPIED_TO_DSL,
                 pk,
                 school.pk,
                 label,
@@ -826,7 +838,7 @@ class ScaleSeeder:
             request_row[3] = ApprovalRequest.Status.CANCELLED
             w.add(Declaration, *row)
             w.add(ApprovalRequest, *request_row)
-            self.audit(row[12], declarant, "declaration.withdrawn", pk, school.pk, label)
+            self.audit(row[12], declarant, DECLARATION_WITHDRAWN, pk, school.pk, label)
             return
         wait = datetime.timedelta(hours=rng.choice(WAITS))
         decided_at = submitted_at + wait
@@ -846,7 +858,7 @@ class ScaleSeeder:
             self.audit(
                 escalated_at,
                 None,
-                "approval.escalated",
+                APPROVAL_ESCALATED,
                 pk,
                 school.pk,
                 label,
@@ -868,7 +880,7 @@ class ScaleSeeder:
                 request,
             ]
             request = escalated
-            self.audit(escalated_at, None, "approval.routed", pk, school.pk, label)
+            self.audit(escalated_at, None, APPROVAL_ROUTED, pk, school.pk, label)
             decided_at = min(
                 max(decided_at, escalated_at + datetime.timedelta(hours=5)),
                 self._at(head_due, 16),
@@ -908,7 +920,7 @@ class ScaleSeeder:
             extra.get("questions", ""),
         )
         self.audit(
-            decided_at, decider, "approval.decided", pk, school.pk, label, {"outcome": outcome}
+            decided_at, decider, APPROVAL_DECIDED, pk, school.pk, label, {"outcome": outcome}
         )
         if outcome == Outcome.MORE_INFORMATION:
             return
@@ -932,7 +944,7 @@ class ScaleSeeder:
                 decider,
                 decided_at,
             )
-        self.audit(decided_at, decider, "register.outcome_recorded", pk, school.pk, label)
+        self.audit(decided_at, decider, OUTCOME_RECORDED, pk, school.pk, label)
         if review_on or action_due:
             w.add(
                 FollowUp,
@@ -946,7 +958,7 @@ class ScaleSeeder:
                 review_on or action_due,
                 decided_at,
             )
-            self.audit(decided_at, decider, "register.follow_up_set", pk, school.pk, label)
+            self.audit(decided_at, decider, FOLLOW_UP_SET, pk, school.pk, label)
 
     def _subjects(self, school: School, declaration: int, kind) -> None:
         """Name whom the declaration concerns; remember whose files it belongs on."""

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class ContactPolicyConfig(AppConfig):
@@ -7,3 +8,7 @@ class ContactPolicyConfig(AppConfig):
 
     def ready(self) -> None:
         from contactpolicy import signals  # noqa: F401  (connects the sign-in audit receivers)
+
+        # Every app's audit actions, so that the registry is whole before the first
+        # event is written or the DSL's filter is drawn (contactpolicy/audit.py).
+        autodiscover_modules("audit_actions")

@@ -4,6 +4,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from contactpolicy.audit import ACTION_MAX_LENGTH
 from contactpolicy.exceptions import AppendOnlyError
 
 
@@ -46,7 +47,7 @@ class AuditEvent(AppendOnlyModel):
         related_name="+",
         help_text="Empty for events with no signed-in person, such as a failed sign-in.",
     )
-    action = models.CharField(max_length=64)
+    action = models.CharField(max_length=ACTION_MAX_LENGTH)
     target_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -4,13 +4,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import HttpRequest
 
+from contactpolicy.audit import AuditAction, action_of
 from contactpolicy.models import AuditEvent
 
 
 def audit_event_record(
     *,
     actor: Any,
-    action: str,
+    action: AuditAction,
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
@@ -21,7 +22,12 @@ def audit_event_record(
     The event is filed under the target's setting (a declaration's or a pupil's) or
     organisation (a membership's), or under the target itself when it is an
     organisation, unless ``organisation_pk`` says.
+
+    ``action`` is one of the constants the apps register in their ``audit_actions.py``
+    (contactpolicy/audit.py); anything else raises ``UnregisteredAuditAction`` and
+    nothing is written.
     """
+    action = action_of(action)
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if organisation_pk is None and target is not None:
@@ -33,7 +39,7 @@ def audit_event_record(
     return AuditEvent.objects.create(
         organisation_pk=organisation_pk,
         actor=actor,
-        action=action,
+        action=action.code,
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
         target_id=str(target.pk) if target is not None else "",
         target_label=str(target)[:255] if target is not None else "",

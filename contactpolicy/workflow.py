@@ -16,9 +16,8 @@ from typing import Any
 
 from django.db import models, transaction
 
+from contactpolicy.audit_actions import MOVE_REFUSED as REFUSED
 from contactpolicy.services import audit_event_record
-
-REFUSED = "workflow.refused"
 
 
 class IllegalTransition(Exception):

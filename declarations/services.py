@@ -15,6 +15,17 @@ from contactpolicy import workflow
 from contactpolicy.exceptions import UploadRejected
 from contactpolicy.services import audit_event_record
 from contactpolicy.uploads import upload_check
+from declarations.audit_actions import (
+    DECLARATION_AMENDED,
+    DECLARATION_ATTACHMENT_ADDED,
+    DECLARATION_ATTACHMENT_VIEWED,
+    DECLARATION_CHANGED,
+    DECLARATION_CREATED,
+    DECLARATION_RESUBMITTED,
+    DECLARATION_SUBMITTED,
+    DECLARATION_VIEWED,
+    DECLARATION_WITHDRAWN,
+)
 from declarations.exceptions import AttachmentRejected, DeclarationError
 from declarations.kinds import Kind, Subjects, details_to_json, get_kind
 from declarations.models import Attachment, Declaration, DeclarationSubject
@@ -152,7 +163,7 @@ def declaration_save_draft(
             _set_subjects(declaration, subjects)
             audit_event_record(
                 actor=actor,
-                action="declaration.created",
+                action=DECLARATION_CREATED,
                 target=declaration,
                 data={"after": _snapshot(declaration)},
                 request=request,
@@ -191,7 +202,7 @@ def declaration_save_draft(
     _set_subjects(declaration, subjects)
     audit_event_record(
         actor=actor,
-        action="declaration.changed",
+        action=DECLARATION_CHANGED,
         target=declaration,
         data={"before": before, "after": _snapshot(declaration)},
         request=request,
@@ -248,7 +259,7 @@ def declaration_submit(*, actor: Person, declaration: Declaration, request=None)
     declaration.save(update_fields=["status", "submitted_at", "first_submitted_at", "updated_at"])
     audit_event_record(
         actor=actor,
-        action="declaration.resubmitted" if resubmitted else "declaration.submitted",
+        action=DECLARATION_RESUBMITTED if resubmitted else DECLARATION_SUBMITTED,
         target=declaration,
         data={
             "kind": declaration.kind,
@@ -279,7 +290,7 @@ def declaration_withdraw(
     declaration.save(update_fields=["status", "withdrawn_at", "withdrawal_reason", "updated_at"])
     audit_event_record(
         actor=actor,
-        action="declaration.withdrawn",
+        action=DECLARATION_WITHDRAWN,
         target=declaration,
         data={
             "before": {"status": before},
@@ -344,7 +355,7 @@ def declaration_amend(*, actor: Person, declaration: Declaration, request=None) 
     )
     audit_event_record(
         actor=actor,
-        action="declaration.amended",
+        action=DECLARATION_AMENDED,
         target=amendment,
         data={
             "amends": declaration.pk,
@@ -393,7 +404,7 @@ def attachment_add(
         attachment.save()
         audit_event_record(
             actor=actor,
-            action="declaration.attachment_added",
+            action=DECLARATION_ATTACHMENT_ADDED,
             target=declaration,
             data={
                 "attachment": attachment.pk,
@@ -419,9 +430,7 @@ def kind_for(code: str) -> Kind:
 
 def declaration_viewed(*, actor: Person, declaration: Declaration, request=None) -> None:
     """Opening a declaration is on the audit trail, even one's own (R34)."""
-    audit_event_record(
-        actor=actor, action="declaration.viewed", target=declaration, request=request
-    )
+    audit_event_record(actor=actor, action=DECLARATION_VIEWED, target=declaration, request=request)
 
 
 @transaction.atomic
@@ -429,7 +438,7 @@ def attachment_viewed(*, actor: Person, attachment: Attachment, request=None) ->
     """Opening a copy of a card or letter is a read of a sensitive record (R34)."""
     audit_event_record(
         actor=actor,
-        action="declaration.attachment_viewed",
+        action=DECLARATION_ATTACHMENT_VIEWED,
         target=attachment.declaration,
         data={"attachment": attachment.pk},
         request=request,

@@ -13,7 +13,9 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from contactpolicy.audit import AuditAction
 from contactpolicy.services import audit_event_record
+from directory import audit_actions
 from directory.access import Access
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil, Role
 
@@ -76,7 +78,12 @@ class ScopedMixin:
 
 
 class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
-    """Every change made here also lands in the audit trail."""
+    """Every change made here also lands in the audit trail, under the actions named
+    after the model changed: ``audit_created`` and ``audit_changed`` here, and the
+    ``audit_saved`` of each inline for the rows saved with it."""
+
+    audit_created: AuditAction | None = None  # None where nothing can be added here
+    audit_changed: AuditAction
 
     def _in_scope_or_404(self, request: HttpRequest, object_id: str) -> None:
         # simple_history's pages look records up without the admin's queryset.
@@ -95,7 +102,7 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
         audit_event_record(
             actor=request.user,
-            action=f"directory.{obj._meta.model_name}.{'changed' if change else 'created'}",
+            action=self.audit_changed if change else self.audit_created,
             target=obj,
             data={"fields": form.changed_data},
             request=request,
@@ -103,10 +110,14 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
 
     def save_formset(self, request, form, formset, change) -> None:
         instances = formset.save()
+        # The inline's own action: every inline editing a model names the same one.
+        action = next(
+            inline.audit_saved for inline in self.inlines if inline.model is formset.model
+        )
         for instance in instances:
             audit_event_record(
                 actor=request.user,
-                action=f"directory.{instance._meta.model_name}.saved",
+                action=action,
                 target=instance,
                 request=request,
             )
@@ -114,6 +125,7 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
 
 class MembershipInline(ScopedMixin, admin.TabularInline):
     model = Membership
+    audit_saved = audit_actions.MEMBERSHIP_SAVED
     fk_name = "person"
     scope_lookup = "organisation_id"
     extra = 0
@@ -146,6 +158,8 @@ class PersonAddForm(forms.ModelForm):
 
 @admin.register(Person)
 class PersonAdmin(AuditedAdmin):
+    audit_created = audit_actions.PERSON_CREATED
+    audit_changed = audit_actions.PERSON_CHANGED
     scope_lookup = "memberships__organisation_id"
     add_form = PersonAddForm
     list_display = ["family_name", "given_name", "email", "is_active"]
@@ -177,6 +191,8 @@ class PersonAdmin(AuditedAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
+    audit_created = audit_actions.ORGANISATION_CREATED
+    audit_changed = audit_actions.ORGANISATION_CHANGED
     scope_lookup = "pk"
     list_display = ["name", "kind", "parent", "urn"]
     list_filter = ["kind", ("parent", admin.RelatedOnlyFieldListFilter)]
@@ -189,6 +205,8 @@ class OrganisationAdmin(AuditedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdmin):
+    audit_created = audit_actions.MEMBERSHIP_CREATED
+    audit_changed = audit_actions.MEMBERSHIP_CHANGED
     scope_lookup = "organisation_id"
     list_display = ["person", "role", "job_title", "organisation", "line_manager", "ends_on"]
     list_filter = ["role", ("organisation", admin.RelatedOnlyFieldListFilter)]
@@ -199,6 +217,7 @@ class MembershipAdmin(AuditedAdmin):
 
 class FamilyLinkInline(ScopedMixin, admin.TabularInline):
     model = FamilyLink
+    audit_saved = audit_actions.FAMILY_LINK_SAVED
     scope_lookup = "pupil__setting_id"
     extra = 0
     autocomplete_fields = ["family_member", "pupil"]
@@ -206,6 +225,8 @@ class FamilyLinkInline(ScopedMixin, admin.TabularInline):
 
 @admin.register(Pupil)
 class PupilAdmin(AuditedAdmin):
+    audit_created = audit_actions.PUPIL_CREATED
+    audit_changed = audit_actions.PUPIL_CHANGED
     scope_lookup = "setting_id"
     list_display = ["family_name", "given_name", "setting", "class_name", "status", "key_person"]
     list_filter = ["status", ("setting", admin.RelatedOnlyFieldListFilter), "class_name"]
@@ -225,6 +246,8 @@ class PupilAdmin(AuditedAdmin):
 
 @admin.register(FamilyMember)
 class FamilyMemberAdmin(AuditedAdmin):
+    audit_created = audit_actions.FAMILY_MEMBER_CREATED
+    audit_changed = audit_actions.FAMILY_MEMBER_CHANGED
     scope_lookup = "links__pupil__setting_id"
     list_display = ["family_name", "given_name"]
     search_fields = ["given_name", "family_name", "links__pupil__family_name"]

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from contactpolicy.services import audit_event_record
 from directory.access import POLICY_ROLES, Access
+from directory.audit_actions import TERM_DATES_SET
 from directory.exceptions import CalendarError
 from directory.models import Organisation, Person, TermDates
 
@@ -37,7 +38,7 @@ def term_dates_set(
         saved.append(term_dates)
     audit_event_record(
         actor=actor,
-        action="summary.term_dates_set",
+        action=TERM_DATES_SET,
         target=organisation,
         data={"year": year, **{term: list(pair) for term, pair in dates.items()}},
         request=request,

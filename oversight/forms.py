@@ -42,9 +42,11 @@ class AuditFilterForm(RangeForm):
 
     field_order = ["person", "pupil", "family", "kind", "action", "date_from", "date_to"]
 
-    def __init__(self, *args: Any, actions: dict[str, str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actions: list[tuple[str, Any]], **kwargs: Any) -> None:
+        """``actions``: the registered actions' choices, grouped by app
+        (``contactpolicy.audit.action_choices()``)."""
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Any action"), *actions.items()]
+        self.fields["action"].choices = [("", "Any action"), *actions]
 
 
 class SummaryForm(forms.Form):

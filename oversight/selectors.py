@@ -13,6 +13,7 @@ from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast, TruncDate
 
 from approvals.models import CONFIDENTIAL_OUTCOMES
+from contactpolicy.audit import codes_of
 from contactpolicy.models import AuditEvent
 from declarations.kinds import codes_where
 from declarations.models import Declaration, DeclarationSubject
@@ -219,7 +220,8 @@ def audit_events_for(*, user: Any, filters: dict[str, Any] | None = None) -> Que
             target_id__in=declaration_keys(Declaration.objects.filter(kind=kind)),
         )
     if action := filters.get("action"):
-        events = events.filter(action=action)
+        # With the codes it replaced, so that rows written under those are found too.
+        events = events.filter(action__in=codes_of(action))
     if date_from := filters.get("date_from"):
         events = events.filter(occurred_at__date__gte=date_from)
     if date_to := filters.get("date_to"):

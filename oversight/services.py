@@ -13,6 +13,7 @@ from directory.access import SUMMARY_PUBLISH_ROLES, SUMMARY_SAVE_ROLES, Access
 from directory.models import Organisation, Person
 from directory.periods import Period
 from oversight import notifications
+from oversight.audit_actions import AUDIT_EXPORTED, AUDIT_SEARCHED, SUMMARY_PUBLISHED, SUMMARY_SAVED
 from oversight.exceptions import OversightError
 from oversight.models import SummarySnapshot
 from oversight.summaries import summary_build
@@ -22,7 +23,7 @@ def audit_history_read(*, actor: Person, filters: dict[str, Any], exported: bool
     """Reading the audit history is audited too."""
     audit_event_record(
         actor=actor,
-        action="audit.exported" if exported else "audit.searched",
+        action=AUDIT_EXPORTED if exported else AUDIT_SEARCHED,
         data={"filters": {key: value for key, value in filters.items() if value}},
         request=request,
     )
@@ -61,7 +62,7 @@ def summary_snapshot_save(
     )
     audit_event_record(
         actor=actor,
-        action="summary.published" if publish else "summary.saved",
+        action=SUMMARY_PUBLISHED if publish else SUMMARY_SAVED,
         target=snapshot,
         organisation_pk=organisation.pk,
         data={"period": period.token, "starts_on": period.starts_on, "ends_on": period.ends_on},

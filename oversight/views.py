@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from contactpolicy.audit import action_choices, label_of
 from contactpolicy.exports import Echo, csv_safe
 from contactpolicy.pagination import query_without_page, window_of
 from directory.access import (
@@ -64,55 +65,12 @@ def patterns(request: HttpRequest) -> HttpResponse:
     return render(request, "oversight/patterns.html", {"form": form, "found": found})
 
 
-ACTION_LABELS = {
-    "declaration.created": "Declaration started",
-    "declaration.changed": "Declaration changed",
-    "declaration.submitted": "Declaration submitted",
-    "declaration.resubmitted": "Declaration resubmitted",
-    "declaration.amended": "Declaration amended",
-    "declaration.withdrawn": "Declaration withdrawn",
-    "declaration.attachment_added": "Attachment added",
-    "declaration.attachment_viewed": "Attachment opened",
-    "declaration.viewed": "Declaration opened",
-    "approval.routed": "Sent for decision",
-    "approval.unroutable": "Nobody found to decide",
-    "approval.copied_to_dsl": "Copied to the DSL",
-    "approval.decided": "Decided",
-    "approval.decision_refused": "Attempt to decide refused",
-    "approval.cancelled": "Request cancelled",
-    "approval.escalated": "Escalated",
-    "approval.reminded": "Reminder sent",
-    "approval.planned_date_passed": "Planned date passed undecided",
-    "approval.redirected": "Moved to cover",
-    "approval.assigned": "Assigned by the administrator",
-    "register.outcome_recorded": "Outcome put on the files",
-    "register.corrected": "Entry corrected",
-    "register.follow_up_set": "Follow-up set",
-    "register.follow_up_cancelled": "Follow-up replaced",
-    "register.follow_up_reminded": "Follow-up due",
-    "register.follow_up_escalated": "Follow-up not confirmed in time",
-    "register.follow_up_confirmed": "Action confirmed by the staff member",
-    "register.review_recorded": "Monitoring review recorded",
-    "register.key_person_allocated": "Key person allocated",
-    "register.key_person_refused": "Key person refused (conflict)",
-    "register.staff_file_viewed": "Staff file opened",
-    "register.staff_file_exported": "Staff file exported",
-    "register.pupil_file_viewed": "Pupil file opened",
-    "register.pupil_file_exported": "Pupil file exported",
-    "audit.searched": "Audit history read",
-    "audit.exported": "Audit history exported",
-    "auth.signed_in": "Signed in",
-    "auth.signed_out": "Signed out",
-    "auth.sign_in_failed": "Sign-in failed",
-}
-
-
 def _audit_form(request: HttpRequest) -> AuditFilterForm:
     if not (
         selectors.audit_scope_for(user=request.user) or Access.for_user(request.user).is_superuser
     ):
         raise Http404
-    return AuditFilterForm(request.GET, actions=ACTION_LABELS)
+    return AuditFilterForm(request.GET, actions=action_choices())
 
 
 @require_GET
@@ -123,7 +81,7 @@ def audit_history(request: HttpRequest) -> HttpResponse:
         events = selectors.audit_events_for(user=request.user, filters=form.cleaned_data)
         page = window_of(request, events)
         for event in page.object_list:
-            event.label = ACTION_LABELS.get(event.action, event.action)
+            event.label = label_of(event.action)
             event.details = describe_data(event.data)
         services.audit_history_read(
             actor=request.user, filters=form.cleaned_data, exported=False, request=request
@@ -174,7 +132,7 @@ def audit_row(event) -> list[str]:
     return [
         timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
         event.actor.get_full_name() if event.actor_id else "The system",
-        ACTION_LABELS.get(event.action, event.action),
+        label_of(event.action),
         event.target_label,
         f"{event.target_type.model} {event.target_id}" if event.target_type_id else "",
         describe_data(event.data),

@@ -19,6 +19,14 @@ from contactpolicy.uploads import upload_check
 from directory.access import POLICY_ROLES, Access
 from directory.models import Organisation, Person
 from policies import notifications
+from policies.audit_actions import (
+    POLICY_ACKNOWLEDGED,
+    POLICY_CHANNELS_CHANGED,
+    POLICY_PUBLISHED,
+    POLICY_REVIEW_REMINDED,
+    TRAINING_EVIDENCE_VIEWED,
+    TRAINING_RECORDED,
+)
 from policies.exceptions import PolicyError
 from policies.models import (
     DEFAULT_CONFIDENTIALITY_AGREEMENT,
@@ -116,7 +124,7 @@ def policy_version_publish(
         version.save()
         audit_event_record(
             actor=actor,
-            action="policy.published",
+            action=POLICY_PUBLISHED,
             target=version,
             data={
                 "number": number,
@@ -164,7 +172,7 @@ def acknowledgement_record(
     # it, not only the federation's whose policy it is.
     audit_event_record(
         actor=actor,
-        action="policy.acknowledged",
+        action=POLICY_ACKNOWLEDGED,
         target=actor,
         data={
             "version": version.pk,
@@ -219,7 +227,7 @@ def training_record_add(
         record.save()
         audit_event_record(
             actor=actor,
-            action="training.recorded",
+            action=TRAINING_RECORDED,
             target=person,
             data={
                 "record": record.pk,
@@ -240,7 +248,7 @@ def training_record_add(
 def training_evidence_viewed(*, actor: Person, record: TrainingRecord, request=None) -> None:
     audit_event_record(
         actor=actor,
-        action="training.evidence_viewed",
+        action=TRAINING_EVIDENCE_VIEWED,
         target=record.person,
         data={"record": record.pk},
         request=request,
@@ -282,7 +290,7 @@ def permitted_channels_set(
     if before != after:
         audit_event_record(
             actor=actor,
-            action="policy.channels_changed",
+            action=POLICY_CHANNELS_CHANGED,
             target=organisation,
             data={"before": before, "after": after},
             request=request,
@@ -303,7 +311,7 @@ def policy_review_remind(*, version: PolicyVersion, today: datetime.date) -> boo
     version.save(update_fields=["review_reminded_on"])
     audit_event_record(
         actor=None,
-        action="policy.review_reminded",
+        action=POLICY_REVIEW_REMINDED,
         target=version,
         data={"next_review_on": version.next_review_on, "overdue": overdue},
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, Decision, Outcome
 from contactpolicy.models import AuditEvent
+from declarations.audit_actions import DECLARATION_ATTACHMENT_VIEWED, DECLARATION_VIEWED
 from declarations.kinds import KINDS, Register, codes_on_register, codes_where
 from declarations.models import Declaration, DeclarationSubject
 from directory.access import (
@@ -43,7 +44,7 @@ LIVE_STATUSES = (
     Declaration.Status.MORE_INFO,
     Declaration.Status.DECIDED,
 )
-VIEW_ACTIONS = ("declaration.viewed", "declaration.attachment_viewed")
+VIEW_ACTIONS = (DECLARATION_VIEWED, DECLARATION_ATTACHMENT_VIEWED)
 
 
 def current_versions() -> QuerySet[Declaration]:

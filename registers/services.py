@@ -24,6 +24,26 @@ from directory.access import (
 )
 from directory.models import FamilyLink, Organisation, Person, Pupil, Role
 from registers import notifications
+from registers.audit_actions import (
+    ENTRY_CORRECTED,
+    FOLLOW_UP_CANCELLED,
+    FOLLOW_UP_CONFIRMED,
+    FOLLOW_UP_ESCALATED,
+    FOLLOW_UP_REMINDED,
+    FOLLOW_UP_SET,
+    KEY_PERSON_ALLOCATED,
+    KEY_PERSON_REFUSED,
+    OUTCOME_RECORDED,
+    PUPIL_FILE_EXPORTED,
+    PUPIL_FILE_VIEWED,
+    REVIEW_RECORDED,
+    ROUND_ANSWERED,
+    ROUND_CLOSED,
+    ROUND_OPENED,
+    ROUND_REMINDED,
+    STAFF_FILE_EXPORTED,
+    STAFF_FILE_VIEWED,
+)
 from registers.exceptions import FollowUpError, KeyPersonConflict, RegisterError, RoundError
 from registers.models import (
     DeclarationRound,
@@ -127,7 +147,7 @@ def register_outcome_record(*, decision: Decision) -> list[RegisterEntry]:
     )
     audit_event_record(
         actor=decision.decided_by,
-        action="register.outcome_recorded",
+        action=OUTCOME_RECORDED,
         target=declaration,
         data={
             "decision": decision.pk,
@@ -167,7 +187,7 @@ def register_entry_correct(
     correction.save()
     audit_event_record(
         actor=actor,
-        action="register.corrected",
+        action=ENTRY_CORRECTED,
         target=entry.declaration,
         data={"entry": entry.pk, "correction": correction.pk, "reason": reason.strip()},
         request=request,
@@ -215,7 +235,7 @@ def _follow_up(
     )
     audit_event_record(
         actor=actor or decision.decided_by,
-        action="register.follow_up_set",
+        action=FOLLOW_UP_SET,
         target=declaration,
         data={"follow_up": follow_up.pk, "kind": kind, "due_on": due_on},
     )
@@ -280,7 +300,7 @@ def _follow_ups_cancel(
         follow_up.save(update_fields=["status", "note"])
         audit_event_record(
             actor=actor,
-            action="register.follow_up_cancelled",
+            action=FOLLOW_UP_CANCELLED,
             target=follow_up.declaration,
             data={"follow_up": follow_up.pk, **data},
             request=request,
@@ -380,7 +400,7 @@ def review_record(
         )
     audit_event_record(
         actor=actor,
-        action="register.review_recorded",
+        action=REVIEW_RECORDED,
         target=follow_up.declaration,
         data={
             "follow_up": follow_up.pk,
@@ -426,7 +446,7 @@ def follow_up_confirm(
     )
     audit_event_record(
         actor=actor,
-        action="register.follow_up_confirmed",
+        action=FOLLOW_UP_CONFIRMED,
         target=follow_up.declaration,
         data={"follow_up": follow_up.pk, "late": late, "entries": [e.pk for e in entries]},
         request=request,
@@ -445,7 +465,7 @@ def follow_up_remind(*, follow_up: FollowUp, today: datetime.date) -> bool:
     follow_up.save(update_fields=["reminded_on"])
     audit_event_record(
         actor=None,
-        action="register.follow_up_reminded",
+        action=FOLLOW_UP_REMINDED,
         target=follow_up.declaration,
         data={"follow_up": follow_up.pk, "due_on": follow_up.due_on},
     )
@@ -478,7 +498,7 @@ def follow_up_escalate(*, follow_up: FollowUp, today: datetime.date) -> bool:
     follow_up.save(update_fields=["escalated_to", "escalated_at"])
     audit_event_record(
         actor=None,
-        action="register.follow_up_escalated",
+        action=FOLLOW_UP_ESCALATED,
         target=follow_up.declaration,
         data={"follow_up": follow_up.pk, "to": to.pk, "due_on": follow_up.due_on},
     )
@@ -540,7 +560,7 @@ def key_person_allocate(
         if reasons := key_person_conflicts_with(person=person, pupil=pupil):
             audit_event_record(
                 actor=actor,
-                action="register.key_person_refused",
+                action=KEY_PERSON_REFUSED,
                 target=pupil,
                 data={"person": person.pk, "reasons": reasons},
                 request=request,
@@ -561,7 +581,7 @@ def _key_person_save(*, actor: Person, pupil: Pupil, person: Person | None, requ
     pupil.save(update_fields=["key_person"])
     audit_event_record(
         actor=actor,
-        action="register.key_person_allocated",
+        action=KEY_PERSON_ALLOCATED,
         target=pupil,
         data={
             "before": {"key_person": before},
@@ -577,10 +597,13 @@ def _key_person_save(*, actor: Person, pupil: Pupil, person: Person | None, requ
 
 def file_viewed(*, actor: Person, owner: Person | Pupil, request=None, exported: str = "", **data):
     """Opening or exporting a staff or pupil file is itself on the audit trail."""
-    which = "pupil_file" if isinstance(owner, Pupil) else "staff_file"
+    if isinstance(owner, Pupil):
+        action = PUPIL_FILE_EXPORTED if exported else PUPIL_FILE_VIEWED
+    else:
+        action = STAFF_FILE_EXPORTED if exported else STAFF_FILE_VIEWED
     audit_event_record(
         actor=actor,
-        action=f"register.{which}_{'exported' if exported else 'viewed'}",
+        action=action,
         target=owner,
         data={
             key: value
@@ -650,7 +673,7 @@ def round_open(
     )
     audit_event_record(
         actor=actor,
-        action="round.opened",
+        action=ROUND_OPENED,
         target=organisation,
         data={"round": declaration_round.pk, "deadline": deadline, "people": len(people)},
         request=request,
@@ -746,7 +769,7 @@ def round_answer(
     response.save(update_fields=["answer", "note", "answered_at"])
     audit_event_record(
         actor=actor,
-        action="round.answered",
+        action=ROUND_ANSWERED,
         target=response.round.organisation,
         data={
             "round": response.round_id,
@@ -781,7 +804,7 @@ def round_close(
     declaration_round.save(update_fields=["status", "closed_by", "closed_at", "result"])
     audit_event_record(
         actor=actor,
-        action="round.closed",
+        action=ROUND_CLOSED,
         target=declaration_round.organisation,
         data={"round": declaration_round.pk, "result": declaration_round.result},
         request=request,
@@ -806,7 +829,7 @@ def round_remind(*, response: RoundResponse, today: datetime.date) -> bool:
     response.save(update_fields=["reminded_on"])
     audit_event_record(
         actor=None,
-        action="round.reminded",
+        action=ROUND_REMINDED,
         target=response.person,
         data={"round": response.round_id, "deadline": response.round.deadline},
         organisation_pk=response.round.organisation_id,

@@ -29,6 +29,7 @@ from bench.scale import (
 )
 from contactpolicy.models import AuditEvent
 from contactpolicy.services import audit_event_record
+from declarations.audit_actions import DECLARATION_VIEWED
 from declarations.kinds import KINDS, get_kind
 from declarations.models import Declaration, DeclarationSubject
 from directory.models import FamilyLink, Membership, Organisation, Person, Pupil, Role
@@ -539,7 +540,7 @@ def test_rows_made_afterwards_through_the_orm_get_new_identifiers(trust):
         decider_role=DeciderRole.HEAD,
         routing_reason="Made in a test.",
     )
-    event = audit_event_record(actor=person, action="test.made", target=declaration)
+    event = audit_event_record(actor=person, action=DECLARATION_VIEWED, target=declaration)
 
     made = {
         Person: person,

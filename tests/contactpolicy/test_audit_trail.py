@@ -3,6 +3,7 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from contactpolicy.audit_actions import SIGNED_IN
 from contactpolicy.exceptions import AppendOnlyError
 from contactpolicy.models import AuditEvent
 from contactpolicy.services import audit_event_record
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def event(person):
     return audit_event_record(
-        actor=person, action="test.viewed", target=person, data={"before": 1, "after": 2}
+        actor=person, action=SIGNED_IN, target=person, data={"before": 1, "after": 2}
     )
 
 
@@ -21,7 +22,7 @@ def test_recording_an_event_keeps_who_what_and_the_target(event, person):
     saved = AuditEvent.objects.get(pk=event.pk)
 
     assert saved.actor == person
-    assert saved.action == "test.viewed"
+    assert saved.action == SIGNED_IN
     assert saved.target_id == str(person.pk)
     assert saved.target_label == person.get_full_name()
     assert saved.data == {"before": 1, "after": 2}
@@ -41,7 +42,7 @@ def test_an_event_cannot_be_deleted_through_the_model_or_a_queryset(event):
         AuditEvent.objects.filter(pk=event.pk).delete()
     with pytest.raises(AppendOnlyError):
         AuditEvent.objects.filter(pk=event.pk).update(action="test.tampered")
-    assert AuditEvent.objects.get(pk=event.pk).action == "test.viewed"
+    assert AuditEvent.objects.get(pk=event.pk).action == SIGNED_IN
 
 
 def test_the_database_refuses_an_update_that_goes_around_the_app(event):
@@ -49,7 +50,7 @@ def test_the_database_refuses_an_update_that_goes_around_the_app(event):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET action = 'test.tampered' WHERE id = %s", [event.pk])  # noqa: S608
 
-    assert AuditEvent.objects.get(pk=event.pk).action == "test.viewed"
+    assert AuditEvent.objects.get(pk=event.pk).action == SIGNED_IN
 
 
 @pytest.mark.postgres

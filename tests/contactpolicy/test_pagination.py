@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from contactpolicy.audit_actions import SIGN_IN_FAILED
 from contactpolicy.models import AuditEvent
 from contactpolicy.pagination import (
     DEEPEST_WINDOW,
@@ -45,12 +46,12 @@ def get(query: str = ""):
 
 def numbered_events(count: int) -> list[AuditEvent]:
     """``count`` events of their own action, oldest first."""
-    return [audit_event_record(actor=None, action="test.windowed") for _ in range(count)]
+    return [audit_event_record(actor=None, action=SIGN_IN_FAILED) for _ in range(count)]
 
 
 def windowed():
     """Every numbered event, oldest first: a list to look at through windows."""
-    return AuditEvent.objects.filter(action="test.windowed").order_by("pk")
+    return AuditEvent.objects.filter(action=SIGN_IN_FAILED).order_by("pk")
 
 
 def declarations_of(person, setting, count: int, **fields) -> list[Declaration]:

@@ -15,6 +15,7 @@ from django.utils.html import escape
 
 from contactpolicy.models import AuditEvent
 from contactpolicy.services import audit_event_record
+from declarations.audit_actions import DECLARATION_VIEWED
 from directory.models import Role
 from tests.factories import (
     FamilyLinkFactory,
@@ -266,7 +267,7 @@ def test_events_are_filed_under_the_setting_of_a_declaration_or_pupil_or_the_org
 
     def filed(target, **extra):
         return audit_event_record(
-            actor=world.dsl_a, action="test.read", target=target, **extra
+            actor=world.dsl_a, action=DECLARATION_VIEWED, target=target, **extra
         ).organisation_pk
 
     assert filed(declaration) == world.school_a.pk

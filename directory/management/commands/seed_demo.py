@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from contactpolicy.services import audit_event_record
+from directory.audit_actions import DEMO_LOADED
 from directory.demo_hooks import demo_loaders
 
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             self.stdout.write("The demo organisation is already loaded; nothing changed.")
         else:
             demo.demo_load(plan)
-            audit_event_record(actor=None, action="demo.loaded", data={"seed": demo.SEED})
+            audit_event_record(actor=None, action=DEMO_LOADED, data={"seed": demo.SEED})
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Loaded the demo: {len(plan.people)} people, {len(plan.pupils)} pupils, "

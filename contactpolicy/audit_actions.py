@@ -1,0 +1,17 @@
+"""The audit actions of the base layer: signing in (contactpolicy/signals.py) and a move
+the workflow refused (contactpolicy/workflow.py)."""
+
+from contactpolicy.audit import ActionGroup
+
+actions = ActionGroup("Signing in")
+
+SIGNED_IN = actions.add("auth.signed_in", "Signed in")
+SIGNED_OUT = actions.add("auth.signed_out", "Signed out")
+SIGN_IN_FAILED = actions.add("auth.sign_in_failed", "Sign-in failed")
+
+# contactpolicy/workflow.py: any record's status, whatever the app.
+workflow = ActionGroup("Workflow")
+
+MOVE_REFUSED = workflow.add(
+    "workflow.refused", "Attempt refused: the record's status does not allow it"
+)

@@ -1,0 +1,46 @@
+"""The directory's audit actions: the administration screens (one action per model and
+verb, named after the model changed), the school calendar and the demo."""
+
+from contactpolicy.audit import ActionGroup
+
+actions = ActionGroup("People, pupils and the calendar")
+
+PERSON_CREATED = actions.add(
+    "directory.person.created", "Person added in the administration screens"
+)
+PERSON_CHANGED = actions.add(
+    "directory.person.changed", "Person changed in the administration screens"
+)
+MEMBERSHIP_CREATED = actions.add(
+    "directory.membership.created", "Role (membership) added in the administration screens"
+)
+MEMBERSHIP_CHANGED = actions.add(
+    "directory.membership.changed", "Role (membership) changed in the administration screens"
+)
+# Memberships added or changed on a person's page (the inline) have kept their own code.
+MEMBERSHIP_SAVED = actions.add(
+    "directory.membership.saved",
+    "Role (membership) saved on a person's page in the administration screens",
+)
+ORGANISATION_CREATED = actions.add(
+    "directory.organisation.created", "Organisation added in the administration screens"
+)
+ORGANISATION_CHANGED = actions.add(
+    "directory.organisation.changed", "Organisation changed in the administration screens"
+)
+PUPIL_CREATED = actions.add("directory.pupil.created", "Pupil added in the administration screens")
+PUPIL_CHANGED = actions.add(
+    "directory.pupil.changed", "Pupil changed in the administration screens"
+)
+FAMILY_MEMBER_CREATED = actions.add(
+    "directory.familymember.created", "Family member added in the administration screens"
+)
+FAMILY_MEMBER_CHANGED = actions.add(
+    "directory.familymember.changed", "Family member changed in the administration screens"
+)
+FAMILY_LINK_SAVED = actions.add(
+    "directory.familylink.saved",
+    "Link between a pupil and a family member saved in the administration screens",
+)
+TERM_DATES_SET = actions.add("summary.term_dates_set", "Term dates set")
+DEMO_LOADED = actions.add("demo.loaded", "Demo data loaded")
