@@ -25,12 +25,15 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from approvals.audit_actions import (
+    APPROVAL_CANCELLED,
     APPROVAL_COPIED_TO_DSL,
     APPROVAL_DECIDED,
     APPROVAL_ESCALATED,
@@ -44,16 +47,18 @@ from contactpolicy.audit import action_of
 from contactpolicy.models import AuditEvent
 from contactpolicy.services import audit_event_record
 from declarations.audit_actions import (
+    DECLARATION_ATTACHMENT_ADDED,
     DECLARATION_CREATED,
     DECLARATION_SUBMITTED,
     DECLARATION_WITHDRAWN,
 )
-from declarations.kinds import KINDS, get_kind
-from declarations.models import Declaration, DeclarationSubject
+from declarations.kinds import KINDS, Subjects, get_kind
+from declarations.models import Attachment, Declaration, DeclarationSubject
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil
 from directory.models import Role as R
 from policies.models import Acknowledgement, PolicyVersion, TrainingRecord
 from registers.audit_actions import FOLLOW_UP_SET, OUTCOME_RECORDED
+from registers.demo import photo_of_a_card
 from registers.models import FollowUp, RegisterEntry
 
 LOADED = SCALE_LOADED  # the audit event that says a load finished
@@ -257,6 +262,20 @@ def _name_of(model: type[models.Model], attname: str) -> str:
     raise LookupError(attname)
 
 
+@dataclass(frozen=True)
+class _Stored:
+    name: str
+    size: int
+
+
+def _stored_card() -> _Stored:
+    """The photo every seeded correspondence declaration carries, stored once."""
+    name = "attachments/scale/photo-of-the-card.png"
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(photo_of_a_card()))
+    return _Stored(name, default_storage.size(name))
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())
 
@@ -275,6 +294,7 @@ class School:
     manager_of: dict[int, int] = field(default_factory=dict)  # person -> line manager
     weights: list[float] = field(default_factory=list)  # how often each of staff declares
     pupils: list[int] = field(default_factory=list)  # current pupils
+    former_pupils: list[int] = field(default_factory=list)
     families: dict[int, list[int]] = field(default_factory=dict)  # family member -> pupils
     family_ids: list[int] = field(default_factory=list)
 
@@ -513,8 +533,7 @@ class ScaleSeeder:
                 left_on if former else None,
                 key_people[n % len(key_people)] if key_people and not former else None,
             )
-            if not former:
-                school.pupils.append(pk)
+            (school.former_pupils if former else school.pupils).append(pk)
             # Siblings share their family: one in four children has a brother or sister here.
             if family_of and rng.random() < 0.25:
                 members = family_of[-1 - rng.randint(0, min(20, len(family_of) - 1))]
@@ -530,6 +549,13 @@ class ScaleSeeder:
             for member, relationship in members:
                 w.add(FamilyLink, w.ids(FamilyLink), member, pk, relationship)
                 school.families[member].append(pk)
+        # A declaration names the family of a pupil still here (declarations.selectors).
+        current = set(school.pupils)
+        school.family_ids = [
+            member
+            for member in school.family_ids
+            if any(pupil in current for pupil in school.families[member])
+        ]
 
     def policy(self, trust: int) -> None:
         w, rng = self.w, self.rng
@@ -617,6 +643,19 @@ class ScaleSeeder:
             ["id", "declaration_id", "pupil_id", "family_member_id", "other_name"],
         )
         w.columns(
+            Attachment,
+            [
+                "id",
+                "declaration_id",
+                "file",
+                "original_name",
+                "content_type",
+                "size",
+                "uploaded_by_id",
+                "uploaded_at",
+            ],
+        )
+        w.columns(
             ApprovalRequest,
             [
                 "id",
@@ -645,6 +684,9 @@ class ScaleSeeder:
                 "required_action",
                 "action_due_on",
                 "questions",
+                "plan",
+                "expected_outcomes",
+                "timescales",
             ],
         )
         w.columns(
@@ -786,6 +828,30 @@ class ScaleSeeder:
         ]
         self._subjects(school, pk, kind)
         self.audit(created_at, declarant, DECLARATION_CREATED, pk, school.pk, label)
+        if kind.attachment_required:
+            # The copy a correspondence declaration must carry (R11): one stored photo,
+            # shared by every row, as attachment_add would have recorded each upload.
+            attachment = w.ids(Attachment)
+            w.add(
+                Attachment,
+                attachment,
+                pk,
+                self.card.name,
+                "photo-of-the-card.png",
+                "image/png",
+                self.card.size,
+                declarant,
+                created_at,
+            )
+            self.audit(
+                created_at,
+                declarant,
+                DECLARATION_ATTACHMENT_ADDED,
+                pk,
+                school.pk,
+                label,
+                {"attachment": attachment, "name": "photo-of-the-card.png"},
+            )
         if draft:
             w.add(Declaration, *row)
             return
@@ -839,6 +905,15 @@ class ScaleSeeder:
             w.add(Declaration, *row)
             w.add(ApprovalRequest, *request_row)
             self.audit(row[12], declarant, DECLARATION_WITHDRAWN, pk, school.pk, label)
+            self.audit(
+                row[12],
+                None,
+                APPROVAL_CANCELLED,
+                pk,
+                school.pk,
+                label,
+                {"request": request, "reason": "withdrawn by the declarant"},
+            )
             return
         wait = datetime.timedelta(hours=rng.choice(WAITS))
         decided_at = submitted_at + wait
@@ -918,12 +993,14 @@ class ScaleSeeder:
             extra.get("action", ""),
             action_due,
             extra.get("questions", ""),
+            extra.get("plan", ""),
+            extra.get("expected_outcomes", ""),
+            extra.get("timescales", ""),
         )
         self.audit(
             decided_at, decider, APPROVAL_DECIDED, pk, school.pk, label, {"outcome": outcome}
         )
-        if outcome == Outcome.MORE_INFORMATION:
-            return
+        # Every outcome goes on the files, a question sent back included (R23, R25).
         text = f"{label} declared: {Outcome(outcome).label} ({extra.get('conditions', '')})"
         # One entry on the staff member's file and one on each pupil's it concerns.
         files = [(RegisterEntry.File.STAFF, declarant, None, None)]
@@ -959,6 +1036,22 @@ class ScaleSeeder:
                 decided_at,
             )
             self.audit(decided_at, decider, FOLLOW_UP_SET, pk, school.pk, label)
+        approving = outcome in {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS}
+        if approving and kind.expiry and (ends_on := kind.expiry.ends_on(details)):
+            # Shared numbers or details end on their date: the staff member confirms it.
+            w.add(
+                FollowUp,
+                w.ids(FollowUp),
+                FollowUp.Kind.EXPIRY,
+                pk,
+                decision,
+                declarant,
+                decider,
+                kind.expiry.what(details),
+                ends_on,
+                decided_at,
+            )
+            self.audit(decided_at, decider, FOLLOW_UP_SET, pk, school.pk, label)
 
     def _subjects(self, school: School, declaration: int, kind) -> None:
         """Name whom the declaration concerns; remember whose files it belongs on."""
@@ -966,7 +1059,12 @@ class ScaleSeeder:
         self._files: list[tuple[int, int | None]] = []
         roll = rng.random()
         subject = w.ids(DeclarationSubject)
-        if kind.subjects != "required" and roll < 0.5:
+        if kind.subjects == Subjects.FORMER_PUPIL and school.former_pupils:
+            # A former pupil, perhaps now an adult (001 §5): on their own file.
+            pupil = rng.choice(school.former_pupils)
+            w.add(DeclarationSubject, subject, declaration, pupil, None, "")
+            self._files.append((pupil, None))
+        elif kind.subjects == Subjects.OPTIONAL and roll < 0.5:
             w.add(DeclarationSubject, subject, declaration, None, None, "Parents on the trip")
         elif roll < 0.8 or not school.family_ids:
             pupil = rng.choice(school.pupils)
@@ -978,6 +1076,7 @@ class ScaleSeeder:
             self._files.extend((pupil, member) for pupil in school.families[member])
 
     def run(self) -> list[tuple[str, str]]:
+        self.card = _stored_card()
         trust, schools = self.directory()
         self.w.flush()
         self.policy(trust)
@@ -993,12 +1092,23 @@ def _outcome(kind, rng: random.Random) -> tuple[str, dict[str, str]]:
         if roll < 0.9:
             return Outcome.NOTED, {}
         return Outcome.MORE_INFORMATION, {"questions": "When did this start?"}
+    # Continued contact with a former pupil is approved with a plan of involvement (R18).
+    plan = (
+        {
+            "plan": "Contact through the school's email only, seen by the line manager.",
+            "expected_outcomes": "The reference they asked for, and nothing further.",
+            "timescales": "Until the end of this term.",
+        }
+        if kind.decision_needs_plan
+        else {}
+    )
     if roll < 0.55:
-        return Outcome.APPROVED, {}
+        return Outcome.APPROVED, plan
     if roll < 0.8:
         extra = {
             "conditions": "Keep it to the occasions described; tell your line manager of "
-            "any change."
+            "any change.",
+            **plan,
         }
         if kind.ongoing:
             extra["review"] = "yes"
@@ -1014,9 +1124,7 @@ def _outcome(kind, rng: random.Random) -> tuple[str, dict[str, str]]:
 def _details(kind: str, day, later, rng) -> tuple[dict[str, Any], datetime.date | None]:
     """The kind's example answers and the date a decision is needed by."""
     entry = get_kind(kind)
-    details = entry.example_answers(day, rng)
-    if entry.key_date:
-        details[entry.key_date] = later.isoformat()
+    details = entry.example_answers(day, rng, later=later)
     return details, later if entry.key_date else None
 
 

@@ -535,9 +535,12 @@ class Kind:
             return None
         return datetime.date.fromisoformat(details[self.key_date])
 
-    def example_answers(self, day: datetime.date, rng: random.Random) -> dict[str, Any]:
-        """Plausible answers for a declaration made on ``day`` (the demo, the scale)."""
-        later = day + datetime.timedelta(days=rng.randint(8, 20))
+    def example_answers(
+        self, day: datetime.date, rng: random.Random, later: datetime.date | None = None
+    ) -> dict[str, Any]:
+        """Plausible answers for a declaration made on ``day`` (the demo, the scale); the
+        dates ahead are ``later``, one to three weeks on unless given."""
+        later = later or day + datetime.timedelta(days=rng.randint(8, 20))
 
         def resolve(value: Any) -> Any:
             if isinstance(value, OneOf):

@@ -65,7 +65,7 @@ def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
     )
 
 
-def _photo_of_a_card(width: int = 96, height: int = 64) -> bytes:
+def photo_of_a_card(width: int = 96, height: int = 64) -> bytes:
     """A small PNG, cream with a red border: the photo of the card a correspondence
     declaration must attach (R11)."""
     cream, red = b"\xfa\xf3\xe0", b"\xb0\x1e\x2d"
@@ -127,7 +127,7 @@ class _History:
                     actor=declarant,
                     declaration=declaration,
                     upload=SimpleUploadedFile(
-                        "photo-of-the-card.png", _photo_of_a_card(), content_type="image/png"
+                        "photo-of-the-card.png", photo_of_a_card(), content_type="image/png"
                     ),
                 )
         with _at_the_time(submitted_at):

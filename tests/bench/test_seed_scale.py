@@ -310,7 +310,7 @@ def test_nobody_decides_their_own_declaration(trust):
 def test_final_decisions_are_on_the_staff_file_and_the_pupils_files(trust):
     """Every final decision is on the declarant's file once, and on the file of every
     pupil the declaration named (or whose family it named); a request for more
-    information is on nobody's file (R25)."""
+    information is on the files too, as the services put it there (R23, R25)."""
     final = Decision.objects.filter(outcome__in=FINAL_OUTCOMES).select_related(
         "request__declaration"
     )
@@ -345,8 +345,16 @@ def test_final_decisions_are_on_the_staff_file_and_the_pupils_files(trust):
     assert pupil_entries > 0
     more_info = Declaration.objects.filter(status=STATUS.MORE_INFO)
     assert more_info.exists()
-    assert not RegisterEntry.objects.filter(declaration__in=more_info).exists()
-    assert not RegisterEntry.objects.exclude(decision__outcome__in=FINAL_OUTCOMES).exists()
+    for declaration in more_info:
+        asked = RegisterEntry.objects.filter(
+            declaration=declaration, decision__outcome=Outcome.MORE_INFORMATION
+        )
+        assert asked.filter(file=RegisterEntry.File.STAFF).count() == 1, declaration
+    # Nothing but a decision's outcome is written to a file by the seeder.
+    assert not RegisterEntry.objects.filter(decision__isnull=True).exists()
+    assert set(RegisterEntry.objects.values_list("entry_kind", flat=True)) == {
+        RegisterEntry.EntryKind.OUTCOME
+    }
 
 
 def test_withdrawn_declarations_are_cancelled_and_waiting_ones_are_recent(trust):
