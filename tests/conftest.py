@@ -9,10 +9,16 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def _media_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
-def _uploads_in_a_temporary_folder(settings, tmp_path_factory):
-    """Files a test (or the demo it loads) uploads never land in the project's var/."""
-    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+def _uploads_in_a_temporary_folder(settings, _media_folder):
+    """Files a test (or the demo it loads) uploads never land in the project's var/; one
+    folder for the session, as objects made once per module keep their files."""
+    settings.MEDIA_ROOT = _media_folder
 
 
 class World:

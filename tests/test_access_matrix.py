@@ -204,13 +204,13 @@ def build() -> types.SimpleNamespace:
 
 
 @pytest.fixture(scope="module")
-def objects(django_db_setup, django_db_blocker, tmp_path_factory):
+def objects(django_db_setup, django_db_blocker, _media_folder):
     """Built once for the module inside a transaction that is rolled back at its end
     (the registers and the audit trail are append-only, so nothing could be deleted);
     each test runs in a savepoint inside it."""
     with (
         django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")),
+        override_settings(MEDIA_ROOT=_media_folder),
     ):
         outer = transaction.atomic()
         outer.__enter__()
