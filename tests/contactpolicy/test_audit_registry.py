@@ -9,7 +9,6 @@ import pickle
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from contactpolicy.audit import (
     ActionGroup,
@@ -28,19 +27,7 @@ from contactpolicy.exceptions import (
 from contactpolicy.models import AuditEvent
 from contactpolicy.services import audit_event_record
 from declarations.audit_actions import DECLARATION_SUBMITTED
-
-ROOT = Path(settings.BASE_DIR)
-APPS = [
-    "contactpolicy",
-    "directory",
-    "policies",
-    "declarations",
-    "approvals",
-    "registers",
-    "oversight",
-    "bench",
-]
-
+from tests.project import APPS, ROOT
 
 # The action ---------------------------------------------------------------------------
 

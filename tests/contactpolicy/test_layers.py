@@ -10,17 +10,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-APPS = [
-    "contactpolicy",
-    "directory",
-    "policies",
-    "declarations",
-    "approvals",
-    "registers",
-    "oversight",
-    "bench",
-]
+from tests.project import APPS, ROOT
+
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 

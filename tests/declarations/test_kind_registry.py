@@ -8,7 +8,6 @@ import ast
 import datetime
 import random
 import re
-from pathlib import Path
 
 import pytest
 from django import forms
@@ -25,20 +24,10 @@ from directory.periods import custom_period
 from oversight.summaries import summary_build
 from registers.models import RegisterEntry
 from tests.factories import PupilFactory, SchoolFactory
+from tests.project import APPS, ROOT
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parents[2]
-APPS = [
-    "contactpolicy",
-    "directory",
-    "policies",
-    "declarations",
-    "approvals",
-    "registers",
-    "oversight",
-    "bench",
-]
 REGISTRY = ROOT / "declarations" / "kinds.py"
 
 
