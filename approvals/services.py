@@ -217,12 +217,13 @@ def decision_record(
             message=f"The declaration is {declaration.get_status_display().lower()}, "
             "so it cannot be decided.",
         )
+    today = timezone.localdate()
     problems = decision_problems(
         kind=get_kind(declaration.kind),
         decider_role=request.decider_role,
         outcome=outcome,
         details=details,
-        today=timezone.localdate(),
+        today=today,
     )
     if problems:
         raise DecisionIncomplete(problems)
@@ -231,7 +232,6 @@ def decision_record(
     )
     workflow.transition(request, ApprovalRequest.Status.DECIDED, actor=actor)
     request.save(update_fields=["status"])
-    today = timezone.localdate()
     moves_to = DECLARATION_AFTER.get(outcome)
     if moves_to is not None:
         workflow.transition(declaration, moves_to, actor=actor)
