@@ -1,12 +1,50 @@
+"""What every test shares: the clock (tests/clock.py) and fast password hashing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
 import pytest
+import time_machine
 
 from directory.models import Organisation, Person, Role
+from tests.clock import NOW
 from tests.factories import FederationFactory, SchoolFactory, person_with_roles
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_clock: the module runs on the real clock, not tests/clock.py (it talks to "
+        "processes time-machine cannot reach)",
+    )
 
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Iterator[object]:
+    """The tests' clock while the modules are imported too: a date worked out at import
+    (a module's constants, the cases of a parametrize) is worked out from NOW."""
+    with time_machine.travel(NOW, tick=True):
+        return (yield)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every module on the tests' clock (tests/clock.py), from its first fixture to its
+    last test, unless it is marked ``real_clock``."""
+    if request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+# The world -------------------------------------------------------------------------------
 
 
 class World:

@@ -25,6 +25,7 @@ from bench.scale import ScalePlan, personas, seed_scale
 from declarations.models import Declaration
 from directory.models import Membership, Organisation, Person, Pupil, Role
 from directory.periods import current_term_token, school_year_of
+from tests.clock import TODAY  # the clock every test module runs on
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,6 @@ CEILINGS = {
     "declare: submit": 35,
 }
 
-TODAY = timezone.localdate()
 SHARED = {"staff_per_school": 25, "pupils_per_school": 30, "until": TODAY}
 # The busiest member of staff of the first school has more than a page of declarations
 # in each (about 37 and 60 when written), so that page 2 of their list is a real one.
