@@ -1,11 +1,26 @@
-"""What every test shares: the clock (tests/clock.py) and fast password hashing."""
+"""What every test shares: the clock, fast password hashing, and data built once for a
+module instead of once for each test.
+
+Data built once (``once_per_module``) is made inside a transaction that is opened when
+the first test of the module that needs it starts and rolled back when the module
+ends; each test runs in a savepoint inside it (pytest-django's ``db``, Django's
+TestCase), so whatever a test changes is undone before the next, as Django's
+``setUpTestData`` does. A test sees such data only if it asks for it: the tests of a
+module that do not are run before those that do (``pytest_collection_modifyitems``).
+A transactional test (``django_db(transaction=True)``, the live server) commits, so it
+cannot use such data: ``world`` builds it afresh for one, anything else is refused.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+import inspect
+from collections.abc import Callable, Iterator
 
 import pytest
 import time_machine
+from django.db import transaction
+from django.test import override_settings
 
 from directory.models import Organisation, Person, Role
 from tests.clock import NOW
@@ -20,9 +35,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(scope="session", autouse=True)
+def _fast_passwords() -> Iterator[None]:
+    """For the whole session, so that data built once per module has it too."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.hookimpl(wrapper=True)
@@ -42,6 +59,99 @@ def _clock(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     with time_machine.travel(NOW, tick=True):
         yield
+
+
+# Data built once for a module ------------------------------------------------------------
+
+# The names of the fixtures made with ``once_per_module``: each ends in _for_the_module,
+# which no other fixture's name may.
+ONCE_PER_MODULE: set[str] = set()
+# What data built once needs before it is built: the test database, the test
+# environment (pytest-django's), fast passwords and the clock.
+OURS = ("django_db_setup", "_fast_passwords", "_clock")
+
+
+def once_per_module(build: Callable[..., object]) -> Callable[..., Iterator[object]]:
+    """A module-scoped fixture of what ``build`` returns (or yields, once, to tear down
+    after), built inside a transaction rolled back at the end of the module. ``build``
+    may ask for other fixtures of the module or session scope (``tmp_path_factory``)."""
+    assert build.__name__.endswith("_for_the_module"), "name it ..._for_the_module"
+    ONCE_PER_MODULE.add(build.__name__)
+
+    def fixture(django_db_blocker, **kwargs) -> Iterator[object]:
+        kwargs = {name: value for name, value in kwargs.items() if name not in OURS}
+        with django_db_blocker.unblock():
+            outer = transaction.atomic()
+            outer.__enter__()
+            try:
+                if inspect.isgeneratorfunction(build):  # one that sets up around its tests
+                    yield from build(**kwargs)
+                else:
+                    yield build(**kwargs)
+            finally:
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+
+    # pytest reads the fixture's parameters from its signature: ours, then build's.
+    ours = [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        for name in ("django_db_blocker", *OURS)
+    ]
+    fixture.__signature__ = inspect.Signature(
+        ours + list(inspect.signature(build).parameters.values())
+    )
+    fixture.__name__ = build.__name__
+    fixture.__doc__ = build.__doc__
+    return pytest.fixture(scope="module", name=build.__name__)(fixture)
+
+
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None:
+        kwargs = dict(zip(("transaction", "reset_sequences"), marker.args, strict=False))
+        kwargs.update(marker.kwargs)
+        if kwargs.get("transaction") or kwargs.get("reset_sequences"):
+            return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django has put the transactional tests last
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The world of a module is made before the test's own transaction (``world``);
+    tests that ask for nothing built once run before those that do, within each run of
+    one module's tests; and no transactional test gets data that is rolled back."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is None:
+            continue
+        if "world" in names and "world_for_the_module" not in names and not _transactional(item):
+            names.insert(0, "world_for_the_module")
+
+    def shared(item: pytest.Item) -> set[str]:
+        return ONCE_PER_MODULE & set(getattr(item, "fixturenames", ()))
+
+    runs: list[tuple[int, bool, int]] = []
+    run, previous, used = 0, None, {}
+    for index, item in enumerate(items):
+        module = item.nodeid.split("::", 1)[0]
+        if module != previous:
+            run, previous = run + 1, module
+        names = shared(item)
+        if names and _transactional(item):
+            raise pytest.UsageError(
+                f"{item.nodeid}: a transactional test cannot use {sorted(names)}, which is "
+                "built once and rolled back (tests/conftest.py); build the data in the test."
+            )
+        used.setdefault(run, set()).update(names)
+        if len(used[run]) > 1:
+            raise pytest.UsageError(
+                f"{module}: its tests use {sorted(used[run])}, more than one thing built "
+                "once per module, which would all be seen at once; split the module."
+            )
+        runs.append((run, bool(names), index))
+    order = sorted(range(len(items)), key=lambda index: runs[index])
+    items[:] = [items[index] for index in order]
 
 
 # The world -------------------------------------------------------------------------------
@@ -76,9 +186,20 @@ class World:
         self.administrator_other = person_with_roles(self.other_school, Role.ADMINISTRATOR)
 
 
-@pytest.fixture
-def world(db) -> World:
+@once_per_module
+def world_for_the_module() -> World:
     return World()
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, db) -> World:
+    """The world of the module, as it was built (a copy of its objects for each test, so
+    that what a test changes on them stays in the test); a transactional test, whose
+    data is committed and flushed, gets one of its own."""
+    if "world_for_the_module" not in request.fixturenames:
+        assert _transactional(request.node), "world_for_the_module is set up before the test"
+        return World()
+    return copy.deepcopy(request.getfixturevalue("world_for_the_module"))
 
 
 @pytest.fixture
