@@ -33,6 +33,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "real_clock: the module runs on the real clock, not tests/clock.py (it talks to "
         "processes time-machine cannot reach)",
     )
+    config.addinivalue_line(
+        "markers",
+        "run_first: a long test that needs no test database, run before all the others so "
+        "that, with pytest-xdist, the other workers take the rest meanwhile",
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -120,7 +125,8 @@ def _transactional(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The world of a module is made before the test's own transaction (``world``);
     tests that ask for nothing built once run before those that do, within each run of
-    one module's tests; and no transactional test gets data that is rolled back."""
+    one module's tests; no transactional test gets data that is rolled back; and the
+    tests marked ``run_first`` run first."""
     for item in items:
         names = getattr(item, "fixturenames", None)
         if names is None:
@@ -152,6 +158,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         runs.append((run, bool(names), index))
     order = sorted(range(len(items)), key=lambda index: runs[index])
     items[:] = [items[index] for index in order]
+
+    first = [item for item in items if item.get_closest_marker("run_first")]
+    for item in first:
+        uses_db = item.get_closest_marker("django_db") or "db" in item.fixturenames
+        if uses_db or _transactional(item):
+            raise pytest.UsageError(f"{item.nodeid}: run_first is for tests with no test database")
+    items[:] = first + [item for item in items if not item.get_closest_marker("run_first")]
 
 
 # The world -------------------------------------------------------------------------------
