@@ -72,8 +72,12 @@ check: install
 		ALLOWED_HOSTS=contact.example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# The suite on every core: pytest-xdist, one test database per worker (PYTEST_WORKERS=0
+# runs it in this process, for a debugger). PYTEST_ARGS is passed on as it is.
+PYTEST_WORKERS ?= auto
+PYTEST_DIST ?= load
 pytest: install browser
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_ARGS)
 
 test: lint check pytest
 

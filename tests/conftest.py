@@ -1,24 +1,186 @@
+"""What every test shares: the clock, fast password hashing, and data built once for a
+module instead of once for each test.
+
+Data built once (``once_per_module``) is made inside a transaction that is opened when
+the first test of the module that needs it starts and rolled back when the module
+ends; each test runs in a savepoint inside it (pytest-django's ``db``, Django's
+TestCase), so whatever a test changes is undone before the next, as Django's
+``setUpTestData`` does. A test sees such data only if it asks for it: the tests of a
+module that do not are run before those that do (``pytest_collection_modifyitems``).
+A transactional test (``django_db(transaction=True)``, the live server) commits, so it
+cannot use such data: ``world`` builds it afresh for one, anything else is refused.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable, Iterator
+
 import pytest
+import time_machine
+from django.db import transaction
+from django.test import override_settings
 
 from directory.models import Organisation, Person, Role
+from tests.clock import NOW
 from tests.factories import FederationFactory, SchoolFactory, person_with_roles
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_clock: the module runs on the real clock, not tests/clock.py (it talks to "
+        "processes time-machine cannot reach)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "run_first: a long test that needs no test database, run before all the others so "
+        "that, with pytest-xdist, the other workers take the rest meanwhile",
+    )
 
 
 @pytest.fixture(scope="session")
-def _media_folder(tmp_path_factory):
+def _media_folder(tmp_path_factory) -> object:
     return tmp_path_factory.mktemp("media")
 
 
-@pytest.fixture(autouse=True)
-def _uploads_in_a_temporary_folder(settings, _media_folder):
-    """Files a test (or the demo it loads) uploads never land in the project's var/; one
-    folder for the session, as objects made once per module keep their files."""
-    settings.MEDIA_ROOT = _media_folder
+@pytest.fixture(scope="session", autouse=True)
+def _uploads_in_a_temporary_folder(_media_folder) -> Iterator[None]:
+    """Files a test, the data built once for a module or the demo upload never land in
+    the project's var/: one folder for the session."""
+    with override_settings(MEDIA_ROOT=_media_folder):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_passwords() -> Iterator[None]:
+    """For the whole session, so that data built once per module has it too."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Iterator[object]:
+    """The tests' clock while the modules are imported too: a date worked out at import
+    (a module's constants, the cases of a parametrize) is worked out from NOW."""
+    with time_machine.travel(NOW, tick=True):
+        return (yield)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every module on the tests' clock (tests/clock.py), from its first fixture to its
+    last test, unless it is marked ``real_clock``."""
+    if request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+# Data built once for a module ------------------------------------------------------------
+
+# The names of the fixtures made with ``once_per_module``: each ends in _for_the_module,
+# which no other fixture's name may.
+ONCE_PER_MODULE: set[str] = set()
+# What data built once needs before it is built: the test database, the test
+# environment (pytest-django's), fast passwords and the clock.
+OURS = ("django_db_setup", "_fast_passwords", "_uploads_in_a_temporary_folder", "_clock")
+
+
+def once_per_module(build: Callable[..., object]) -> Callable[..., Iterator[object]]:
+    """A module-scoped fixture of what ``build`` returns (or yields, once, to tear down
+    after), built inside a transaction rolled back at the end of the module. ``build``
+    may ask for other fixtures of the module or session scope (``tmp_path_factory``)."""
+    assert build.__name__.endswith("_for_the_module"), "name it ..._for_the_module"
+    ONCE_PER_MODULE.add(build.__name__)
+
+    def fixture(django_db_blocker, **kwargs) -> Iterator[object]:
+        kwargs = {name: value for name, value in kwargs.items() if name not in OURS}
+        with django_db_blocker.unblock():
+            outer = transaction.atomic()
+            outer.__enter__()
+            try:
+                if inspect.isgeneratorfunction(build):  # one that sets up around its tests
+                    yield from build(**kwargs)
+                else:
+                    yield build(**kwargs)
+            finally:
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+
+    # pytest reads the fixture's parameters from its signature: ours, then build's.
+    ours = [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        for name in ("django_db_blocker", *OURS)
+    ]
+    fixture.__signature__ = inspect.Signature(
+        ours + list(inspect.signature(build).parameters.values())
+    )
+    fixture.__name__ = build.__name__
+    fixture.__doc__ = build.__doc__
+    return pytest.fixture(scope="module", name=build.__name__)(fixture)
+
+
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None:
+        kwargs = dict(zip(("transaction", "reset_sequences"), marker.args, strict=False))
+        kwargs.update(marker.kwargs)
+        if kwargs.get("transaction") or kwargs.get("reset_sequences"):
+            return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django has put the transactional tests last
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The world of a module is made before the test's own transaction (``world``);
+    tests that ask for nothing built once run before those that do, within each run of
+    one module's tests; no transactional test gets data that is rolled back; and the
+    tests marked ``run_first`` run first."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is None:
+            continue
+        if "world" in names and "world_for_the_module" not in names and not _transactional(item):
+            names.insert(0, "world_for_the_module")
+
+    def shared(item: pytest.Item) -> set[str]:
+        return ONCE_PER_MODULE & set(getattr(item, "fixturenames", ()))
+
+    runs: list[tuple[int, bool, int]] = []
+    run, previous, used = 0, None, {}
+    for index, item in enumerate(items):
+        module = item.nodeid.split("::", 1)[0]
+        if module != previous:
+            run, previous = run + 1, module
+        names = shared(item)
+        if names and _transactional(item):
+            raise pytest.UsageError(
+                f"{item.nodeid}: a transactional test cannot use {sorted(names)}, which is "
+                "built once and rolled back (tests/conftest.py); build the data in the test."
+            )
+        used.setdefault(run, set()).update(names)
+        if len(used[run]) > 1:
+            raise pytest.UsageError(
+                f"{module}: its tests use {sorted(used[run])}, more than one thing built "
+                "once per module, which would all be seen at once; split the module."
+            )
+        runs.append((run, bool(names), index))
+    order = sorted(range(len(items)), key=lambda index: runs[index])
+    items[:] = [items[index] for index in order]
+
+    first = [item for item in items if item.get_closest_marker("run_first")]
+    for item in first:
+        uses_db = item.get_closest_marker("django_db") or "db" in item.fixturenames
+        if uses_db or _transactional(item):
+            raise pytest.UsageError(f"{item.nodeid}: run_first is for tests with no test database")
+    items[:] = first + [item for item in items if not item.get_closest_marker("run_first")]
+
+
+# The world -------------------------------------------------------------------------------
 
 
 class World:
@@ -50,9 +212,20 @@ class World:
         self.administrator_other = person_with_roles(self.other_school, Role.ADMINISTRATOR)
 
 
-@pytest.fixture
-def world(db) -> World:
+@once_per_module
+def world_for_the_module() -> World:
     return World()
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, db) -> World:
+    """The world of the module, as it was built (a copy of its objects for each test, so
+    that what a test changes on them stays in the test); a transactional test, whose
+    data is committed and flushed, gets one of its own."""
+    if "world_for_the_module" not in request.fixturenames:
+        assert _transactional(request.node), "world_for_the_module is set up before the test"
+        return World()
+    return copy.deepcopy(request.getfixturevalue("world_for_the_module"))
 
 
 @pytest.fixture

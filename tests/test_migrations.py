@@ -128,5 +128,11 @@ def test_moving_term_dates_and_saved_summaries_keeps_every_row():
         "summarysnapshot",
     )
     # A saved summary is still append-only in the database itself.
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(
+            DatabaseError, match="summarysnapshot is append-only: rows cannot be changed"
+        ),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("UPDATE oversight_summarysnapshot SET title = 'Changed'")

@@ -9,6 +9,7 @@ page fails here, so that someone looks at it and moves the ceiling on purpose.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import uuid
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from bench.scale import ScalePlan, personas, seed_scale
 from declarations.models import Declaration
 from directory.models import Membership, Organisation, Person, Pupil, Role
 from directory.periods import current_term_token, school_year_of
+from tests.clock import TODAY  # the clock every test module runs on
+from tests.conftest import once_per_module
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +49,6 @@ CEILINGS = {
     "declare: submit": 35,
 }
 
-TODAY = timezone.localdate()
 SHARED = {"staff_per_school": 25, "pupils_per_school": 30, "until": TODAY}
 # The busiest member of staff of the first school has more than a page of declarations
 # in each (about 37 and 60 when written), so that page 2 of their list is a real one.
@@ -83,9 +85,16 @@ def load(plan: ScalePlan) -> Trust:
     return Trust(**personas(Organisation.objects.get(name=plan.name)))
 
 
-@pytest.fixture
-def trusts(db) -> list[Trust]:
+@once_per_module
+def trusts_for_the_module() -> list[Trust]:
+    """Both trusts, loaded once for the module (tests/conftest.py ``once_per_module``)."""
     return [load(SMALL), load(LARGE)]
+
+
+@pytest.fixture
+def trusts(trusts_for_the_module, db) -> list[Trust]:
+    """A copy of the module's trusts for each test; what a test adds is rolled back."""
+    return copy.deepcopy(trusts_for_the_module)
 
 
 @pytest.fixture

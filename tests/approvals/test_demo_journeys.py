@@ -1,5 +1,6 @@
 """Issue #5's 'done when', tried on the demo federation as a new user would."""
 
+import copy
 import datetime
 import io
 
@@ -13,6 +14,7 @@ from declarations.kinds import get_kind
 from declarations.services import Subject, declaration_save_draft, declaration_submit
 from directory.demo import demo_plan
 from directory.models import Organisation, Person, Pupil
+from tests.conftest import once_per_module
 from tests.factories.declarations import cleaned_details
 
 pytestmark = pytest.mark.django_db
@@ -20,13 +22,21 @@ pytestmark = pytest.mark.django_db
 DECIDE = ApprovalRequest.Purpose.DECIDE
 
 
-@pytest.fixture
-def demo():
+@once_per_module
+def demo_for_the_module():
+    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``)."""
     call_command("seed_demo", stdout=io.StringIO())
     plan = demo_plan(timezone.localdate())
     people = {key: Person.objects.get(email=person.email) for key, person in plan.people.items()}
     brookfield = Organisation.objects.get(name="Brookfield Primary School")
     return people, brookfield
+
+
+@pytest.fixture
+def demo(demo_for_the_module, db):
+    """A copy of the module's demo objects for each test (what a test changes on them
+    stays in the test; what it changes in the database is rolled back after it)."""
+    return copy.deepcopy(demo_for_the_module)
 
 
 def declare(person, setting, kind, django_capture_on_commit_callbacks):

@@ -5,6 +5,7 @@ the files, every step in the audit history); the pages work on it; the ORM can c
 after it; and the command refuses what it should."""
 
 import collections
+import copy
 import datetime
 import hashlib
 import html
@@ -35,6 +36,7 @@ from declarations.models import Declaration, DeclarationSubject
 from directory.models import FamilyLink, Membership, Organisation, Person, Pupil, Role
 from policies.models import Acknowledgement, PolicyVersion, TrainingRecord
 from registers.models import FollowUp, RegisterEntry
+from tests.conftest import once_per_module
 from tests.factories import MembershipFactory, PersonFactory, PupilFactory
 from tests.factories.declarations import DeclarationFactory
 
@@ -153,9 +155,17 @@ def decide_requests(declaration: Declaration) -> list[ApprovalRequest]:
     return [each for each in declaration.approval_requests.all() if each.purpose == DECIDE]
 
 
-@pytest.fixture
-def trust() -> SimpleNamespace:
+@once_per_module
+def trust_for_the_module() -> SimpleNamespace:
+    """The trust of ``PLAN``, loaded once for the module (tests/conftest.py
+    ``once_per_module``); the tests that load their own run before it is."""
     return load()
+
+
+@pytest.fixture
+def trust(trust_for_the_module) -> SimpleNamespace:
+    """A copy of the module's trust for each test; what a test adds is rolled back."""
+    return copy.deepcopy(trust_for_the_module)
 
 
 # Determinism ---------------------------------------------------------------------------

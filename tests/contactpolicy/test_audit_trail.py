@@ -47,7 +47,11 @@ def test_an_event_cannot_be_deleted_through_the_model_or_a_queryset(event):
 
 def test_the_database_refuses_an_update_that_goes_around_the_app(event):
     table = AuditEvent._meta.db_table
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match=f"{table} is append-only: rows cannot be changed"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(f"UPDATE {table} SET action = 'test.tampered' WHERE id = %s", [event.pk])  # noqa: S608
 
     assert AuditEvent.objects.get(pk=event.pk).action == SIGNED_IN
@@ -58,7 +62,13 @@ def test_postgres_refuses_a_delete_that_goes_around_the_app(event):
     if connection.vendor != "postgresql":
         pytest.skip("the delete trigger is PostgreSQL's; SQLite keeps DELETE for test flushes")
     table = AuditEvent._meta.db_table
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(
+            DatabaseError, match=f"{table} is append-only: rows cannot be changed or deleted"
+        ),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [event.pk])  # noqa: S608
 
     assert AuditEvent.objects.filter(pk=event.pk).exists()

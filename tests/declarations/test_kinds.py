@@ -100,7 +100,9 @@ def test_unplanned_contact_correspondence_concern_and_relationships_are_notifica
     notifications = {code for code, kind in KINDS.items() if kind.is_notification}
 
     assert notifications == NOTIFICATION_KINDS
-    assert all(not KINDS[code].needs_approval for code in NOTIFICATION_KINDS)
+    # Told, not asked: no notification waits on a date by which it must be decided (the
+    # scheduler would flag one as passed undecided).
+    assert [code for code in sorted(NOTIFICATION_KINDS) if KINDS[code].key_date] == []
 
 
 def test_only_wills_former_pupils_and_concerns_are_safeguarding_relevant():

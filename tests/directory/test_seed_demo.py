@@ -13,6 +13,7 @@ from django.utils.html import escape
 from contactpolicy.models import AuditEvent
 from directory.access import Access
 from directory.models import FamilyMember, Membership, Organisation, Person, Pupil, Role
+from tests.conftest import once_per_module
 
 pytestmark = pytest.mark.django_db
 
@@ -55,9 +56,16 @@ def the_one(organisation: Organisation, role: str) -> Person:
     return people.pop()
 
 
-@pytest.fixture
-def demo() -> str:
+@once_per_module
+def seeded_for_the_module() -> str:
+    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``)."""
     return seed_demo()
+
+
+@pytest.fixture
+def demo(seeded_for_the_module, db) -> str:
+    """What the first ``seed_demo`` printed."""
+    return seeded_for_the_module
 
 
 def test_demo_is_a_federation_of_two_primary_schools_under_an_executive_headteacher(demo):

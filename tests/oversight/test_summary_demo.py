@@ -3,6 +3,7 @@ term's summary for the federation, sees each school side by side with charts, do
 the PDF and the CSV, and nowhere sees a name; the Chair sees the Executive
 Headteacher's own declaration named, and nothing else named (R33)."""
 
+import copy
 import datetime
 import io
 
@@ -16,17 +17,26 @@ from approvals.models import Decision
 from directory.demo import demo_plan
 from directory.models import FamilyMember, Organisation, Person, Pupil
 from directory.periods import current_term_token
+from tests.conftest import once_per_module
 
 pytestmark = pytest.mark.django_db
 
 FEDERATION = "Brookfield and Millbrook Federation"
 
 
-@pytest.fixture
-def demo():
+@once_per_module
+def demo_for_the_module():
+    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``)."""
     call_command("seed_demo", stdout=io.StringIO())
     plan = demo_plan(timezone.localdate())
     return {key: Person.objects.get(email=person.email) for key, person in plan.people.items()}
+
+
+@pytest.fixture
+def demo(demo_for_the_module, db):
+    """A copy of the module's demo objects for each test (what a test changes on them
+    stays in the test; what it changes in the database is rolled back after it)."""
+    return copy.deepcopy(demo_for_the_module)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ administrator publishes a new policy version, every demo adult is asked to
 acknowledge it, the head opens the annual round and sees 0 % and then the right
 percentages, and overdue training is listed."""
 
+import copy
 import datetime
 import io
 import re
@@ -18,15 +19,24 @@ from directory.models import Membership, Organisation, Person
 from policies.models import PolicyVersion
 from policies.selectors import versions_to_acknowledge
 from registers.models import DeclarationRound, RoundResponse
+from tests.conftest import once_per_module
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo():
+@once_per_module
+def demo_for_the_module():
+    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``)."""
     call_command("seed_demo", stdout=io.StringIO())
     plan = demo_plan(timezone.localdate())
     return {key: Person.objects.get(email=person.email) for key, person in plan.people.items()}
+
+
+@pytest.fixture
+def demo(demo_for_the_module, db):
+    """A copy of the module's demo objects for each test (what a test changes on them
+    stays in the test; what it changes in the database is rolled back after it)."""
+    return copy.deepcopy(demo_for_the_module)
 
 
 def federation_people() -> set[int]:

@@ -46,6 +46,8 @@ WAIT = 60  # seconds: the longest any one thing may take to happen
 
 pytestmark = [
     pytest.mark.postgres,
+    pytest.mark.real_clock,  # the services run on the real clock, in their own processes
+    pytest.mark.run_first,  # half a minute on its own: beside the other tests, not after them
     pytest.mark.skipif(
         urllib.parse.urlsplit(DATABASE_URL).scheme not in {"postgres", "postgresql"},
         reason="The production stack runs on PostgreSQL (set DATABASE_URL).",

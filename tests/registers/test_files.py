@@ -20,6 +20,7 @@ from contactpolicy.models import AuditEvent
 from declarations.services import declaration_submit
 from directory.models import Role
 from registers.models import RegisterEntry
+from tests.clock import TODAY  # the clock every test module runs on
 from tests.factories import FamilyLinkFactory, FamilyMemberFactory, PupilFactory, person_with_roles
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
@@ -415,9 +416,6 @@ def test_a_staff_file_export_is_not_found_outside_its_scope(world, files, client
 
     assert response.status_code == 404
     assert not events("register.staff_file_exported").exists()
-
-
-TODAY = timezone.localdate()
 
 
 @pytest.mark.parametrize(

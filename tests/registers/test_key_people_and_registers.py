@@ -20,6 +20,7 @@ from oversight.selectors import patterns_for
 from registers.exceptions import RegisterError
 from registers.models import FollowUp
 from registers.services import follow_up_confirm, key_person_allocate
+from tests.clock import TODAY  # the clock every test module runs on
 from tests.factories import FamilyLinkFactory, PupilFactory
 from tests.factories.declarations import (
     DeclarationFactory,
@@ -506,7 +507,6 @@ def test_register_query_count_does_not_grow_with_rows(client, world, url, kind):
 # Patterns for the DSL ---------------------------------------------------------------------
 
 
-TODAY = timezone.localdate()
 SINCE = TODAY - datetime.timedelta(days=30)
 NOTHING = {"several_staff": [], "repeated_gifts": [], "many_declarations": []}
 

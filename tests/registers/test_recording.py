@@ -104,7 +104,11 @@ def test_the_database_refuses_a_change_that_goes_around_the_app(decided):
     entry = RegisterEntry.objects.filter(decision=decision).first()
     table = RegisterEntry._meta.db_table
 
-    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match=f"{table} is append-only: rows cannot be changed"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(f"UPDATE {table} SET text = 'Tampered.' WHERE id = %s", [entry.pk])  # noqa: S608
 
     assert "Tampered" not in RegisterEntry.objects.get(pk=entry.pk).text
@@ -153,5 +157,8 @@ def test_an_entry_belongs_to_exactly_one_file(decided):
         text="Both files at once.",
     )
 
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with (
+        pytest.raises(DatabaseError, match=r"\bregister_entry_on_one_file\b"),
+        transaction.atomic(),
+    ):
         broken.save()
