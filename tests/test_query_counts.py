@@ -213,11 +213,14 @@ def test_a_page_makes_as_many_queries_in_a_large_trust_as_in_a_small_one(trusts,
         assert rows_shown(response) > 0, (trust.trust, page)
         if page == "approver dashboard":
             # What was added, and whatever the seeded history left waiting for the head.
-            assert rows_shown(response) == ApprovalRequest.objects.filter(
-                decider=trust.head,
-                purpose=ApprovalRequest.Purpose.DECIDE,
-                status=ApprovalRequest.Status.OPEN,
-            ).count()
+            assert (
+                rows_shown(response)
+                == ApprovalRequest.objects.filter(
+                    decider=trust.head,
+                    purpose=ApprovalRequest.Purpose.DECIDE,
+                    status=ApprovalRequest.Status.OPEN,
+                ).count()
+            )
             assert rows_shown(response) >= waiting
         counts.append(count)
     assert_the_same(page, counts)
