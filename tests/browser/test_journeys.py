@@ -465,6 +465,10 @@ def test_a_declaration_can_be_made_with_the_keyboard_alone(demo, visit):
     pupil = a_pupil_of("Brookfield Primary School")
     tab = visit(viewport=PHONE, name="keyboard")
     page = tab.page
+    # Playwright asks the browser to hand it file choosers when one is first listened
+    # for, without waiting for the answer: a chooser opened by a key pressed at once (as
+    # below) could beat it on a busy machine and never be seen. Listen from the start.
+    page.on("filechooser", lambda _chooser: None)
     tab.go("/accounts/login/")
     tab.check("sign-in")
     tab_to(page, "Email")
