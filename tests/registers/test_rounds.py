@@ -982,7 +982,7 @@ def test_the_same_person_answering_twice_at_once_leaves_one_answer(world, open_r
     )
 
     assert sum(isinstance(result, RoundResponse) for result in results) == 1, results
-    assert sum(isinstance(result, RoundError) for result in results) == 1, results
+    assert sum(isinstance(result, IllegalTransition) for result in results) == 1, results
     assert len(audit("round.answered")) == 1
 
 
