@@ -21,7 +21,7 @@ RUN uv sync --locked --no-dev --no-install-project
 COPY . .
 COPY --from=assets /app/node_modules ./node_modules
 # collectstatic needs settings that load; these values exist only for this build step.
-RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+RUN SECRET_KEY=collectstatic-only-never-used-to-sign-anything-0123456789abcdef ALLOWED_HOSTS=localhost \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     /app/deploy/run static \
     && rm -rf node_modules /tmp/build.sqlite3

@@ -40,7 +40,13 @@ if DJANGO_ENV not in {"development", "test", "production"}:
 PRODUCTION = DJANGO_ENV == "production"
 DEBUG = env_bool("DJANGO_DEBUG", default=DJANGO_ENV == "development")
 
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG must be off in production: debug pages show settings and records."
+    )
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY_MIN_LENGTH = 50
 if not SECRET_KEY:
     if PRODUCTION or not DEBUG:
         raise ImproperlyConfigured(
@@ -48,6 +54,11 @@ if not SECRET_KEY:
             "(for example in production)."
         )
     SECRET_KEY = "insecure-development-key-never-used-in-production"  # noqa: S105
+if PRODUCTION and len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH:
+    raise ImproperlyConfigured(
+        f"SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} random characters in "
+        f"production, not {len(SECRET_KEY)}: it signs sessions and password-reset links."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default="" if PRODUCTION else "127.0.0.1,localhost")
 if PRODUCTION and not ALLOWED_HOSTS:
@@ -85,6 +96,7 @@ if not PRODUCTION:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -96,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "directory.sessions.IdleTimeoutMiddleware",
     "policies.middleware.AcknowledgeFirstMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "contactpolicy.middleware.NoStoreForSignedInMiddleware",
@@ -124,6 +137,12 @@ TEMPLATES = [
 
 # Database: an embedded SQLite file by default, PostgreSQL 15+ in production.
 _database_url = os.environ.get("DATABASE_URL")
+if PRODUCTION and not _database_url:
+    # Never an empty SQLite file beside the code: the records would seem to vanish.
+    raise ImproperlyConfigured(
+        "DATABASE_URL must point at the PostgreSQL database in production "
+        "(postgres://user:password@host:5432/name)."
+    )
 if not _database_url:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     _database_url = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
@@ -199,14 +218,34 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Staff contact register] "
 ACCOUNT_CHANGE_EMAIL = False
+# No "unknown account" email to an address nobody holds (it invites a sign-up that does
+# not exist); a notice to the person when their password is changed or reset.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_FORMS = {"login": "directory.forms.SignInForm"}
+# Wrong passwords are counted per account *and* address (directory/adapters.py): three
+# in a minute and the next waits a minute; five in fifteen minutes lock that address out
+# of that account for fifteen minutes, so a stranger elsewhere cannot keep its owner
+# out. One address may fail sixty times a minute over all accounts. Sign-ins that
+# succeed are limited far above what one school's network sends at the start of a day.
 ACCOUNT_RATE_LIMITS = {
-    # Five wrong passwords for one email address lock it for fifteen minutes;
-    # one address (a shared school network) may try at most thirty a minute.
-    "login_failed": "30/m/ip,5/15m/key",
+    "login_failed": "60/m/ip,3/m/key,5/15m/key",
+    "login": "600/m/ip",
+    "reset_password": "30/m/ip,3/m/key",
+    "reset_password_from_key": "30/m/ip",
 }
 
+# The client's address: behind TRUSTED_PROXY_COUNT reverse proxies, the one that many
+# places from the right of X-Forwarded-For (each proxy appends the address it was
+# reached from); with none, the connection's own. allauth's rate limits and the audit
+# trail both read it (contactpolicy.clients.client_ip).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
 SESSION_COOKIE_AGE = int(timedelta(hours=8).total_seconds())  # one working day
+# Signed out after this long without use (directory/sessions.py): the roles that see
+# children's records or run the register, and everybody else.
+SESSION_IDLE_MINUTES_SENIOR = int(os.environ.get("SESSION_IDLE_MINUTES_SENIOR", "30"))
+SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -215,6 +254,25 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Permissions-Policy (django-permissions-policy): no page of the product uses the camera,
+# the microphone, the location or payments; security keys and passkeys (WebAuthn) only
+# on the product's own pages.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
 
 # Content Security Policy (Django's own): nothing inline except by nonce.
 SECURE_CSP = {

@@ -59,3 +59,16 @@ def test_every_page_loads_htmx_and_sends_the_csrf_token_with_htmx_requests(clien
 
     assert re.search(r'<script src="/static/django_htmx/htmx-2[^"]*\.js"', response.text)
     assert 'hx-headers=\'{"X-CSRFToken"' in response.text
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/health/", "/a-page-that-is-not-there/"])
+def test_every_response_forbids_the_camera_microphone_and_location(client, path):
+    response = client.get(path)
+
+    policy = dict(
+        part.strip().split("=", 1) for part in response.headers["Permissions-Policy"].split(",")
+    )
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert policy[feature] == "()"
+    # Security keys and passkeys work on the product's own pages only.
+    assert policy["publickey-credentials-get"] == "(self)"

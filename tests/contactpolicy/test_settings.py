@@ -59,6 +59,27 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"DATABASE_URL": None}, "DATABASE_URL must point at the PostgreSQL database"),
+        ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG must be off in production"),
+        ({"SECRET_KEY": "x" * 49}, "SECRET_KEY must be at least 50 random characters"),
+    ],
+    ids=["no database", "debug on", "short secret key"],
+)
+def test_production_refuses_to_start_misconfigured_naming_the_setting(change, named, tmp_path):
+    """Without DATABASE_URL, production once quietly made an empty SQLite database."""
+    env = {**PRODUCTION, **change, "VAR_DIR": str(tmp_path)}
+    env = {key: value for key, value in env.items() if value is not None}
+
+    result = run_manage("check", **env)
+
+    assert result.returncode != 0
+    assert named in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_production_refuses_to_start_without_allowed_hosts():
     env = {key: value for key, value in PRODUCTION.items() if key != "ALLOWED_HOSTS"}
 

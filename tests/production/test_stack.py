@@ -444,6 +444,14 @@ def test_the_production_stack_takes_a_declaration_from_sign_in_to_the_staff_file
     assert child not in waiting.body
     assert child not in decided.body
 
+    # The access log names each page but not the search typed for a pupil, nor the
+    # page searched from: search terms are children's and families' names.
+    access_log = stack.services.log("web")
+    assert "/declarations/new/planned_social_contact/ HTTP" in access_log
+    assert "q=an" not in access_log
+    assert "?" not in "".join(re.findall(r'"[A-Z]+ ([^ ]+) HTTP', access_log))
+    assert "camera=()" in home.headers["Permissions-Policy"]
+
     # The production error pages: a page that is not there, a host that is not the
     # site's, a form without its CSRF token, and the database gone: plain words, no trace.
     missing = teacher.get("/no-such-page/")
