@@ -5,6 +5,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from contactpolicy.audit import AuditAction, action_of
+from contactpolicy.clients import client_ip
 from contactpolicy.models import AuditEvent
 
 
@@ -44,5 +45,5 @@ def audit_event_record(
         target_id=str(target.pk) if target is not None else "",
         target_label=str(target)[:255] if target is not None else "",
         data=data or {},
-        ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
+        ip_address=client_ip(request) if request is not None else None,
     )

@@ -1,11 +1,19 @@
-"""Sign-in, sign-out and failed sign-in attempts go into the audit trail."""
+"""Sign-in, sign-out, failed sign-in attempts and password changes and resets go into
+the audit trail."""
 
 import hashlib
 
+from allauth.account.signals import password_changed, password_reset
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from contactpolicy.audit_actions import SIGN_IN_FAILED, SIGNED_IN, SIGNED_OUT
+from contactpolicy.audit_actions import (
+    PASSWORD_CHANGED,
+    PASSWORD_RESET,
+    SIGN_IN_FAILED,
+    SIGNED_IN,
+    SIGNED_OUT,
+)
 from contactpolicy.services import audit_event_record
 
 
@@ -32,3 +40,14 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs) -> None:
         data={"email_digest": digest},
         request=request,
     )
+
+
+@receiver(password_changed, dispatch_uid="audit_password_changed")
+def record_password_change(sender, request, user, **kwargs) -> None:
+    audit_event_record(actor=user, action=PASSWORD_CHANGED, target=user, request=request)
+
+
+@receiver(password_reset, dispatch_uid="audit_password_reset")
+def record_password_reset(sender, request, user, **kwargs) -> None:
+    # The person is not signed in: they followed the link sent to their address.
+    audit_event_record(actor=None, action=PASSWORD_RESET, target=user, request=request)

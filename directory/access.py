@@ -79,6 +79,19 @@ DECIDING_ROLES = frozenset(
     }
 )
 
+# Roles that see pupil files, decide declarations or administer (R37): granting or
+# changing one is audited and told to the person and to their organisation's head and
+# Executive Headteacher, an administrator cannot give one to themself without another
+# senior person's confirmation, and losing one ends the person's sessions.
+POWERFUL_ROLES = PUPIL_FILE_ROLES | DECIDING_ROLES | {Role.ADMINISTRATOR}
+# Whose sessions end after the shorter idle time (SESSION_IDLE_MINUTES_SENIOR): the
+# roles that see children's records or run the register (R37).
+SENIOR_ROLES = frozenset(
+    {Role.HEAD, Role.EXECUTIVE_HEAD, Role.DSL, Role.DEPUTY_DSL, Role.ADMINISTRATOR, Role.CHAIR}
+)
+# Who confirms a role an administrator asked to give themself.
+CONFIRMING_ROLES = frozenset({Role.HEAD, Role.EXECUTIVE_HEAD})
+
 
 @dataclass(frozen=True)
 class Access:

@@ -7,10 +7,12 @@ memberships are given an end date, so that records stay whole.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db import models
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from contactpolicy.audit import AuditAction
@@ -18,6 +20,13 @@ from contactpolicy.services import audit_event_record
 from directory import audit_actions
 from directory.access import Access
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil, Role
+from directory.services import (
+    RoleHeld,
+    membership_changed,
+    needs_confirmation,
+    person_email_changed,
+    role_request_make,
+)
 
 
 def administered_ids(request: HttpRequest) -> frozenset[int]:
@@ -104,7 +113,7 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
             actor=request.user,
             action=self.audit_changed if change else self.audit_created,
             target=obj,
-            data={"fields": form.changed_data},
+            data=changes(form, obj, change),
             request=request,
         )
 
@@ -121,6 +130,54 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
                 target=instance,
                 request=request,
             )
+
+
+def _plain(value):
+    """A form value as the audit trail keeps it: a record by its id, a date as text."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple | QuerySet):
+        return [_plain(item) for item in value]
+    return value
+
+
+def changes(form, obj, change: bool) -> dict:
+    """The fields a form changed, with what each held before and holds after."""
+    recorded = {"fields": form.changed_data}
+    if change:
+        recorded["before"] = {name: _plain(form.initial.get(name)) for name in form.changed_data}
+        recorded["after"] = {
+            name: _plain(form.cleaned_data.get(name)) for name in form.changed_data
+        }
+    return recorded
+
+
+def wait_for_confirmation(request, membership: Membership, before: RoleHeld | None) -> bool:
+    """An administrator giving themself a powerful role: nothing is saved, a request
+    waits for a head or the Executive Headteacher (who are told). True if so."""
+    after = RoleHeld.of(membership)
+    if not needs_confirmation(request.user, membership.person, before, after):
+        return False
+    role_request_make(
+        actor=request.user,
+        after=after,
+        line_manager=membership.line_manager,
+        membership=Membership.objects.get(pk=membership.pk) if membership.pk else None,
+        request=request,
+    )
+    messages.warning(
+        request,
+        f"You cannot give yourself the role {membership.get_role_display()} at "
+        f"{membership.organisation}: it waits for a head or the Executive Headteacher "
+        f"to confirm it, and they have been told. Until then you do not have it.",
+    )
+    return True
+
+
+def held_before(membership: Membership) -> RoleHeld | None:
+    if membership.pk is None:
+        return None
+    return RoleHeld.of(Membership.objects.get(pk=membership.pk))
 
 
 class MembershipInline(ScopedMixin, admin.TabularInline):
@@ -188,6 +245,37 @@ class PersonAdmin(AuditedAdmin):
             fields.append("is_superuser")
         return fields
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "email" in form.changed_data:
+            person_email_changed(
+                actor=request.user, person=obj, before=form.initial["email"], request=request
+            )
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        for membership in formset.save(commit=False):
+            before = held_before(membership)
+            if wait_for_confirmation(request, membership, before):
+                continue
+            membership.save()
+            audit_event_record(
+                actor=request.user,
+                action=MembershipInline.audit_saved,
+                target=membership,
+                data={
+                    "before": before.for_audit() if before else None,
+                    "after": RoleHeld.of(membership).for_audit(),
+                },
+                request=request,
+            )
+            membership_changed(
+                actor=request.user, membership=membership, before=before, request=request
+            )
+        formset.save_m2m()
+        return None
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
@@ -213,6 +301,35 @@ class MembershipAdmin(AuditedAdmin):
     search_fields = ["person__given_name", "person__family_name", "person__email", "job_title"]
     list_select_related = ["person", "organisation", "line_manager"]
     autocomplete_fields = ["person", "line_manager"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        before = held_before(obj) if change else None
+        if wait_for_confirmation(request, obj, before):
+            obj.waiting_for_confirmation = True
+            return
+        super().save_model(request, obj, form, change)
+        membership_changed(actor=request.user, membership=obj, before=before, request=request)
+
+    # A role waiting for confirmation was not saved: nothing to log or to open.
+    def log_addition(self, request, obj, message):
+        if not getattr(obj, "waiting_for_confirmation", False):
+            return super().log_addition(request, obj, message)
+        return None
+
+    def log_change(self, request, obj, message):
+        if not getattr(obj, "waiting_for_confirmation", False):
+            return super().log_change(request, obj, message)
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "waiting_for_confirmation", False):
+            return HttpResponseRedirect(reverse("admin:directory_membership_changelist"))
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(obj, "waiting_for_confirmation", False):
+            return HttpResponseRedirect(reverse("admin:directory_membership_changelist"))
+        return super().response_change(request, obj)
 
 
 class FamilyLinkInline(ScopedMixin, admin.TabularInline):

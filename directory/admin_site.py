@@ -12,6 +12,22 @@ class ContactAdminSite(admin.AdminSite):
     site_header = "Staff contact register: administration"
     site_title = "Administration"
     index_title = "Organisations, people and pupils"
+    # allauth registers its table of email addresses here. A person's address is changed
+    # on their page in the directory only, where the change is audited and both
+    # addresses are told (directory.services.person_email_change).
+    not_administered_here = frozenset({"account.emailaddress"})
+
+    def register(self, model_or_iterable, admin_class=None, **options) -> None:
+        models = (
+            model_or_iterable
+            if isinstance(model_or_iterable, list | tuple)
+            else [model_or_iterable]
+        )
+        kept = [
+            model for model in models if model._meta.label_lower not in self.not_administered_here
+        ]
+        if kept:
+            super().register(kept, admin_class, **options)
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -12,6 +12,7 @@ class DirectoryConfig(AppConfig):
 
         home.register_panel(home.roles_panel)
         home.register_panel(home.administration_panel)
+        home.register_panel(home.role_requests_panel)
 
 
 class ContactAdminConfig(admin_apps.AdminConfig):

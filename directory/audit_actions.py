@@ -44,3 +44,29 @@ FAMILY_LINK_SAVED = actions.add(
 )
 TERM_DATES_SET = actions.add("summary.term_dates_set", "Term dates set")
 DEMO_LOADED = actions.add("demo.loaded", "Demo data loaded")
+
+# Accounts and powerful roles (#18, R37): the changes an attacker would want.
+accounts = ActionGroup("Accounts and roles")
+
+EMAIL_CHANGED = accounts.add("account.email_changed", "Email address changed by an administrator")
+POWERFUL_ROLE_GRANTED = accounts.add(
+    "account.role_granted", "Role that sees pupil files, decides or administers given"
+)
+POWERFUL_ROLE_CHANGED = accounts.add(
+    "account.role_changed", "Role that sees pupil files, decides or administers changed"
+)
+SESSIONS_ENDED = accounts.add(
+    "account.sessions_ended", "Every session of a person ended (a role lost)"
+)
+ROLE_REQUESTED = accounts.add(
+    "account.role_requested", "Administrator asked to give themself a role"
+)
+ROLE_CONFIRMED = accounts.add(
+    "account.role_confirmed", "Role an administrator asked to give themself confirmed"
+)
+ROLE_REFUSED = accounts.add(
+    "account.role_refused", "Role an administrator asked to give themself refused"
+)
+SIGNED_OUT_IDLE = accounts.add(
+    "account.signed_out_idle", "Signed out after a while without using the register"
+)

@@ -15,8 +15,9 @@ from typing import Any
 from django.db.models import Prefetch
 from django.http import HttpRequest
 
-from directory.access import Access
+from directory.access import CONFIRMING_ROLES, Access
 from directory.models import Membership, Person, Role
+from directory.services import role_requests_for
 
 
 @dataclass(frozen=True)
@@ -76,4 +77,20 @@ def administration_panel(request: HttpRequest, access: Access) -> Panel | None:
         template="directory/panels/administration.html",
         context={"organisations": access.organisations(Role.ADMINISTRATOR)},
         order=90,
+    )
+
+
+def role_requests_panel(request: HttpRequest, access: Access) -> Panel | None:
+    """For a head or the Executive Headteacher: roles administrators asked to give
+    themselves, waiting for confirmation (R37)."""
+    if not (access.is_superuser or access.has_role(*CONFIRMING_ROLES)):
+        return None
+    count = role_requests_for(request.user).count()
+    if not count:
+        return None
+    return Panel(
+        title="Roles waiting for your confirmation",
+        template="directory/panels/role_requests.html",
+        context={"count": count},
+        order=5,
     )

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from simple_history.models import HistoricalRecords
 
 
@@ -106,7 +107,10 @@ class Person(AbstractBaseUser, PermissionsMixin):
         help_text="Untick to stop this person signing in; their records stay.",
     )
     date_joined = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    # Raised to end every session of the person at once (a role lost): it is part of
+    # the session's hash, as the password is (directory.services.sessions_end).
+    session_version = models.PositiveIntegerField(default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["password", "last_login", "session_version"])
 
     objects = PersonManager()
 
@@ -131,6 +135,19 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        """Django's hash of the password, which ends every session when the password
+        changes, with the session version too (the same hash until it is first raised,
+        so that raising it is what ends sessions, not this code's arrival)."""
+        if not self.session_version:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "directory.Person.get_session_auth_hash",
+            f"{self.password}:{self.session_version}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_short_name(self) -> str:
         return self.given_name
@@ -215,6 +232,63 @@ class Membership(models.Model):
             errors["line_manager"] = "Nobody can be their own line manager."
         if errors:
             raise ValidationError(errors)
+
+
+class RoleRequest(models.Model):
+    """A role an administrator asked to give themself, waiting for another senior
+    person (a head or the Executive Headteacher) to confirm it (R37)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for confirmation"
+        CONFIRMED = "confirmed", "Confirmed"
+        REFUSED = "refused", "Refused"
+
+    TRANSITIONS = {
+        Status.WAITING: {Status.CONFIRMED, Status.REFUSED},
+        Status.CONFIRMED: set(),
+        Status.REFUSED: set(),
+    }
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="role_requests")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="role_requests"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    job_title = models.CharField(max_length=100, blank=True)
+    line_manager = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    # The membership the request would change, if it changes one rather than adds one.
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    decided_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        verbose_name = "role waiting for confirmation"
+        verbose_name_plural = "roles waiting for confirmation"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="waiting", decided_by__isnull=True)
+                | (~Q(status="waiting") & Q(decided_by__isnull=False)),
+                name="rolerequest_decided_by_someone",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decided_by=F("person")), name="rolerequest_not_confirmed_by_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.get_role_display()}, {self.organisation}"
 
 
 class Pupil(models.Model):

@@ -1,16 +1,32 @@
-"""Writes to the directory's own records: the school calendar (R39)."""
+"""Writes to the directory's own records: the school calendar (R39), and the changes to
+accounts and powerful roles that must be audited and told (R37)."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import asdict, dataclass
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
 
+from contactpolicy import workflow
 from contactpolicy.services import audit_event_record
-from directory.access import POLICY_ROLES, Access
-from directory.audit_actions import TERM_DATES_SET
-from directory.exceptions import CalendarError
-from directory.models import Organisation, Person, TermDates
+from directory import notifications
+from directory.access import CONFIRMING_ROLES, POLICY_ROLES, POWERFUL_ROLES, Access
+from directory.audit_actions import (
+    EMAIL_CHANGED,
+    POWERFUL_ROLE_CHANGED,
+    POWERFUL_ROLE_GRANTED,
+    ROLE_CONFIRMED,
+    ROLE_REFUSED,
+    ROLE_REQUESTED,
+    SESSIONS_ENDED,
+    TERM_DATES_SET,
+)
+from directory.exceptions import CalendarError, RoleRequestError
+from directory.models import Membership, Organisation, Person, Role, RoleRequest, TermDates
 
 
 @transaction.atomic
@@ -44,3 +60,235 @@ def term_dates_set(
         request=request,
     )
     return saved
+
+
+# Accounts and powerful roles ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleHeld:
+    """What a membership says, before or after a change: enough to tell a role given,
+    changed or lost."""
+
+    role: str
+    organisation_id: int
+    starts_on: datetime.date
+    ends_on: datetime.date | None
+    job_title: str = ""
+
+    @classmethod
+    def of(cls, membership: Membership) -> RoleHeld:
+        return cls(
+            role=membership.role,
+            organisation_id=membership.organisation_id,
+            starts_on=membership.starts_on,
+            ends_on=membership.ends_on,
+            job_title=membership.job_title,
+        )
+
+    @property
+    def powerful(self) -> bool:
+        return self.role in POWERFUL_ROLES
+
+    def current(self, on: datetime.date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+    def describe(self) -> str:
+        organisation = Organisation.objects.filter(pk=self.organisation_id).first()
+        return f"{Role(self.role).label} at {organisation}"
+
+    def for_audit(self) -> dict:
+        held = asdict(self)
+        return {
+            key: value.isoformat() if isinstance(value, datetime.date) else value
+            for key, value in held.items()
+        }
+
+
+def grants_power(before: RoleHeld | None, after: RoleHeld) -> bool:
+    """Whether the change gives a role that sees pupil files, decides or administers:
+    a new one, another role or organisation, or a longer time to hold it."""
+    if not after.powerful:
+        return False
+    if before is None or (before.role, before.organisation_id) != (
+        after.role,
+        after.organisation_id,
+    ):
+        return True
+    later = datetime.date.max
+    return (after.ends_on or later) > (before.ends_on or later) or after.starts_on < (
+        before.starts_on
+    )
+
+
+def needs_confirmation(actor: Person, person: Person, before: RoleHeld | None, after: RoleHeld):
+    """An administrator giving themself a powerful role waits for a head or the
+    Executive Headteacher (the service's operators excepted)."""
+    return actor.pk == person.pk and not actor.is_superuser and grants_power(before, after)
+
+
+def sessions_end(*, person: Person, actor: Person | None, reason: str, request=None) -> None:
+    """End every session of ``person`` at once: the next request of each signs out."""
+    Person.objects.filter(pk=person.pk).update(session_version=F("session_version") + 1)
+    person.refresh_from_db(fields=["session_version"])
+    audit_event_record(
+        actor=actor, action=SESSIONS_ENDED, target=person, data={"reason": reason}, request=request
+    )
+
+
+def is_senior(person: Person) -> bool:
+    return person.memberships.current().filter(role__in=POWERFUL_ROLES).exists()
+
+
+def person_email_changed(*, actor: Person, person: Person, before: str, request=None) -> None:
+    """Record an email address an administrator changed in the directory (people never
+    change their own): audited with both addresses, allauth's record of addresses
+    follows (so neither sign-in nor a password reset reaches the old one), and both
+    addresses are told, and the heads too when the person holds a powerful role."""
+    EmailAddress.objects.filter(user=person).exclude(email__iexact=person.email).delete()
+    senior = is_senior(person)
+    audit_event_record(
+        actor=actor,
+        action=EMAIL_CHANGED,
+        target=person,
+        data={"before": before, "after": person.email, "senior": senior},
+        request=request,
+    )
+    actor_name = actor.get_full_name()
+    transaction.on_commit(
+        lambda: notifications.email_changed(
+            person_pk=person.pk, before=before, actor_name=actor_name, senior=senior
+        )
+    )
+
+
+def membership_changed(
+    *, actor: Person, membership: Membership, before: RoleHeld | None, request=None
+) -> None:
+    """After a membership was added or changed (in the administration screens): a
+    powerful role given or changed is audited with before and after and told to the
+    person and their heads; a role lost ends the person's sessions."""
+    after = RoleHeld.of(membership)
+    today = timezone.localdate()
+    if (after.powerful or (before is not None and before.powerful)) and before != after:
+        audit_event_record(
+            actor=actor,
+            action=POWERFUL_ROLE_GRANTED if grants_power(before, after) else POWERFUL_ROLE_CHANGED,
+            target=membership,
+            data={"before": before.for_audit() if before else None, "after": after.for_audit()},
+            request=request,
+        )
+        described = before.describe() if before else None
+        actor_name = actor.get_full_name()
+        transaction.on_commit(
+            lambda: notifications.powerful_role(
+                membership_pk=membership.pk, actor_name=actor_name, before=described
+            )
+        )
+    lost = before is not None and (
+        (before.role, before.organisation_id) != (after.role, after.organisation_id)
+        or (before.current(today) and not after.current(today))
+    )
+    if lost:
+        sessions_end(
+            person=membership.person,
+            actor=actor,
+            reason=f"No longer {before.describe()}",
+            request=request,
+        )
+
+
+@transaction.atomic
+def role_request_make(
+    *,
+    actor: Person,
+    after: RoleHeld,
+    line_manager: Person | None = None,
+    membership: Membership | None = None,
+    request=None,
+) -> RoleRequest:
+    """An administrator's request to give themself a powerful role, waiting for a head
+    or the Executive Headteacher, who are told."""
+    role_request = RoleRequest.objects.create(
+        person=actor,
+        organisation_id=after.organisation_id,
+        role=after.role,
+        job_title=after.job_title,
+        line_manager=line_manager,
+        starts_on=after.starts_on,
+        ends_on=after.ends_on,
+        membership=membership,
+        requested_by=actor,
+    )
+    audit_event_record(
+        actor=actor,
+        action=ROLE_REQUESTED,
+        target=role_request,
+        data={
+            "before": RoleHeld.of(membership).for_audit() if membership else None,
+            "after": after.for_audit(),
+        },
+        request=request,
+    )
+    transaction.on_commit(lambda: notifications.role_requested(role_request_pk=role_request.pk))
+    return role_request
+
+
+def may_confirm(person: Person, role_request: RoleRequest) -> bool:
+    if person.pk == role_request.person_id:
+        return False
+    return Access.for_user(person).acts_as(
+        *CONFIRMING_ROLES, organisation=role_request.organisation_id
+    )
+
+
+def role_requests_for(person: Person) -> QuerySet[RoleRequest]:
+    """The requests waiting for this person: in the organisations where they are head
+    or Executive Headteacher, never their own."""
+    access = Access.for_user(person)
+    waiting = RoleRequest.objects.filter(status=RoleRequest.Status.WAITING).exclude(person=person)
+    if not access.is_superuser:
+        waiting = waiting.filter(organisation_id__in=access.organisation_ids(*CONFIRMING_ROLES))
+    return waiting.select_related("person", "organisation", "membership")
+
+
+@workflow.atomic
+def role_request_decide(
+    *, actor: Person, role_request: RoleRequest, confirm: bool, request=None
+) -> RoleRequest:
+    """A head or the Executive Headteacher confirms or refuses a role an administrator
+    asked to give themself. Confirmed, the role is given (or the membership changed)."""
+    role_request = RoleRequest.objects.select_for_update().get(pk=role_request.pk)
+    if not may_confirm(actor, role_request):
+        raise RoleRequestError(
+            "Only a head or the Executive Headteacher of that organisation, other than "
+            "the person asking, can confirm or refuse this role."
+        )
+    status = RoleRequest.Status.CONFIRMED if confirm else RoleRequest.Status.REFUSED
+    workflow.transition(role_request, status, actor=actor)
+    role_request.decided_by = actor
+    role_request.decided_at = timezone.now()
+    role_request.save()
+    audit_event_record(
+        actor=actor,
+        action=ROLE_CONFIRMED if confirm else ROLE_REFUSED,
+        target=role_request,
+        data={"person": role_request.person_id, "role": role_request.role},
+        request=request,
+    )
+    if confirm:
+        membership = role_request.membership
+        before = RoleHeld.of(membership) if membership else None
+        if membership is None:
+            membership = Membership(person=role_request.person)
+        membership.organisation_id = role_request.organisation_id
+        membership.role = role_request.role
+        membership.job_title = role_request.job_title
+        membership.line_manager = role_request.line_manager
+        membership.starts_on = role_request.starts_on
+        membership.ends_on = role_request.ends_on
+        membership.full_clean()
+        membership.save()
+        membership_changed(actor=actor, membership=membership, before=before, request=request)
+    transaction.on_commit(lambda: notifications.role_decided(role_request_pk=role_request.pk))
+    return role_request

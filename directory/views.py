@@ -1,3 +1,4 @@
+from allauth.account import views as account
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -9,12 +10,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from directory.access import Access
-from directory.exceptions import CalendarError
+from directory.exceptions import CalendarError, RoleRequestError
 from directory.forms import TermDatesForm
 from directory.home import panels_for
 from directory.periods import EARLIEST_YEAR, school_year_of, term_dates_for
 from directory.selectors import chosen_organisation, organisations_run_by
-from directory.services import term_dates_set
+from directory.services import role_request_decide, role_requests_for, term_dates_set
+from directory.sessions import mark_used, seconds_left
 
 
 @require_GET
@@ -32,6 +34,32 @@ def health(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def password_change(request: HttpRequest) -> HttpResponse:
+    """allauth's change-password page, for a person who has a password. Someone who
+    signs in only through their school's single sign-on has none here, and is not
+    offered one: a password added by whoever holds their session would be a second way
+    into the account."""
+    if not request.user.has_usable_password():
+        messages.info(
+            request,
+            "You sign in through your school's single sign-on, so there is no password "
+            "to change here. Your school's IT support manages it.",
+        )
+        return redirect("home")
+    return account.password_change(request)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def session_status(request: HttpRequest) -> JsonResponse:
+    """How many seconds of the person's session are left before the idle sign-out
+    (GET, which does not count as use), or "stay signed in" (POST). 0 when signed out."""
+    if request.method == "POST" and request.user.is_authenticated:
+        mark_used(request)
+    return JsonResponse({"seconds_left": seconds_left(request)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -78,3 +106,38 @@ def term_dates(request: HttpRequest) -> HttpResponse:
             "form": form,
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def role_requests(request: HttpRequest) -> HttpResponse:
+    """Roles administrators asked to give themselves, for a head or the Executive
+    Headteacher to confirm or refuse (R37). Nobody sees or answers their own."""
+    waiting = role_requests_for(request.user)
+    if request.method == "POST":
+        chosen = request.POST.get("request", "")
+        role_request = waiting.filter(pk=chosen).first() if chosen.isdigit() else None
+        answer = request.POST.get("answer")
+        if role_request is None or answer not in {"confirm", "refuse"}:
+            messages.error(
+                request, "That request is not waiting for you: it may have been answered."
+            )
+            return redirect("directory:role_requests")
+        try:
+            role_request_decide(
+                actor=request.user,
+                role_request=role_request,
+                confirm=answer == "confirm",
+                request=request,
+            )
+        except RoleRequestError as error:
+            messages.error(request, str(error))
+        else:
+            verdict = "confirmed" if answer == "confirm" else "refused"
+            messages.success(
+                request,
+                f"You {verdict} the role {role_request.get_role_display()} at "
+                f"{role_request.organisation} for {role_request.person.get_full_name()}; "
+                f"they have been told.",
+            )
+        return redirect("directory:role_requests")
+    return render(request, "directory/role_requests.html", {"waiting": waiting})

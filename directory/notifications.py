@@ -1,0 +1,119 @@
+"""Emails about accounts and powerful roles (R37), queued after the change commits.
+
+Each names what changed, who changed it and when, so that a person whose account is
+being taken over, and the head who answers for the school, hear of it at once.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from contactpolicy.tasks import send_email, site_link
+from directory.access import CONFIRMING_ROLES
+from directory.models import Membership, Organisation, Person, RoleRequest
+
+FOOTER = (
+    "\n\nIf this was not expected, tell your headteacher or your school's IT support today."
+    "\n\nStaff contact register\n"
+)
+
+
+def senior_addresses(organisation: Organisation, *, leaving_out: Person | None = None) -> list:
+    """The heads and Executive Headteachers who answer for ``organisation``: its own,
+    its trust's or federation's, and, for a trust, those of its schools' heads too."""
+    organisations = Q(organisation=organisation)
+    if organisation.parent_id:
+        organisations |= Q(organisation_id=organisation.parent_id)
+    if not organisation.is_setting:
+        organisations |= Q(organisation__parent=organisation)
+    people = (
+        Membership.objects.current()
+        .filter(organisations, role__in=CONFIRMING_ROLES)
+        .exclude(person=leaving_out)
+        .values_list("person__email", flat=True)
+        .distinct()
+    )
+    return sorted(set(people))
+
+
+def _send(to: list[str], subject: str, body: str) -> None:
+    to = sorted({address for address in to if address})
+    if to:
+        send_email.enqueue(to=to, subject=subject, body=body)
+
+
+def _when() -> str:
+    now = timezone.localtime()
+    return f"{now:%-d %B %Y} at {now:%H:%M}"
+
+
+def email_changed(*, person_pk: int, before: str, actor_name: str, senior: bool) -> None:
+    person = Person.objects.get(pk=person_pk)
+    body = (
+        f"The email address {person.get_full_name()} signs in to the staff contact register "
+        f"with was changed on {_when()} by {actor_name}, from {before} to {person.email}. "
+        f"Emails from the register now go to the new address."
+    )
+    # Both addresses: the old one is where the real person still reads their email.
+    _send([before, person.email], "Your email address for signing in was changed", body + FOOTER)
+    if senior:
+        for membership in person.memberships.current().select_related("organisation"):
+            _send(
+                senior_addresses(membership.organisation, leaving_out=person),
+                f"A senior person's email address was changed at {membership.organisation}",
+                body + FOOTER,
+            )
+
+
+def powerful_role(*, membership_pk: int, actor_name: str, before: str | None) -> None:
+    membership = Membership.objects.select_related("person", "organisation").get(pk=membership_pk)
+    person, organisation = membership.person, membership.organisation
+    now = f"{membership.get_role_display()} at {organisation}"
+    if before is None:
+        what = f"{person.get_full_name()} was given the role {now}"
+    else:
+        what = f"{person.get_full_name()}'s role {before} was changed to {now}"
+    if membership.ends_on:
+        what += f", until {membership.ends_on:%-d %B %Y}"
+    body = (
+        f"{what}, on {_when()} by {actor_name}. The role sees pupils' files, decides "
+        f"declarations or administers the register."
+    )
+    _send([person.email], "A role was given to you in the staff contact register", body + FOOTER)
+    _send(
+        senior_addresses(organisation, leaving_out=person),
+        f"A role was given at {organisation}",
+        body + FOOTER,
+    )
+
+
+def role_requested(*, role_request_pk: int) -> None:
+    role_request = RoleRequest.objects.select_related("person", "organisation").get(
+        pk=role_request_pk
+    )
+    person = role_request.person
+    _send(
+        senior_addresses(role_request.organisation, leaving_out=person),
+        f"An administrator asked to give themself a role at {role_request.organisation}",
+        f"{person.get_full_name()}, an administrator, asked on {_when()} to give "
+        f"themself the role {role_request.get_role_display()} at "
+        f"{role_request.organisation}. It waits for a head or the Executive "
+        f"Headteacher to confirm it; until then they do not have it.\n\n"
+        f"Confirm or refuse it: {site_link(reverse('directory:role_requests'))}" + FOOTER,
+    )
+
+
+def role_decided(*, role_request_pk: int) -> None:
+    role_request = RoleRequest.objects.select_related("person", "organisation", "decided_by").get(
+        pk=role_request_pk
+    )
+    verdict = "confirmed" if role_request.status == RoleRequest.Status.CONFIRMED else "refused"
+    _send(
+        [role_request.person.email],
+        f"The role you asked for was {verdict}",
+        f"{role_request.decided_by.get_full_name()} {verdict} the role "
+        f"{role_request.get_role_display()} at {role_request.organisation} that you asked "
+        f"to give yourself." + FOOTER,
+    )

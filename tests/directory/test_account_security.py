@@ -1,0 +1,523 @@
+"""Nobody takes over an account (#18, R36, R37): no self-service account changes, the
+product's own account emails, limits a stranger cannot turn against everyone, sessions
+that end, and powerful roles that another senior person confirms."""
+
+from __future__ import annotations
+
+import datetime
+from datetime import timedelta
+
+import pytest
+import time_machine
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from contactpolicy.models import AuditEvent
+from directory.models import Membership, Person, Role, RoleRequest
+from tests.factories import PASSWORD, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("account_login")
+PROXY = "10.0.0.2"  # the reverse proxy every request comes through
+SCHOOL = "198.51.100.7"  # one school's network, shared by all its staff
+STRANGER = "203.0.113.9"
+
+
+def sign_in(client, email, password=PASSWORD, *, address=None):
+    extra = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": address} if address else {}
+    return client.post(LOGIN, {"login": email, "password": password}, **extra)
+
+
+def signed_in(client) -> bool:
+    response = client.get("/")
+    return response.status_code == 200
+
+
+# No self-service account changes -------------------------------------------------------
+
+UNUSED = [
+    "/accounts/email/",
+    "/accounts/signup/",
+    "/accounts/password/set/",
+    "/accounts/login/code/",
+    "/accounts/login/code/confirm/",
+    "/accounts/inactive/",
+    "/accounts/confirm-email/",
+    "/accounts/confirm-email/made-up:key/",
+]
+
+
+@pytest.mark.parametrize("path", UNUSED)
+def test_allauth_pages_the_product_does_not_use_are_not_there(client, world, path):
+    client.force_login(world.teacher_a)
+
+    assert client.get(path).status_code == 404
+    assert Client().get(path).status_code == 404
+
+
+def test_a_forged_post_to_the_email_page_adds_no_address_and_changes_nothing(client, world):
+    """The attack the issue found: a stolen session adds an outside address, makes it
+    primary and resets the password there."""
+    client.force_login(world.teacher_a)
+
+    for data in (
+        {"action_add": "", "email": "attacker@outside.example"},
+        {"action_primary": "", "email": "attacker@outside.example"},
+        {"action_remove": "", "email": world.teacher_a.email},
+    ):
+        assert client.post("/accounts/email/", data).status_code == 404
+
+    assert not EmailAddress.objects.filter(email="attacker@outside.example").exists()
+    world.teacher_a.refresh_from_db()
+    assert world.teacher_a.email == world.teacher_a.email.lower()
+    reset = Client().post(reverse("account_reset_password"), {"email": "attacker@outside.example"})
+    assert reset.status_code == 302
+    assert mail.outbox == []
+
+
+def test_someone_without_a_password_is_not_offered_one(client, world):
+    """A person who signs in through single sign-on: a password added from a stolen
+    session would be a second way in."""
+    caretaker = world.teacher_a
+    caretaker.set_unusable_password()
+    caretaker.save()
+    client.force_login(caretaker)
+
+    home = client.get("/")
+    response = client.get(reverse("account_change_password"), follow=True)
+
+    assert reverse("account_change_password") not in home.text
+    assert response.redirect_chain[-1][0] == "/"
+    assert "there is no password to change here" in response.text
+
+
+def test_a_password_change_is_audited_and_told_in_the_products_words(client, world):
+    teacher = world.teacher_a
+    other_session = Client()
+    other_session.force_login(teacher)
+    sign_in(client, teacher.email)
+
+    response = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-new-long-password-9",
+            "password2": "a-new-long-password-9",
+        },
+    )
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="auth.password_changed")
+    assert event.actor == teacher
+    (notice,) = mail.outbox
+    assert notice.to == [teacher.email]
+    assert notice.subject == "[Staff contact register] Your password was changed"
+    assert f"Dear {teacher.get_full_name()}" in notice.body
+    assert "Ash Primary School" in notice.body
+    assert "Hello from" not in notice.body
+    assert "127.0.0.1" not in notice.body.split("internet address")[0]
+    # Every other session of the person ends with the old password.
+    assert not signed_in(other_session)
+
+
+def test_a_password_reset_email_is_the_products_and_the_reset_is_audited(client, world):
+    teacher = world.teacher_a
+    client.post(reverse("account_reset_password"), {"email": teacher.email})
+
+    (link_email,) = mail.outbox
+    assert link_email.subject == "[Staff contact register] Choose a new password"
+    assert "Hello from" not in link_email.body
+    assert "Thank you for using" not in link_email.body
+    assert "Ash Primary School" in link_email.body
+    link = next(line for line in link_email.body.split() if "/password/reset/key/" in line)
+    assert link.startswith("http://127.0.0.1:8000/accounts/password/reset/key/")  # SITE_URL
+    path = link.removeprefix("http://127.0.0.1:8000")
+    form_page = client.get(path, follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else path,
+        {"password1": "a-new-long-password-9", "password2": "a-new-long-password-9"},
+    )
+
+    event = AuditEvent.objects.get(action="auth.password_reset")
+    assert event.target_id == str(teacher.pk)
+    assert mail.outbox[-1].subject == "[Staff contact register] Your password was reset"
+    assert sign_in(Client(), teacher.email, "a-new-long-password-9").status_code == 302
+
+
+def test_a_reset_for_an_address_nobody_holds_sends_no_email_at_all(client, db):
+    response = client.post(reverse("account_reset_password"), {"email": "nobody@ash.example"})
+
+    assert response.url == reverse("account_reset_password_done")
+    assert mail.outbox == []  # no "unknown account" email inviting a sign-up
+
+
+def person_change_data(person: Person, **overrides) -> dict:
+    memberships = list(person.memberships.order_by("pk"))
+    data = {
+        "email": person.email,
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "is_active": "on" if person.is_active else "",
+        "memberships-TOTAL_FORMS": str(len(memberships)),
+        "memberships-INITIAL_FORMS": str(len(memberships)),
+        "memberships-MIN_NUM_FORMS": "1",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    for index, membership in enumerate(memberships):
+        data.update(
+            {
+                f"memberships-{index}-id": str(membership.pk),
+                f"memberships-{index}-person": str(person.pk),
+                f"memberships-{index}-organisation": str(membership.organisation_id),
+                f"memberships-{index}-role": membership.role,
+                f"memberships-{index}-job_title": membership.job_title,
+                f"memberships-{index}-line_manager": str(membership.line_manager_id or ""),
+                f"memberships-{index}-starts_on": membership.starts_on.strftime("%d/%m/%Y"),
+                f"memberships-{index}-ends_on": (
+                    membership.ends_on.strftime("%d/%m/%Y") if membership.ends_on else ""
+                ),
+            }
+        )
+    data.update(overrides)
+    return data
+
+
+def add_membership(data: dict, organisation, role: str) -> dict:
+    index = int(data["memberships-TOTAL_FORMS"])
+    data = {**data, "memberships-TOTAL_FORMS": str(index + 1)}
+    data.update(
+        {
+            f"memberships-{index}-organisation": str(organisation.pk),
+            f"memberships-{index}-role": role,
+            f"memberships-{index}-job_title": "",
+            f"memberships-{index}-line_manager": "",
+            f"memberships-{index}-starts_on": timezone.localdate().strftime("%d/%m/%Y"),
+            f"memberships-{index}-ends_on": "",
+        }
+    )
+    return data
+
+
+def committed(request, *args, **kwargs):
+    """A post whose transaction commits, as the app's would: its notices are sent."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return request(*args, **kwargs)
+
+
+def change_person(client, person, data):
+    return committed(client.post, reverse("admin:directory_person_change", args=[person.pk]), data)
+
+
+def answer(client, role_request, verdict, **kwargs):
+    return committed(
+        client.post,
+        reverse("directory:role_requests"),
+        {"request": role_request.pk, "answer": verdict},
+        **kwargs,
+    )
+
+
+def test_only_an_administrator_changes_an_email_audited_and_told_to_both_addresses(client, world):
+    dsl = world.dsl_a
+    old = dsl.email
+    EmailAddress.objects.create(user=dsl, email=old, primary=True, verified=True)
+    client.force_login(world.administrator)
+
+    response = change_person(client, dsl, person_change_data(dsl, email="dsl@ash.example"))
+
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    dsl.refresh_from_db()
+    assert dsl.email == "dsl@ash.example"
+    event = AuditEvent.objects.get(action="account.email_changed")
+    assert event.data == {"before": old, "after": "dsl@ash.example", "senior": True}
+    assert event.actor == world.administrator
+    changed = [message for message in mail.outbox if "email address" in message.subject]
+    told = {address for message in changed for address in message.to}
+    # Both addresses, and the head and the Executive Headteacher (a DSL is senior).
+    assert {old, "dsl@ash.example", world.head_a.email, world.executive_head.email} <= told
+    assert world.teacher_a.email not in told
+    # Nothing reaches the old address any more: not a sign-in, not a reset link.
+    assert not EmailAddress.objects.filter(email=old).exists()
+    mail.outbox.clear()
+    Client().post(reverse("account_reset_password"), {"email": old})
+    assert mail.outbox == []
+    assert sign_in(Client(), "dsl@ash.example").status_code == 302
+
+
+# Limits a stranger cannot turn against everyone ----------------------------------------
+
+
+@override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
+def test_two_hundred_people_sign_in_within_a_minute_from_one_school_through_the_proxy(
+    world,
+):
+    """Every request comes from the proxy's address and the whole staff from one school
+    network: the limits are per client address, and far above a school's morning."""
+    people = PersonFactory.create_batch(200)
+    organisation = world.school_a
+    Membership.objects.bulk_create(
+        Membership(person=person, organisation=organisation, role=Role.STAFF) for person in people
+    )
+
+    with time_machine.travel(timezone.now(), tick=False):
+        answers = [sign_in(Client(), person.email, address=SCHOOL) for person in people]
+
+    assert [answer.status_code for answer in answers] == [302] * 200
+    addresses = set(
+        AuditEvent.objects.filter(action="auth.signed_in").values_list("ip_address", flat=True)
+    )
+    assert addresses == {SCHOOL}  # the client's address, not the proxy's
+
+
+@override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
+def test_a_strangers_wrong_passwords_do_not_keep_the_head_out(world):
+    head = world.head_a
+    stranger = Client()
+    for _ in range(10):
+        sign_in(stranger, head.email, "guessing-again", address=STRANGER)
+
+    strangers_right_guess = sign_in(stranger, head.email, address=STRANGER)
+    heads_own = sign_in(Client(), head.email, address=SCHOOL)
+
+    assert "too many wrong passwords" in strangers_right_guess.text
+    assert heads_own.status_code == 302
+    failures = AuditEvent.objects.filter(action="auth.sign_in_failed")
+    assert set(failures.values_list("ip_address", flat=True)) == {STRANGER}
+
+
+@override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
+def test_an_address_left_off_by_the_proxy_is_not_believed(world):
+    """A client reaching gunicorn with its own X-Forwarded-For, shorter than the proxies
+    would have made it, is not recorded under the address it chose."""
+    client = Client()
+    client.post(LOGIN, {"login": world.teacher_a.email, "password": PASSWORD}, REMOTE_ADDR=PROXY)
+
+    assert AuditEvent.objects.get(action="auth.signed_in").ip_address == PROXY
+
+
+def test_too_many_reset_requests_get_the_products_own_page(client, world):
+    for _ in range(3):
+        client.post(reverse("account_reset_password"), {"email": world.teacher_a.email})
+
+    response = client.post(reverse("account_reset_password"), {"email": world.teacher_a.email})
+
+    assert response.status_code == 429
+    assert "Too many tries: please wait a few minutes" in response.text
+    assert "Staff contact register" in response.text  # the product's layout
+    assert len(mail.outbox) == 3
+
+
+# Sessions ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("who", "minutes"), [("head_a", 30), ("chair", 30), ("teacher_a", 120)])
+def test_a_session_ends_after_its_idle_time_and_not_before(client, world, who, minutes):
+    person = getattr(world, who)
+    client.force_login(person)
+    client.get("/")
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=minutes - 1)):
+        assert signed_in(client)
+    with time_machine.travel(timezone.now() + timedelta(minutes=2 * minutes)):
+        response = client.get("/declarations/", follow=True)
+
+    assert response.redirect_chain[0][0].startswith(f"{LOGIN}?next=/declarations/")
+    assert f"had not been used for {minutes} minutes" in response.text
+    assert AuditEvent.objects.filter(action="account.signed_out_idle", actor=person).exists()
+
+
+def test_the_warning_asks_how_long_is_left_without_counting_as_use(client, world):
+    client.force_login(world.head_a)
+    page = client.get("/")
+    assert 'id="idle-warning"' in page.text
+    assert 'data-seconds="1800"' in page.text
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=29)):
+        left = client.get(reverse("session_status")).json()["seconds_left"]
+        stayed = client.post(reverse("session_status")).json()["seconds_left"]
+    with time_machine.travel(timezone.now() + timedelta(minutes=29 + 25)):
+        still_in = signed_in(client)
+
+    assert 0 < left <= 60
+    assert stayed == 1800
+    assert still_in
+    assert Client().get(reverse("session_status")).json() == {"seconds_left": 0}
+
+
+def test_losing_a_role_ends_every_session_of_the_person(client, world):
+    dsl = world.dsl_a
+    phone, laptop = Client(), Client()
+    phone.force_login(dsl)
+    laptop.force_login(dsl)
+    client.force_login(world.administrator)
+    data = person_change_data(dsl)
+    index = next(
+        i
+        for i in range(int(data["memberships-TOTAL_FORMS"]))
+        if data[f"memberships-{i}-role"] == Role.DSL
+    )
+    yesterday = timezone.localdate() - timedelta(days=1)
+    data[f"memberships-{index}-starts_on"] = (yesterday - timedelta(days=30)).strftime("%d/%m/%Y")
+    data[f"memberships-{index}-ends_on"] = yesterday.strftime("%d/%m/%Y")
+
+    assert change_person(client, dsl, data).status_code == 302
+
+    assert not signed_in(phone)
+    assert not signed_in(laptop)
+    event = AuditEvent.objects.get(action="account.sessions_ended")
+    assert event.target_id == str(dsl.pk)
+    assert "Designated safeguarding lead" in event.data["reason"]
+    assert AuditEvent.objects.filter(action="account.role_changed").exists()
+    # She can sign in again, as the staff member she still is.
+    assert sign_in(Client(), dsl.email).status_code == 302
+
+
+def test_being_made_inactive_ends_every_session(client, world):
+    teacher_session = Client()
+    teacher_session.force_login(world.teacher_a)
+    client.force_login(world.administrator)
+
+    change_person(client, world.teacher_a, person_change_data(world.teacher_a, is_active=""))
+
+    assert not signed_in(teacher_session)
+
+
+# Powerful roles ------------------------------------------------------------------------
+
+
+def test_an_administrator_giving_herself_the_dsl_role_waits_for_the_head(client, world):
+    administrator = world.administrator
+    client.force_login(administrator)
+    data = add_membership(person_change_data(administrator), world.school_a, Role.DSL)
+
+    response = change_person(client, administrator, data)
+
+    assert response.status_code == 302
+    assert not administrator.memberships.filter(role=Role.DSL).exists()
+    waiting = RoleRequest.objects.get()
+    assert (waiting.person, waiting.role, waiting.status) == (
+        administrator,
+        Role.DSL,
+        RoleRequest.Status.WAITING,
+    )
+    message = client.get(response.url).text
+    assert "waits for a head or the Executive Headteacher to confirm it" in message
+    asked = [m for m in mail.outbox if "asked to give themself a role" in m.subject]
+    told = {address for message in asked for address in message.to}
+    assert {world.head_a.email, world.executive_head.email} <= told
+    assert administrator.email not in told
+    assert AuditEvent.objects.filter(action="account.role_requested", actor=administrator)
+
+    # She cannot confirm it herself, even with a forged post.
+    own = answer(client, waiting, "confirm")
+    assert own.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.status == RoleRequest.Status.WAITING
+
+    # Nor can a teacher, nor another school's head.
+    for outsider in (world.teacher_a, world.head_other):
+        other = Client()
+        other.force_login(outsider)
+        answer(other, waiting, "confirm")
+        waiting.refresh_from_db()
+        assert waiting.status == RoleRequest.Status.WAITING
+
+    # The head reads it on her home page and confirms it.
+    head = Client()
+    head.force_login(world.head_a)
+    assert "Roles waiting for your confirmation" in head.get("/").text
+    page = head.get(reverse("directory:role_requests"))
+    assert administrator.get_full_name() in page.text
+    mail.outbox.clear()
+    answer(head, waiting, "confirm")
+
+    waiting.refresh_from_db()
+    assert waiting.status == RoleRequest.Status.CONFIRMED
+    assert waiting.decided_by == world.head_a
+    assert administrator.memberships.current().filter(role=Role.DSL, organisation=world.school_a)
+    assert AuditEvent.objects.filter(action="account.role_confirmed", actor=world.head_a)
+    granted = AuditEvent.objects.get(action="account.role_granted")
+    assert granted.data["after"]["role"] == Role.DSL
+    assert any(administrator.email in m.to and "confirmed" in m.subject for m in mail.outbox)
+
+
+def test_a_teacher_and_another_schools_head_see_no_request_and_cannot_answer_one(client, world):
+    waiting = RoleRequest.objects.create(
+        person=world.administrator,
+        organisation=world.school_a,
+        role=Role.DSL,
+        starts_on=timezone.localdate(),
+        requested_by=world.administrator,
+    )
+    for outsider in (world.teacher_a, world.head_other, world.administrator):
+        client.force_login(outsider)
+        assert "Roles waiting for your confirmation" not in client.get("/").text
+        page = client.get(reverse("directory:role_requests"))
+        assert world.administrator.get_full_name() not in page.text.split("<main")[1]
+        response = answer(client, waiting, "confirm", follow=True)
+        assert "That request is not waiting for you" in response.text
+    waiting.refresh_from_db()
+    assert waiting.status == RoleRequest.Status.WAITING
+    assert not world.administrator.memberships.filter(role=Role.DSL).exists()
+
+
+def test_the_head_may_refuse_and_nothing_is_given(client, world):
+    waiting = RoleRequest.objects.create(
+        person=world.administrator,
+        organisation=world.school_a,
+        role=Role.HEAD,
+        starts_on=timezone.localdate(),
+        requested_by=world.administrator,
+    )
+    client.force_login(world.executive_head)
+
+    answer(client, waiting, "refuse")
+
+    waiting.refresh_from_db()
+    assert waiting.status == RoleRequest.Status.REFUSED
+    assert not world.administrator.memberships.filter(role=Role.HEAD).exists()
+    assert any("refused" in message.subject for message in mail.outbox)
+    again = answer(client, waiting, "confirm", follow=True)
+    assert "That request is not waiting for you" in again.text
+
+
+def test_giving_a_colleague_a_powerful_role_is_saved_audited_and_told(client, world):
+    teacher = world.teacher_a
+    client.force_login(world.administrator)
+    data = add_membership(person_change_data(teacher), world.school_a, Role.DEPUTY_DSL)
+
+    assert change_person(client, teacher, data).status_code == 302
+
+    assert teacher.memberships.current().filter(role=Role.DEPUTY_DSL).exists()
+    granted = AuditEvent.objects.get(action="account.role_granted")
+    assert granted.actor == world.administrator
+    assert granted.data["before"] is None
+    assert granted.data["after"]["role"] == Role.DEPUTY_DSL
+    told = {address for message in mail.outbox for address in message.to}
+    assert {teacher.email, world.head_a.email, world.executive_head.email} <= told
+
+
+def test_an_administrator_may_still_shorten_her_own_powerful_role(client, world):
+    administrator = world.administrator
+    client.force_login(administrator)
+    data = person_change_data(administrator)
+    index = next(
+        i
+        for i in range(int(data["memberships-TOTAL_FORMS"]))
+        if data[f"memberships-{i}-role"] == Role.ADMINISTRATOR
+    )
+    data[f"memberships-{index}-ends_on"] = (
+        timezone.localdate() + datetime.timedelta(days=30)
+    ).strftime("%d/%m/%Y")
+
+    assert change_person(client, administrator, data).status_code == 302
+
+    assert not RoleRequest.objects.exists()
+    assert administrator.memberships.get(role=Role.ADMINISTRATOR).ends_on is not None
