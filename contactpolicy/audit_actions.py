@@ -8,6 +8,9 @@ actions = ActionGroup("Signing in")
 SIGNED_IN = actions.add("auth.signed_in", "Signed in")
 SIGNED_OUT = actions.add("auth.signed_out", "Signed out")
 SIGN_IN_FAILED = actions.add("auth.sign_in_failed", "Sign-in failed")
+SIGN_IN_LIMITED = actions.add(
+    "auth.sign_in_limited", "Sign-in refused: too many wrong passwords from one address"
+)
 PASSWORD_CHANGED = actions.add("auth.password_changed", "Password changed by its owner")
 PASSWORD_RESET = actions.add("auth.password_reset", "Password reset through an emailed link")
 

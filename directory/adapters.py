@@ -4,11 +4,14 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from contactpolicy.audit_actions import SIGN_IN_LIMITED
+from contactpolicy.services import audit_event_record
 from contactpolicy.tasks import send_email, site_link
 from directory.models import Person
 
@@ -36,6 +39,21 @@ class AccountAdapter(DefaultAccountAdapter):
         # (A successful password reset clears the count of the address it was made from.)
         account = super()._get_login_attempts_cache_key(request, **credentials)
         return f"{account}:{self.get_client_ip(request)}"
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            # Refused by the limits before the password was even tried: on the audit
+            # trail, about the account tried.
+            email = credentials.get("email", "")
+            audit_event_record(
+                actor=None,
+                action=SIGN_IN_LIMITED,
+                target=Person.objects.filter(email__iexact=email).first() if email else None,
+                request=request,
+            )
+            raise
 
     def respond_user_inactive(self, request: HttpRequest, user) -> HttpResponse:
         # allauth's "account inactive" page is not served (directory/accounts_urls.py).

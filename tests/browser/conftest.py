@@ -188,11 +188,11 @@ class Visit:
     def go(self, path: str) -> None:
         self.page.goto(self.base_url + path)
 
-    def sign_in(self, person) -> None:
+    def sign_in(self, person, password: str = PASSWORD) -> None:
         self.go("/accounts/login/")
         self.check("sign-in")
         self.page.get_by_label("Email").fill(person.email)
-        self.page.get_by_label("Password").fill(PASSWORD)
+        self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
         self.page.wait_for_load_state()
         self.check("signed-in")
@@ -238,12 +238,15 @@ def visit(browser, live_server, request):
     folder = ARTEFACTS / request.node.name
     shutil.rmtree(folder, ignore_errors=True)  # no photograph of an earlier run
 
-    def open_tab(viewport: dict = DESKTOP, name: str = "") -> Visit:
+    def open_tab(viewport: dict = DESKTOP, name: str = "", forwarded_for: str = "") -> Visit:
+        # ``forwarded_for``: the address a reverse proxy would say the tab is at (with
+        # ALLAUTH_TRUSTED_PROXY_COUNT set to 1), for people in different places.
         context = browser.new_context(
             viewport=viewport,
             accept_downloads=True,
             locale="en-GB",
             reduced_motion="reduce",  # no smooth scrolling: the focus is in view at once
+            extra_http_headers={"X-Forwarded-For": forwarded_for} if forwarded_for else None,
         )
         context.add_init_script(RECORD_VIOLATIONS)
         tab = Visit(context.new_page(), live_server.url, folder / (name or f"tab{len(tabs) + 1}"))

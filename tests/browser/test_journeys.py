@@ -400,6 +400,90 @@ def test_a_concern_reaches_the_dsl_who_finds_it_in_the_audit_history(demo, visit
     assert declaration.reference in page.content()
 
 
+def test_nobody_takes_over_an_account_and_the_dsl_finds_every_attempt(demo, visit, settings):
+    """#18's walk: a caretaker finds no way to change his email; the administrator's
+    attempt to make herself DSL waits for the head, who is told and confirms it; a
+    stranger's wrong passwords for the head do not keep the head out; the DSL finds each
+    in the audit history. Each tab is somewhere else behind the proxy."""
+    from django.core import mail
+
+    from directory.models import Membership, Role, RoleRequest
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    caretaker, administrator = demo["bro_caretaker"], demo["admin"]
+    head, dsl = demo["bro_head"], demo["bro_dsl"]
+    brookfield = Membership.objects.get(person=head, role=Role.HEAD).organisation
+
+    tab = visit(viewport=PHONE, name="caretaker", forwarded_for="198.51.100.20")
+    tab.sign_in(caretaker)
+    page = tab.page
+    assert not page.get_by_role("link", name=re.compile("email", re.I)).count()
+    tab.go("/accounts/email/")
+    tab.check("no-email-page")
+    assert "Page not found" in page.content()
+
+    stranger = visit(name="stranger", forwarded_for="203.0.113.9")
+    for _ in range(4):
+        stranger.sign_in(head, password="is-it-this-one")
+    assert "too many wrong passwords for this email address from here" in (stranger.page.content())
+
+    admin_tab = visit(name="administrator", forwarded_for="198.51.100.21")
+    admin_tab.sign_in(administrator)
+    page = admin_tab.page
+    admin_tab.go(reverse("admin:directory_person_change", args=[administrator.pk]))
+    admin_tab.shot("own-person-page")  # Django's own admin screens: photographed only
+    admin_tab.checked.add(page.url)
+    page.get_by_text("Add another Membership").click()
+    row = page.locator("tr.dynamic-memberships").last
+    row.locator("select[name$='-organisation']").select_option(label=brookfield.name)
+    row.locator("select[name$='-role']").select_option(value=Role.DSL)
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_load_state()
+    admin_tab.shot("waits-for-the-head")
+    admin_tab.checked.add(page.url)
+    assert "waits for a head or the Executive Headteacher to confirm it" in page.content()
+    assert not Membership.objects.filter(person=administrator, role=Role.DSL).exists()
+    waiting = RoleRequest.objects.get(person=administrator)
+    assert any(head.email in message.to for message in mail.outbox)
+
+    head_tab = visit(name="head", forwarded_for="198.51.100.22")
+    head_tab.sign_in(head)  # from her own office: the stranger's guesses did not lock her
+    page = head_tab.page
+    assert "Roles waiting for your confirmation" in page.content()
+    page.get_by_role("link", name="Confirm or refuse").click()
+    page.wait_for_load_state()
+    head_tab.check("roles-waiting")
+    page.get_by_role("button", name=re.compile("^Confirm the role")).click()
+    page.wait_for_load_state()
+    head_tab.check("confirmed")
+    waiting.refresh_from_db()
+    assert waiting.status == RoleRequest.Status.CONFIRMED
+    assert Membership.objects.current().filter(person=administrator, role=Role.DSL).exists()
+
+    dsl_tab = visit(name="dsl", forwarded_for="198.51.100.23")
+    dsl_tab.sign_in(dsl)
+    page = dsl_tab.page
+    dsl_tab.go(reverse("oversight:audit"))
+    dsl_tab.check("audit-history")
+    for action, who in [
+        ("Administrator asked to give themself a role", administrator),
+        ("Role an administrator asked to give themself confirmed", head),
+        ("Sign-in failed", None),  # the stranger's guesses at the head's account
+        ("Sign-in refused: too many wrong passwords from one address", None),
+    ]:
+        page.get_by_label("Action").select_option(label=action)
+        with page.expect_response(lambda response: "/registers/audit/" in response.url):
+            page.get_by_role("button", name="Search").click()
+        page.wait_for_function("() => !document.querySelector('.htmx-request')")
+        dsl_tab.check(f"audit-{action[:24].lower().replace(' ', '-')}")
+        rows = page.locator("table tbody tr").all_inner_texts()
+        assert rows, action
+        if who is not None:
+            assert who.get_full_name() in rows[0], rows
+        else:
+            assert any(head.get_full_name() in row for row in rows), rows
+
+
 FOCUSED = """() => {
     const element = document.activeElement;
     const label = element.labels && element.labels.length ? element.labels[0].innerText : '';

@@ -148,6 +148,14 @@ def test_a_password_reset_email_is_the_products_and_the_reset_is_audited(client,
     assert sign_in(Client(), teacher.email, "a-new-long-password-9").status_code == 302
 
 
+def test_the_admins_own_password_page_leads_to_the_products(client, world):
+    client.force_login(world.administrator)
+
+    response = client.get(reverse("admin:password_change"))
+
+    assert response.url == reverse("account_change_password")
+
+
 def test_a_reset_for_an_address_nobody_holds_sends_no_email_at_all(client, db):
     response = client.post(reverse("account_reset_password"), {"email": "nobody@ash.example"})
 
@@ -290,6 +298,11 @@ def test_a_strangers_wrong_passwords_do_not_keep_the_head_out(world):
     assert heads_own.status_code == 302
     failures = AuditEvent.objects.filter(action="auth.sign_in_failed")
     assert set(failures.values_list("ip_address", flat=True)) == {STRANGER}
+    # Each is about the head's account, so that her DSL finds them; so is the refusal.
+    assert set(failures.values_list("target_id", flat=True)) == {str(head.pk)}
+    limited = AuditEvent.objects.filter(action="auth.sign_in_limited", target_id=str(head.pk))
+    assert limited.exists()
+    assert set(limited.values_list("ip_address", flat=True)) == {STRANGER}
 
 
 @override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
