@@ -44,3 +44,23 @@ FAMILY_LINK_SAVED = actions.add(
 )
 TERM_DATES_SET = actions.add("summary.term_dates_set", "Term dates set")
 DEMO_LOADED = actions.add("demo.loaded", "Demo data loaded")
+
+# Single sign-on and sign-in methods (R36, #18): directory/adapters.py, directory/admin.py.
+sign_in = ActionGroup("Single sign-on")
+
+SSO_SIGNED_IN = sign_in.add("auth.sso_signed_in", "Signed in with single sign-on")
+SSO_REFUSED = sign_in.add("auth.sso_refused", "Single sign-on refused")
+PASSWORD_REFUSED_SSO_REQUIRED = sign_in.add(
+    "auth.password_refused_sso_required",
+    "Password refused: the organisation signs in with single sign-on",
+)
+SIGN_IN_METHOD_CHANGED = sign_in.add(
+    "directory.person.sign_in_method_changed", "Person's sign-in method changed"
+)
+ORGANISATION_SIGN_IN_CHANGED = sign_in.add(
+    "directory.organisation.sign_in_changed", "Organisation's single sign-on settings changed"
+)
+SAML_IDP_SAVED = sign_in.add(
+    "directory.samlidentityprovider.saved",
+    "SAML identity provider saved in the administration screens",
+)
