@@ -46,6 +46,12 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 	@[ -x "$(CHROMIUM)" ] || echo "No $(CHROMIUM): the browser tests will be skipped (apt-get install chromium)."
+	@# The SAML tests' identity provider (pysaml2) signs with Debian's xmlsec1.
+	@if ! command -v xmlsec1 >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's xmlsec1 for the SAML tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 >/dev/null; \
+	fi
+	@command -v xmlsec1 >/dev/null || echo "No xmlsec1: the SAML tests will be skipped (apt-get install xmlsec1)."
 
 assets: node_modules/.installed
 

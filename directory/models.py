@@ -51,9 +51,8 @@ class Organisation(models.Model):
         blank=True,
         validators=[
             RegexValidator(
-                r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                "A tenant ID looks like 72f988bf-86f1-41af-91ab-2d7cd011db47 "
-                "(lower-case letters and digits).",
+                r"^\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\s*$",
+                "A tenant ID looks like 72f988bf-86f1-41af-91ab-2d7cd011db47.",
             )
         ],
         help_text="The directory (tenant) ID of this organisation's Microsoft 365, found "
@@ -65,7 +64,7 @@ class Organisation(models.Model):
         blank=True,
         validators=[
             RegexValidator(
-                r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$",
+                r"^\s*([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)+[a-zA-Z]{2,}\s*$",
                 "Enter the domain alone, for example brookfield.example.",
             )
         ],

@@ -383,6 +383,7 @@ APP_ROWS = [
     ),
     row("saml_finish_acs", kwargs={"organization_slug": "no-such-school"}, anonymous=404),
     row("saml_metadata", kwargs={"organization_slug": "no-such-school"}, anonymous=404),
+    row("saml_sls", kwargs={"organization_slug": "no-such-school"}, anonymous=404),
     # allauth's own social-account pages, still under include("allauth.urls").
     row("socialaccount_login_cancelled", default=200, anonymous=200),
     row("socialaccount_login_error", default=401),

@@ -24,4 +24,6 @@ urlpatterns = [
         name="saml_finish_acs",
     ),
     path("saml/<slug:organization_slug>/metadata/", saml_views.metadata, name="saml_metadata"),
+    # Single logout from the identity provider (named in the metadata).
+    path("saml/<slug:organization_slug>/sls/", saml_views.sls, name="saml_sls"),
 ]
