@@ -65,7 +65,11 @@ demo: migrate
 run: demo
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop). Sign in with a login above."
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# The local test identity provider (Microsoft and Google stand-ins, development only)
+	@# runs beside the server on 127.0.0.1:8001 and stops with it.
+	@$(BIN)/python manage.py run_identity_provider & idp=$$!; \
+		trap 'kill $$idp 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -218,7 +218,7 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 # In development and tests the local identity provider (`manage.py run_identity_provider`,
 # started by `make run`) stands in for Microsoft and Google; production has no default.
-_LOCAL_PROVIDER = os.environ.get("LOCAL_IDENTITY_PROVIDER_URL", "http://127.0.0.1:8001")
+LOCAL_IDENTITY_PROVIDER_URL = os.environ.get("LOCAL_IDENTITY_PROVIDER_URL", "http://127.0.0.1:8001")
 _oidc_apps = []
 for _key, _name, _default_issuer in (
     ("MICROSOFT", "Microsoft", "https://login.microsoftonline.com/organizations/v2.0"),
@@ -240,7 +240,9 @@ for _key, _name, _default_issuer in (
             "settings": {
                 "server_url": os.environ.get(
                     f"SSO_{_key}_ISSUER",
-                    _default_issuer if PRODUCTION else f"{_LOCAL_PROVIDER}/{_key.lower()}",
+                    _default_issuer
+                    if PRODUCTION
+                    else f"{LOCAL_IDENTITY_PROVIDER_URL}/{_key.lower()}",
                 ),
                 # Everything the checks read comes from the signed ID token.
                 "fetch_userinfo": False,
