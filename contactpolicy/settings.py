@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # The sign-in pages' forms lead on to the identity providers (#18).
+    "directory.identity.middleware.SignInFormActionMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "policies.middleware.AcknowledgeFirstMiddleware",

@@ -17,6 +17,7 @@ from directory.identity.oidc import configured_oidc_providers
 from directory.identity.saml import identity_provider_of, saml_apps
 
 SSO_MFA_SESSION_KEY = "sso_mfa"
+SSO_PENDING_SESSION_KEY = "sso_accepted"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -31,21 +32,26 @@ class AccountAdapter(DefaultAccountAdapter):
         identity provider said it used multi-factor authentication and the organisation
         trusts it (the contract the MFA enforcement reads); otherwise it is absent."""
         request.session.pop(SSO_MFA_SESSION_KEY, None)
-        accepted = getattr(request, "_sso_accepted", None)
-        if accepted is not None and accepted[0].person.pk == user.pk:
-            decision, identity = accepted
-            if decision.mfa:
+        # Kept in the session, not on the request: a login stage (allauth.mfa's second
+        # factor) may finish the sign-in in a later request.
+        # (And on the request, for a sign-in over one already open: allauth signs the
+        # other person out first, which empties the session.)
+        accepted = request.session.pop(SSO_PENDING_SESSION_KEY, None) or getattr(
+            request, "_sso_accepted", None
+        )
+        if accepted is not None and accepted["person"] == user.pk:
+            if accepted["mfa"]:
                 request.session[SSO_MFA_SESSION_KEY] = True
             audit_event_record(
                 actor=user,
                 action=audit_actions.SSO_SIGNED_IN,
                 target=user,
-                organisation_pk=decision.organisation.pk,
+                organisation_pk=accepted["organisation_pk"],
                 data={
-                    "provider": identity.provider_name,
-                    "organisation": str(decision.organisation),
-                    "provider_said_mfa": identity.used_mfa,
-                    "mfa_trusted": decision.mfa,
+                    "provider": accepted["provider"],
+                    "organisation": accepted["organisation"],
+                    "provider_said_mfa": accepted["provider_said_mfa"],
+                    "mfa_trusted": accepted["mfa"],
                 },
                 request=request,
             )
@@ -121,7 +127,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             raise refuse(request, refusal, provider_name=identity.provider_name) from None
         if not sociallogin.is_existing:
             sociallogin.connect(request, decision.person)
-        request._sso_accepted = (decision, identity)
+        request._sso_accepted = request.session[SSO_PENDING_SESSION_KEY] = {
+            "person": decision.person.pk,
+            "organisation_pk": decision.organisation.pk,
+            "organisation": str(decision.organisation),
+            "provider": identity.provider_name,
+            "provider_said_mfa": identity.used_mfa,
+            "mfa": decision.mfa,
+        }
 
     def _identity(self, request, sociallogin: SocialLogin, provider) -> rules.Identity:
         app = provider.app

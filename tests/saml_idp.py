@@ -57,7 +57,15 @@ def key_and_certificate(folder: Path) -> tuple[Path, Path, str]:
 
 
 class SamlTestIdentityProvider:
-    def __init__(self, folder: Path, sp_metadata: str, *, key_file: Path, cert_file: Path):
+    def __init__(
+        self,
+        folder: Path,
+        sp_metadata: str,
+        *,
+        key_file: Path,
+        cert_file: Path,
+        sso_url: str = SSO_URL,
+    ):
         sp_entity_id = re.search(r'entityID="([^"]+)"', sp_metadata).group(1)
         other = sp_metadata.replace(sp_entity_id, OTHER_SP)
         config = IdPConfig()
@@ -68,8 +76,8 @@ class SamlTestIdentityProvider:
                     "idp": {
                         "endpoints": {
                             "single_sign_on_service": [
-                                (SSO_URL, BINDING_HTTP_REDIRECT),
-                                (SSO_URL, BINDING_HTTP_POST),
+                                (sso_url, BINDING_HTTP_REDIRECT),
+                                (sso_url, BINDING_HTTP_POST),
                             ]
                         },
                         "name_id_format": [NAMEID_FORMAT_EMAILADDRESS],
@@ -127,3 +135,72 @@ class SamlTestIdentityProvider:
             "RelayState": query.get("RelayState", [""])[0],
         }
         return acs, data
+
+
+class SamlIdentityProviderServer:
+    """The same identity provider behind two pages on 127.0.0.1, for the browser: the
+    product's redirect lands on a sign-in page (an email address), whose answer is a
+    page posting the signed response back to the product, as RM Unify's does."""
+
+    def __init__(self, folder: Path, *, key_file: Path, cert_file: Path) -> None:
+        from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, format, *args):
+                pass
+
+        self.folder, self.key_file, self.cert_file = folder, key_file, cert_file
+        self.idp: SamlTestIdentityProvider | None = None
+        self._server = make_server("127.0.0.1", 0, self._app, handler_class=Quiet)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self.sso_url = f"{self.url}/sso"
+
+    def load_sp_metadata(self, metadata: str) -> None:
+        self.idp = SamlTestIdentityProvider(
+            self.folder,
+            metadata,
+            key_file=self.key_file,
+            cert_file=self.cert_file,
+            sso_url=self.sso_url,
+        )
+
+    def start(self):
+        import threading
+
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _app(self, environ, start_response):
+        import html
+
+        if environ["REQUEST_METHOD"] == "GET":
+            query = environ.get("QUERY_STRING", "")
+            body = f"""<h1>RM Unify (test identity provider)</h1>
+<form method="post" action="{self.sso_url}?{html.escape(query)}">
+<p><label for="email">Email address</label><br>
+<input id="email" name="email" type="email" autocomplete="off" required></p>
+<p><button type="submit">Sign in</button></p></form>"""
+        else:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            email = parse_qs(environ["wsgi.input"].read(length).decode())["email"][0]
+            redirect = f"{self.sso_url}?{environ.get('QUERY_STRING', '')}"
+            acs, data = self.idp.answer(redirect, email)
+            fields = "".join(
+                f'<input type="hidden" name="{key}" value="{html.escape(value)}">'
+                for key, value in data.items()
+            )
+            body = f"""<h1>RM Unify (test identity provider)</h1>
+<p>You are signed in as {html.escape(email)}.</p>
+<form method="post" action="{html.escape(acs)}">{fields}
+<p><button type="submit">Continue to the staff contact register</button></p></form>"""
+        page = (
+            '<!doctype html><html lang="en-GB"><head><meta charset="utf-8">'
+            "<title>RM Unify (test identity provider)</title></head>"
+            f"<body><main>{body}</main></body></html>"
+        ).encode()
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [page]

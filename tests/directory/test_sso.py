@@ -415,3 +415,15 @@ def test_other_schools_passwords_still_work(client, schools):
     teacher_b = person_with_roles(schools[1], Role.STAFF)
 
     assert password_sign_in(client, teacher_b.email).status_code == 302
+
+
+def test_signing_in_over_someone_elses_open_session_audits_the_new_person(
+    client, provider, head_a, schools
+):
+    other = person_with_roles(schools[0], Role.STAFF)
+    client.force_login(other)
+
+    sso_sign_in(client, provider, "microsoft", head_a.email)
+
+    assert signed_in(client) == head_a
+    assert AuditEvent.objects.get(action="auth.sso_signed_in").actor == head_a
