@@ -46,6 +46,12 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 	@[ -x "$(CHROMIUM)" ] || echo "No $(CHROMIUM): the browser tests will be skipped (apt-get install chromium)."
+	@# The SAML tests' identity provider (pysaml2) signs with Debian's xmlsec1.
+	@if ! command -v xmlsec1 >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's xmlsec1 for the SAML tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 >/dev/null; \
+	fi
+	@command -v xmlsec1 >/dev/null || echo "No xmlsec1: the SAML tests will be skipped (apt-get install xmlsec1)."
 
 assets: node_modules/.installed
 
@@ -59,7 +65,11 @@ demo: migrate
 run: demo
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop). Sign in with a login above."
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# The local test identity provider (Microsoft and Google stand-ins, development only)
+	@# runs beside the server on 127.0.0.1:8001 and stops with it.
+	@$(BIN)/python manage.py run_identity_provider & idp=$$!; \
+		trap 'kill $$idp 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

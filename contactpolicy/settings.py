@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -106,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # The sign-in pages' forms lead on to the identity providers (#18).
+    "directory.identity.middleware.SignInFormActionMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "directory.sessions.IdleTimeoutMiddleware",
@@ -223,6 +228,62 @@ ACCOUNT_CHANGE_EMAIL = False
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_FORMS = {"login": "directory.forms.SignInForm"}
+
+# Single sign-on (R36, #18): allauth's social accounts, never a sign-up. Microsoft Entra ID
+# and Google Workspace through its OpenID Connect provider, whose class is replaced by
+# one that checks the nonce and always the token's signature (directory/identity/oidc.py);
+# SAML 2.0 apps are built from each organisation's settings in the directory
+# (directory/identity/saml.py). Who may sign in is decided in directory/identity/rules.py.
+SOCIALACCOUNT_ADAPTER = "directory.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+# In development and tests the local identity provider (`manage.py run_identity_provider`,
+# started by `make run`) stands in for Microsoft and Google; production has no default.
+LOCAL_IDENTITY_PROVIDER_URL = os.environ.get("LOCAL_IDENTITY_PROVIDER_URL", "http://127.0.0.1:8001")
+_oidc_apps = []
+for _key, _name, _default_issuer in (
+    ("MICROSOFT", "Microsoft", "https://login.microsoftonline.com/organizations/v2.0"),
+    ("GOOGLE", "Google", "https://accounts.google.com"),
+):
+    _client_id = os.environ.get(
+        f"SSO_{_key}_CLIENT_ID", "" if PRODUCTION else f"local-{_key.lower()}-client"
+    )
+    if not _client_id:
+        continue
+    _oidc_apps.append(
+        {
+            "provider_id": _key.lower(),
+            "name": _name,
+            "client_id": _client_id,
+            "secret": os.environ.get(
+                f"SSO_{_key}_CLIENT_SECRET", "" if PRODUCTION else "local-secret"
+            ),
+            "settings": {
+                "server_url": os.environ.get(
+                    f"SSO_{_key}_ISSUER",
+                    _default_issuer
+                    if PRODUCTION
+                    else f"{LOCAL_IDENTITY_PROVIDER_URL}/{_key.lower()}",
+                ),
+                # Everything the checks read comes from the signed ID token.
+                "fetch_userinfo": False,
+                "oauth_pkce_enabled": True,
+                "token_auth_method": "client_secret_post",
+            },
+        }
+    )
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "provider_class": "directory.identity.oidc.SchoolOpenIDConnectProvider",
+        "APPS": _oidc_apps,
+    },
+    "saml": {"provider_class": "directory.identity.saml.SchoolSAMLProvider"},
+}
+
 # Wrong passwords are counted per account *and* address (directory/adapters.py): three
 # in a minute and the next waits a minute; five in fifteen minutes lock that address out
 # of that account for fifteen minutes, so a stranger elsewhere cannot keep its owner

@@ -1,19 +1,33 @@
+"""django-allauth adapters: nobody signs themself up, by password or single sign-on;
+sign-in limits per account and address; the account emails in the product's words."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialLogin
+from allauth.socialaccount.providers.base.constants import AuthError, AuthProcess
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from contactpolicy.audit_actions import SIGN_IN_LIMITED
 from contactpolicy.services import audit_event_record
 from contactpolicy.tasks import send_email, site_link
+from directory import audit_actions
+from directory.identity import rules
+from directory.identity.oidc import configured_oidc_providers
+from directory.identity.saml import identity_provider_of, saml_apps
 from directory.models import Person
+
+SSO_MFA_SESSION_KEY = "sso_mfa"
+SSO_PENDING_SESSION_KEY = "sso_accepted"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -93,3 +107,175 @@ class AccountAdapter(DefaultAccountAdapter):
         return site_link(
             reverse("account_reset_password_from_key", kwargs={"uidb36": uidb36, "key": token})
         )
+
+    def post_login(self, request: HttpRequest, user, **kwargs):
+        """After any sign-in: an SSO sign-in is audited with its provider and
+        organisation, and ``request.session["sso_mfa"]`` is set to ``True`` when the
+        identity provider said it used multi-factor authentication and the organisation
+        trusts it (the contract the MFA enforcement reads); otherwise it is absent."""
+        request.session.pop(SSO_MFA_SESSION_KEY, None)
+        # Kept in the session, not on the request: a login stage (allauth.mfa's second
+        # factor) may finish the sign-in in a later request.
+        # (And on the request, for a sign-in over one already open: allauth signs the
+        # other person out first, which empties the session.)
+        accepted = request.session.pop(SSO_PENDING_SESSION_KEY, None) or getattr(
+            request, "_sso_accepted", None
+        )
+        if accepted is not None and accepted["person"] == user.pk:
+            if accepted["mfa"]:
+                request.session[SSO_MFA_SESSION_KEY] = True
+            audit_event_record(
+                actor=user,
+                action=audit_actions.SSO_SIGNED_IN,
+                target=user,
+                organisation_pk=accepted["organisation_pk"],
+                data={
+                    "provider": accepted["provider"],
+                    "organisation": accepted["organisation"],
+                    "provider_said_mfa": accepted["provider_said_mfa"],
+                    "mfa_trusted": accepted["mfa"],
+                },
+                request=request,
+            )
+        return super().post_login(request, user, **kwargs)
+
+
+def refuse(
+    request: HttpRequest,
+    refusal: rules.SignInRefused,
+    *,
+    provider_name: str,
+    status: int = 403,
+) -> ImmediateHttpResponse:
+    """Audit a refused single sign-on and answer with the product's own page."""
+    data = {"provider": provider_name, "reason": refusal.reason, **refusal.data}
+    audit_event_record(
+        actor=None,
+        action=audit_actions.SSO_REFUSED,
+        target=refusal.person,
+        organisation_pk=refusal.organisation.pk if refusal.organisation else None,
+        data=data,
+        request=request,
+    )
+    response = render(
+        request,
+        "directory/sign_in_refused.html",
+        {"message": refusal.message, "provider_name": provider_name},
+        status=status,
+    )
+    return ImmediateHttpResponse(response)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Single sign-on signs in people who are already in the directory, and only
+    through an identity provider of one of their organisations (directory.identity)."""
+
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
+        return False
+
+    def list_apps(self, request, provider=None, client_id=None):
+        apps = [
+            app
+            for app in super().list_apps(request, provider=provider, client_id=client_id)
+            if app.provider != "saml"  # only the directory's own
+        ]
+        if provider in (None, "saml") or (provider or "").startswith("saml-"):
+            apps += [
+                app
+                for app in saml_apps(client_id=client_id)
+                if provider in (None, "saml", app.provider_id)
+            ]
+        return apps
+
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        provider = sociallogin.account.get_provider()
+        identity = self._identity(request, sociallogin, provider)
+        try:
+            if sociallogin.state.get("process", AuthProcess.LOGIN) != AuthProcess.LOGIN:
+                raise rules.SignInRefused(
+                    "not_a_sign_in",
+                    "How you sign in is set by your school's administrator; it cannot be "
+                    "changed here.",
+                )
+            decision = rules.sso_sign_in_decide(identity)
+            if sociallogin.is_existing and sociallogin.user.pk != decision.person.pk:
+                raise rules.SignInRefused(
+                    "linked_to_someone_else",
+                    f"This {identity.provider_name} account is already used by someone else "
+                    "in the staff contact register. Ask your school's administrator.",
+                    person=decision.person,
+                )
+        except rules.SignInRefused as refusal:
+            raise refuse(request, refusal, provider_name=identity.provider_name) from None
+        if not sociallogin.is_existing:
+            sociallogin.connect(request, decision.person)
+        request._sso_accepted = request.session[SSO_PENDING_SESSION_KEY] = {
+            "person": decision.person.pk,
+            "organisation_pk": decision.organisation.pk,
+            "organisation": str(decision.organisation),
+            "provider": identity.provider_name,
+            "provider_said_mfa": identity.used_mfa,
+            "mfa": decision.mfa,
+        }
+
+    def _identity(self, request, sociallogin: SocialLogin, provider) -> rules.Identity:
+        app = provider.app
+        if app.provider == "saml":
+            idp = identity_provider_of(app)
+            contexts = getattr(sociallogin, "saml_authn_contexts", [])
+            return rules.Identity(
+                provider=rules.SAML,
+                email=sociallogin.user.email if sociallogin.user else "",
+                saml_idp=idp,
+                used_mfa=rules.authn_contexts_say_mfa(contexts),
+            )
+        kind = app.provider_id
+        name = configured_oidc_providers().get(kind, kind)
+        claims = sociallogin.account.extra_data.get("id_token") or {}
+        expected_nonce = sociallogin.state.get("nonce")
+        if not expected_nonce or claims.get("nonce") != expected_nonce:
+            refusal = rules.SignInRefused(
+                "nonce_mismatch", rules.COULD_NOT_CHECK.format(provider=name)
+            )
+            raise refuse(request, refusal, provider_name=name)
+        email = claims.get("email") or (
+            claims.get("preferred_username") if kind == rules.MICROSOFT else ""
+        )
+        return rules.Identity(
+            provider=kind if kind in (rules.MICROSOFT, rules.GOOGLE) else rules.MICROSOFT,
+            email=email or "",
+            tenant_id=str(claims.get("tid", "")) if kind == rules.MICROSOFT else "",
+            hosted_domain=str(claims.get("hd", "")) if kind == rules.GOOGLE else "",
+            email_verified=claims.get("email_verified", True) is not False
+            if kind == rules.GOOGLE
+            else True,
+            used_mfa=rules.amr_says_mfa(claims.get("amr")),
+        )
+
+    def on_authentication_error(
+        self, request, provider, error=None, exception=None, extra_context=None
+    ) -> None:
+        """Whatever allauth or python3-saml refused (a token from another tenant or
+        audience, expired, unsigned or signed with another key, a state used before, a
+        SAML response unsigned, for another audience or recipient, out of date or
+        replayed) is audited and answered in the product's words."""
+        name = provider.name if provider is not None else "The identity provider"
+        if error == AuthError.CANCELLED:
+            message = "You did not finish signing in. Start again from the sign-in page."
+        else:
+            message = rules.COULD_NOT_CHECK.format(provider=name)
+        detail = ""
+        if exception is not None:
+            cause = exception.__cause__
+            detail = f"{type(exception).__name__}: {exception}" + (
+                f" ({type(cause).__name__}: {cause})" if cause else ""
+            )
+            detail = detail[:300]
+        elif extra_context and extra_context.get("saml_last_error_reason"):
+            detail = str(extra_context["saml_last_error_reason"])[:300]
+        refusal = rules.SignInRefused(
+            "cancelled" if error == AuthError.CANCELLED else "provider_answer_refused",
+            message,
+            data={"error": str(error or ""), "detail": detail},
+        )
+        raise refuse(request, refusal, provider_name=name)

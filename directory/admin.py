@@ -19,12 +19,22 @@ from contactpolicy.audit import AuditAction
 from contactpolicy.services import audit_event_record
 from directory import audit_actions
 from directory.access import Access
-from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil, Role
+from directory.models import (
+    FamilyLink,
+    FamilyMember,
+    Membership,
+    Organisation,
+    Person,
+    Pupil,
+    Role,
+    SamlIdentityProvider,
+)
 from directory.services import (
     RoleHeld,
     membership_changed,
     needs_confirmation,
     person_email_changed,
+    person_sign_in_method_changed,
     role_request_make,
 )
 
@@ -93,6 +103,10 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
 
     audit_created: AuditAction | None = None  # None where nothing can be added here
     audit_changed: AuditAction
+    # Fields whose change is also recorded with its value before and after, under
+    # ``audit_before_after`` (R36, #18: how people sign in).
+    before_after_fields: tuple[str, ...] = ()
+    audit_before_after: AuditAction | None = None
 
     def _in_scope_or_404(self, request: HttpRequest, object_id: str) -> None:
         # simple_history's pages look records up without the admin's queryset.
@@ -116,6 +130,18 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
             data=changes(form, obj, change),
             request=request,
         )
+        changed = [name for name in self.before_after_fields if name in form.changed_data]
+        if change and changed and self.audit_before_after is not None:
+            audit_event_record(
+                actor=request.user,
+                action=self.audit_before_after,
+                target=obj,
+                data={
+                    "before": {name: form.initial.get(name) for name in changed},
+                    "after": {name: getattr(obj, name) for name in changed},
+                },
+                request=request,
+            )
 
     def save_formset(self, request, form, formset, change) -> None:
         instances = formset.save()
@@ -227,9 +253,19 @@ class PersonAdmin(AuditedAdmin):
     ]
     search_fields = ["given_name", "family_name", "email"]
     ordering = ["family_name", "given_name"]
-    fields = ["email", "given_name", "family_name", "is_active", "last_login", "date_joined"]
+    fields = [
+        "email",
+        "given_name",
+        "family_name",
+        "is_active",
+        "sign_in_method",
+        "last_login",
+        "date_joined",
+    ]
     readonly_fields = ["last_login", "date_joined"]
     inlines = [MembershipInline]
+    before_after_fields = ("sign_in_method",)
+    audit_before_after = audit_actions.SIGN_IN_METHOD_CHANGED
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -250,6 +286,10 @@ class PersonAdmin(AuditedAdmin):
         if change and "email" in form.changed_data:
             person_email_changed(
                 actor=request.user, person=obj, before=form.initial["email"], request=request
+            )
+        if change and "sign_in_method" in form.changed_data:
+            person_sign_in_method_changed(
+                actor=request.user, person=obj, before=form.initial["sign_in_method"]
             )
 
     def save_formset(self, request, form, formset, change) -> None:
@@ -277,6 +317,26 @@ class PersonAdmin(AuditedAdmin):
         return None
 
 
+class SamlIdentityProviderInline(ScopedMixin, admin.StackedInline):
+    """An organisation's SAML service (RM Unify, LGfL USO): edited on its page, so an
+    administrator sees and changes only their own organisations' (R36)."""
+
+    model = SamlIdentityProvider
+    audit_saved = audit_actions.SAML_IDP_SAVED
+    scope_lookup = "organisation_id"
+    extra = 0
+    max_num = 1
+    fields = [
+        "name",
+        "slug",
+        "entity_id",
+        "sso_url",
+        "x509_certificate",
+        "email_attribute",
+        "enabled",
+    ]
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
     audit_created = audit_actions.ORGANISATION_CREATED
@@ -285,6 +345,31 @@ class OrganisationAdmin(AuditedAdmin):
     list_display = ["name", "kind", "parent", "urn"]
     list_filter = ["kind", ("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "urn"]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "parent", "urn"]}),
+        (
+            "Signing in",
+            {
+                "fields": [
+                    "entra_tenant_id",
+                    "google_workspace_domain",
+                    "sso_required",
+                    "trust_idp_mfa",
+                ],
+                "description": "How this organisation's people sign in. A trust's or "
+                "federation's tenant and domain count for its schools. A SAML service "
+                "(RM Unify, LGfL USO) is set up below.",
+            },
+        ),
+    ]
+    inlines = [SamlIdentityProviderInline]
+    before_after_fields = (
+        "entra_tenant_id",
+        "google_workspace_domain",
+        "sso_required",
+        "trust_idp_mfa",
+    )
+    audit_before_after = audit_actions.ORGANISATION_SIGN_IN_CHANGED
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         # New trusts, federations and settings are set up by the service's operators.

@@ -16,7 +16,16 @@ class ContactAdminSite(admin.AdminSite):
     # allauth registers its table of email addresses here. A person's address is changed
     # on their page in the directory only, where the change is audited and both
     # addresses are told (directory.services.person_email_change).
-    not_administered_here = frozenset({"account.emailaddress"})
+    # Nor the social accounts' tables: the providers come from the settings and each
+    # organisation's page, and who signs in how from the person's page (directory/identity).
+    not_administered_here = frozenset(
+        {
+            "account.emailaddress",
+            "socialaccount.socialapp",
+            "socialaccount.socialaccount",
+            "socialaccount.socialtoken",
+        }
+    )
 
     def register(self, model_or_iterable, admin_class=None, **options) -> None:
         models = (

@@ -70,3 +70,23 @@ ROLE_REFUSED = accounts.add(
 SIGNED_OUT_IDLE = accounts.add(
     "account.signed_out_idle", "Signed out after a while without using the register"
 )
+
+# Single sign-on and sign-in methods (R36, #18): directory/adapters.py, directory/admin.py.
+sign_in = ActionGroup("Single sign-on")
+
+SSO_SIGNED_IN = sign_in.add("auth.sso_signed_in", "Signed in with single sign-on")
+SSO_REFUSED = sign_in.add("auth.sso_refused", "Single sign-on refused")
+PASSWORD_REFUSED_SSO_REQUIRED = sign_in.add(
+    "auth.password_refused_sso_required",
+    "Password refused: the organisation signs in with single sign-on",
+)
+SIGN_IN_METHOD_CHANGED = sign_in.add(
+    "directory.person.sign_in_method_changed", "Person's sign-in method changed"
+)
+ORGANISATION_SIGN_IN_CHANGED = sign_in.add(
+    "directory.organisation.sign_in_changed", "Organisation's single sign-on settings changed"
+)
+SAML_IDP_SAVED = sign_in.add(
+    "directory.samlidentityprovider.saved",
+    "SAML identity provider saved in the administration screens",
+)

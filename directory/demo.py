@@ -27,6 +27,14 @@ from directory.models import (
 
 DEMO_PASSWORD = "contact-demo-2026"  # noqa: S105 (printed for the demo; refused in production)
 FEDERATION = "Brookfield and Millbrook Federation"
+# Brookfield signs in with Microsoft and Google too, through the local test provider that
+# `make run` starts (manage.py run_identity_provider; R36, #18). Its passwords still work.
+BROOKFIELD_DOMAIN = "brookfield.example"
+BROOKFIELD_SSO = {
+    "entra_tenant_id": "b7f0c0de-5c40-4e11-9a2b-000000000101",
+    "google_workspace_domain": BROOKFIELD_DOMAIN,
+    "trust_idp_mfa": True,
+}
 SEED = 2026
 
 YEAR_GROUPS = ["Reception", "Year 1", "Year 2", "Year 3", "Year 4", "Year 5", "Year 6"]
@@ -367,6 +375,13 @@ def demo_plan(today: date) -> Plan:
     return Planner(today).plan()
 
 
+def demo_sign_in_note(email: str) -> str:
+    """How a demo login signs in, for the list seed_demo prints."""
+    if email.endswith("@" + BROOKFIELD_DOMAIN):
+        return "password, or Sign in with Microsoft or Google"
+    return "password"
+
+
 def demo_is_loaded() -> bool:
     return Organisation.objects.filter(name=FEDERATION).exists()
 
@@ -377,7 +392,11 @@ def demo_load(plan: Plan) -> None:
     organisations: dict[str, Organisation] = {}
     for key, (name, kind, parent, urn) in plan.organisations.items():
         organisations[key] = Organisation.objects.create(
-            name=name, kind=kind, parent=organisations.get(parent) if parent else None, urn=urn
+            name=name,
+            kind=kind,
+            parent=organisations.get(parent) if parent else None,
+            urn=urn,
+            **(BROOKFIELD_SSO if key == "bro" else {}),
         )
     password = make_password(DEMO_PASSWORD)
     people = {

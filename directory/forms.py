@@ -7,6 +7,8 @@ from allauth.account.forms import LoginForm
 from django import forms
 
 from contactpolicy.forms import DateInput
+from directory.identity.rules import password_refusal
+from directory.identity.services import password_sign_in_refused
 from directory.models import Term
 from directory.periods import TERM_ORDER
 
@@ -23,6 +25,17 @@ class SignInForm(LoginForm):
         self.fields["password"].widget.attrs.update(
             {"autocomplete": "current-password", "placeholder": ""}
         )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.user is not None and not self.errors:
+            # Only someone who knew the password learns how the school signs in.
+            refusal = password_refusal(self.user)
+            if refusal:
+                password_sign_in_refused(person=self.user, request=self.request)
+                self.user = None
+                raise forms.ValidationError(refusal, code="sso_required")
+        return cleaned
 
 
 class TermDatesForm(forms.Form):

@@ -3,6 +3,7 @@ from datetime import date
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -43,6 +44,45 @@ class Organisation(models.Model):
         blank=True,
         help_text="The Department for Education's unique reference number, for a school.",
     )
+    # Single sign-on (R36, #18): how the people here sign in. A trust's or federation's
+    # tenant and domain count for its settings (directory/identity/rules.py).
+    entra_tenant_id = models.CharField(
+        "Microsoft Entra tenant ID",
+        max_length=36,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\s*[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\s*$",
+                "A tenant ID looks like 72f988bf-86f1-41af-91ab-2d7cd011db47.",
+            )
+        ],
+        help_text="The directory (tenant) ID of this organisation's Microsoft 365, found "
+        "in the Microsoft Entra admin centre. Leave blank if it does not use Microsoft.",
+    )
+    google_workspace_domain = models.CharField(
+        "Google Workspace domain",
+        max_length=253,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\s*([a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?\.)+[a-zA-Z]{2,}\s*$",
+                "Enter the domain alone, for example brookfield.example.",
+            )
+        ],
+        help_text="The primary domain of this organisation's Google Workspace, for example "
+        "brookfield.example. Leave blank if it does not use Google.",
+    )
+    sso_required = models.BooleanField(
+        "people here must sign in with single sign-on",
+        default=False,
+        help_text="Their passwords are then refused, unless a person is allowed one.",
+    )
+    trust_idp_mfa = models.BooleanField(
+        "trust the identity provider's multi-factor authentication",
+        default=False,
+        help_text="When Microsoft, Google or the SAML service says it asked for a second "
+        "factor, that counts as this product's multi-factor authentication.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -53,10 +93,27 @@ class Organisation(models.Model):
                 condition=Q(parent__isnull=True) | Q(kind__in=["school", "preschool"]),
                 name="organisation_only_settings_have_a_parent",
             ),
+            models.UniqueConstraint(
+                fields=["entra_tenant_id"],
+                condition=~Q(entra_tenant_id=""),
+                name="organisation_entra_tenant_unique",
+                violation_error_message="Another organisation already has this tenant ID.",
+            ),
+            models.UniqueConstraint(
+                fields=["google_workspace_domain"],
+                condition=~Q(google_workspace_domain=""),
+                name="organisation_google_domain_unique",
+                violation_error_message="Another organisation already has this domain.",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.entra_tenant_id = self.entra_tenant_id.strip().lower()
+        self.google_workspace_domain = self.google_workspace_domain.strip().lower()
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.parent_id is None:
@@ -91,6 +148,14 @@ class PersonManager(BaseUserManager):
         return self.create_user(email, password, **extra_fields)
 
 
+class SignInMethod(models.TextChoices):
+    """How one person signs in (R36); see directory/identity/rules.py."""
+
+    AS_ORGANISATION = "organisation", "As their organisation requires"
+    SINGLE_SIGN_ON = "sso", "Single sign-on only"
+    PASSWORD_ALLOWED = "password", "A password as well (someone without a school account)"
+
+
 class Person(AbstractBaseUser, PermissionsMixin):
     """Any adult who works with the children, paid or unpaid, and signs in with one login (R1).
 
@@ -107,6 +172,12 @@ class Person(AbstractBaseUser, PermissionsMixin):
         help_text="Untick to stop this person signing in; their records stay.",
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    sign_in_method = models.CharField(
+        "how this person signs in",
+        max_length=20,
+        choices=SignInMethod.choices,
+        default=SignInMethod.AS_ORGANISATION,
+    )
     # Raised to end every session of the person at once (a role lost): it is part of
     # the session's hash, as the password is (directory.services.sessions_end).
     session_version = models.PositiveIntegerField(default=0, editable=False)
@@ -453,3 +524,50 @@ class TermDates(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_term_display()} {self.year}, {self.organisation}"
+
+
+class SamlIdentityProvider(models.Model):
+    """An organisation's SAML 2.0 identity provider: RM Unify, LGfL USO and the like (R36).
+
+    Built into one of allauth's SAML apps by ``directory.identity.saml.social_app``; the
+    service provider's addresses for the identity provider's administrator are under
+    ``/accounts/saml/<slug>/`` (metadata, acs).
+    """
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.PROTECT, related_name="saml_identity_provider"
+    )
+    name = models.CharField(
+        "name on the button",
+        max_length=60,
+        help_text="For example RM Unify or LGfL USO: people see 'Sign in with RM Unify'.",
+    )
+    slug = models.SlugField(
+        "short name in the addresses",
+        max_length=50,
+        unique=True,
+        help_text="Used in the addresses given to the identity provider, for example "
+        "brookfield for /accounts/saml/brookfield/acs/.",
+    )
+    entity_id = models.CharField("identity provider's entity ID", max_length=500)
+    sso_url = models.URLField("identity provider's single sign-on URL", max_length=500)
+    x509_certificate = models.TextField(
+        "identity provider's signing certificate",
+        help_text="The X.509 certificate (PEM, with or without its BEGIN and END lines).",
+    )
+    email_attribute = models.CharField(
+        "attribute holding the email address",
+        max_length=200,
+        blank=True,
+        help_text="For example urn:oid:0.9.2342.19200300.100.1.3. Leave blank to use the "
+        "NameID, when the identity provider sends the email address there.",
+    )
+    enabled = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "SAML identity provider"
+        verbose_name_plural = "SAML identity providers"
+
+    def __str__(self) -> str:
+        return f"{self.name} for {self.organisation}"

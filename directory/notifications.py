@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from contactpolicy.tasks import send_email, site_link
 from directory.access import CONFIRMING_ROLES
-from directory.models import Membership, Organisation, Person, RoleRequest
+from directory.models import Membership, Organisation, Person, RoleRequest, SignInMethod
 
 FOOTER = (
     "\n\nIf this was not expected, tell your headteacher or your school's IT support today."
@@ -65,6 +65,23 @@ def email_changed(*, person_pk: int, before: str, actor_name: str, senior: bool)
                 f"A senior person's email address was changed at {membership.organisation}",
                 body + FOOTER,
             )
+
+
+def sign_in_method_changed(*, person_pk: int, before: str, actor_name: str) -> None:
+    """A senior person's way of signing in changed: they and their heads are told."""
+    person = Person.objects.get(pk=person_pk)
+    body = (
+        f"How {person.get_full_name()} signs in to the staff contact register was changed "
+        f"on {_when()} by {actor_name}, from \u201c{SignInMethod(before).label}\u201d to "
+        f"\u201c{person.get_sign_in_method_display()}\u201d."
+    )
+    _send([person.email], "How you sign in was changed", body + FOOTER)
+    for membership in person.memberships.current().select_related("organisation"):
+        _send(
+            senior_addresses(membership.organisation, leaving_out=person),
+            f"How a senior person signs in was changed at {membership.organisation}",
+            body + FOOTER,
+        )
 
 
 def powerful_role(*, membership_pk: int, actor_name: str, before: str | None) -> None:

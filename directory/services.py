@@ -162,6 +162,19 @@ def person_email_changed(*, actor: Person, person: Person, before: str, request=
     )
 
 
+def person_sign_in_method_changed(*, actor: Person, person: Person, before: str) -> None:
+    """After an administrator changed how a person signs in (audited with before and
+    after by the administration screens): a senior person and their heads are told."""
+    if not is_senior(person):
+        return
+    actor_name = actor.get_full_name()
+    transaction.on_commit(
+        lambda: notifications.sign_in_method_changed(
+            person_pk=person.pk, before=before, actor_name=actor_name
+        )
+    )
+
+
 def membership_changed(
     *, actor: Person, membership: Membership, before: RoleHeld | None, request=None
 ) -> None:

@@ -264,6 +264,7 @@ class Redirect:
     """302 to the page named ``to`` (its path; the query is not compared)."""
 
     to: str
+    kwargs: Any = None
 
 
 Expect = int | str | Redirect
@@ -326,6 +327,8 @@ SUMMARY = ok("head", "executive_head", "chair", "governor", "administrator")
 AUDIT = ok("dsl", "executive_head", "administrator")  # AUDIT_ROLES
 SETTING_REGISTERS = ok("head", "executive_head", "dsl", "administrator")  # PEOPLE_ROLES
 
+SAML_FINISH = Redirect("saml_finish_acs", {"organization_slug": "no-such-school"})
+
 APP_ROWS = [
     row("home", default=200),
     row("health", default=200, anonymous=200),
@@ -352,6 +355,31 @@ APP_ROWS = [
     # Roles administrators asked to give themselves: the list is each person's own
     # (empty for most); confirming is a post, tested in test_account_security.py.
     row("directory:role_requests", default=200),
+    # Single sign-on (#18, directory/identity/urls.py): the page before going to
+    # Microsoft or Google is public; a callback nobody started is refused (and
+    # audited); SAML addresses of an organisation with no SAML service do not exist.
+    row(
+        "openid_connect_login",
+        kwargs={"provider_id": "microsoft"},
+        default=200,
+        anonymous=200,
+    ),
+    row(
+        "openid_connect_callback",
+        kwargs={"provider_id": "microsoft"},
+        default=403,
+        anonymous=403,
+    ),
+    row("saml_login", kwargs={"organization_slug": "no-such-school"}, anonymous=404),
+    row(
+        "saml_acs",
+        kwargs={"organization_slug": "no-such-school"},
+        default=SAML_FINISH,
+        anonymous=SAML_FINISH,
+    ),
+    row("saml_finish_acs", kwargs={"organization_slug": "no-such-school"}, anonymous=404),
+    row("saml_metadata", kwargs={"organization_slug": "no-such-school"}, anonymous=404),
+    row("saml_sls", kwargs={"organization_slug": "no-such-school"}, anonymous=404),
     # The policy (R29 to R32). Pages that offer a choice of organisation are asked for
     # school_a, so an outsider is refused; without a choice each lists the person's own.
     row("policies:index", default=200),
@@ -566,7 +594,11 @@ ADMIN_ROWS = [
     admin_row("admin:login", default=403, anonymous=Redirect("account_login")),
     # Signing out is a POST; Django's admin sends whoever may not use it to its index.
     admin_row("admin:logout", default=Redirect("admin:index"), **dict.fromkeys(ADMINS, 405)),
-    admin_row("admin:password_change", **ok(*ADMINS)),
+    # One way to change a password: the product's page (audited, told to the person).
+    admin_row(
+        "admin:password_change",
+        **dict.fromkeys(ADMINS, Redirect("account_change_password")),
+    ),
     admin_row("admin:password_change_done", **ok(*ADMINS)),
     admin_row(
         "admin:autocomplete",
@@ -706,7 +738,7 @@ def assert_answer(response, expected: Expect, url: str) -> None:
         # ... and refuses whoever is signed in (403: the admin:login row says so).
         assert (status, where) == (302, ADMIN_SIGN_IN), got
     elif isinstance(expected, Redirect):
-        assert (status, where) == (302, reverse(expected.to)), got
+        assert (status, where) == (302, reverse(expected.to, kwargs=expected.kwargs)), got
     else:
         assert status == expected, got
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -193,7 +192,7 @@ class Visit:
         self.check("sign-in")
         self.page.get_by_label("Email").fill(person.email)
         self.page.get_by_label("Password").fill(password)
-        self.page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+        self.page.get_by_role("button", name="Sign in", exact=True).click()
         self.page.wait_for_load_state()
         self.check("signed-in")
 

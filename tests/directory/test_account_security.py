@@ -170,6 +170,7 @@ def person_change_data(person: Person, **overrides) -> dict:
         "given_name": person.given_name,
         "family_name": person.family_name,
         "is_active": "on" if person.is_active else "",
+        "sign_in_method": person.sign_in_method,
         "memberships-TOTAL_FORMS": str(len(memberships)),
         "memberships-INITIAL_FORMS": str(len(memberships)),
         "memberships-MIN_NUM_FORMS": "1",
@@ -534,3 +535,24 @@ def test_an_administrator_may_still_shorten_her_own_powerful_role(client, world)
 
     assert not RoleRequest.objects.exists()
     assert administrator.memberships.get(role=Role.ADMINISTRATOR).ends_on is not None
+
+
+def test_changing_how_a_senior_person_signs_in_is_audited_and_told(client, world):
+    head = world.head_a
+    client.force_login(world.administrator)
+
+    change_person(client, head, person_change_data(head, sign_in_method="password"))
+
+    event = AuditEvent.objects.get(action="directory.person.sign_in_method_changed")
+    assert event.data == {
+        "before": {"sign_in_method": "organisation"},
+        "after": {"sign_in_method": "password"},
+    }
+    told = [
+        message
+        for message in mail.outbox
+        if "signs in was changed" in message.subject
+        or message.subject.endswith("How you sign in was changed")
+    ]
+    addresses = {address for message in told for address in message.to}
+    assert {head.email, world.executive_head.email} <= addresses

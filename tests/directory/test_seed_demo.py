@@ -27,7 +27,8 @@ def seed_demo() -> str:
 def printed_logins(output: str) -> tuple[list[str], str]:
     password = re.search(r"uses the password: (\S+?)\)", output)
     assert password, output
-    emails = re.findall(r"^\s+.*?\s(\S+@\S+)\s*$", output, re.MULTILINE)
+    # Each login: its role, its address, then how it signs in (#18).
+    emails = re.findall(r"^\s+.*?\s(\S+@\S+)(?:\s{2,}.*)?$", output, re.MULTILINE)
     return emails, password.group(1)
 
 
@@ -173,6 +174,15 @@ def test_every_printed_login_signs_in_with_the_printed_password(client, demo):
         expected = "/policy/acknowledge/?next=%2F" if email == volunteer else "/"
         assert first_page == expected, email
         client.logout()
+
+
+def test_the_printed_logins_say_who_signs_in_with_microsoft_or_google(demo):
+    head = next(line for line in demo.splitlines() if "Head of school (Brookfield)" in line)
+    millbrook = next(line for line in demo.splitlines() if "Head of school (Millbrook)" in line)
+
+    assert head.rstrip().endswith("password, or Sign in with Microsoft or Google")
+    assert millbrook.rstrip().endswith("password")
+    assert "press 'Sign in with Microsoft' and type kate.williams@brookfield.example" in demo
 
 
 def test_seed_demo_refuses_to_run_in_production(settings):

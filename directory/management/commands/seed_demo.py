@@ -42,6 +42,15 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo logins (every one uses the password: {demo.DEMO_PASSWORD})")
         width = max(len(label) for label, _ in plan.logins)
+        email_width = max(len(plan.people[key].email) for _, key in plan.logins)
         for label, key in plan.logins:
             person = plan.people[key]
-            self.stdout.write(f"  {label.ljust(width)}  {person.email}")
+            how = demo.demo_sign_in_note(person.email)
+            self.stdout.write(f"  {label.ljust(width)}  {person.email.ljust(email_width)}  {how}")
+        self.stdout.write("")
+        self.stdout.write(
+            "Brookfield Primary School also signs in with single sign-on through the local "
+            "test identity provider that `make run` starts: press 'Sign in with Microsoft' "
+            f"and type {plan.people['bro_head'].email} (the head), or 'Sign in with Google' "
+            f"and type {plan.people['bro_teacher1'].email} (a teacher)."
+        )

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0003_term_dates_from_registers'),
+        ('directory', '0004_single_sign_on'),
     ]
 
     operations = [
