@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -96,6 +97,9 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After allauth's and htmx's: someone who must use a second factor reaches only the
+    # pages that set it up until they have (R37, #18).
+    "directory.middleware.SecondFactorRequiredMiddleware",
     "policies.middleware.AcknowledgeFirstMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "contactpolicy.middleware.NoStoreForSignedInMiddleware",
@@ -205,6 +209,24 @@ ACCOUNT_RATE_LIMITS = {
     # one address (a shared school network) may try at most thirty a minute.
     "login_failed": "30/m/ip,5/15m/key",
 }
+
+# Before the most sensitive steps (an export, the audit CSV, granting a role, publishing
+# a policy) a person confirms it is them again unless they have in the last 15 minutes,
+# signing in included (R37, directory/identity.py).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = int(timedelta(minutes=15).total_seconds())
+
+# Multi-factor authentication (allauth.mfa): an authenticator app, a passkey or security
+# key, and recovery codes. Who must use it is set per organisation (Organisation.mfa_roles).
+MFA_ADAPTER = "directory.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = "Staff contact register"
+# A passkey is a second step after the password, never a way in on its own.
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_PASSKEY_SIGNUP_ENABLED = False
+MFA_TRUST_ENABLED = False  # no "trust this browser": every sign-in asks
+MFA_WEBAUTHN_USER_VERIFICATION = "preferred"
+# Browsers allow WebAuthn on http://localhost only; production is served over HTTPS.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 
 SESSION_COOKIE_AGE = int(timedelta(hours=8).total_seconds())  # one working day
 SESSION_COOKIE_HTTPONLY = True

@@ -6,6 +6,8 @@ from directory import views as directory_views
 urlpatterns = [
     path("", directory_views.home, name="home"),
     path("health/", directory_views.health, name="health"),
+    # The second factor's pages, listed one by one (R37); before allauth's own.
+    path("accounts/2fa/", include("directory.mfa_urls")),
     path("accounts/", include("allauth.urls")),
     path("policy/", include("policies.urls")),
     path("declarations/", include("declarations.urls")),

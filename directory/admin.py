@@ -11,12 +11,14 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.decorators import method_decorator
 from simple_history.admin import SimpleHistoryAdmin
 
 from contactpolicy.audit import AuditAction
 from contactpolicy.services import audit_event_record
 from directory import audit_actions
 from directory.access import Access
+from directory.identity import sensitive_step
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil, Role
 
 
@@ -156,6 +158,10 @@ class PersonAddForm(forms.ModelForm):
         return person
 
 
+# Granting a role is one of the most sensitive steps (R37): the administrator confirms
+# it is them (password or second factor) unless they have in the last 15 minutes, on a
+# membership's own page and on a person's, where roles are given too.
+@method_decorator(sensitive_step, name="changeform_view")
 @admin.register(Person)
 class PersonAdmin(AuditedAdmin):
     audit_created = audit_actions.PERSON_CREATED
@@ -189,11 +195,26 @@ class PersonAdmin(AuditedAdmin):
         return fields
 
 
+class OrganisationForm(forms.ModelForm):
+    mfa_roles = forms.MultipleChoiceField(
+        label="Roles that must use a second factor",
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=Organisation._meta.get_field("mfa_roles").help_text,
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "parent", "urn", "mfa_roles"]
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
     audit_created = audit_actions.ORGANISATION_CREATED
     audit_changed = audit_actions.ORGANISATION_CHANGED
     scope_lookup = "pk"
+    form = OrganisationForm
     list_display = ["name", "kind", "parent", "urn"]
     list_filter = ["kind", ("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "urn"]
@@ -203,6 +224,7 @@ class OrganisationAdmin(AuditedAdmin):
         return request.user.is_superuser
 
 
+@method_decorator(sensitive_step, name="changeform_view")
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdmin):
     audit_created = audit_actions.MEMBERSHIP_CREATED

@@ -8,10 +8,11 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Directory of organisations, people and pupils"
 
     def ready(self) -> None:
-        from directory import home
+        from directory import home, identity
 
         home.register_panel(home.roles_panel)
         home.register_panel(home.administration_panel)
+        identity.connect_audit_receivers()
 
 
 class ContactAdminConfig(admin_apps.AdminConfig):

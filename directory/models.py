@@ -10,6 +10,19 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
+def default_mfa_roles() -> list[str]:
+    """The roles that see pupil files, decide or administer: they sign in with a second
+    factor unless the organisation says otherwise (R37)."""
+    return [
+        "head",
+        "executive_head",
+        "dsl",
+        "deputy_dsl",
+        "administrator",
+        "chair",
+    ]
+
+
 class Organisation(models.Model):
     """A trust or federation, or a school or pre-school setting inside one (R4).
 
@@ -41,6 +54,16 @@ class Organisation(models.Model):
         max_length=10,
         blank=True,
         help_text="The Department for Education's unique reference number, for a school.",
+    )
+    mfa_roles = models.JSONField(
+        "roles that must use a second factor",
+        default=default_mfa_roles,
+        blank=True,
+        help_text=(
+            "People holding these roles here sign in with an authenticator app or a "
+            "security key as well as their password. A trust's or federation's roles "
+            "apply to its schools as well."
+        ),
     )
     history = HistoricalRecords()
 

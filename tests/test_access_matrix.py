@@ -65,7 +65,7 @@ from policies.selectors import versions_to_acknowledge
 from policies.services import acknowledgement_record, policy_version_publish, training_record_add
 from registers import services as register_services
 from registers.models import FollowUp, RegisterEntry, RoundResponse
-from tests.conftest import World, once_per_module
+from tests.conftest import World, once_per_module, sign_in_with_mfa
 from tests.factories import FamilyLinkFactory, PupilFactory
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
@@ -232,7 +232,7 @@ def _session(o: types.SimpleNamespace, role: str) -> str:
     """A signed-in session for the role's person, made once (each test runs in a
     savepoint, so whatever a request changes in it is undone)."""
     client = Client()
-    client.force_login(getattr(o.world, ROLES[role]))
+    sign_in_with_mfa(client, getattr(o.world, ROLES[role]))
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
