@@ -20,3 +20,13 @@ class ContactAdminConfig(admin_apps.AdminConfig):
 
     default = False
     default_site = "directory.admin_site.ContactAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        from allauth.mfa.models import Authenticator
+        from django.contrib import admin
+
+        # allauth's own page lists everyone's authenticators, secrets in their data:
+        # nobody needs it here (R37).
+        if admin.site.is_registered(Authenticator):
+            admin.site.unregister(Authenticator)

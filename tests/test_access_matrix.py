@@ -356,6 +356,26 @@ APP_ROWS = [
         anonymous=200,
     ),
     row("account_reset_password_done", default=200, anonymous=200),
+    # Two-step sign-in (R37, directory/mfa_urls.py). Nobody here has an authenticator:
+    # what needs one is not found, confirming with one falls back to the password, and
+    # the sign-in's second step, asked for outside a sign-in, goes back to the sign-in.
+    row("mfa_index", default=200),
+    row(
+        "mfa_authenticate",
+        default=Redirect("account_login"),
+        anonymous=Redirect("account_login"),
+    ),
+    row("mfa_reauthenticate", default=Redirect("account_reauthenticate")),
+    row("mfa_activate_totp", default=200),
+    row("mfa_deactivate_totp", default=404),
+    row("mfa_view_recovery_codes", default=404),
+    row("mfa_generate_recovery_codes", default=200),
+    row("mfa_download_recovery_codes", default=404),
+    row("mfa_list_webauthn", default=200),
+    row("mfa_add_webauthn", default=200),
+    row("mfa_reauthenticate_webauthn", default=Redirect("account_reauthenticate")),
+    row("mfa_remove_webauthn", kwargs={"pk": 999999}, default=404),
+    row("mfa_edit_webauthn", kwargs={"pk": 999999}, default=404),
     # The policy (R29 to R32). Pages that offer a choice of organisation are asked for
     # school_a, so an outsider is refused; without a choice each lists the person's own.
     row("policies:index", default=200),
