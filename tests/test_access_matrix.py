@@ -358,13 +358,10 @@ APP_ROWS = [
     row("account_reset_password_done", default=200, anonymous=200),
     # Two-step sign-in (R37, directory/mfa_urls.py). Nobody here has an authenticator:
     # what needs one is not found, confirming with one falls back to the password, and
-    # the sign-in's second step, asked for outside a sign-in, goes back to the sign-in.
+    # the sign-in's second step, asked for outside a sign-in, goes back to the sign-in
+    # (or home, for someone signed in).
     row("mfa_index", default=200),
-    row(
-        "mfa_authenticate",
-        default=Redirect("account_login"),
-        anonymous=Redirect("account_login"),
-    ),
+    row("mfa_authenticate", default=Redirect("home"), anonymous=Redirect("account_login")),
     row("mfa_reauthenticate", default=Redirect("account_reauthenticate")),
     row("mfa_activate_totp", default=200),
     row("mfa_deactivate_totp", default=404),
