@@ -239,6 +239,23 @@ def session_cookie(person) -> str:
 
     client = Client()
     client.force_login(person)
+    # Signed in as allauth leaves it after the password and the second factor (R37):
+    # the benchmark measures the pages, not the way to the two-step sign-in.
+    import time
+
+    from allauth.account.internal.flows.login import (
+        _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+        AUTHENTICATION_METHODS_SESSION_KEY,
+    )
+
+    session = client.session
+    now = time.time()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now},
+        {"method": "mfa", "at": now, "type": "totp"},
+    ]
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(person.pk)
+    session.save()
     return (
         f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "
         f"{settings.CSRF_COOKIE_NAME}={CSRF}"

@@ -54,7 +54,15 @@ from declarations.audit_actions import (
 )
 from declarations.kinds import KINDS, Subjects, get_kind
 from declarations.models import Attachment, Declaration, DeclarationSubject
-from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil
+from directory.models import (
+    FamilyLink,
+    FamilyMember,
+    Membership,
+    Organisation,
+    Person,
+    Pupil,
+    default_mfa_roles,
+)
 from directory.models import Role as R
 from policies.models import Acknowledgement, PolicyVersion, TrainingRecord
 from registers.audit_actions import FOLLOW_UP_SET, OUTCOME_RECORDED
@@ -360,7 +368,7 @@ class ScaleSeeder:
 
     def directory(self) -> tuple[int, list[School]]:
         w = self.w
-        w.columns(Organisation, ["id", "name", "kind", "parent_id", "urn"])
+        w.columns(Organisation, ["id", "name", "kind", "parent_id", "urn", "mfa_roles"])
         w.columns(Person, ["id", "email", "given_name", "family_name", "password", "date_joined"])
         w.columns(
             Membership,
@@ -394,7 +402,9 @@ class ScaleSeeder:
 
         plan = self.plan
         trust = w.ids(Organisation)
-        w.add(Organisation, trust, plan.name, Organisation.Kind.TRUST, None, "")
+        w.add(
+            Organisation, trust, plan.name, Organisation.Kind.TRUST, None, "", default_mfa_roles()
+        )
         domain = f"{_slug(plan.name)}.example"
         joined = self.start
         ceo, email = self.person(domain, joined=joined)
@@ -424,7 +434,8 @@ class ScaleSeeder:
             name = self.setting_name(index, preschool, taken)
             kind = Organisation.Kind.PRESCHOOL if preschool else Organisation.Kind.SCHOOL
             pk = w.ids(Organisation)
-            w.add(Organisation, pk, name, kind, trust, "" if preschool else f"{150000 + index}")
+            urn = "" if preschool else f"{150000 + index}"
+            w.add(Organisation, pk, name, kind, trust, urn, default_mfa_roles())
             school = School(pk, name, kind, _slug(name))
             self.school_people(school, first=index == 0)
             self.school_pupils(school)

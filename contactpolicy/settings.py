@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -114,6 +115,9 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "directory.sessions.IdleTimeoutMiddleware",
+    # After allauth's and htmx's: someone who must use a second factor reaches only the
+    # pages that set it up until they have (R37, #18).
+    "directory.middleware.SecondFactorRequiredMiddleware",
     "policies.middleware.AcknowledgeFirstMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "contactpolicy.middleware.NoStoreForSignedInMiddleware",
@@ -301,6 +305,23 @@ ACCOUNT_RATE_LIMITS = {
 # reached from); with none, the connection's own. allauth's rate limits and the audit
 # trail both read it (contactpolicy.clients.client_ip).
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Before the most sensitive steps (an export, the audit CSV, granting a role, publishing
+# a policy) a person confirms it is them again unless they have in the last 15 minutes,
+# signing in included (R37, directory/identity/mfa.py).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = int(timedelta(minutes=15).total_seconds())
+
+# Multi-factor authentication (allauth.mfa): an authenticator app, a passkey or security
+# key, and recovery codes. Who must use it is set per organisation (Organisation.mfa_roles).
+MFA_ADAPTER = "directory.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = "Staff contact register"
+# A passkey is a second step after the password, never a way in on its own.
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_PASSKEY_SIGNUP_ENABLED = False
+MFA_TRUST_ENABLED = False  # no "trust this browser": every sign-in asks
+MFA_WEBAUTHN_USER_VERIFICATION = "preferred"
+# Browsers allow WebAuthn on http://localhost only; production is served over HTTPS.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 
 SESSION_COOKIE_AGE = int(timedelta(hours=8).total_seconds())  # one working day
 # Signed out after this long without use (directory/sessions.py): the roles that see

@@ -103,6 +103,9 @@ class Access:
     roles_by_organisation: dict[int, frozenset[str]] = field(default_factory=dict)
     # organisation ids where the person holds a role directly (not inherited)
     direct_organisation_ids: frozenset[int] = frozenset()
+    # organisation id -> the roles that must use a second factor there: its own and
+    # those of its trust or federation (directory/identity/mfa.py reads it, R37)
+    mfa_roles_by_organisation: dict[int, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def for_user(cls, user: Any) -> Access:
@@ -120,27 +123,37 @@ class Access:
     def _build(cls, user: Person) -> Access:
         direct: dict[int, set[str]] = defaultdict(set)
         group_ids: set[int] = set()
-        for organisation_id, role, kind in (
+        mfa_roles: dict[int, frozenset[str]] = {}
+        for organisation_id, role, kind, own_mfa, parent_mfa in (
             Membership.objects.current()
             .filter(person=user)
-            .values_list("organisation_id", "role", "organisation__kind")
+            .values_list(
+                "organisation_id",
+                "role",
+                "organisation__kind",
+                "organisation__mfa_roles",
+                "organisation__parent__mfa_roles",
+            )
         ):
             direct[organisation_id].add(role)
+            mfa_roles[organisation_id] = frozenset(own_mfa or ()) | frozenset(parent_mfa or ())
             if kind in Organisation.GROUP_KINDS:
                 group_ids.add(organisation_id)
         effective: dict[int, set[str]] = defaultdict(set)
         for organisation_id, roles in direct.items():
             effective[organisation_id] |= roles
         if group_ids:
-            for child_id, parent_id in Organisation.objects.filter(
+            for child_id, parent_id, own_mfa in Organisation.objects.filter(
                 parent_id__in=group_ids
-            ).values_list("id", "parent_id"):
+            ).values_list("id", "parent_id", "mfa_roles"):
                 effective[child_id] |= direct[parent_id]
+                mfa_roles[child_id] = frozenset(own_mfa or ()) | mfa_roles[parent_id]
         return cls(
             person_id=user.pk,
             is_superuser=user.is_superuser,
             roles_by_organisation={key: frozenset(value) for key, value in effective.items()},
             direct_organisation_ids=frozenset(direct),
+            mfa_roles_by_organisation=mfa_roles,
         )
 
     # Roles ---------------------------------------------------------------------------

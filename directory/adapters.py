@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
 from allauth.socialaccount.providers.base.constants import AuthError, AuthProcess
@@ -21,7 +23,7 @@ from contactpolicy.audit_actions import SIGN_IN_LIMITED
 from contactpolicy.services import audit_event_record
 from contactpolicy.tasks import send_email, site_link
 from directory import audit_actions
-from directory.identity import rules
+from directory.identity import mfa, rules
 from directory.identity.oidc import configured_oidc_providers
 from directory.identity.saml import identity_provider_of, saml_apps
 from directory.models import Person
@@ -138,6 +140,15 @@ class AccountAdapter(DefaultAccountAdapter):
                 request=request,
             )
         return super().post_login(request, user, **kwargs)
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """Signing in counts as confirming it is you for the 15 minutes after it, as a
+        re-authentication does (R37): the head who has just signed in is not asked
+        again at once, before the first export or to set up her authenticator."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = self.request or context.request
+        return not (request is not None and mfa.signed_in_recently(request))
 
 
 def refuse(
@@ -279,3 +290,43 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             data={"error": str(error or ""), "detail": detail},
         )
         raise refuse(request, refusal, provider_name=name)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth's second factor in the product's words, and never removed from someone
+    whose role needs it unless they keep another."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": (
+            "You cannot remove your only second factor: your role needs one. Add another "
+            "(an authenticator app or a security key) first."
+        ),
+        "cannot_generate_recovery_codes": (
+            "Set up an authenticator app or a security key before making recovery codes."
+        ),
+        "incorrect_code": (
+            "That code is not right, or it has been used already. Enter the code your "
+            "authenticator app shows now, or one of your recovery codes you have not used."
+        ),
+        "unverified_email": (
+            "A second factor cannot be set up until your email address is confirmed."
+        ),
+    }
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        from allauth.mfa.models import Authenticator
+
+        user = authenticator.user
+        if not mfa.mfa_required(user):
+            return True
+        others = Authenticator.objects.filter(user_id=user.pk, type__in=mfa.FACTOR_TYPES).exclude(
+            pk=authenticator.pk
+        )
+        return others.exists()
+
+    def generate_authenticator_name(self, user, type) -> str:
+        from allauth.mfa.models import Authenticator
+
+        count = Authenticator.objects.filter(user_id=user.pk, type=type).count()
+        return "Security key" if count == 0 else f"Security key {count + 1}"

@@ -13,12 +13,14 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from simple_history.admin import SimpleHistoryAdmin
 
 from contactpolicy.audit import AuditAction
 from contactpolicy.services import audit_event_record
 from directory import audit_actions
 from directory.access import Access
+from directory.identity.mfa import sensitive_step
 from directory.models import (
     FamilyLink,
     FamilyMember,
@@ -239,6 +241,10 @@ class PersonAddForm(forms.ModelForm):
         return person
 
 
+# Granting a role is one of the most sensitive steps (R37): the administrator confirms
+# it is them (password or second factor) unless they have in the last 15 minutes, on a
+# membership's own page and on a person's, where roles are given too.
+@method_decorator(sensitive_step, name="changeform_view")
 @admin.register(Person)
 class PersonAdmin(AuditedAdmin):
     audit_created = audit_actions.PERSON_CREATED
@@ -337,11 +343,26 @@ class SamlIdentityProviderInline(ScopedMixin, admin.StackedInline):
     ]
 
 
+class OrganisationForm(forms.ModelForm):
+    mfa_roles = forms.MultipleChoiceField(
+        label="Roles that must use a second factor",
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=Organisation._meta.get_field("mfa_roles").help_text,
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "parent", "urn", "mfa_roles"]
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
     audit_created = audit_actions.ORGANISATION_CREATED
     audit_changed = audit_actions.ORGANISATION_CHANGED
     scope_lookup = "pk"
+    form = OrganisationForm
     list_display = ["name", "kind", "parent", "urn"]
     list_filter = ["kind", ("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "urn"]
@@ -355,10 +376,11 @@ class OrganisationAdmin(AuditedAdmin):
                     "google_workspace_domain",
                     "sso_required",
                     "trust_idp_mfa",
+                    "mfa_roles",
                 ],
                 "description": "How this organisation's people sign in. A trust's or "
-                "federation's tenant and domain count for its schools. A SAML service "
-                "(RM Unify, LGfL USO) is set up below.",
+                "federation's tenant, domain and roles that must use a second factor count "
+                "for its schools. A SAML service (RM Unify, LGfL USO) is set up below.",
             },
         ),
     ]
@@ -368,6 +390,7 @@ class OrganisationAdmin(AuditedAdmin):
         "google_workspace_domain",
         "sso_required",
         "trust_idp_mfa",
+        "mfa_roles",
     )
     audit_before_after = audit_actions.ORGANISATION_SIGN_IN_CHANGED
 
@@ -376,6 +399,7 @@ class OrganisationAdmin(AuditedAdmin):
         return request.user.is_superuser
 
 
+@method_decorator(sensitive_step, name="changeform_view")
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdmin):
     audit_created = audit_actions.MEMBERSHIP_CREATED

@@ -8,11 +8,13 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Directory of organisations, people and pupils"
 
     def ready(self) -> None:
-        from directory import home
+        from directory import home, sessions  # noqa: F401  (sessions: its receiver)
+        from directory.identity import mfa
 
         home.register_panel(home.roles_panel)
         home.register_panel(home.administration_panel)
         home.register_panel(home.role_requests_panel)
+        mfa.connect_audit_receivers()
 
 
 class ContactAdminConfig(admin_apps.AdminConfig):
@@ -20,3 +22,13 @@ class ContactAdminConfig(admin_apps.AdminConfig):
 
     default = False
     default_site = "directory.admin_site.ContactAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        from allauth.mfa.models import Authenticator
+        from django.contrib import admin
+
+        # allauth's own page lists everyone's authenticators, secrets in their data:
+        # nobody needs it here (R37).
+        if admin.site.is_registered(Authenticator):
+            admin.site.unregister(Authenticator)

@@ -1,5 +1,6 @@
 """The directory's audit actions: the administration screens (one action per model and
-verb, named after the model changed), the school calendar and the demo."""
+verb, named after the model changed), the school calendar, the second factor and the
+demo."""
 
 from contactpolicy.audit import ActionGroup
 
@@ -41,6 +42,17 @@ FAMILY_MEMBER_CHANGED = actions.add(
 FAMILY_LINK_SAVED = actions.add(
     "directory.familylink.saved",
     "Link between a pupil and a family member saved in the administration screens",
+)
+# The second factor (R37, directory/identity/mfa.py): never a code or a secret in the data.
+MFA_SET_UP = actions.add("mfa.set_up", "Second factor set up (authenticator app or key)")
+MFA_REMOVED = actions.add("mfa.removed", "Second factor removed")
+MFA_RECOVERY_CODES_GENERATED = actions.add(
+    "mfa.recovery_codes_generated", "Recovery codes for the second factor made"
+)
+MFA_RECOVERY_CODE_USED = actions.add("mfa.recovery_code_used", "Recovery code used")
+MFA_CODE_REFUSED = actions.add("mfa.code_refused", "Wrong second-factor code refused")
+MFA_REAUTHENTICATED = actions.add(
+    "mfa.reauthenticated", "Confirmed it was them again before a sensitive step"
 )
 TERM_DATES_SET = actions.add("summary.term_dates_set", "Term dates set")
 DEMO_LOADED = actions.add("demo.loaded", "Demo data loaded")

@@ -7,6 +7,7 @@ names, emails and pupils come out every time, then written in one transaction.
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
+from directory.exceptions import DemoError
 from directory.models import (
     FamilyLink,
     FamilyMember,
@@ -26,6 +28,12 @@ from directory.models import (
 )
 
 DEMO_PASSWORD = "contact-demo-2026"  # noqa: S105 (printed for the demo; refused in production)
+# The authenticator secret of every demo person whose role needs a second factor (R37),
+# development only like the password: printed with the logins, and `manage.py demo_code
+# EMAIL` prints its current code. The head of Brookfield has none: the walkthrough has
+# her set up her own authenticator app at her first sign-in.
+DEMO_TOTP_SECRET = "DEMOCONTACTREGISTERDEVELOPMENT23"  # noqa: S105 (development only)
+NOT_ENROLLED = frozenset({"bro_head"})
 FEDERATION = "Brookfield and Millbrook Federation"
 # Brookfield signs in with Microsoft and Google too, through the local test provider that
 # `make run` starts (manage.py run_identity_provider; R36, #18). Its passwords still work.
@@ -456,3 +464,54 @@ def demo_load(plan: Plan) -> None:
         for member, planned in zip(members, plan.family, strict=True)
         for reference in planned.children
     )
+    demo_authenticators_add(people)
+
+
+def demo_authenticators_add(people: dict[str, Person]) -> None:
+    """An authenticator app with the demo secret, and recovery codes, for each demo
+    person whose role needs a second factor, but the head of Brookfield."""
+    from allauth.mfa.adapter import get_adapter
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    from directory.identity.mfa import mfa_required
+
+    secret = get_adapter().encrypt(DEMO_TOTP_SECRET)
+    for key, person in people.items():
+        if key in NOT_ENROLLED or not mfa_required(person):
+            continue
+        Authenticator.objects.create(
+            user=person, type=Authenticator.Type.TOTP, data={"secret": secret}
+        )
+        RecoveryCodes.activate(person)
+
+
+def enrolled_emails() -> set[str]:
+    """The demo people who sign in with the demo authenticator secret."""
+    from allauth.mfa.adapter import get_adapter
+    from allauth.mfa.models import Authenticator
+
+    adapter = get_adapter()
+    return {
+        authenticator.user.email
+        for authenticator in Authenticator.objects.filter(
+            type=Authenticator.Type.TOTP
+        ).select_related("user")
+        if adapter.decrypt(authenticator.data["secret"]) == DEMO_TOTP_SECRET
+    }
+
+
+def demo_code(person: Person, at: float | None = None) -> str:
+    """The code an authenticator app with the demo secret shows now, if ``person`` has
+    the demo secret (development only; ``manage.py demo_code`` refuses production)."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.adapter import get_adapter
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    authenticator = Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP).first()
+    secret = get_adapter().decrypt(authenticator.data["secret"]) if authenticator else None
+    if secret != DEMO_TOTP_SECRET:
+        raise DemoError(f"{person.email} has no authenticator app with the demo secret.")
+    counter = int((time.time() if at is None else at) // app_settings.TOTP_PERIOD)
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))

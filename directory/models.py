@@ -12,6 +12,19 @@ from django.utils.crypto import salted_hmac
 from simple_history.models import HistoricalRecords
 
 
+def default_mfa_roles() -> list[str]:
+    """The roles that see pupil files, decide or administer: they sign in with a second
+    factor unless the organisation says otherwise (R37)."""
+    return [
+        "head",
+        "executive_head",
+        "dsl",
+        "deputy_dsl",
+        "administrator",
+        "chair",
+    ]
+
+
 class Organisation(models.Model):
     """A trust or federation, or a school or pre-school setting inside one (R4).
 
@@ -82,6 +95,16 @@ class Organisation(models.Model):
         default=False,
         help_text="When Microsoft, Google or the SAML service says it asked for a second "
         "factor, that counts as this product's multi-factor authentication.",
+    )
+    mfa_roles = models.JSONField(
+        "roles that must use a second factor",
+        default=default_mfa_roles,
+        blank=True,
+        help_text=(
+            "People holding these roles here sign in with an authenticator app or a "
+            "security key as well as their password. A trust's or federation's roles "
+            "apply to its schools as well."
+        ),
     )
     history = HistoricalRecords()
 

@@ -14,7 +14,9 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
@@ -44,6 +46,13 @@ def seconds_left(request: HttpRequest) -> int:
 
 def mark_used(request: HttpRequest) -> None:
     request.session[LAST_USED] = time.time()
+
+
+@receiver(user_logged_in, dispatch_uid="idle_clock_starts_at_sign_in")
+def _start_the_idle_clock(sender, request, user, **kwargs) -> None:
+    # Signing in is a use: the session starts with it, not with a write on the next page.
+    if request is not None and hasattr(request, "session"):
+        mark_used(request)
 
 
 class IdleTimeoutMiddleware:

@@ -26,6 +26,7 @@ from directory.access import (
     SUMMARY_SAVE_ROLES,
     Access,
 )
+from directory.identity.mfa import sensitive_step
 from directory.models import Organisation
 from directory.periods import current_term_token
 from directory.selectors import chosen_organisation
@@ -101,6 +102,7 @@ def audit_history(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@sensitive_step  # R37: confirmed within the last 15 minutes
 def audit_export(request: HttpRequest) -> HttpResponse:
     form = _audit_form(request)
     if not form.is_valid():

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from contactpolicy.uploads import file_download
 from directory.access import Access
+from directory.identity.mfa import sensitive_step
 from directory.models import Person
 from directory.selectors import chosen_organisation
 from policies import selectors, services
@@ -142,6 +143,7 @@ def version_document(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_step  # R37: publishing is confirmed within the last 15 minutes
 def version_new(request: HttpRequest) -> HttpResponse:
     organisations = selectors.policy_organisations_for(user=request.user)
     if not organisations.exists():

@@ -25,6 +25,7 @@ from directory.access import (
     SUMMARY_ROLES,
     Access,
 )
+from directory.identity.mfa import sensitive_step
 from directory.models import Person, Pupil
 from registers import selectors, services
 from registers.exceptions import RegisterError
@@ -252,11 +253,13 @@ def _file_name(file: selectors.FileView, fmt: str) -> str:
 
 
 @require_GET
+@sensitive_step  # R37: confirmed within the last 15 minutes
 def staff_file_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return _export(request, selectors.staff_file_for(user=request.user, person_pk=pk), fmt)
 
 
 @require_GET
+@sensitive_step  # R37: confirmed within the last 15 minutes
 def pupil_file_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return _export(request, selectors.pupil_file_for(user=request.user, pupil_pk=pk), fmt)
 

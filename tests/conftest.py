@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import copy
 import inspect
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
 import time_machine
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+    AUTHENTICATION_METHODS_SESSION_KEY,
+)
 from django.db import transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from directory.models import Organisation, Person, Role
 from tests.clock import NOW
@@ -77,6 +82,33 @@ def _clock(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     with time_machine.travel(NOW, tick=True):
         yield
+
+
+# Signing in -----------------------------------------------------------------------------
+
+
+def sign_in_with_mfa(client: Client, person: Person, *, factor: str = "totp") -> Client:
+    """``client`` signed in as ``person`` who has just completed the whole sign-in: the
+    password, then the second factor, recorded in the session the way allauth records
+    them (``record_authentication``). This is the one way a test is someone who has
+    signed in with MFA, whatever their role (a role that needs none is not asked, and
+    the record does not change what it may do). Signing in also counts as confirming it
+    is them for the next 15 minutes (directory/identity/mfa.py): a test that is to be asked
+    again moves the clock on.
+
+    Plain ``client.force_login`` is a session without the second factor: the
+    multi-factor tests use it to show that such a session is stopped.
+    """
+    client.force_login(person)
+    session = client.session
+    now = time.time()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now, "email": person.email},
+        {"method": "mfa", "at": now, "type": factor},
+    ]
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(person.pk)
+    session.save()
+    return client
 
 
 # Data built once for a module ------------------------------------------------------------

@@ -64,7 +64,7 @@ from policies.selectors import versions_to_acknowledge
 from policies.services import acknowledgement_record, policy_version_publish, training_record_add
 from registers import services as register_services
 from registers.models import FollowUp, RegisterEntry, RoundResponse
-from tests.conftest import World, once_per_module
+from tests.conftest import World, once_per_module, sign_in_with_mfa
 from tests.factories import FamilyLinkFactory, PupilFactory
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
@@ -228,7 +228,7 @@ def _session(o: types.SimpleNamespace, role: str) -> str:
     """A signed-in session for the role's person, made once (each test runs in a
     savepoint, so whatever a request changes in it is undone)."""
     client = Client()
-    client.force_login(getattr(o.world, ROLES[role]))
+    sign_in_with_mfa(client, getattr(o.world, ROLES[role]))
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
@@ -380,6 +380,23 @@ APP_ROWS = [
     row("saml_finish_acs", kwargs={"organization_slug": "no-such-school"}, anonymous=404),
     row("saml_metadata", kwargs={"organization_slug": "no-such-school"}, anonymous=404),
     row("saml_sls", kwargs={"organization_slug": "no-such-school"}, anonymous=404),
+    # Two-step sign-in (R37, directory/mfa_urls.py). Nobody here has an authenticator:
+    # what needs one is not found, confirming with one falls back to the password, and
+    # the sign-in's second step, asked for outside a sign-in, goes back to the sign-in
+    # (or home, for someone signed in).
+    row("mfa_index", default=200),
+    row("mfa_authenticate", default=Redirect("home"), anonymous=Redirect("account_login")),
+    row("mfa_reauthenticate", default=Redirect("account_reauthenticate")),
+    row("mfa_activate_totp", default=200),
+    row("mfa_deactivate_totp", default=404),
+    row("mfa_view_recovery_codes", default=404),
+    row("mfa_generate_recovery_codes", default=200),
+    row("mfa_download_recovery_codes", default=404),
+    row("mfa_list_webauthn", default=200),
+    row("mfa_add_webauthn", default=200),
+    row("mfa_reauthenticate_webauthn", default=Redirect("account_reauthenticate")),
+    row("mfa_remove_webauthn", kwargs={"pk": 999999}, default=404),
+    row("mfa_edit_webauthn", kwargs={"pk": 999999}, default=404),
     # The policy (R29 to R32). Pages that offer a choice of organisation are asked for
     # school_a, so an outsider is refused; without a choice each lists the person's own.
     row("policies:index", default=200),

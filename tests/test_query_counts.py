@@ -27,7 +27,7 @@ from declarations.models import Declaration
 from directory.models import Membership, Organisation, Person, Pupil, Role
 from directory.periods import current_term_token, school_year_of
 from tests.clock import TODAY  # the clock every test module runs on
-from tests.conftest import once_per_module
+from tests.conftest import once_per_module, sign_in_with_mfa
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +115,7 @@ def measure(django_capture_on_commit_callbacks):
 
 def signed_in(person: Person) -> Client:
     client = Client()
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
     return client
 
 

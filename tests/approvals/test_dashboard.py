@@ -14,6 +14,7 @@ from contactpolicy.models import AuditEvent
 from declarations.kinds import get_kind
 from declarations.services import declaration_submit
 from directory.models import Role
+from tests.conftest import sign_in_with_mfa
 from tests.factories import FamilyLinkFactory, PupilFactory, person_with_roles
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
@@ -95,7 +96,7 @@ def test_dashboard_lists_waiting_items_most_urgent_first(client, world, mine):
     later = mine(due_in=10)
     soonest = mine(due_in=1)
     middle = mine(due_in=4)
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.get(DASHBOARD)
 
@@ -109,7 +110,7 @@ def test_with_the_same_due_date_the_earlier_planned_date_comes_first(client, wor
     sooner_party = mine(due_in=3)
     sooner_party.declaration.key_date = today() + datetime.timedelta(days=4)
     sooner_party.declaration.save()
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.get(DASHBOARD)
 
@@ -119,7 +120,7 @@ def test_with_the_same_due_date_the_earlier_planned_date_comes_first(client, wor
 def test_each_row_shows_declarant_kind_pupils_and_deadline(client, world, mine):
     pupil = PupilFactory(setting=world.school_a, given_name="Ava", family_name="Smith")
     request = mine(due_in=6, pupil=pupil)
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.get(DASHBOARD)
 
@@ -137,7 +138,7 @@ def test_dashboard_counts_waiting_and_overdue_items(client, world, mine):
     mine(due_in=3)
     mine(due_in=20)
     decided = mine(status=ApprovalRequest.Status.DECIDED)
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.get(DASHBOARD)
 
@@ -181,7 +182,7 @@ def filter_value(world, name: str, value: str) -> str:
 
 @pytest.mark.parametrize(("name", "value", "expected"), FILTERS)
 def test_filters_narrow_the_list(client, world, three, name, value, expected):
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.get(DASHBOARD, {name: filter_value(world, name, value)})
 
@@ -193,7 +194,7 @@ def test_filters_narrow_the_list(client, world, three, name, value, expected):
 
 @pytest.mark.parametrize(("name", "value", "expected"), FILTERS)
 def test_an_htmx_filter_returns_only_the_results(client, world, three, name, value, expected):
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.get(
         DASHBOARD, {name: filter_value(world, name, value)}, HTTP_HX_REQUEST="true"
@@ -209,7 +210,7 @@ def test_an_htmx_filter_returns_only_the_results(client, world, three, name, val
 
 
 def test_filters_that_match_nothing_say_so(client, world, three):
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.get(DASHBOARD, {"kind": "gift"}, HTTP_HX_REQUEST="true")
 
@@ -219,7 +220,7 @@ def test_filters_that_match_nothing_say_so(client, world, three):
 
 def test_a_filter_naming_someone_elses_setting_shows_nothing_of_theirs(client, world, three):
     theirs = waiting(world.head_other, declarant=world.teacher_other, setting=world.other_school)
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.get(DASHBOARD, {"setting": world.other_school.pk, "person": "nonsense"})
 
@@ -237,7 +238,7 @@ def test_other_peoples_requests_never_appear(client, world, mine):
     elsewhere = waiting(world.head_other, declarant=world.teacher_other, setting=world.other_school)
     escalated = mine(status=ApprovalRequest.Status.ESCALATED)
     cancelled = mine(status=ApprovalRequest.Status.CANCELLED)
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.get(DASHBOARD)
 
@@ -251,7 +252,7 @@ def test_other_peoples_requests_never_appear(client, world, mine):
 
 def test_someone_with_nothing_waiting_is_told_so(client, world, mine):
     mine()
-    client.force_login(world.teacher_b)
+    sign_in_with_mfa(client, world.teacher_b)
 
     response = client.get(DASHBOARD)
 
@@ -288,7 +289,7 @@ def concern(world, django_capture_on_commit_callbacks):
 def test_a_dsl_sees_safeguarding_copies_listed(client, world, concern):
     copy = ApprovalRequest.objects.get(declaration=concern, purpose=COPY)
     assert copy.decider == world.dsl_a
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
 
     response = client.get(DASHBOARD)
 
@@ -303,7 +304,7 @@ def test_a_dsl_sees_safeguarding_copies_listed(client, world, concern):
 
 def test_opening_a_copy_marks_it_read_and_records_the_view(client, world, concern):
     copy = ApprovalRequest.objects.get(declaration=concern, purpose=COPY)
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
 
     response = client.get(copy.get_absolute_url())
 
@@ -321,7 +322,7 @@ def test_opening_a_copy_marks_it_read_and_records_the_view(client, world, concer
 
 def test_a_dsl_cannot_decide_a_copy(client, world, concern):
     copy = ApprovalRequest.objects.get(declaration=concern, purpose=COPY)
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
 
     response = client.post(copy.get_absolute_url(), {"outcome": "noted"}, follow=True)
 
@@ -343,7 +344,7 @@ def routed(world, django_capture_on_commit_callbacks):
 
 
 def test_request_page_shows_the_declaration_its_history_and_why_it_came(client, world, routed):
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.get(routed.get_absolute_url())
 
@@ -373,7 +374,7 @@ def test_request_page_shows_earlier_decisions_in_the_trail(client, world, routed
         outcome="approved_with_conditions",
         details={"reasons": "Known family.", "conditions": "No photographs of pupils."},
     )
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.get(routed.get_absolute_url())
 
@@ -423,7 +424,7 @@ def test_a_line_manager_sees_the_declarants_other_declarations_that_came_to_them
             status=ApprovalRequest.Status.OPEN if key == "main" else ApprovalRequest.Status.DECIDED,
         )
     request = ApprovalRequest.objects.get(declaration=related_world["main"])
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.get(request.get_absolute_url())
 
@@ -454,7 +455,7 @@ def test_related_declarations_by_others_are_shown_only_to_heads_and_dsls(
         routing_reason="Test route.",
         due_on=today() + datetime.timedelta(days=5),
     )
-    client.force_login(getattr(world, who))
+    sign_in_with_mfa(client, getattr(world, who))
 
     response = client.get(request.get_absolute_url())
 
@@ -496,7 +497,7 @@ def add_waiting(world, count: int) -> None:
 
 
 def test_dashboard_costs_the_same_queries_with_5_or_500_waiting_items(client, world):
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
     client.get(DASHBOARD)  # the first page of a session warms caches
     add_waiting(world, 5)
     with_5 = dashboard_queries(client)
@@ -520,7 +521,7 @@ def test_a_long_list_comes_50_at_a_time_most_urgent_first(client, world, mine):
     the 50 most urgent, the counts still cover them all, and the next page the rest."""
     made = [mine(due_in=1 + number % 20) for number in range(60)]
     urgent = sorted(made, key=lambda item: (item.due_on, item.created_at, item.pk))
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     first = client.get(DASHBOARD)
     second = client.get(DASHBOARD, {"page": "2"})
@@ -535,7 +536,7 @@ def test_a_long_list_comes_50_at_a_time_most_urgent_first(client, world, mine):
 def test_the_next_page_keeps_the_filter(client, world, mine):
     for _ in range(55):
         mine(due_in=3)
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.get(DASHBOARD, {"kind": "planned_social_contact"})
 

@@ -24,6 +24,7 @@ from declarations.services import (
     declaration_withdraw,
     subjects_of,
 )
+from tests.conftest import sign_in_with_mfa
 from tests.factories import PupilFactory
 from tests.factories.declarations import (
     DeclarationFactory,
@@ -70,7 +71,7 @@ def decide(client, django_capture_on_commit_callbacks):
     """Post the decision form as ``person``, running what is sent after commit."""
 
     def decide(person, request: ApprovalRequest, follow=False, **fields):
-        client.force_login(person)
+        sign_in_with_mfa(client, person)
         with django_capture_on_commit_callbacks(execute=True):
             return client.post(request.get_absolute_url(), fields, follow=follow)
 
@@ -672,7 +673,7 @@ def test_bad_decision_is_refused_with_a_clear_message_and_nothing_saved(
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_a_forged_request_id_is_not_found(world, route, client, method):
     request = route()
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = getattr(client, method)(reverse("approvals:request", args=[request.pk + 1000]))
 
@@ -754,7 +755,7 @@ def test_the_declarant_sees_the_decision_and_its_conditions_on_their_declaration
         outcome="approved_with_conditions",
         conditions="Meet only in a public place.",
     )
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.get(request.declaration.get_absolute_url())
 
@@ -765,7 +766,7 @@ def test_the_declarant_sees_the_decision_and_its_conditions_on_their_declaration
 
 def test_the_declarant_sees_who_their_declaration_is_waiting_for(client, world, route):
     request = route()
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.get(request.declaration.get_absolute_url())
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from approvals.models import ApprovalRequest
 from contactpolicy.models import AuditEvent
 from declarations.services import attachment_add, declaration_submit
+from tests.conftest import sign_in_with_mfa
 from tests.factories import PupilFactory
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
@@ -45,7 +46,7 @@ def url(request, attachment) -> str:
 
 def test_the_decider_downloads_the_attached_copy_and_it_is_recorded(world, client, routed):
     request, attachment = routed(world.teacher_a, world.school_a)
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     page = client.get(reverse("approvals:request", args=[request.pk]))
     response = client.get(url(request, attachment))
@@ -62,7 +63,7 @@ def test_the_decider_downloads_the_attached_copy_and_it_is_recorded(world, clien
 def test_nobody_else_opens_it_through_the_request(world, client, routed):
     request, attachment = routed(world.teacher_a, world.school_a)
     for person in (world.teacher_b, world.head_other, world.governor, world.teacher_a):
-        client.force_login(person)
+        sign_in_with_mfa(client, person)
         assert client.get(url(request, attachment)).status_code == 404, person
 
 
@@ -71,6 +72,6 @@ def test_a_file_of_another_declaration_is_not_opened_through_ones_own_request(
 ):
     mine, _attachment = routed(world.teacher_a, world.school_a)
     _other_request, other_attachment = routed(world.teacher_b, world.school_b)
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     assert client.get(url(mine, other_attachment)).status_code == 404

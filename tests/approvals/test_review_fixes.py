@@ -14,6 +14,7 @@ from approvals.routing import resolve
 from approvals.services import decision_record
 from declarations.services import declaration_submit
 from directory.models import Membership, Role
+from tests.conftest import sign_in_with_mfa
 from tests.factories import SchoolFactory, person_with_roles
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
@@ -93,7 +94,7 @@ def test_the_declarant_is_not_told_that_lado_advice_was_sought(
         )
 
     assert all(world.teacher_a.email not in message.to for message in mail.outbox)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     page = client.get(declaration.get_absolute_url()).text
     assert "LADO" not in page
     assert "Being considered by senior staff" in page
@@ -165,7 +166,7 @@ def test_cover_added_later_moves_what_already_waits_to_the_delegate(
     request = ApprovalRequest.objects.get(declaration=declaration, purpose=DECIDE)
     assert request.decider == world.line_manager_a
     today = timezone.localdate()
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -200,7 +201,7 @@ def test_the_administrator_cannot_assign_a_heads_own_declaration_to_a_teacher(
     )
     request = ApprovalRequest.objects.get(declaration=declaration, purpose=DECIDE)
     assert request.decider is None
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     response = client.post(
         f"/admin/approvals/approvalrequest/{request.pk}/change/", {"decider": world.teacher_a.pk}
@@ -226,7 +227,7 @@ def test_a_refused_attempt_to_decide_is_kept_on_the_record(
     )
     request = ApprovalRequest.objects.get(declaration=declaration, purpose=DECIDE)
     Declaration.objects.filter(pk=declaration.pk).update(status=Declaration.Status.WITHDRAWN)
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
 
     response = client.post(request.get_absolute_url(), {"outcome": "approved"}, follow=True)
 

@@ -36,7 +36,7 @@ from declarations.models import Declaration, DeclarationSubject
 from directory.models import FamilyLink, Membership, Organisation, Person, Pupil, Role
 from policies.models import Acknowledgement, PolicyVersion, TrainingRecord
 from registers.models import FollowUp, RegisterEntry
-from tests.conftest import once_per_module
+from tests.conftest import once_per_module, sign_in_with_mfa
 from tests.factories import MembershipFactory, PersonFactory, PupilFactory
 from tests.factories.declarations import DeclarationFactory
 
@@ -478,17 +478,17 @@ def test_the_printed_people_can_use_the_app_on_the_loaded_trust(trust, client):
     assert Membership.objects.filter(person=head, organisation=first, role=Role.HEAD).exists()
     assert Membership.objects.filter(person=dsl, organisation=first, role=Role.DSL).exists()
 
-    client.force_login(head)
+    sign_in_with_mfa(client, head)
     assert client.get(reverse("approvals:dashboard")).status_code == 200
 
-    client.force_login(staff)
+    sign_in_with_mfa(client, staff)
     response = client.get(reverse("declarations:list"))
     assert response.status_code == 200
     latest = Declaration.objects.filter(declarant=staff).order_by("-created_at").first()
     if latest is not None:
         assert latest.reference in response.text
 
-    client.force_login(dsl)
+    sign_in_with_mfa(client, dsl)
     entry = RegisterEntry.objects.filter(
         file=RegisterEntry.File.PUPIL, declaration__setting=first
     ).first()
@@ -503,7 +503,7 @@ def test_the_governors_summary_of_the_trust_opens_and_names_nobody(trust, client
     """A trustee's summary of the whole trust counts the loaded history, and names no
     member of staff and no pupil (R33)."""
     trustee = login(trust, "Trustee (")
-    client.force_login(trustee)
+    sign_in_with_mfa(client, trustee)
     response = client.get(
         reverse("oversight:summary"),
         {

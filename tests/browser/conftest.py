@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -21,6 +22,9 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
+
+from directory.demo import DEMO_TOTP_SECRET
+from tests.mfa import at_the_start_of_a_step, totp
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 FLAGS = [
@@ -172,9 +176,10 @@ class Visit:
     """One person's browser tab: sign in, go to pages, check them, photograph them.
     Every page the tab lands on must be checked before the test ends."""
 
-    def __init__(self, page, base_url: str, folder: Path) -> None:
+    def __init__(self, page, base_url: str, folder: Path, traveller=None) -> None:
         self.page = page
         self.base_url = base_url
+        self.traveller = traveller  # the tests' clock (time-machine), for the codes
         self.folder = folder
         self.shots = 0
         self.visited: list[str] = []
@@ -194,7 +199,38 @@ class Visit:
         self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Sign in", exact=True).click()
         self.page.wait_for_load_state()
+        if self.page.url.startswith(self.base_url + "/accounts/2fa/authenticate/"):
+            # The second step (R37): the demo's authenticator app, as a tester uses it.
+            self.check("second-step")
+            self.enter_code(DEMO_TOTP_SECRET)
+        elif self.page.url == self.base_url + "/accounts/2fa/":
+            self.set_up_authenticator()
         self.check("signed-in")
+
+    def code_for(self, secret: str) -> str:
+        """What the authenticator app shows now, with the clock moved to the start of a
+        30-second step so that it is still the code when the server checks it."""
+        at_the_start_of_a_step(self.traveller)
+        return totp(secret)
+
+    def enter_code(self, secret: str) -> None:
+        self.page.get_by_label("Code from your authenticator app").fill(self.code_for(secret))
+        self.page.get_by_role("button", name="Sign in", exact=True).click()
+        self.page.wait_for_load_state()
+
+    def set_up_authenticator(self) -> str:
+        """From the two-step sign-in page: set up an authenticator app by typing in the
+        secret the page shows, save the recovery codes, go on. Returns the secret."""
+        self.check("two-step-sign-in")
+        self.page.get_by_role("link", name="Set up an authenticator app").click()
+        self.check("set-up-authenticator-app")
+        secret = self.page.locator("#authenticator-secret").inner_text().replace(" ", "")
+        self.page.get_by_label("Code from the app").fill(self.code_for(secret))
+        self.page.get_by_role("button", name="Set up the app").click()
+        self.check("recovery-codes")
+        self.page.get_by_role("link", name=re.compile("I have saved my codes")).click()
+        self.page.wait_for_load_state()
+        return secret
 
     def check(self, name: str) -> None:
         """No axe-core violation of WCAG 2.2 A or AA on this page, no breach of the
@@ -230,7 +266,7 @@ def _page(url: str) -> str:
 
 
 @pytest.fixture
-def visit(browser, live_server, request):
+def visit(browser, live_server, request, time_machine):
     """Open a tab for a person: ``visit(viewport=PHONE)``; closed after the test, which
     fails if the tab landed on a page it did not check."""
     tabs: list[tuple[object, Visit]] = []
@@ -248,7 +284,12 @@ def visit(browser, live_server, request):
             extra_http_headers={"X-Forwarded-For": forwarded_for} if forwarded_for else None,
         )
         context.add_init_script(RECORD_VIOLATIONS)
-        tab = Visit(context.new_page(), live_server.url, folder / (name or f"tab{len(tabs) + 1}"))
+        tab = Visit(
+            context.new_page(),
+            live_server.url,
+            folder / (name or f"tab{len(tabs) + 1}"),
+            traveller=time_machine,
+        )
         tabs.append((context, tab))
         return tab
 

@@ -16,6 +16,63 @@ from tests.browser.conftest import PHONE
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def test_the_head_of_brookfield_sets_up_an_authenticator_app_and_reaches_her_dashboard(demo, visit):
+    """R37: her role needs a second factor and she has none yet."""
+    from allauth.mfa.models import Authenticator
+
+    from contactpolicy.models import AuditEvent
+
+    head = demo["bro_head"]
+    tab = visit(name="head")
+    page = tab.page
+    tab.go("/accounts/login/")
+    tab.check("sign-in")
+    page.get_by_label("Email").fill(head.email)
+    page.get_by_label("Password").fill("contact-demo-2026")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+    # Asked to set up a second factor, and nothing else until she has.
+    assert page.url == tab.base_url + reverse("mfa_index")
+    tab.check("asked-to-set-up")
+    assert page.get_by_text("Your role needs a second step when you sign in").is_visible()
+    tab.go(reverse("approvals:dashboard"))
+    assert page.url == tab.base_url + reverse("mfa_index")
+    tab.check("still-asked")
+    page.get_by_role("link", name="Set up an authenticator app").click()
+    tab.check("set-up-authenticator-app")
+    # She reads the secret off the page and types the code her app works out from it.
+    secret = page.locator("#authenticator-secret").inner_text().replace(" ", "")
+    page.get_by_label("Code from the app").fill(tab.code_for(secret))
+    page.get_by_role("button", name="Set up the app").click()
+
+    assert page.url == tab.base_url + reverse("mfa_view_recovery_codes")
+    tab.check("recovery-codes")
+    codes = page.get_by_role("list", name="Unused recovery codes").get_by_role("listitem")
+    assert codes.count() == 10
+    page.get_by_role("link", name=re.compile("I have saved my codes")).click()
+    assert page.url == tab.base_url + "/"
+    tab.check("home")
+    page.get_by_role("link", name="Decisions", exact=True).click()
+    assert page.url == tab.base_url + reverse("approvals:dashboard")
+    tab.check("dashboard")
+    assert Authenticator.objects.filter(user=head, type="totp").exists()
+    assert AuditEvent.objects.filter(action="mfa.set_up", actor=head).exists()
+
+    # Her next sign-in asks for a code from the app.
+    page.get_by_role("button", name="Sign out").click()
+    tab.check("signed-out")
+    tab.go("/accounts/login/")
+    tab.check("sign-in-again")
+    page.get_by_label("Email").fill(head.email)
+    page.get_by_label("Password").fill("contact-demo-2026")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    assert page.url == tab.base_url + reverse("mfa_authenticate")
+    tab.check("second-step")
+    tab.enter_code(secret)
+    assert page.url == tab.base_url + "/"
+    tab.check("home-again")
+
+
 def test_a_new_volunteer_acknowledges_the_policy_on_first_sign_in(demo, visit):
     volunteer = demo["bro_volunteer1"]
     tab = visit(viewport=PHONE, name="volunteer")

@@ -50,18 +50,28 @@ def sign_in_with(tab, button: str, email: str) -> None:
     tab.page.wait_for_load_state()
 
 
-def test_the_head_of_brookfield_signs_in_with_microsoft(demo, visit, providers):
+def test_the_head_of_brookfield_signs_in_with_microsoft_and_sets_up_an_authenticator(
+    demo, visit, providers
+):
+    """#18's walk: Microsoft did not ask her for a second factor this time, so the
+    product does: she sets up an authenticator app and reaches her dashboard."""
+    from allauth.mfa.models import Authenticator
+
     head = demo["bro_head"]
     tab = visit(name="head")
 
     sign_in_with(tab, "Sign in with Microsoft", head.email)
 
+    assert tab.page.url == tab.base_url + "/accounts/2fa/"
+    tab.set_up_authenticator()
     assert tab.page.url == tab.base_url + "/"
     tab.check("home")
     assert head.get_full_name() in tab.page.content()
+    assert Authenticator.objects.filter(user=head, type="totp").exists()
     event = AuditEvent.objects.get(action="auth.sso_signed_in", actor=head)
     assert event.data["provider"] == "Microsoft"
     assert event.data["organisation"] == "Brookfield Primary School"
+    assert event.data["provider_said_mfa"] is False
 
 
 def test_a_teacher_signs_in_with_google(demo, visit, providers):

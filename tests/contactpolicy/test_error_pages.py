@@ -7,6 +7,7 @@ from django.test import override_settings
 from django.urls import path
 
 from contactpolicy import urls as project_urls
+from tests.conftest import sign_in_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ urlpatterns = [
 
 
 def test_unknown_page_is_a_friendly_404(client, person):
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
 
     response = client.get("/no-such-page/")
 
@@ -39,7 +40,7 @@ def test_unknown_page_is_a_friendly_404(client, person):
 @override_settings(ROOT_URLCONF=__name__)
 def test_server_error_shows_a_plain_page_with_no_internals(client, person):
     client.raise_request_exception = False
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
 
     response = client.get("/broken/")
 
@@ -51,7 +52,7 @@ def test_server_error_shows_a_plain_page_with_no_internals(client, person):
 
 @override_settings(ROOT_URLCONF=__name__)
 def test_forbidden_page_explains_without_detail(client, person):
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
 
     response = client.get("/forbidden/")
 

@@ -26,6 +26,7 @@ from contactpolicy.pagination import (
 from contactpolicy.services import audit_event_record
 from declarations.models import Declaration
 from directory.models import Role
+from tests.conftest import sign_in_with_mfa
 from tests.factories import PupilFactory, person_with_roles
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
@@ -313,7 +314,7 @@ def test_30_declarations_come_25_newest_first_then_the_other_5(client, world):
         *declarations_of(world.teacher_b, world.school_b, 3),
         *declarations_of(world.teacher_other, world.other_school, 3),
     ]
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     first = listed(client)
     second = listed(client, page="2")
@@ -328,7 +329,7 @@ def test_30_declarations_come_25_newest_first_then_the_other_5(client, world):
 
 def test_the_first_page_says_page_1_of_2_and_links_to_the_next(client, world):
     declarations_of(world.teacher_a, world.school_a, 30)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     first = listed(client)
     second = listed(client, page="2")
@@ -341,7 +342,7 @@ def test_the_first_page_says_page_1_of_2_and_links_to_the_next(client, world):
 
 def test_25_declarations_or_fewer_need_no_pages(client, world):
     declarations_of(world.teacher_a, world.school_a, 25)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = listed(client)
 
@@ -355,7 +356,7 @@ def test_a_filter_is_kept_on_every_page_link(client, world):
         world.teacher_a, world.school_a, 30, status=Declaration.Status.SUBMITTED
     )
     drafts = declarations_of(world.teacher_a, world.school_a, 10)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     filters = {"status": "submitted", "kind": "gift"}
 
     first = listed(client, **filters)
@@ -375,7 +376,7 @@ def test_a_filter_is_kept_on_every_page_link(client, world):
 
 def test_the_filter_form_stays_filled_in_on_the_second_page(client, world):
     declarations_of(world.teacher_a, world.school_a, 30, status=Declaration.Status.SUBMITTED)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = listed(client, status="submitted", page="2")
 
@@ -386,7 +387,7 @@ def test_the_filter_form_stays_filled_in_on_the_second_page(client, world):
 def test_filters_left_empty_by_the_form_still_page(client, world):
     """The filter form sends every field, the empty ones too."""
     declarations_of(world.teacher_a, world.school_a, 30)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     empty = {"kind": "", "status": "", "created_from": "", "created_to": ""}
 
     second = listed(client, **empty, page="2")
@@ -405,7 +406,7 @@ def test_filters_left_empty_by_the_form_still_page(client, world):
 
 def test_what_was_typed_in_a_filter_reaches_the_page_links_encoded(client, world):
     declarations_of(world.teacher_a, world.school_a, 30)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     hostile = '"><script>alert(1)</script>'
 
     response = listed(client, kind=hostile)
@@ -429,7 +430,7 @@ def test_what_was_typed_in_a_filter_reaches_the_page_links_encoded(client, world
 )
 def test_a_page_number_that_does_not_exist_shows_a_real_page(client, world, page, number):
     mine = declarations_of(world.teacher_a, world.school_a, 30)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = listed(client, page=page)
 
@@ -441,7 +442,7 @@ def test_a_page_number_that_does_not_exist_shows_a_real_page(client, world, page
 
 def test_a_person_with_no_declarations_asking_for_page_2_sees_none(client, world):
     declarations_of(world.teacher_b, world.school_b, 30)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = listed(client, page="2")
 
@@ -453,7 +454,7 @@ def test_a_person_with_no_declarations_asking_for_page_2_sees_none(client, world
 
 def test_the_second_page_of_an_unfiltered_list_does_not_open_the_filters(client, world):
     declarations_of(world.teacher_a, world.school_a, 30)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     first = listed(client)
     second = listed(client, page="2")
@@ -466,7 +467,7 @@ def test_the_htmx_results_carry_the_pages_and_the_filters(client, world):
     submitted = declarations_of(
         world.teacher_a, world.school_a, 30, status=Declaration.Status.SUBMITTED
     )
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     first = results(client, status="submitted")
     second = results(client, status="submitted", page="2")
@@ -488,7 +489,7 @@ def test_the_first_page_costs_the_same_queries_for_30_or_60_declarations(client,
                 declaration=declaration, pupil=PupilFactory(setting=world.school_a)
             )
 
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     def queries() -> tuple[int, int]:
         with CaptureQueriesContext(connection) as captured:
@@ -524,7 +525,7 @@ def events_at_school_a(world, count: int) -> tuple[Declaration, set[int]]:
 
 def test_the_audit_page_reads_a_window_and_never_counts_the_trail(client, world):
     events_at_school_a(world, 120)
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
     client.get(AUDIT)  # warm the content-type cache
 
     for page in ("1", "2", "3", "4"):
@@ -545,7 +546,7 @@ def test_the_audit_page_reads_a_window_and_never_counts_the_trail(client, world)
 
 def test_the_audit_pages_say_which_events_they_show_without_a_total(client, world):
     events_at_school_a(world, 120)
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
     filters = {"action": "declaration.viewed"}
 
     second = client.get(AUDIT, {**filters, "page": "2"})
@@ -580,11 +581,11 @@ def test_the_dsl_of_another_school_never_sees_the_first_schools_events_on_any_pa
         audit_event_record(actor=dsl, action="declaration.viewed", target=their_declaration).pk
         for _ in range(3)
     }
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
     own_dsl = client.get(AUDIT)  # Ash's DSL does see them, and the page names the declaration
     assert of_a <= set(own_dsl.context["page"].queryset.values_list("pk", flat=True))
     assert declaration_a.reference in own_dsl.text
-    client.force_login(dsl)
+    sign_in_with_mfa(client, dsl)
 
     seen: set[int] = set()
     for filters in ({}, {"action": "declaration.viewed"}):

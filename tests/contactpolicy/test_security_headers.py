@@ -5,11 +5,13 @@ import re
 import pytest
 from django.urls import reverse
 
+from tests.conftest import sign_in_with_mfa
+
 pytestmark = pytest.mark.django_db
 
 
 def test_content_security_policy_allows_scripts_only_from_self_or_by_nonce(client, person):
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
 
     response = client.get("/")
 
@@ -34,7 +36,7 @@ def test_pages_cannot_be_framed_and_content_types_are_not_sniffed(client):
 
 
 def test_pages_for_a_signed_in_person_are_never_cached(client, person):
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
 
     response = client.get("/")
 
@@ -53,7 +55,7 @@ def test_session_cookie_is_http_only_and_same_site(client, person):
 
 
 def test_every_page_loads_htmx_and_sends_the_csrf_token_with_htmx_requests(client, person):
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
 
     response = client.get("/")
 

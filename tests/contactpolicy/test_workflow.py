@@ -28,6 +28,7 @@ from registers.exceptions import RegisterError
 from registers.models import DeclarationRound, FollowUp, RegisterEntry, RoundResponse
 from registers.selectors import may_correct
 from registers.services import register_entry_correct
+from tests.conftest import sign_in_with_mfa
 from tests.factories import PupilFactory
 from tests.factories.declarations import (
     DeclarationFactory,
@@ -242,7 +243,7 @@ def test_the_correction_link_is_offered_exactly_where_the_correction_is_allowed(
             details={},
         )
     person = getattr(world, who)
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
     for entry in RegisterEntry.objects.filter(declaration=declaration):
         url = reverse("registers:entry_correct", args=[entry.pk])
         page = (

@@ -11,6 +11,7 @@ from declarations.exceptions import DeclarationError
 from declarations.models import Declaration
 from declarations.services import Subject, attachment_check, declaration_submit
 from directory.models import Membership
+from tests.conftest import sign_in_with_mfa
 from tests.factories import PupilFactory
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
@@ -26,7 +27,7 @@ def start(client, kind):
 
 def test_a_half_finished_declaration_can_be_saved_as_a_draft_and_finished_later(client, world):
     pupil = PupilFactory(setting=world.school_a)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     token = start(client, "planned_social_contact")
 
     response = client.post(
@@ -55,7 +56,7 @@ def test_a_half_finished_declaration_can_be_saved_as_a_draft_and_finished_later(
 
 def test_a_draft_still_refuses_a_pupil_of_another_school(client, world):
     stranger = PupilFactory(setting=world.other_school)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     token = start(client, "planned_social_contact")
 
     response = client.post(
@@ -73,7 +74,7 @@ def test_a_draft_still_refuses_a_pupil_of_another_school(client, world):
 
 
 def test_error_summary_links_a_group_of_tick_boxes_to_its_first_box(client, world):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     token = start(client, "planned_social_contact")
 
     response = client.post(

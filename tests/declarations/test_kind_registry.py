@@ -23,6 +23,7 @@ from directory.models import Organisation
 from directory.periods import custom_period
 from oversight.summaries import summary_build
 from registers.models import RegisterEntry
+from tests.conftest import sign_in_with_mfa
 from tests.factories import PupilFactory, SchoolFactory
 from tests.project import APPS, ROOT
 
@@ -128,7 +129,7 @@ def test_a_rule_cannot_put_a_head_or_above_kind_below_the_head(world, decider):
 
 def test_the_administration_screen_refuses_such_a_rule(world, client):
     kind = next(kind for kind in KINDS.values() if kind.head_or_above)
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
     response = client.post(
         reverse("admin:approvals_routingrule_add"),
         {
@@ -176,7 +177,7 @@ def test_an_extra_kind_is_declared_routed_decided_filed_and_summarised(
     world, client, extra_kind, django_capture_on_commit_callbacks
 ):
     pupil = PupilFactory(setting=world.school_a, given_name="Ava", family_name="Quintero")
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     # Declared: it is offered, its form asks its own questions, the draft is submitted.
     assert extra_kind.question in client.get(reverse("declarations:choose")).content.decode()
     page = client.get(reverse("declarations:create", args=[extra_kind.code]))
@@ -203,7 +204,7 @@ def test_an_extra_kind_is_declared_routed_decided_filed_and_summarised(
     assert (request.decider, request.decider_role) == (world.head_a, DeciderRole.HEAD)
     assert default_role(extra_kind.code, world.school_a) == DeciderRole.HEAD
     # Decided by the head.
-    client.force_login(world.head_a)
+    sign_in_with_mfa(client, world.head_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             request.get_absolute_url(), {"outcome": "approved", "reasons": "No other way home."}

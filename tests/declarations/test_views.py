@@ -15,6 +15,7 @@ from contactpolicy.models import AuditEvent
 from declarations.kinds import KINDS
 from declarations.models import Attachment, Declaration, DeclarationSubject
 from directory.models import FamilyLink, Role
+from tests.conftest import sign_in_with_mfa
 from tests.factories import (
     FamilyLinkFactory,
     MembershipFactory,
@@ -242,7 +243,7 @@ def test_every_declaration_page_sends_a_signed_out_visitor_to_sign_in(client, me
 
 
 def test_signed_out_visitor_cannot_download_an_existing_attachment(client, world, family, media):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     declaration = save_draft(
         client, "correspondence_received", setting=world.school_a, pupils=[family[0]]
     )
@@ -260,7 +261,7 @@ def test_signed_out_visitor_cannot_download_an_existing_attachment(client, world
 
 
 def test_chooser_asks_every_kind_of_question(client, world):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.get(reverse("declarations:choose"))
 
@@ -271,7 +272,7 @@ def test_chooser_asks_every_kind_of_question(client, world):
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_choosing_a_kind_leads_to_its_form(client, world, kind):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.get(reverse("declarations:choose"), {"kind": kind})
 
@@ -283,7 +284,7 @@ def test_choosing_a_kind_leads_to_its_form(client, world, kind):
 
 
 def test_chooser_with_an_unknown_kind_asks_again(client, world):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.get(reverse("declarations:choose"), {"kind": "party"})
 
@@ -292,14 +293,14 @@ def test_chooser_with_an_unknown_kind_asks_again(client, world):
 
 
 def test_form_for_an_unknown_kind_is_not_found(client, world):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     assert client.get("/declarations/new/party-invitation/").status_code == 404
     assert client.post("/declarations/new/party-invitation/", {}).status_code == 404
 
 
 def test_person_without_a_role_in_a_setting_is_sent_home_from_the_chooser(client, world):
-    client.force_login(PersonFactory())
+    sign_in_with_mfa(client, PersonFactory())
 
     response = client.get(reverse("declarations:choose"), follow=True)
 
@@ -325,7 +326,7 @@ def test_teaching_assistant_declares_four_kinds_and_sees_them_submitted(
 ):
     pupil, mother = family
     assistant = teaching_assistant(world.school_a)
-    client.force_login(assistant)
+    sign_in_with_mfa(client, assistant)
 
     friendship = save_draft(
         client, "pre_existing_relationship", setting=world.school_a, family_members=[mother]
@@ -398,7 +399,7 @@ def test_teaching_assistant_declares_four_kinds_and_sees_them_submitted(
 def test_detail_page_shows_the_history_and_what_happens_next(
     client, world, family, kind, needs_approval_text
 ):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     declaration = save_draft(client, kind, setting=world.school_a, pupils=[family[0]])
     submit(client, declaration)
 
@@ -416,7 +417,7 @@ def test_detail_page_shows_the_history_and_what_happens_next(
 
 
 def test_saved_draft_is_listed_as_draft(client, world, family):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     draft = save_draft(client, "planned_social_contact", setting=world.school_a, pupils=[family[0]])
 
     page = results(client)
@@ -431,7 +432,7 @@ def test_saved_draft_is_listed_as_draft(client, world, family):
 
 def test_edit_page_is_filled_in_with_the_saved_answers(client, world, family):
     pupil, mother = family
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     draft = save_draft(
         client,
         "planned_social_contact",
@@ -459,7 +460,7 @@ def test_edit_page_is_filled_in_with_the_saved_answers(client, world, family):
 
 
 def test_changing_a_draft_keeps_one_declaration_and_saves_the_change(client, world, family):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     draft = save_draft(client, "planned_social_contact", setting=world.school_a, pupils=[family[0]])
     edit_url = reverse("declarations:edit", args=[draft.pk])
     token = str(client.get(edit_url).context["form"]["form_token"].value())
@@ -486,7 +487,7 @@ def test_changing_a_draft_keeps_one_declaration_and_saves_the_change(client, wor
 
 
 def test_missing_required_details_show_an_error_summary_and_save_nothing(client, world, family):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = post_declaration(
         client,
@@ -505,7 +506,7 @@ def test_missing_required_details_show_an_error_summary_and_save_nothing(client,
 
 
 def test_missing_answers_are_kept_on_the_page_to_correct(client, world, family):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     details = {**DETAILS["planned_social_contact"], "place": ""}
 
     response = post_declaration(
@@ -523,7 +524,7 @@ def test_missing_answers_are_kept_on_the_page_to_correct(client, world, family):
 
 
 def test_planned_date_in_the_past_is_refused_with_a_clear_message(client, world, family):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     details = {**DETAILS["planned_social_contact"], "planned_on": days(-1)}
 
     response = post_declaration(
@@ -543,7 +544,7 @@ def test_planned_date_in_the_past_is_refused_with_a_clear_message(client, world,
 
 
 def test_trip_ending_before_it_starts_is_refused(client, world):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     details = {**DETAILS["trip_phone_sharing"], "trip_ends_on": days(9)}
 
     response = post_declaration(
@@ -558,7 +559,7 @@ def test_trip_ending_before_it_starts_is_refused(client, world):
 @pytest.mark.parametrize("school", ["other_school", "school_b"])
 def test_pupil_of_a_school_the_declarant_does_not_work_in_is_refused(client, world, school):
     stranger = PupilFactory(setting=getattr(world, school))
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = post_declaration(
         client, "planned_social_contact", setting=world.school_a, pupils=[stranger]
@@ -573,7 +574,7 @@ def test_pupil_of_a_school_the_declarant_does_not_work_in_is_refused(client, wor
 
 def test_family_member_of_another_schools_pupil_is_refused(client, world):
     _, stranger = pupil_with_mother(world.other_school)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = post_declaration(
         client, "pre_existing_relationship", setting=world.school_a, family_members=[stranger]
@@ -586,7 +587,7 @@ def test_family_member_of_another_schools_pupil_is_refused(client, world):
 
 def test_setting_the_declarant_does_not_work_in_is_refused(client, world):
     pupil = PupilFactory(setting=world.school_b)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = post_declaration(
         client, "planned_social_contact", setting=world.school_b, pupils=[pupil]
@@ -599,7 +600,7 @@ def test_setting_the_declarant_does_not_work_in_is_refused(client, world):
 
 @pytest.mark.parametrize("bad_id", ["abc", "1; DROP TABLE", "1.5"])
 def test_pupil_id_that_is_not_a_number_is_a_form_error_not_a_crash(client, world, bad_id):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = post_declaration(
         client, "planned_social_contact", setting=world.school_a, pupils=[bad_id]
@@ -613,7 +614,7 @@ def test_pupil_id_that_is_not_a_number_is_a_form_error_not_a_crash(client, world
 
 @pytest.mark.parametrize("field", ["pupils", "family_members"])
 def test_family_member_or_pupil_id_that_is_not_a_number_is_a_form_error(client, world, field):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = post_declaration(
         client, "pre_existing_relationship", setting=world.school_a, **{field: ["x"]}
@@ -626,7 +627,7 @@ def test_family_member_or_pupil_id_that_is_not_a_number_is_a_form_error(client, 
 
 @pytest.mark.parametrize("bad_id", ["-1", "0", "99999999"])
 def test_pupil_id_that_matches_nobody_is_a_form_error(client, world, bad_id):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = post_declaration(
         client, "planned_social_contact", setting=world.school_a, pupils=[bad_id]
@@ -638,7 +639,7 @@ def test_pupil_id_that_matches_nobody_is_a_form_error(client, world, bad_id):
 
 
 def test_pupil_id_too_large_for_the_database_is_a_form_error_not_a_crash(client, world):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = post_declaration(
         client, "planned_social_contact", setting=world.school_a, pupils=["9" * 30]
@@ -650,7 +651,7 @@ def test_pupil_id_too_large_for_the_database_is_a_form_error_not_a_crash(client,
 
 
 def test_other_name_without_a_relationship_is_refused(client, world):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = post_declaration(
         client, "planned_social_contact", setting=world.school_a, other_name="Tom Jones"
@@ -662,7 +663,7 @@ def test_other_name_without_a_relationship_is_refused(client, world):
 
 
 def test_family_member_outside_the_directory_can_be_described(client, world):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     draft = save_draft(
         client,
@@ -680,7 +681,7 @@ def test_family_member_outside_the_directory_can_be_described(client, world):
 
 
 def test_same_form_posted_twice_makes_one_declaration(client, world, family):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     token = form_token(client, "planned_social_contact")
 
     first = post_declaration(
@@ -698,7 +699,7 @@ def test_same_form_posted_twice_makes_one_declaration(client, world, family):
 
 
 def test_submitting_twice_submits_once_and_says_why(client, world, family):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     draft = save_draft(client, "planned_social_contact", setting=world.school_a, pupils=[family[0]])
     submit_url = reverse("declarations:submit", args=[draft.pk])
 
@@ -719,7 +720,7 @@ def test_submitting_twice_submits_once_and_says_why(client, world, family):
 
 
 def test_submitting_without_the_required_copy_is_refused_and_keeps_the_draft(client, world, family):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     draft = save_draft(
         client, "correspondence_received", setting=world.school_a, pupils=[family[0]]
     )
@@ -733,7 +734,7 @@ def test_submitting_without_the_required_copy_is_refused_and_keeps_the_draft(cli
 
 
 def test_submitted_declaration_cannot_be_edited(client, world, family):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     draft = save_draft(client, "planned_social_contact", setting=world.school_a, pupils=[family[0]])
     client.post(reverse("declarations:submit", args=[draft.pk]))
     details = dict(Declaration.objects.get(pk=draft.pk).details)
@@ -755,7 +756,7 @@ def test_submitted_declaration_cannot_be_edited(client, world, family):
 
 def test_resubmitting_a_submitted_declarations_form_does_not_change_it(client, world, family):
     """The double-click guard on create must not let a post change a submitted declaration."""
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     token = form_token(client, "planned_social_contact")
     post_declaration(
         client, "planned_social_contact", token=token, setting=world.school_a, pupils=[family[0]]
@@ -812,7 +813,7 @@ def colleagues_draft(world):
 def test_someone_elses_declaration_is_not_found_and_unchanged(
     client, world, colleagues_draft, method, name, who
 ):
-    client.force_login(getattr(world, who))
+    sign_in_with_mfa(client, getattr(world, who))
     url = reverse(name, args=[colleagues_draft.pk])
     data = form_data(
         "planned_social_contact",
@@ -836,7 +837,7 @@ def test_someone_elses_declaration_is_not_found_and_unchanged(
 def test_attaching_to_someone_elses_declaration_is_not_found(
     client, world, colleagues_draft, media
 ):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.post(
         reverse("declarations:attachment_upload", args=[colleagues_draft.pk]),
@@ -851,7 +852,7 @@ def test_attaching_to_someone_elses_declaration_is_not_found(
 def test_someone_elses_token_on_the_create_form_does_not_touch_their_draft(
     client, world, colleagues_draft, family
 ):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = post_declaration(
         client,
@@ -872,7 +873,7 @@ def test_someone_elses_token_on_the_create_form_does_not_touch_their_draft(
 
 @pytest.fixture
 def card(client, world, family, media):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     return save_draft(client, "correspondence_received", setting=world.school_a, pupils=[family[0]])
 
 
@@ -954,7 +955,7 @@ def test_other_people_cannot_download_the_attachment(client, world, card, media,
     other = (
         person_with_roles(world.school_a, Role.STAFF) if who == "colleague" else getattr(world, who)
     )
-    client.force_login(other)
+    sign_in_with_mfa(client, other)
 
     response = client.get(attachment.get_absolute_url())
 
@@ -963,7 +964,7 @@ def test_other_people_cannot_download_the_attachment(client, world, card, media,
 
 
 def test_files_cannot_be_added_once_submitted(client, world, family, media):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     declaration = save_draft(
         client, "planned_social_contact", setting=world.school_a, pupils=[family[0]]
     )
@@ -996,7 +997,7 @@ def people(client, **params):
 def test_picker_finds_pupils_and_family_members_of_the_setting(client, world, family):
     pupil, mother = family
     elsewhere, elsewhere_mother = pupil_with_mother(world.school_b, family_name="Smith")
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = people(client, kind="planned_social_contact", setting=world.school_a.pk, q="smi")
 
@@ -1010,7 +1011,7 @@ def test_picker_finds_pupils_and_family_members_of_the_setting(client, world, fa
 
 def test_picker_does_not_search_a_setting_the_person_is_not_in(client, world):
     pupil_with_mother(world.school_b, family_name="Smith")
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = people(client, kind="planned_social_contact", setting=world.school_b.pk, q="Smith")
 
@@ -1021,7 +1022,7 @@ def test_picker_does_not_search_a_setting_the_person_is_not_in(client, world):
 
 
 def test_picker_finds_no_pupils_for_a_governor(client, world, family):
-    client.force_login(world.governor)
+    sign_in_with_mfa(client, world.governor)
 
     response = people(client, kind="planned_social_contact", setting=world.school_a.pk, q="Smith")
 
@@ -1038,7 +1039,7 @@ def test_picker_offers_only_former_pupils_for_former_pupil_contact(client, world
         status="former",
         left_on=datetime.date(2019, 7, 20),
     )
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = people(client, kind="former_pupil_contact", setting=world.school_a.pk, q="Jones")
 
@@ -1049,7 +1050,7 @@ def test_picker_offers_only_former_pupils_for_former_pupil_contact(client, world
 
 @pytest.mark.parametrize("setting", ["", "abc", "99999999"])
 def test_picker_with_no_usable_setting_finds_nobody(client, world, family, setting):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = people(client, kind="planned_social_contact", setting=setting, q="Smith")
 
@@ -1059,14 +1060,14 @@ def test_picker_with_no_usable_setting_finds_nobody(client, world, family, setti
 
 
 def test_picker_for_an_unknown_kind_is_not_found(client, world):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     assert people(client, kind="nonsense", setting=world.school_a.pk, q="Smith").status_code == 404
 
 
 def test_search_button_without_javascript_shows_results_and_saves_nothing(client, world, family):
     pupil, mother = family
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = post_declaration(
         client,
@@ -1087,7 +1088,7 @@ def test_search_button_without_javascript_shows_results_and_saves_nothing(client
 
 def test_search_button_on_a_fresh_form_does_not_report_unanswered_questions(client, world, family):
     """Searching is not saving: the error summary is for a failed save, not a search."""
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = post_declaration(
         client,
@@ -1106,7 +1107,7 @@ def test_search_button_on_a_fresh_form_does_not_report_unanswered_questions(clie
 def test_searching_keeps_the_people_already_chosen(client, world, family):
     pupil, _ = family
     other = PupilFactory(setting=world.school_a, given_name="Noah", family_name="Patel")
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = post_declaration(
         client,
@@ -1132,7 +1133,7 @@ def test_former_pupil_contact_names_a_former_pupil_not_a_current_one(client, wor
         "nature_of_contact": "She sent me a friend request.",
         "proposed_plan": "None: I will not accept it.",
     }
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     refused = post_declaration(
         client,
@@ -1154,7 +1155,7 @@ def test_former_pupil_contact_names_a_former_pupil_not_a_current_one(client, wor
 
 def test_person_in_two_settings_chooses_which_one_the_declaration_belongs_to(client, world):
     pupil = PupilFactory(setting=world.school_b)
-    client.force_login(world.executive_head)
+    sign_in_with_mfa(client, world.executive_head)
 
     form_page = client.get(reverse("declarations:create", args=["unplanned_contact"]))
     assert form_page.context["form"].settings_count == 2
@@ -1186,7 +1187,7 @@ def test_person_in_two_settings_chooses_which_one_the_declaration_belongs_to(cli
 
 @pytest.fixture
 def submitted(client, world, family):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     declaration = save_draft(
         client, "planned_social_contact", setting=world.school_a, pupils=[family[0]]
     )
@@ -1224,7 +1225,7 @@ def test_withdrawing_records_the_reason_and_the_history(client, world, submitted
 
 
 def test_a_draft_can_be_withdrawn(client, world, family):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     draft = save_draft(client, "planned_social_contact", setting=world.school_a, pupils=[family[0]])
 
     client.post(reverse("declarations:withdraw", args=[draft.pk]), {"reason": ""})
@@ -1274,7 +1275,7 @@ def test_amending_a_decided_declaration_starts_a_new_version(client, world, fami
         details={**DETAILS["planned_social_contact"]},
         status=Declaration.Status.DECIDED,
     )
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.post(reverse("declarations:amend", args=[decided.pk]))
     again = client.post(reverse("declarations:amend", args=[decided.pk]))
@@ -1321,7 +1322,7 @@ def test_list_filters_by_kind_status_and_date(client, world):
         status=Declaration.Status.WITHDRAWN,
         created_at=now,
     )
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     def shown(**params):
         page = results(client, **params).text
@@ -1339,14 +1340,14 @@ def test_list_filters_by_kind_status_and_date(client, world):
 
 def test_list_says_when_no_declaration_matches_the_filters(client, world):
     make_declaration(world.teacher_a, world.school_a)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     assert "No declarations match these filters." in results(client, kind="gift").text
 
 
 def test_list_with_a_nonsense_filter_explains_rather_than_fails(client, world):
     make_declaration(world.teacher_a, world.school_a)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.get(
         reverse("declarations:list"), {"status": "lost", "created_from": "yesterday"}
@@ -1358,7 +1359,7 @@ def test_list_with_a_nonsense_filter_explains_rather_than_fails(client, world):
 
 def test_htmx_request_gets_only_the_results(client, world):
     declaration = make_declaration(world.teacher_a, world.school_a)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = results(client, kind="unplanned_contact")
 
@@ -1369,7 +1370,7 @@ def test_htmx_request_gets_only_the_results(client, world):
 
 
 def test_full_list_page_has_the_filters(client, world):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.get(reverse("declarations:list"))
 
@@ -1386,7 +1387,7 @@ def test_list_never_shows_other_peoples_declarations(client, world):
         make_declaration(world.teacher_b, world.school_b),
         make_declaration(world.teacher_other, world.other_school),
     ]
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     page = client.get(reverse("declarations:list")).text
     htmx_page = results(client, status="submitted").text
@@ -1406,7 +1407,7 @@ def test_list_costs_the_same_number_of_queries_for_2_or_20_declarations(client, 
             declaration = make_declaration(world.teacher_a, world.school_a, pupils=[pupil])
             DeclarationSubject.objects.create(declaration=declaration, family_member=mother)
 
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     def queries():
         with CaptureQueriesContext(connection) as context:
@@ -1427,7 +1428,7 @@ def test_list_costs_the_same_number_of_queries_for_2_or_20_declarations(client, 
 
 
 def test_home_page_offers_staff_the_declare_contact_panel(client, world):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.get(reverse("home"))
 
@@ -1439,7 +1440,7 @@ def test_home_page_counts_drafts_to_finish(client, world):
     make_declaration(world.teacher_a, world.school_a)
     make_declaration(world.teacher_a, world.school_a, status=Declaration.Status.SUBMITTED)
     make_declaration(world.teacher_b, world.school_b)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.get(reverse("home"))
 
@@ -1448,7 +1449,7 @@ def test_home_page_counts_drafts_to_finish(client, world):
 
 
 def test_person_without_a_role_is_not_offered_the_declare_contact_panel(client, world):
-    client.force_login(PersonFactory())
+    sign_in_with_mfa(client, PersonFactory())
 
     response = client.get(reverse("home"))
 
@@ -1457,7 +1458,7 @@ def test_person_without_a_role_is_not_offered_the_declare_contact_panel(client, 
 
 
 def test_navigation_links_to_your_declarations(client, world):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.get(reverse("home"))
 

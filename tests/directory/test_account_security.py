@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from contactpolicy.models import AuditEvent
 from directory.models import Membership, Person, Role, RoleRequest
+from tests.conftest import sign_in_with_mfa
 from tests.factories import PASSWORD, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +54,7 @@ UNUSED = [
 
 @pytest.mark.parametrize("path", UNUSED)
 def test_allauth_pages_the_product_does_not_use_are_not_there(client, world, path):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     assert client.get(path).status_code == 404
     assert Client().get(path).status_code == 404
@@ -62,7 +63,7 @@ def test_allauth_pages_the_product_does_not_use_are_not_there(client, world, pat
 def test_a_forged_post_to_the_email_page_adds_no_address_and_changes_nothing(client, world):
     """The attack the issue found: a stolen session adds an outside address, makes it
     primary and resets the password there."""
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     for data in (
         {"action_add": "", "email": "attacker@outside.example"},
@@ -85,7 +86,7 @@ def test_someone_without_a_password_is_not_offered_one(client, world):
     caretaker = world.teacher_a
     caretaker.set_unusable_password()
     caretaker.save()
-    client.force_login(caretaker)
+    sign_in_with_mfa(client, caretaker)
 
     home = client.get("/")
     response = client.get(reverse("account_change_password"), follow=True)
@@ -98,7 +99,7 @@ def test_someone_without_a_password_is_not_offered_one(client, world):
 def test_a_password_change_is_audited_and_told_in_the_products_words(client, world):
     teacher = world.teacher_a
     other_session = Client()
-    other_session.force_login(teacher)
+    sign_in_with_mfa(other_session, teacher)
     sign_in(client, teacher.email)
 
     response = client.post(
@@ -149,7 +150,7 @@ def test_a_password_reset_email_is_the_products_and_the_reset_is_audited(client,
 
 
 def test_the_admins_own_password_page_leads_to_the_products(client, world):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     response = client.get(reverse("admin:password_change"))
 
@@ -237,7 +238,7 @@ def test_only_an_administrator_changes_an_email_audited_and_told_to_both_address
     dsl = world.dsl_a
     old = dsl.email
     EmailAddress.objects.create(user=dsl, email=old, primary=True, verified=True)
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     response = change_person(client, dsl, person_change_data(dsl, email="dsl@ash.example"))
 
@@ -334,7 +335,7 @@ def test_too_many_reset_requests_get_the_products_own_page(client, world):
 @pytest.mark.parametrize(("who", "minutes"), [("head_a", 30), ("chair", 30), ("teacher_a", 120)])
 def test_a_session_ends_after_its_idle_time_and_not_before(client, world, who, minutes):
     person = getattr(world, who)
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
     client.get("/")
 
     with time_machine.travel(timezone.now() + timedelta(minutes=minutes - 1)):
@@ -348,7 +349,7 @@ def test_a_session_ends_after_its_idle_time_and_not_before(client, world, who, m
 
 
 def test_the_warning_asks_how_long_is_left_without_counting_as_use(client, world):
-    client.force_login(world.head_a)
+    sign_in_with_mfa(client, world.head_a)
     page = client.get("/")
     assert 'id="idle-warning"' in page.text
     assert 'data-seconds="1800"' in page.text
@@ -368,9 +369,9 @@ def test_the_warning_asks_how_long_is_left_without_counting_as_use(client, world
 def test_losing_a_role_ends_every_session_of_the_person(client, world):
     dsl = world.dsl_a
     phone, laptop = Client(), Client()
-    phone.force_login(dsl)
-    laptop.force_login(dsl)
-    client.force_login(world.administrator)
+    sign_in_with_mfa(phone, dsl)
+    sign_in_with_mfa(laptop, dsl)
+    sign_in_with_mfa(client, world.administrator)
     data = person_change_data(dsl)
     index = next(
         i
@@ -395,8 +396,8 @@ def test_losing_a_role_ends_every_session_of_the_person(client, world):
 
 def test_being_made_inactive_ends_every_session(client, world):
     teacher_session = Client()
-    teacher_session.force_login(world.teacher_a)
-    client.force_login(world.administrator)
+    sign_in_with_mfa(teacher_session, world.teacher_a)
+    sign_in_with_mfa(client, world.administrator)
 
     change_person(client, world.teacher_a, person_change_data(world.teacher_a, is_active=""))
 
@@ -408,7 +409,7 @@ def test_being_made_inactive_ends_every_session(client, world):
 
 def test_an_administrator_giving_herself_the_dsl_role_waits_for_the_head(client, world):
     administrator = world.administrator
-    client.force_login(administrator)
+    sign_in_with_mfa(client, administrator)
     data = add_membership(person_change_data(administrator), world.school_a, Role.DSL)
 
     response = change_person(client, administrator, data)
@@ -438,14 +439,14 @@ def test_an_administrator_giving_herself_the_dsl_role_waits_for_the_head(client,
     # Nor can a teacher, nor another school's head.
     for outsider in (world.teacher_a, world.head_other):
         other = Client()
-        other.force_login(outsider)
+        sign_in_with_mfa(other, outsider)
         answer(other, waiting, "confirm")
         waiting.refresh_from_db()
         assert waiting.status == RoleRequest.Status.WAITING
 
     # The head reads it on her home page and confirms it.
     head = Client()
-    head.force_login(world.head_a)
+    sign_in_with_mfa(head, world.head_a)
     assert "Roles waiting for your confirmation" in head.get("/").text
     page = head.get(reverse("directory:role_requests"))
     assert administrator.get_full_name() in page.text
@@ -471,7 +472,7 @@ def test_a_teacher_and_another_schools_head_see_no_request_and_cannot_answer_one
         requested_by=world.administrator,
     )
     for outsider in (world.teacher_a, world.head_other, world.administrator):
-        client.force_login(outsider)
+        sign_in_with_mfa(client, outsider)
         assert "Roles waiting for your confirmation" not in client.get("/").text
         page = client.get(reverse("directory:role_requests"))
         assert world.administrator.get_full_name() not in page.text.split("<main")[1]
@@ -490,7 +491,7 @@ def test_the_head_may_refuse_and_nothing_is_given(client, world):
         starts_on=timezone.localdate(),
         requested_by=world.administrator,
     )
-    client.force_login(world.executive_head)
+    sign_in_with_mfa(client, world.executive_head)
 
     answer(client, waiting, "refuse")
 
@@ -504,7 +505,7 @@ def test_the_head_may_refuse_and_nothing_is_given(client, world):
 
 def test_giving_a_colleague_a_powerful_role_is_saved_audited_and_told(client, world):
     teacher = world.teacher_a
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
     data = add_membership(person_change_data(teacher), world.school_a, Role.DEPUTY_DSL)
 
     assert change_person(client, teacher, data).status_code == 302
@@ -520,7 +521,7 @@ def test_giving_a_colleague_a_powerful_role_is_saved_audited_and_told(client, wo
 
 def test_an_administrator_may_still_shorten_her_own_powerful_role(client, world):
     administrator = world.administrator
-    client.force_login(administrator)
+    sign_in_with_mfa(client, administrator)
     data = person_change_data(administrator)
     index = next(
         i
@@ -539,7 +540,7 @@ def test_an_administrator_may_still_shorten_her_own_powerful_role(client, world)
 
 def test_changing_how_a_senior_person_signs_in_is_audited_and_told(client, world):
     head = world.head_a
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     change_person(client, head, person_change_data(head, sign_in_method="password"))
 

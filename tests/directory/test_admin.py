@@ -9,6 +9,7 @@ from django.urls import reverse
 from contactpolicy.models import AuditEvent
 from directory.admin_site import ContactAdminSite
 from directory.models import Membership, Person, Pupil, Role
+from tests.conftest import sign_in_with_mfa
 from tests.factories import PersonFactory, PupilFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def person_add_data(organisation, **overrides):
 
 @pytest.mark.parametrize("who", ["teacher_a", "governor", "executive_head"])
 def test_signed_in_non_administrator_is_not_let_into_the_admin(client, world, who):
-    client.force_login(getattr(world, who))
+    sign_in_with_mfa(client, getattr(world, who))
 
     visited, response = follow_redirects(client, reverse("admin:index"))
 
@@ -94,7 +95,7 @@ def test_signed_in_non_administrator_is_not_let_into_the_admin(client, world, wh
 
 
 def test_teacher_cannot_open_the_pupil_changelist(client, world, pupils):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.get(reverse("admin:directory_pupil_changelist"))
 
@@ -118,13 +119,13 @@ def test_anonymous_admin_index_ends_on_the_sign_in_page(client, db):
 
 
 def test_administrator_is_let_into_the_admin(client, world):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     assert client.get(reverse("admin:index")).status_code == 200
 
 
 def test_superuser_is_let_into_the_admin(client, db):
-    client.force_login(PersonFactory(is_superuser=True))
+    sign_in_with_mfa(client, PersonFactory(is_superuser=True))
 
     assert client.get(reverse("admin:index")).status_code == 200
 
@@ -133,7 +134,7 @@ def test_superuser_is_let_into_the_admin(client, db):
 
 
 def test_federation_administrator_sees_the_people_of_both_schools_only(client, world):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     response, people = listed(client, "person")
 
@@ -154,7 +155,7 @@ def test_federation_administrator_sees_the_people_of_both_schools_only(client, w
 
 
 def test_other_schools_administrator_sees_only_their_own_people(client, world):
-    client.force_login(world.administrator_other)
+    sign_in_with_mfa(client, world.administrator_other)
 
     response, people = listed(client, "person")
 
@@ -169,7 +170,7 @@ def test_other_schools_administrator_sees_only_their_own_people(client, world):
 def test_administrator_sees_only_their_own_schools_pupils(
     client, world, pupils, administrator, visible
 ):
-    client.force_login(getattr(world, administrator))
+    sign_in_with_mfa(client, getattr(world, administrator))
 
     response, shown = listed(client, "pupil")
 
@@ -189,7 +190,7 @@ def test_administrator_sees_only_their_own_schools_pupils(
 def test_administrator_sees_only_the_memberships_of_their_own_organisations(
     client, world, administrator, organisations
 ):
-    client.force_login(getattr(world, administrator))
+    sign_in_with_mfa(client, getattr(world, administrator))
 
     _, shown = listed(client, "membership")
 
@@ -204,7 +205,7 @@ def test_administrator_sees_only_the_memberships_of_their_own_organisations(
 def test_changelist_filters_do_not_name_organisations_the_administrator_does_not_run(
     client, world, pupils, model_name
 ):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     response, _ = listed(client, model_name)
 
@@ -219,7 +220,7 @@ def test_changelist_filters_do_not_name_organisations_the_administrator_does_not
 
 def test_administrator_opens_the_change_page_of_their_own_pupil(client, world, pupils):
     pupil = pupils["a"][0]
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     response = client.get(reverse("admin:directory_pupil_change", args=[pupil.pk]))
 
@@ -230,7 +231,7 @@ def test_administrator_opens_the_change_page_of_their_own_pupil(client, world, p
 @pytest.mark.parametrize("model_name", ["pupil", "person"])
 def test_change_page_of_another_schools_record_is_not_shown(client, world, pupils, model_name):
     target = pupils["other"][0] if model_name == "pupil" else world.head_other
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     response = client.get(reverse(f"admin:directory_{model_name}_change", args=[target.pk]))
 
@@ -245,7 +246,7 @@ def test_change_page_of_another_schools_record_is_not_shown(client, world, pupil
 @pytest.mark.parametrize("model_name", ["pupil", "person"])
 def test_history_of_another_schools_record_is_not_shown(client, world, pupils, model_name):
     target = pupils["other"][0] if model_name == "pupil" else world.head_other
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     response = client.get(reverse(f"admin:directory_{model_name}_history", args=[target.pk]))
 
@@ -258,7 +259,7 @@ def test_history_of_another_schools_record_is_not_shown(client, world, pupils, m
 
 def test_history_of_an_administrators_own_pupil_is_shown(client, world, pupils):
     pupil = pupils["a"][0]
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     response = client.get(reverse("admin:directory_pupil_history", args=[pupil.pk]))
 
@@ -270,7 +271,7 @@ def test_old_version_of_another_schools_person_cannot_be_viewed_or_reverted(clie
     victim = world.head_other
     version = victim.history.earliest("history_date")
     url = reverse("admin:directory_person_simple_history", args=[victim.pk, version.history_id])
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     viewed = client.get(url)
     client.post(
@@ -298,7 +299,7 @@ def test_old_version_of_another_schools_person_cannot_be_viewed_or_reverted(clie
 def test_delete_view_of_an_in_scope_pupil_is_refused(client, world, pupils):
     pupil = pupils["a"][0]
     url = reverse("admin:directory_pupil_delete", args=[pupil.pk])
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     assert client.get(url).status_code == 403
     assert client.post(url, {"post": "yes"}).status_code == 403
@@ -307,7 +308,7 @@ def test_delete_view_of_an_in_scope_pupil_is_refused(client, world, pupils):
 
 def test_bulk_delete_action_removes_nothing(client, world, pupils):
     pupil = pupils["a"][0]
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     client.post(
         reverse("admin:directory_pupil_changelist"),
@@ -321,7 +322,7 @@ def test_bulk_delete_action_removes_nothing(client, world, pupils):
 
 
 def test_person_add_form_has_a_membership_inline(client, world):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     response = client.get(reverse("admin:directory_person_add"))
 
@@ -334,7 +335,7 @@ def test_person_add_form_has_a_membership_inline(client, world):
 
 
 def test_administrator_adds_a_person_with_an_unusable_password_and_an_audit_row(client, world):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
     client.raise_request_exception = False
 
     response = client.post(reverse("admin:directory_person_add"), person_add_data(world.school_a))
@@ -352,7 +353,7 @@ def test_administrator_adds_a_person_with_an_unusable_password_and_an_audit_row(
 
 
 def test_person_cannot_be_added_to_an_organisation_the_administrator_does_not_run(client, world):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     response = client.post(
         reverse("admin:directory_person_add"), person_add_data(world.other_school)
@@ -365,7 +366,7 @@ def test_person_cannot_be_added_to_an_organisation_the_administrator_does_not_ru
 
 
 def test_person_cannot_be_added_without_any_membership(client, world):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
     client.raise_request_exception = False
 
     response = client.post(
@@ -384,7 +385,7 @@ def test_person_cannot_be_added_without_any_membership(client, world):
 
 
 def test_pupil_setting_dropdown_offers_only_the_administrators_schools(client, world):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     response = client.get(reverse("admin:directory_pupil_add"))
 
@@ -395,7 +396,7 @@ def test_pupil_setting_dropdown_offers_only_the_administrators_schools(client, w
 
 
 def test_key_person_search_finds_only_the_administrators_people(client, world):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
 
     response = client.get(
         reverse("admin:autocomplete"),

@@ -7,13 +7,14 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from directory.models import Role
+from tests.conftest import sign_in_with_mfa
 from tests.factories import MembershipFactory, person_with_roles
 
 pytestmark = pytest.mark.django_db
 
 
 def home(client, person):
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
     response = client.get(reverse("home"))
     assert response.status_code == 200
     return response.text
@@ -80,7 +81,7 @@ def test_home_page_shows_only_current_roles(client, world):
 
 
 def test_home_page_costs_the_same_queries_however_many_people_are_managed(client, world):
-    client.force_login(world.line_manager_a)
+    sign_in_with_mfa(client, world.line_manager_a)
     client.get(reverse("home"))  # warm up: session and content types
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("home"))

@@ -4,6 +4,7 @@ import io
 import re
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
@@ -12,8 +13,11 @@ from django.utils.html import escape
 
 from contactpolicy.models import AuditEvent
 from directory.access import Access
+from directory.demo import DEMO_TOTP_SECRET
+from directory.identity.mfa import mfa_required
 from directory.models import FamilyMember, Membership, Organisation, Person, Pupil, Role
 from tests.conftest import once_per_module
+from tests.mfa import at_the_start_of_a_step, totp
 
 pytestmark = pytest.mark.django_db
 
@@ -155,24 +159,37 @@ def test_running_seed_demo_twice_changes_nothing(demo):
     assert printed_logins(second) == printed_logins(demo)
 
 
-def test_every_printed_login_signs_in_with_the_printed_password(client, demo):
+def test_every_printed_login_signs_in_with_the_printed_password(client, demo, time_machine):
     emails, password = printed_logins(demo)
+    enrolled = set(re.findall(r"\*\s+(\S+@\S+)", demo))
 
     assert len(emails) >= 15
     assert len(set(emails)) == len(emails)
     volunteer = next(email for email in emails if email.startswith("lynne.bennett"))
+    head_of_brookfield = "kate.williams@brookfield.example"
     for email in emails:
         person = Person.objects.get(email=email)
         response = client.post(reverse("account_login"), {"login": email, "password": password})
         assert response.status_code == 302, email
+        if email in enrolled:
+            # The second step, with the code `manage.py demo_code` prints (R37).
+            assert response.url == reverse("mfa_authenticate"), email
+            at_the_start_of_a_step(time_machine)
+            code = io.StringIO()
+            call_command("demo_code", email, stdout=code)
+            response = client.post(reverse("mfa_authenticate"), {"code": code.getvalue().strip()})
         assert response.url == "/", email
         home = client.get("/", follow=True)
         assert home.status_code == 200, email
         assert escape(person.given_name) in home.text, email
-        # Only the demo's new volunteer has the policy to acknowledge first (R30).
+        # Only the demo's new volunteer has the policy to acknowledge first (R30), and
+        # only the head of Brookfield an authenticator to set up.
         first_page = home.redirect_chain[0][0] if home.redirect_chain else "/"
-        expected = "/policy/acknowledge/?next=%2F" if email == volunteer else "/"
-        assert first_page == expected, email
+        expected = {
+            volunteer: "/policy/acknowledge/?next=%2F",
+            head_of_brookfield: "/accounts/2fa/",
+        }
+        assert first_page == expected.get(email, "/"), email
         client.logout()
 
 
@@ -183,6 +200,38 @@ def test_the_printed_logins_say_who_signs_in_with_microsoft_or_google(demo):
     assert head.rstrip().endswith("password, or Sign in with Microsoft or Google")
     assert millbrook.rstrip().endswith("password")
     assert "press 'Sign in with Microsoft' and type kate.williams@brookfield.example" in demo
+
+
+def test_the_roles_that_need_a_second_factor_have_the_demo_one_but_the_head_of_brookfield(demo):
+    emails, _password = printed_logins(demo)
+    enrolled = set(re.findall(r"\*\s+(\S+@\S+)", demo))
+    assert "kate.williams@brookfield.example" not in enrolled
+    for email in emails:
+        person = Person.objects.get(email=email)
+        expected = mfa_required(person) and email != "kate.williams@brookfield.example"
+        assert (email in enrolled) == expected, email
+        assert Authenticator.objects.filter(user=person, type="totp").exists() == expected, email
+    assert "paul.flynn@brookfield.example" in enrolled  # the DSL
+    assert "terry.kelly@brookfield.example" not in enrolled  # a teacher
+    assert DEMO_TOTP_SECRET in demo
+    assert "manage.py demo_code EMAIL" in demo
+
+
+def test_demo_code_prints_the_code_of_the_demo_secret_and_nothing_else(demo, time_machine):
+    at_the_start_of_a_step(time_machine)
+    out = io.StringIO()
+    call_command("demo_code", "paul.flynn@brookfield.example", stdout=out)
+    assert out.getvalue().strip() == totp(DEMO_TOTP_SECRET)
+    with pytest.raises(CommandError, match="no authenticator app with the demo secret"):
+        call_command("demo_code", "kate.williams@brookfield.example")
+    with pytest.raises(CommandError, match="Nobody signs in as"):
+        call_command("demo_code", "nobody@example.org")
+
+
+def test_demo_code_refuses_to_run_in_production(demo, settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("demo_code", "paul.flynn@brookfield.example")
 
 
 def test_seed_demo_refuses_to_run_in_production(settings):

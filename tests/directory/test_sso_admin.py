@@ -4,65 +4,19 @@ of how a person signs in is audited with its value before and after."""
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import pytest
 from django.urls import reverse
 
 from contactpolicy.models import AuditEvent
 from directory.models import Person, SamlIdentityProvider, SignInMethod
+from tests.conftest import sign_in_with_mfa
+from tests.forms import change_form
 
 pytestmark = pytest.mark.django_db
 
 
-class _Form(HTMLParser):
-    """The values a browser would send from the admin's change form."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.data: dict[str, str] = {}
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in {"submit", "button"}:
-            if attrs.get("type") == "checkbox":
-                if "checked" in attrs:
-                    self.data[name] = "on"
-            else:
-                self.data[name] = attrs.get("value") or ""
-        elif tag == "select" and name:
-            self._select = name
-            self.data.setdefault(name, "")
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.data[self._select] = attrs.get("value") or ""
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.data[name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.data[self._textarea] += (
-                data.lstrip("\n") if not self.data[self._textarea] else data
-            )
-
-
-def change_form(client, url: str) -> dict[str, str]:
-    parser = _Form()
-    parser.feed(client.get(url).text)
-    return parser.data
-
-
 def test_changing_how_a_person_signs_in_is_audited_before_and_after(client, world):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
     url = reverse("admin:directory_person_change", args=[world.teacher_a.pk])
     data = change_form(client, url)
     assert data["sign_in_method"] == SignInMethod.AS_ORGANISATION
@@ -81,7 +35,7 @@ def test_changing_how_a_person_signs_in_is_audited_before_and_after(client, worl
 
 
 def test_an_unchanged_sign_in_method_writes_no_such_row(client, world):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
     url = reverse("admin:directory_person_change", args=[world.teacher_a.pk])
     data = change_form(client, url)
     data["given_name"] = "Renamed"
@@ -91,7 +45,7 @@ def test_an_unchanged_sign_in_method_writes_no_such_row(client, world):
 
 
 def test_administrator_sets_up_single_sign_on_for_their_school(client, world):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
     url = reverse("admin:directory_organisation_change", args=[world.school_a.pk])
     data = change_form(client, url)
     data.update(
@@ -128,7 +82,7 @@ def test_administrator_sets_up_single_sign_on_for_their_school(client, world):
 
 
 def test_a_tenant_id_that_is_not_one_is_refused(client, world):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
     url = reverse("admin:directory_organisation_change", args=[world.school_a.pk])
     data = change_form(client, url)
     data["entra_tenant_id"] = "brookfield"
@@ -142,7 +96,7 @@ def test_a_tenant_id_that_is_not_one_is_refused(client, world):
 
 
 def test_another_schools_administrator_cannot_open_its_sign_in_settings(client, world):
-    client.force_login(world.administrator_other)
+    sign_in_with_mfa(client, world.administrator_other)
     url = reverse("admin:directory_organisation_change", args=[world.school_a.pk])
 
     response = client.get(url)

@@ -31,6 +31,7 @@ from directory.periods import current_term_token, period_from_token
 from oversight.services import summary_snapshot_save
 from policies.services import permitted_channels_set, training_record_add
 from registers.services import round_open
+from tests.conftest import sign_in_with_mfa
 from tests.factories.declarations import DeclarationFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +102,7 @@ def administer(o: types.SimpleNamespace) -> None:
     """The administrator of the federation, and a platform operator for what only they
     may do, change every model the administration screens offer."""
     client = Client()
-    client.force_login(o.admin)
+    sign_in_with_mfa(client, o.admin)
     today = timezone.localdate()
     brookfield = o.brookfield
 
@@ -232,7 +233,7 @@ def administer(o: types.SimpleNamespace) -> None:
     operator = Person.objects.create_superuser(
         email="operator@platform.example", password="not-a-demo-password"
     )
-    client.force_login(operator)
+    sign_in_with_mfa(client, operator)
     admin_save(
         client,
         reverse("admin:directory_organisation_add"),
@@ -270,10 +271,12 @@ def run_the_school(o: types.SimpleNamespace) -> None:
 
 
 def sign_in_and_out(o: types.SimpleNamespace) -> None:
+    # A teacher: no second step between the password and the home page.
+    teacher = "terry.kelly@brookfield.example"
     client = Client()
     sign_in = reverse("account_login")
-    client.post(sign_in, {"login": o.dsl.email, "password": "not the password"})
-    client.post(sign_in, {"login": o.dsl.email, "password": DEMO_PASSWORD})
+    client.post(sign_in, {"login": teacher, "password": "not the password"})
+    assert client.post(sign_in, {"login": teacher, "password": DEMO_PASSWORD}).url == "/"
     client.post(reverse("account_logout"))
 
 
@@ -315,7 +318,7 @@ def action_options(page: str) -> dict[str, str]:
 
 
 def test_every_action_in_the_audit_table_is_labelled_and_a_choice_of_the_dsls_filter(client, demo):
-    client.force_login(demo.dsl)
+    sign_in_with_mfa(client, demo.dsl)
     page = client.get(reverse("oversight:audit"))
     assert page.status_code == 200
     options = action_options(page.text)
@@ -339,7 +342,7 @@ def test_every_action_in_the_audit_table_is_labelled_and_a_choice_of_the_dsls_fi
 
 
 def test_the_filter_offers_every_registered_action_grouped_by_app(client, demo):
-    client.force_login(demo.dsl)
+    sign_in_with_mfa(client, demo.dsl)
     page = client.get(reverse("oversight:audit")).text
     options = action_options(page)
     groups = [html.unescape(label) for label in re.findall(r'<optgroup label="([^"]*)"', page)]
@@ -365,7 +368,7 @@ def test_the_dsl_filtering_by_an_action_once_unlabelled_finds_its_events(client,
     expected = set(events.values_list("pk", flat=True))
     assert expected
 
-    client.force_login(demo.dsl)
+    sign_in_with_mfa(client, demo.dsl)
     response = client.get(reverse("oversight:audit"), {"action": code})
 
     assert response.status_code == 200
@@ -386,7 +389,7 @@ def test_rows_stored_under_a_replaced_code_are_labelled_found_and_exported(clien
         organisation_pk=world.school_a.pk,
         target_label="Ash Primary School: gift received",
     )
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
 
     response = client.get(reverse("oversight:audit"), {"action": "approvals.routingrule.changed"})
     assert response.status_code == 200

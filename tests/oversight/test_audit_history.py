@@ -17,6 +17,7 @@ from contactpolicy.models import AuditEvent
 from contactpolicy.services import audit_event_record
 from declarations.audit_actions import DECLARATION_VIEWED
 from directory.models import Role
+from tests.conftest import sign_in_with_mfa
 from tests.factories import (
     FamilyLinkFactory,
     FamilyMemberFactory,
@@ -32,7 +33,7 @@ HEADER = ["When", "Who", "Action", "What", "Record", "Details", "IP address"]
 
 
 def search(client, user, **filters):
-    client.force_login(user)
+    sign_in_with_mfa(client, user)
     return client.get(reverse("oversight:audit"), filters)
 
 
@@ -50,7 +51,7 @@ def table(response) -> str:
 
 
 def export(client, user, **filters):
-    client.force_login(user)
+    sign_in_with_mfa(client, user)
     return client.get(reverse("oversight:audit_export"), filters)
 
 
@@ -486,7 +487,7 @@ def test_a_page_number_that_does_not_exist_does_not_crash(client, world, page, n
 
 def test_the_page_costs_the_same_queries_with_5_or_120_events(client, world):
     viewed_events(world, 5)
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
     url = reverse("oversight:audit")
     client.get(url)  # warm the content-type cache
 
@@ -578,7 +579,7 @@ def test_the_dsl_finds_the_declarant_opening_their_declaration_by_the_pupils_nam
     pupil = PupilFactory(setting=world.school_a, given_name="Xanthe", family_name="Wolfsbane")
     declaration = DeclarationFactory(declarant=world.teacher_a, setting=world.school_a)
     DeclarationSubjectFactory(declaration=declaration, pupil=pupil)
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     assert client.get(reverse("declarations:detail", args=[declaration.pk])).status_code == 200
 

@@ -17,7 +17,7 @@ from approvals.models import Decision
 from directory.demo import demo_plan
 from directory.models import FamilyMember, Organisation, Person, Pupil
 from directory.periods import current_term_token
-from tests.conftest import once_per_module
+from tests.conftest import once_per_module, sign_in_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,7 @@ def names_in(text: str, allowed: set[str]) -> set[str]:
 
 
 def open_summary(client, viewer: Person, query: dict) -> dict[str, str]:
-    client.force_login(viewer)
+    sign_in_with_mfa(client, viewer)
     page = client.get(reverse("oversight:summary"), query)
     assert page.status_code == 200
     csv = client.get(reverse("oversight:summary_export", args=["csv"]), query)

@@ -26,6 +26,7 @@ from declarations.models import Declaration, DeclarationSubject
 from directory.models import Person, Role, Term, TermDates
 from directory.periods import current_term_token, period_from_token, school_year_of
 from oversight.models import SummarySnapshot
+from tests.conftest import sign_in_with_mfa
 from tests.factories import FamilyLinkFactory, PupilFactory, person_with_roles
 from tests.factories.declarations import DeclarationFactory, details_json
 
@@ -132,7 +133,7 @@ def export_url(fmt: str) -> str:
 
 
 def signed_in(client, person):
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
     return client
 
 

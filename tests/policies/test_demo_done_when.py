@@ -19,7 +19,7 @@ from directory.models import Membership, Organisation, Person
 from policies.models import PolicyVersion
 from policies.selectors import versions_to_acknowledge
 from registers.models import DeclarationRound, RoundResponse
-from tests.conftest import once_per_module
+from tests.conftest import once_per_module, sign_in_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def test_administrator_publishes_a_version_and_every_federation_adult_is_asked(
     demo, client, django_capture_on_commit_callbacks
 ):
     federation = Organisation.objects.get(name="Brookfield and Millbrook Federation")
-    client.force_login(demo["admin"])
+    sign_in_with_mfa(client, demo["admin"])
     assert client.get(reverse("policies:version_new")).status_code == 200
     today = timezone.localdate()
     mail.outbox.clear()
@@ -100,7 +100,7 @@ def test_administrator_publishes_a_version_and_every_federation_adult_is_asked(
     assert version not in versions_to_acknowledge(user=demo["pre_manager"])
 
     # A teacher's next sign-in goes to the acknowledgement page first.
-    client.force_login(demo["bro_teacher1"])
+    sign_in_with_mfa(client, demo["bro_teacher1"])
     first = client.get(reverse("declarations:list"))
     assert first.status_code == 302
     assert first["Location"].startswith(reverse("policies:acknowledge"))
@@ -111,7 +111,7 @@ def test_administrator_publishes_a_version_and_every_federation_adult_is_asked(
 def test_head_opens_the_round_and_sees_0_then_the_right_percentages(demo, client):
     brookfield = Organisation.objects.get(name="Brookfield Primary School")
     head = demo["bro_head"]
-    client.force_login(head)
+    sign_in_with_mfa(client, head)
     response = client.post(
         reverse("registers:round_new"),
         {
@@ -136,7 +136,7 @@ def test_head_opens_the_round_and_sees_0_then_the_right_percentages(demo, client
     answers = {"bro_teacher1": "nothing", "bro_ta1": "declared", "bro_caretaker": "nothing"}
     for key, answer in answers.items():
         person = demo[key]
-        client.force_login(person)
+        sign_in_with_mfa(client, person)
         mine = RoundResponse.objects.get(round=declaration_round, person=person)
         # The person sees the round on their home page as a task.
         assert mine.get_absolute_url() in client.get(reverse("home")).content.decode()
@@ -147,7 +147,7 @@ def test_head_opens_the_round_and_sees_0_then_the_right_percentages(demo, client
         result = client.post(mine.get_absolute_url(), {"answer": answer, **ended})
         assert result.status_code == 302, result.content.decode()[:500]
 
-    client.force_login(head)
+    sign_in_with_mfa(client, head)
     page = client.get(declaration_round.get_absolute_url()).content.decode()
 
     def percent(count: int) -> int:  # whole percentages, halves rounded up
@@ -164,7 +164,7 @@ def test_head_opens_the_round_and_sees_0_then_the_right_percentages(demo, client
 def test_overdue_training_is_listed_for_the_head_and_dsl(demo, client):
     brookfield = Organisation.objects.get(name="Brookfield Primary School")
     for key in ("bro_head", "bro_dsl"):
-        client.force_login(demo[key])
+        sign_in_with_mfa(client, demo[key])
         page = client.get(
             reverse("policies:training"), {"organisation": brookfield.pk}
         ).content.decode()
@@ -176,7 +176,7 @@ def test_overdue_training_is_listed_for_the_head_and_dsl(demo, client):
 
 
 def test_new_volunteer_is_asked_to_acknowledge_on_first_sign_in(demo, client):
-    client.force_login(demo["bro_volunteer1"])
+    sign_in_with_mfa(client, demo["bro_volunteer1"])
     acknowledge_everything(client, reverse("home"))
     assert not versions_to_acknowledge(user=demo["bro_volunteer1"]).exists()
     assert (

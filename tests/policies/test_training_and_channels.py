@@ -28,6 +28,7 @@ from policies.selectors import (
     training_report,
 )
 from policies.services import permitted_channels_set, training_record_add
+from tests.conftest import sign_in_with_mfa
 from tests.factories import PupilFactory, SchoolFactory, person_with_roles
 from tests.factories.declarations import (
     DeclarationFactory,
@@ -142,7 +143,7 @@ def nothing_recorded(media) -> bool:
 
 
 def test_a_person_records_their_own_training_with_a_certificate(world, client, media):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     upload = SimpleUploadedFile("My certificate.pdf", pdf_bytes(), content_type="application/pdf")
 
     response = client.post(TRAINING_NEW_URL, training_post(world.teacher_a, evidence=upload))
@@ -166,7 +167,7 @@ def test_the_dsl_head_or_administrator_records_training_for_someone_in_their_set
     world, client, recorder
 ):
     actor = getattr(world, recorder)
-    client.force_login(actor)
+    sign_in_with_mfa(client, actor)
 
     response = client.post(TRAINING_NEW_URL, training_post(world.teacher_a))
 
@@ -185,7 +186,7 @@ def test_a_teacher_cannot_record_training_for_another_person(world, media):
 
 
 def test_another_person_is_not_a_choice_on_a_teachers_training_form(world, client, media):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.post(TRAINING_NEW_URL, training_post(world.volunteer_a))
 
@@ -198,7 +199,7 @@ def test_the_head_of_another_school_cannot_record_training_for_a_teacher(world, 
     with pytest.raises(PolicyError):
         record(world.head_other, world.teacher_a)
 
-    client.force_login(world.head_other)
+    sign_in_with_mfa(client, world.head_other)
     response = client.post(TRAINING_NEW_URL, training_post(world.teacher_a))
 
     assert response.status_code == 200
@@ -212,7 +213,7 @@ def test_a_training_date_in_the_future_is_refused_with_a_clear_message(world, cl
     with pytest.raises(PolicyError, match="cannot be in the future"):
         record(world.teacher_a, world.teacher_a, completed_on=tomorrow)
 
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     response = client.post(
         TRAINING_NEW_URL, training_post(world.teacher_a, completed_on=tomorrow.isoformat())
     )
@@ -245,7 +246,7 @@ def test_disguised_evidence_is_refused_and_leaves_no_record_or_file(
 
 
 def test_disguised_evidence_on_the_form_shows_why_and_saves_nothing(world, client, media):
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     upload = SimpleUploadedFile("certificate.pdf", png_bytes(), content_type="application/pdf")
 
     response = client.post(TRAINING_NEW_URL, training_post(world.teacher_a, evidence=upload))
@@ -267,7 +268,7 @@ def test_evidence_over_the_size_limit_is_refused_and_leaves_no_record_or_file(
             evidence=SimpleUploadedFile("scan.pdf", pdf_bytes(1025)),
         )
 
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
     response = client.post(
         TRAINING_NEW_URL,
         training_post(world.teacher_a, evidence=SimpleUploadedFile("scan.pdf", pdf_bytes(1025))),
@@ -279,7 +280,7 @@ def test_evidence_over_the_size_limit_is_refused_and_leaves_no_record_or_file(
 
 
 def test_recording_training_writes_an_audit_event(world, client):
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
     upload = SimpleUploadedFile("certificate.pdf", pdf_bytes())
 
     client.post(TRAINING_NEW_URL, training_post(world.teacher_a, evidence=upload))
@@ -394,7 +395,7 @@ def trained(world):
 
 
 def test_the_training_report_lists_only_people_needing_attention_by_default(world, client, trained):
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
 
     response = client.get(TRAINING_URL, {"organisation": world.school_a.pk})
 
@@ -414,7 +415,7 @@ def test_the_training_report_lists_only_people_needing_attention_by_default(worl
 
 
 def test_show_all_lists_everyone_in_the_setting(world, client, trained):
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
 
     response = client.get(TRAINING_URL, {"organisation": world.school_a.pk, "show": "all"})
 
@@ -435,7 +436,7 @@ def test_people_from_another_school_never_appear_in_the_training_report(world, c
     TrainingRecordFactory(person=world.teacher_other, completed_on=days_ago(500))
 
     for viewer in (world.dsl_a, world.executive_head):
-        client.force_login(viewer)
+        sign_in_with_mfa(client, viewer)
         response = client.get(TRAINING_URL, {"organisation": world.school_a.pk, "show": "all"})
 
         assert response.status_code == 200
@@ -445,7 +446,7 @@ def test_people_from_another_school_never_appear_in_the_training_report(world, c
 
 @pytest.mark.parametrize("viewer", ["teacher_a", "governor", "chair", "volunteer_a"])
 def test_a_teacher_or_governor_cannot_see_the_training_report(world, client, viewer):
-    client.force_login(getattr(world, viewer))
+    sign_in_with_mfa(client, getattr(world, viewer))
 
     assert client.get(TRAINING_URL).status_code == 404
     assert client.get(TRAINING_URL, {"organisation": world.school_a.pk}).status_code == 404
@@ -456,7 +457,7 @@ def test_a_teacher_or_governor_cannot_see_the_training_report(world, client, vie
     [("dsl_a", "other_school"), ("dsl_a", "school_b"), ("head_a", "federation")],
 )
 def test_a_forged_organisation_on_the_training_report_is_404(world, client, viewer, forged):
-    client.force_login(getattr(world, viewer))
+    sign_in_with_mfa(client, getattr(world, viewer))
 
     response = client.get(TRAINING_URL, {"organisation": getattr(world, forged).pk, "show": "all"})
 
@@ -466,7 +467,7 @@ def test_a_forged_organisation_on_the_training_report_is_404(world, client, view
 def test_the_training_report_costs_the_same_queries_for_3_or_20_people(client):
     school = SchoolFactory()
     dsl = person_with_roles(school, Role.DSL, Role.STAFF)
-    client.force_login(dsl)
+    sign_in_with_mfa(client, dsl)
     client.get(TRAINING_URL, {"show": "all"})  # warm up: the session, content types
 
     def add_people(count):
@@ -507,7 +508,7 @@ def test_the_person_and_their_dsl_download_the_evidence_as_an_attachment(
     world, client, with_evidence, viewer
 ):
     actor = getattr(world, viewer)
-    client.force_login(actor)
+    sign_in_with_mfa(client, actor)
 
     response = client.get(reverse("policies:training_evidence", args=[with_evidence.pk]))
 
@@ -527,7 +528,7 @@ def test_the_person_and_their_dsl_download_the_evidence_as_an_attachment(
 def test_someone_outside_the_persons_management_cannot_download_the_evidence(
     world, client, with_evidence, viewer
 ):
-    client.force_login(getattr(world, viewer))
+    sign_in_with_mfa(client, getattr(world, viewer))
 
     response = client.get(reverse("policies:training_evidence", args=[with_evidence.pk]))
 
@@ -537,7 +538,7 @@ def test_someone_outside_the_persons_management_cannot_download_the_evidence(
 
 def test_a_record_without_evidence_is_404_and_no_viewing_is_audited(world, client):
     bare = record(world.teacher_a, world.teacher_a)
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
 
     response = client.get(reverse("policies:training_evidence", args=[bare.pk]))
 
@@ -570,7 +571,7 @@ def listed(organisation) -> dict[str, str]:
 )
 def test_the_head_or_administrator_sets_the_permitted_ways(world, client, setter, where):
     organisation = getattr(world, where)
-    client.force_login(getattr(world, setter))
+    sign_in_with_mfa(client, getattr(world, setter))
 
     response = client.post(
         CHANNELS_URL,
@@ -594,7 +595,7 @@ def test_the_head_or_administrator_sets_the_permitted_ways(world, client, setter
 def test_changing_the_permitted_ways_is_audited_with_before_and_after(world, client):
     PermittedChannelFactory(organisation=world.school_a, channel="email", conditions="Any.")
     PermittedChannelFactory(organisation=world.school_a, channel="text", conditions="")
-    client.force_login(world.head_a)
+    sign_in_with_mfa(client, world.head_a)
 
     client.post(
         CHANNELS_URL,
@@ -625,7 +626,7 @@ def test_saving_the_same_list_again_writes_no_audit_event(world):
 @pytest.mark.parametrize("person", ["teacher_a", "dsl_a", "governor", "chair", "line_manager_a"])
 def test_a_teacher_dsl_or_governor_cannot_set_the_permitted_ways(world, client, person):
     PermittedChannelFactory(organisation=world.school_a, channel="email")
-    client.force_login(getattr(world, person))
+    sign_in_with_mfa(client, getattr(world, person))
 
     assert client.get(CHANNELS_URL).status_code == 404
     response = client.post(CHANNELS_URL, channels_post(world.school_a, messaging_app="Any."))
@@ -656,7 +657,7 @@ def test_the_service_refuses_someone_without_a_policy_role(world):
 )
 def test_a_forged_organisation_id_for_the_permitted_ways_is_404(world, client, setter, forged):
     organisation = getattr(world, forged)
-    client.force_login(getattr(world, setter))
+    sign_in_with_mfa(client, getattr(world, setter))
 
     response = client.post(CHANNELS_URL, channels_post(organisation, messaging_app="Any."))
 
@@ -689,7 +690,7 @@ def test_a_school_without_its_own_list_inherits_the_federations(world, client):
     assert {row.channel for row in permitted_channels_for(world.school_a)} == {"in_person"}
     assert permitted_channels_for(world.other_school) == []
 
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
     response = client.get(CHANNELS_URL, {"organisation": world.school_b.pk})
 
     assert response.status_code == 200
@@ -715,7 +716,7 @@ def test_the_declaration_form_shows_the_settings_permitted_ways_with_conditions(
     )
     PermittedChannelFactory(organisation=world.school_a, channel="in_person", conditions="")
     PermittedChannelFactory(organisation=world.other_school, channel="gaming", conditions="Never.")
-    client.force_login(world.teacher_a)
+    sign_in_with_mfa(client, world.teacher_a)
 
     response = client.get(DECLARE_URL)
 
@@ -731,7 +732,7 @@ def test_the_declaration_form_shows_the_federations_ways_to_a_school_without_a_l
     PermittedChannelFactory(
         organisation=world.federation, channel="phone", conditions="School phone."
     )
-    client.force_login(world.teacher_b)
+    sign_in_with_mfa(client, world.teacher_b)
 
     response = client.get(DECLARE_URL)
 
@@ -740,7 +741,7 @@ def test_the_declaration_form_shows_the_federations_ways_to_a_school_without_a_l
 
 
 def test_the_declaration_form_has_no_permitted_ways_without_a_list(world, client):
-    client.force_login(world.teacher_other)
+    sign_in_with_mfa(client, world.teacher_other)
 
     response = client.get(DECLARE_URL)
 
@@ -784,7 +785,7 @@ def test_the_decider_is_told_of_a_channel_not_on_the_settings_list(world, client
     PermittedChannelFactory(organisation=world.school_a, channel="in_person", conditions="")
     PermittedChannelFactory(organisation=world.school_a, channel="email")
     request = routed(["in_person", "messaging_app", "gaming"])
-    client.force_login(request.decider)
+    sign_in_with_mfa(client, request.decider)
 
     response = client.get(request.get_absolute_url())
 
@@ -800,7 +801,7 @@ def test_no_flag_when_every_channel_is_permitted(world, client, routed):
     PermittedChannelFactory(organisation=world.school_a, channel="in_person", conditions="")
     PermittedChannelFactory(organisation=world.school_a, channel="messaging_app")
     request = routed(["in_person", "messaging_app"])
-    client.force_login(request.decider)
+    sign_in_with_mfa(client, request.decider)
 
     response = client.get(request.get_absolute_url())
 
@@ -811,7 +812,7 @@ def test_no_flag_when_every_channel_is_permitted(world, client, routed):
 def test_no_flag_when_the_setting_has_no_list(world, client, routed):
     PermittedChannelFactory(organisation=world.other_school, channel="email")
     request = routed(["messaging_app"])
-    client.force_login(request.decider)
+    sign_in_with_mfa(client, request.decider)
 
     response = client.get(request.get_absolute_url())
 
@@ -833,7 +834,7 @@ def test_the_dashboard_marks_only_declarations_using_a_way_not_permitted(world, 
     flagged = routed(["in_person", "social_network"])
     fine = routed(["in_person"])
     assert flagged.decider == fine.decider
-    client.force_login(flagged.decider)
+    sign_in_with_mfa(client, flagged.decider)
 
     page = client.get(reverse("approvals:dashboard")).content.decode()
 
@@ -844,7 +845,7 @@ def test_the_dashboard_marks_only_declarations_using_a_way_not_permitted(world, 
 
 
 def test_conditions_typed_for_a_way_left_unticked_are_not_silently_dropped(world, client):
-    client.force_login(world.head_a)
+    sign_in_with_mfa(client, world.head_a)
     data = channels_post(world.school_a, in_person="At school only.")
     data["conditions_email"] = "School account only."
 
@@ -860,7 +861,7 @@ def test_conditions_typed_for_a_way_left_unticked_are_not_silently_dropped(world
 
 def test_the_policy_page_costs_the_same_queries_however_many_schools(world, client):
     PermittedChannelFactory(organisation=world.federation, channel="email")
-    client.force_login(world.executive_head)
+    sign_in_with_mfa(client, world.executive_head)
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
@@ -874,7 +875,7 @@ def test_the_policy_page_costs_the_same_queries_however_many_schools(world, clie
 
 
 def test_a_channels_post_with_an_organisation_that_is_not_an_id_changes_nothing(world, client):
-    client.force_login(world.head_a)
+    sign_in_with_mfa(client, world.head_a)
     data = channels_post(world.school_a, email="School account only.")
     data["organisation"] = "school_a"
 

@@ -25,6 +25,7 @@ from policies import selectors
 from policies.exceptions import PolicyError
 from policies.models import Acknowledgement, PolicyVersion
 from policies.services import acknowledgement_record, policy_version_publish, scheduled_job
+from tests.conftest import sign_in_with_mfa
 from tests.factories import SchoolFactory, person_with_roles
 from tests.factories.policies import AcknowledgementFactory, PolicyVersionFactory
 
@@ -74,7 +75,7 @@ def stored_files(media: Path) -> list[Path]:
 
 
 def as_(client, person):
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
     return client
 
 

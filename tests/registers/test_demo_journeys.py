@@ -18,7 +18,7 @@ from directory.demo import demo_plan
 from directory.models import Organisation, Person, Pupil
 from registers.models import FollowUp, RegisterEntry
 from registers.services import follow_up_work
-from tests.conftest import once_per_module
+from tests.conftest import once_per_module, sign_in_with_mfa
 from tests.factories.declarations import cleaned_details
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def declare(person, setting, kind, pupil, capture, **subjects):
 
 
 def sign_in(client, person):
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
     return client
 
 

@@ -21,6 +21,7 @@ from declarations.services import declaration_submit
 from directory.models import Role
 from registers.models import RegisterEntry
 from tests.clock import TODAY  # the clock every test module runs on
+from tests.conftest import sign_in_with_mfa
 from tests.factories import FamilyLinkFactory, FamilyMemberFactory, PupilFactory, person_with_roles
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
@@ -46,7 +47,7 @@ def days_ago(days):
 
 
 def as_(client, person):
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
     return client
 
 

@@ -24,6 +24,7 @@ from registers.forms import ConfirmForm, ReviewForm
 from registers.models import FollowUp, RegisterEntry
 from registers.selectors import follow_ups_for
 from registers.services import follow_up_work
+from tests.conftest import sign_in_with_mfa
 from tests.factories import PupilFactory, person_with_roles
 from tests.factories.declarations import (
     DeclarationFactory,
@@ -140,7 +141,7 @@ def work(django_capture_on_commit_callbacks):
 
 
 def signed_in(client, person):
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
     return client
 
 

@@ -21,6 +21,7 @@ from registers.exceptions import RegisterError
 from registers.models import FollowUp
 from registers.services import follow_up_confirm, key_person_allocate
 from tests.clock import TODAY  # the clock every test module runs on
+from tests.conftest import sign_in_with_mfa
 from tests.factories import FamilyLinkFactory, PupilFactory
 from tests.factories.declarations import (
     DeclarationFactory,
@@ -92,7 +93,7 @@ def child(world):
 
 
 def allocate(client, actor, pupil, person):
-    client.force_login(actor)
+    sign_in_with_mfa(client, actor)
     return client.post(
         reverse("registers:key_person", args=[pupil.pk]), {"person": person.pk if person else ""}
     )
@@ -245,7 +246,7 @@ def test_clearing_the_key_person_is_saved_and_audited(client, world, child):
 def test_key_person_page_is_not_found_for_anyone_but_the_settings_managers(
     client, world, child, who
 ):
-    client.force_login(getattr(world, who))
+    sign_in_with_mfa(client, getattr(world, who))
     url = reverse("registers:key_person", args=[child.pk])
 
     assert client.get(url).status_code == 404
@@ -255,7 +256,7 @@ def test_key_person_page_is_not_found_for_anyone_but_the_settings_managers(
 
 
 def test_admin_pupil_form_cannot_set_the_key_person(client, world, child):
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
     url = reverse("admin:directory_pupil_change", args=[child.pk])
 
     response = client.get(url)
@@ -313,7 +314,7 @@ def test_conflicts_page_lists_pupils_whose_key_person_has_a_relationship_with_th
     draft = PupilFactory(setting=world.school_a, key_person=world.teacher_a)
     declare(world.teacher_a, world.school_a, RELATIONSHIP, status=Status.DRAFT, pupils=[draft])
     elsewhere = conflicted(world.other_school, world.teacher_other)
-    client.force_login(getattr(world, who))
+    sign_in_with_mfa(client, getattr(world, who))
 
     response = client.get(KEY_PEOPLE)
 
@@ -326,13 +327,13 @@ def test_conflicts_page_lists_pupils_whose_key_person_has_a_relationship_with_th
 
 @pytest.mark.parametrize("who", ["teacher_a", "governor", "dsl_a"])
 def test_conflicts_page_is_not_found_for_others(client, world, who):
-    client.force_login(getattr(world, who))
+    sign_in_with_mfa(client, getattr(world, who))
 
     assert client.get(KEY_PEOPLE).status_code == 404
 
 
 def test_conflicts_page_query_count_does_not_grow_with_conflicts(client, world):
-    client.force_login(world.head_a)
+    sign_in_with_mfa(client, world.head_a)
     for _ in range(2):
         conflicted(world.school_a, world.teacher_a)
     few = queries(client, KEY_PEOPLE)
@@ -381,7 +382,7 @@ def test_correspondence_register_lists_live_declarations_with_item_response_and_
     seen_by(world.head_a, card, "declaration.attachment_viewed")
     seen_by(world.line_manager_a, card, "declaration.changed")
     seen_by(world.dsl_a, decided, "declaration.submitted")
-    client.force_login(world.executive_head)
+    sign_in_with_mfa(client, world.executive_head)
 
     response = client.get(CORRESPONDENCE)
 
@@ -409,7 +410,7 @@ def test_registers_show_the_settings_declarations_to_managers(client, world, url
     kind = LETTER if url == CORRESPONDENCE else "personal_communication"
     ours = declare(world.teacher_a, world.school_a, kind)
     theirs = declare(world.teacher_other, world.other_school, kind)
-    client.force_login(getattr(world, who))
+    sign_in_with_mfa(client, getattr(world, who))
 
     response = client.get(url)
 
@@ -422,7 +423,7 @@ def test_registers_show_the_settings_declarations_to_managers(client, world, url
 @pytest.mark.parametrize("who", ["teacher_a", "line_manager_a", "governor", "volunteer_a"])
 def test_registers_are_not_found_for_staff_and_governors(client, world, url, who):
     declare(world.teacher_a, world.school_a, LETTER)
-    client.force_login(getattr(world, who))
+    sign_in_with_mfa(client, getattr(world, who))
 
     assert client.get(url).status_code == 404
 
@@ -434,7 +435,7 @@ def test_contact_details_register_lists_its_three_kinds_only(client, world):
     declare(world.teacher_a, world.school_a, "contact_details_shared", status=Status.DRAFT)
     declare(world.teacher_a, world.school_a, "trip_phone_sharing", status=Status.WITHDRAWN)
     declare(world.teacher_other, world.other_school, "contact_details_shared")
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
 
     response = client.get(CONTACT_DETAILS)
 
@@ -467,7 +468,7 @@ def test_contact_details_register_shows_whether_the_end_was_confirmed(
     )
     with capture(execute=True):
         follow_up_confirm(actor=world.teacher_a, follow_up=confirmed)
-    client.force_login(world.head_a)
+    sign_in_with_mfa(client, world.head_a)
 
     response = client.get(CONTACT_DETAILS)
 
@@ -495,7 +496,7 @@ def test_register_query_count_does_not_grow_with_rows(client, world, url, kind):
             )
             seen_by(world.dsl_a, made)
 
-    client.force_login(world.head_a)
+    sign_in_with_mfa(client, world.head_a)
     add(2)
     few = queries(client, url)
     add(18)
@@ -604,7 +605,7 @@ def test_another_schools_declarations_are_not_counted(world):
 
 @pytest.mark.parametrize("who", ["head_a", "teacher_a", "administrator", "governor"])
 def test_patterns_page_is_not_found_without_a_safeguarding_role(client, world, who):
-    client.force_login(getattr(world, who))
+    sign_in_with_mfa(client, getattr(world, who))
 
     assert client.get(PATTERNS).status_code == 404
 
@@ -624,7 +625,7 @@ def pattern_query(**changes):
 def test_patterns_page_shows_a_flagged_family_and_the_search_is_audited(client, world, family, who):
     declare(world.teacher_a, world.school_a, "gift", pupils=[family.pupil])
     declare(world.line_manager_a, world.school_a, "gift", members=[family.family_member])
-    client.force_login(getattr(world, who))
+    sign_in_with_mfa(client, getattr(world, who))
 
     response = client.get(PATTERNS, pattern_query())
 
@@ -636,7 +637,7 @@ def test_patterns_page_shows_a_flagged_family_and_the_search_is_audited(client, 
 
 
 def test_patterns_page_with_no_query_uses_the_last_year(client, world):
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
 
     response = client.get(PATTERNS)
 
@@ -660,7 +661,7 @@ def test_patterns_page_with_no_query_uses_the_last_year(client, world):
     ],
 )
 def test_patterns_page_explains_bad_input_without_looking(client, world, changes, field, message):
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
 
     response = client.get(PATTERNS, pattern_query(**changes))
 

@@ -14,6 +14,7 @@ from directory.models import Role
 from oversight.selectors import patterns_for
 from registers.models import RegisterEntry
 from registers.services import files_of
+from tests.conftest import sign_in_with_mfa
 from tests.factories import (
     FamilyLinkFactory,
     MembershipFactory,
@@ -69,7 +70,7 @@ def test_a_dsl_never_sees_a_lado_consultation_about_themself_on_a_pupil_file(wor
     declaration = lado_declaration(world, world.dsl_a, pupil)
     entry = RegisterEntry.objects.get(declaration=declaration, file="pupil")
 
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
     page = client.get(reverse("registers:pupil_file", args=[pupil.pk]))
     export = client.get(reverse("registers:pupil_file_export", args=[pupil.pk, "csv"]))
     correct = client.get(reverse("registers:entry_correct", args=[entry.pk]))
@@ -78,7 +79,7 @@ def test_a_dsl_never_sees_a_lado_consultation_about_themself_on_a_pupil_file(wor
     assert LADO_TEXT not in page.text
     assert LADO_TEXT not in export.content.decode()
     assert correct.status_code == 404
-    client.force_login(world.head_a)
+    sign_in_with_mfa(client, world.head_a)
     assert LADO_TEXT in client.get(reverse("registers:pupil_file", args=[pupil.pk])).text
 
 
@@ -87,9 +88,9 @@ def test_the_audit_history_hides_a_referral_about_the_reader_themself(world, cli
     declaration = lado_declaration(world, world.dsl_a, pupil)
     audit_event_record(actor=world.head_a, action="approval.decided", target=declaration)
 
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
     mine = client.get(reverse("oversight:audit"), {"action": "approval.decided"})
-    client.force_login(world.executive_head)
+    sign_in_with_mfa(client, world.executive_head)
     theirs = client.get(reverse("oversight:audit"), {"action": "approval.decided"})
 
     assert mine.context["page"].queryset.count() == 0
@@ -111,9 +112,9 @@ def test_a_confidential_outcome_is_not_shown_on_the_registers_to_the_administrat
     )
     label = escape(Outcome.REFERRED_TO_DSL.label)
 
-    client.force_login(world.administrator)
+    sign_in_with_mfa(client, world.administrator)
     hidden = client.get(reverse("registers:contact_details"))
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
     shown = client.get(reverse("registers:contact_details"))
 
     assert declaration.reference in hidden.text
@@ -131,7 +132,7 @@ def test_a_file_opened_at_another_school_is_not_in_this_schools_history(world, c
         actor=world.head_other, action="register.staff_file_viewed", target=world.teacher_a
     )
 
-    client.force_login(world.dsl_a)
+    sign_in_with_mfa(client, world.dsl_a)
     response = client.get(reverse("oversight:audit"), {"action": "register.staff_file_viewed"})
 
     labels = {event.target_label for event in response.context["page"].object_list}
@@ -202,7 +203,7 @@ def test_a_manager_can_find_any_child_to_allocate_a_key_person(world, client):
     PupilFactory(setting=world.other_school, given_name="Ottoline", family_name="Elsewhere")
     person_with_roles(world.school_a, Role.STAFF)
 
-    client.force_login(world.head_a)
+    sign_in_with_mfa(client, world.head_a)
     response = client.get(reverse("registers:key_people"), {"q": "Ottoline"})
 
     assert reverse("registers:key_person", args=[pupil.pk]) in response.text

@@ -30,6 +30,7 @@ from registers.models import (
     RoundResponse,
 )
 from registers.selectors import open_arrangements_for, round_progress, round_tasks_for
+from tests.conftest import sign_in_with_mfa
 from tests.factories import PupilFactory, SchoolFactory, person_with_roles
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
@@ -53,7 +54,7 @@ def audit(action: str) -> list[AuditEvent]:
 
 
 def signed_in(client, person):
-    client.force_login(person)
+    sign_in_with_mfa(client, person)
     return client
 
 

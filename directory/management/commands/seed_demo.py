@@ -43,11 +43,21 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (every one uses the password: {demo.DEMO_PASSWORD})")
         width = max(len(label) for label, _ in plan.logins)
         email_width = max(len(plan.people[key].email) for _, key in plan.logins)
+        enrolled = demo.enrolled_emails()
         for label, key in plan.logins:
             person = plan.people[key]
+            mark = "*" if person.email in enrolled else " "
             how = demo.demo_sign_in_note(person.email)
-            self.stdout.write(f"  {label.ljust(width)}  {person.email.ljust(email_width)}  {how}")
+            self.stdout.write(
+                f"  {label.ljust(width)} {mark} {person.email.ljust(email_width)}  {how}"
+            )
         self.stdout.write("")
+        self.stdout.write(
+            "Two-step sign-in (development only): the logins marked * also ask for a code from "
+            f"an authenticator app with the secret {demo.DEMO_TOTP_SECRET}; add it to an app, "
+            "or print the current code with `manage.py demo_code EMAIL`. The head of "
+            "Brookfield has no authenticator yet: signing in, she is asked to set one up."
+        )
         self.stdout.write(
             "Brookfield Primary School also signs in with single sign-on through the local "
             "test identity provider that `make run` starts: press 'Sign in with Microsoft' "

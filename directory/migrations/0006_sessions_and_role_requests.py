@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0004_single_sign_on'),
+        ('directory', '0005_mfa_roles'),
     ]
 
     operations = [
