@@ -6,9 +6,9 @@ from directory import views as directory_views
 urlpatterns = [
     path("", directory_views.home, name="home"),
     path("health/", directory_views.health, name="health"),
-    # The second factor's pages, listed one by one (R37); before allauth's own.
+    # Only the allauth pages the product uses, listed one by one (#18): the second
+    # factor (R37), single sign-on (R36) and signing in and out (directory/accounts_urls.py).
     path("accounts/2fa/", include("directory.mfa_urls")),
-    # Single sign-on (#18): the allauth views it uses, listed in directory/identity/urls.py.
     path("accounts/", include("directory.identity.urls")),
     path("accounts/", include("directory.accounts_urls")),
     path("policy/", include("policies.urls")),

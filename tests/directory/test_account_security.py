@@ -49,6 +49,12 @@ UNUSED = [
     "/accounts/inactive/",
     "/accounts/confirm-email/",
     "/accounts/confirm-email/made-up:key/",
+    "/accounts/3rdparty/",
+    "/accounts/3rdparty/signup/",
+    "/accounts/3rdparty/login/cancelled/",
+    "/accounts/social/connections/",
+    "/accounts/2fa/trust/",
+    "/accounts/signup/passkey/",
 ]
 
 
