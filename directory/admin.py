@@ -186,19 +186,27 @@ def wait_for_confirmation(request, membership: Membership, before: RoleHeld | No
     after = RoleHeld.of(membership)
     if not needs_confirmation(request.user, membership.person, before, after):
         return False
-    role_request_make(
+    role_request = role_request_make(
         actor=request.user,
         after=after,
         line_manager=membership.line_manager,
         membership=Membership.objects.get(pk=membership.pk) if membership.pk else None,
         request=request,
     )
-    messages.warning(
-        request,
-        f"You cannot give yourself the role {membership.get_role_display()} at "
-        f"{membership.organisation}: it waits for a head or the Executive Headteacher "
-        f"to confirm it, and they have been told. Until then you do not have it.",
-    )
+    role = f"{membership.get_role_display()} at {membership.organisation}"
+    if getattr(role_request, "asked_again", False):
+        messages.error(
+            request,
+            f"You have already asked for the role {role}: it still waits for a head or the "
+            f"Executive Headteacher to confirm it. Nothing was changed.",
+        )
+    else:
+        messages.warning(
+            request,
+            f"You cannot give yourself the role {role}: it waits for a head or the "
+            f"Executive Headteacher to confirm it, and they have been told. Until then you "
+            f"do not have it.",
+        )
     return True
 
 

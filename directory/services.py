@@ -221,7 +221,24 @@ def role_request_make(
     request=None,
 ) -> RoleRequest:
     """An administrator's request to give themself a powerful role, waiting for a head
-    or the Executive Headteacher, who are told."""
+    or the Executive Headteacher, who are told. Asked again while the first still waits,
+    nothing new is made and nobody is told twice; the second try is audited."""
+    waiting = RoleRequest.objects.filter(
+        person=actor,
+        organisation_id=after.organisation_id,
+        role=after.role,
+        status=RoleRequest.Status.WAITING,
+    ).first()
+    if waiting is not None:
+        audit_event_record(
+            actor=actor,
+            action=ROLE_REQUESTED,
+            target=waiting,
+            data={"again": True, "after": after.for_audit()},
+            request=request,
+        )
+        waiting.asked_again = True
+        return waiting
     role_request = RoleRequest.objects.create(
         person=actor,
         organisation_id=after.organisation_id,

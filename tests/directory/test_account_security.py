@@ -436,6 +436,15 @@ def test_an_administrator_giving_herself_the_dsl_role_waits_for_the_head(client,
     assert administrator.email not in told
     assert AuditEvent.objects.filter(action="account.role_requested", actor=administrator)
 
+    # Her second try makes nothing new and tells nobody again; it is audited.
+    mail.outbox.clear()
+    again = change_person(client, administrator, data)
+    assert "You have already asked for the role" in client.get(again.url).text
+    assert RoleRequest.objects.count() == 1
+    assert mail.outbox == []
+    assert AuditEvent.objects.filter(action="account.role_requested").count() == 2
+    assert not administrator.memberships.filter(role=Role.DSL).exists()
+
     # She cannot confirm it herself, even with a forged post.
     own = answer(client, waiting, "confirm")
     assert own.status_code == 302
