@@ -191,6 +191,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "django_cache",
+        # Django's default of 300 entries would cull sign-in counters at random once a
+        # stranger had tried a few hundred addresses, wiping their own lockout.
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     },
     # The governors' summaries, in a table of their own: a full cache drops entries,
     # and the sign-in limits above must never be what it drops (#10).

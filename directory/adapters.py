@@ -24,11 +24,11 @@ from contactpolicy.services import audit_event_record
 from contactpolicy.tasks import send_email, site_link
 from directory import audit_actions
 from directory.identity import mfa, rules
+from directory.identity.mfa import SSO_MFA_SESSION_KEY
 from directory.identity.oidc import configured_oidc_providers
 from directory.identity.saml import identity_provider_of, saml_apps
 from directory.models import Person
 
-SSO_MFA_SESSION_KEY = "sso_mfa"
 SSO_PENDING_SESSION_KEY = "sso_accepted"
 
 

@@ -9,6 +9,7 @@ memberships are given an end date, so that records stay whole.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponseRedirect
@@ -35,6 +36,7 @@ from directory.services import (
     RoleHeld,
     membership_changed,
     needs_confirmation,
+    organisation_sign_in_changed,
     person_email_changed,
     person_sign_in_method_changed,
     role_request_make,
@@ -121,6 +123,10 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._in_scope_or_404(request, object_id)
+        if request.method == "POST":
+            # History is for reading (SIMPLE_HISTORY_REVERT_DISABLED hides the button;
+            # this refuses the post too): a change is made on the record's own page.
+            raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
@@ -277,6 +283,9 @@ class PersonAdmin(AuditedAdmin):
         "date_joined",
     ]
     readonly_fields = ["last_login", "date_joined"]
+    # Nobody changes their own address, sign-in method or whether they may sign in (R36),
+    # administrators included: another administrator does, audited and told.
+    own_account_fields = ["email", "sign_in_method", "is_active"]
     inlines = [MembershipInline]
     before_after_fields = ("sign_in_method",)
     audit_before_after = audit_actions.SIGN_IN_METHOD_CHANGED
@@ -286,6 +295,12 @@ class PersonAdmin(AuditedAdmin):
             kwargs["form"] = self.add_form
             kwargs["fields"] = ["email", "given_name", "family_name"]
         return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk and not request.user.is_superuser:
+            fields += self.own_account_fields
+        return fields
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -365,6 +380,7 @@ class OrganisationForm(forms.ModelForm):
         fields = ["name", "kind", "parent", "urn", "mfa_roles"]
 
 
+@method_decorator(sensitive_step, name="changeform_view")
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
     audit_created = audit_actions.ORGANISATION_CREATED
@@ -406,6 +422,23 @@ class OrganisationAdmin(AuditedAdmin):
         # New trusts, federations and settings are set up by the service's operators.
         return request.user.is_superuser
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        changed = [name for name in self.before_after_fields if name in form.changed_data]
+        if change and changed:
+            organisation_sign_in_changed(
+                actor=request.user,
+                organisation=obj,
+                what=[str(form.fields[name].label) for name in changed],
+            )
+
+    def save_formset(self, request, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is SamlIdentityProvider and formset.has_changed():
+            organisation_sign_in_changed(
+                actor=request.user, organisation=form.instance, what=["SAML service"]
+            )
+
 
 @method_decorator(sensitive_step, name="changeform_view")
 @admin.register(Membership)
@@ -418,6 +451,11 @@ class MembershipAdmin(AuditedAdmin):
     search_fields = ["person__given_name", "person__family_name", "person__email", "job_title"]
     list_select_related = ["person", "organisation", "line_manager"]
     autocomplete_fields = ["person", "line_manager"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A role is never moved from one person to another: it is ended and given anew.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "person"] if obj is not None else fields
 
     def save_model(self, request, obj, form, change) -> None:
         before = held_before(obj) if change else None

@@ -80,7 +80,8 @@ ROLE_REFUSED = accounts.add(
     "account.role_refused", "Role an administrator asked to give themself refused"
 )
 SIGNED_OUT_IDLE = accounts.add(
-    "account.signed_out_idle", "Signed out after a while without using the register"
+    "account.signed_out_idle",
+    "Signed out after a while without using the register, or at the working day's end",
 )
 
 # Single sign-on and sign-in methods (R36, #18): directory/adapters.py, directory/admin.py.

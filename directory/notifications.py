@@ -84,6 +84,17 @@ def sign_in_method_changed(*, person_pk: int, before: str, actor_name: str) -> N
         )
 
 
+def sign_in_settings_changed(*, organisation_pk: int, actor_name: str, what: list) -> None:
+    organisation = Organisation.objects.get(pk=organisation_pk)
+    _send(
+        senior_addresses(organisation),
+        f"How people sign in at {organisation} was changed",
+        f"{actor_name} changed how the people of {organisation} sign in to the staff "
+        f"contact register, on {_when()}: {', '.join(what)}. Whoever controls the "
+        f"identity provider named there can sign in as the people it names." + FOOTER,
+    )
+
+
 def powerful_role(*, membership_pk: int, actor_name: str, before: str | None) -> None:
     membership = Membership.objects.select_related("person", "organisation").get(pk=membership_pk)
     person, organisation = membership.person, membership.organisation

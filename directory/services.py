@@ -75,10 +75,12 @@ class RoleHeld:
     starts_on: datetime.date
     ends_on: datetime.date | None
     job_title: str = ""
+    person_id: int | None = None
 
     @classmethod
     def of(cls, membership: Membership) -> RoleHeld:
         return cls(
+            person_id=membership.person_id,
             role=membership.role,
             organisation_id=membership.organisation_id,
             starts_on=membership.starts_on,
@@ -110,7 +112,8 @@ def grants_power(before: RoleHeld | None, after: RoleHeld) -> bool:
     a new one, another role or organisation, or a longer time to hold it."""
     if not after.powerful:
         return False
-    if before is None or (before.role, before.organisation_id) != (
+    if before is None or (before.person_id, before.role, before.organisation_id) != (
+        after.person_id,
         after.role,
         after.organisation_id,
     ):
@@ -175,6 +178,19 @@ def person_sign_in_method_changed(*, actor: Person, person: Person, before: str)
     )
 
 
+def organisation_sign_in_changed(*, actor: Person, organisation: Organisation, what: list) -> None:
+    """How an organisation's people sign in changed (its tenant, domain, SAML service,
+    single sign-on or second-factor rules; audited with before and after by the
+    administration screens): its heads and Executive Headteacher are told at once, so
+    that an identity provider put in by someone else does not go unnoticed."""
+    actor_name = actor.get_full_name()
+    transaction.on_commit(
+        lambda: notifications.sign_in_settings_changed(
+            organisation_pk=organisation.pk, actor_name=actor_name, what=what
+        )
+    )
+
+
 def membership_changed(
     *, actor: Person, membership: Membership, before: RoleHeld | None, request=None
 ) -> None:
@@ -199,12 +215,15 @@ def membership_changed(
             )
         )
     lost = before is not None and (
-        (before.role, before.organisation_id) != (after.role, after.organisation_id)
+        (before.person_id, before.role, before.organisation_id)
+        != (after.person_id, after.role, after.organisation_id)
         or (before.current(today) and not after.current(today))
     )
     if lost:
         sessions_end(
-            person=membership.person,
+            person=Person.objects.get(pk=before.person_id)
+            if before.person_id
+            else membership.person,
             actor=actor,
             reason=f"No longer {before.describe()}",
             request=request,
@@ -308,6 +327,10 @@ def role_request_decide(
     )
     if confirm:
         membership = role_request.membership
+        if membership is not None and membership.person_id != role_request.person_id:
+            raise RoleRequestError(
+                "This request would change someone else's role; it cannot be confirmed."
+            )
         before = RoleHeld.of(membership) if membership else None
         if membership is None:
             membership = Membership(person=role_request.person)

@@ -26,6 +26,7 @@ from directory.access import SENIOR_ROLES, Access
 from directory.audit_actions import SIGNED_OUT_IDLE
 
 LAST_USED = "idle.last_used"
+SIGNED_IN_AT = "idle.signed_in_at"
 # The last use is written to the session at most once in this many seconds.
 WRITE_EVERY = 30
 
@@ -51,8 +52,11 @@ def mark_used(request: HttpRequest) -> None:
 @receiver(user_logged_in, dispatch_uid="idle_clock_starts_at_sign_in")
 def _start_the_idle_clock(sender, request, user, **kwargs) -> None:
     # Signing in is a use: the session starts with it, not with a write on the next page.
+    # The working day is counted from it too: the session's own expiry moves on with each
+    # write (and allauth makes it end with the browser), so it cannot be the limit.
     if request is not None and hasattr(request, "session"):
         mark_used(request)
+        request.session[SIGNED_IN_AT] = request.session[LAST_USED]
 
 
 class IdleTimeoutMiddleware:
@@ -69,19 +73,27 @@ class IdleTimeoutMiddleware:
             now = time.time()
             last_used = request.session.get(LAST_USED)
             limit = idle_seconds(user)
-            if last_used is not None and now - last_used > limit:
+            signed_in_at = request.session.get(SIGNED_IN_AT)
+            idle = last_used is not None and now - last_used > limit
+            day_over = signed_in_at is not None and now - signed_in_at > (
+                settings.SESSION_COOKIE_AGE
+            )
+            if idle or day_over:
                 audit_event_record(
                     actor=user,
                     action=SIGNED_OUT_IDLE,
                     target=user,
-                    data={"idle_minutes": limit // 60},
+                    data={"idle_minutes": limit // 60} if idle else {"working_day_over": True},
                     request=request,
                 )
                 logout(request)
                 messages.info(
                     request,
                     f"You were signed out because the register had not been used for "
-                    f"{limit // 60} minutes. Sign in again to carry on.",
+                    f"{limit // 60} minutes. Sign in again to carry on."
+                    if idle
+                    else "You were signed out at the end of the working day's session "
+                    f"({settings.SESSION_COOKIE_AGE // 3600} hours). Sign in again to carry on.",
                 )
                 signed_out = redirect_to_login(request.get_full_path())
                 if getattr(request, "htmx", False):

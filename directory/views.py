@@ -13,6 +13,7 @@ from directory.access import Access
 from directory.exceptions import CalendarError, RoleRequestError
 from directory.forms import TermDatesForm
 from directory.home import panels_for
+from directory.identity.mfa import sensitive_step
 from directory.periods import EARLIEST_YEAR, school_year_of, term_dates_for
 from directory.selectors import chosen_organisation, organisations_run_by
 from directory.services import role_request_decide, role_requests_for, term_dates_set
@@ -108,6 +109,7 @@ def term_dates(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_step
 @require_http_methods(["GET", "POST"])
 def role_requests(request: HttpRequest) -> HttpResponse:
     """Roles administrators asked to give themselves, for a head or the Executive

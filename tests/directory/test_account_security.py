@@ -572,3 +572,88 @@ def test_changing_how_a_senior_person_signs_in_is_audited_and_told(client, world
     ]
     addresses = {address for message in told for address in message.to}
     assert {head.email, world.executive_head.email} <= addresses
+
+
+def test_a_role_cannot_be_moved_from_a_colleague_to_the_administrator(client, world):
+    """The review's finding: changing the person of a colleague's DSL membership to
+    herself once gave an administrator the role with no confirmation and no notice."""
+    membership = world.dsl_a.memberships.get(role=Role.DSL)
+    sign_in_with_mfa(client, world.administrator)
+    url = reverse("admin:directory_membership_change", args=[membership.pk])
+    data = {
+        "person": world.administrator.pk,
+        "organisation": membership.organisation_id,
+        "role": Role.DSL,
+        "job_title": "",
+        "line_manager": "",
+        "starts_on": membership.starts_on.strftime("%d/%m/%Y"),
+        "ends_on": "",
+        "_save": "Save",
+    }
+
+    committed(client.post, url, data)
+
+    membership.refresh_from_db()
+    assert membership.person == world.dsl_a
+    assert not world.administrator.memberships.filter(role=Role.DSL).exists()
+    assert 'name="person"' not in client.get(url).text
+
+
+def test_an_administrator_cannot_change_her_own_address_or_sign_in(client, world):
+    administrator = world.administrator
+    sign_in_with_mfa(client, administrator)
+    data = person_change_data(
+        administrator, email="me@outside.example", sign_in_method="password", is_active=""
+    )
+
+    change_person(client, administrator, data)
+
+    administrator.refresh_from_db()
+    assert administrator.email != "me@outside.example"
+    assert administrator.sign_in_method == "organisation"
+    assert administrator.is_active
+    assert not AuditEvent.objects.filter(action="account.email_changed").exists()
+
+
+def test_a_session_in_use_still_ends_after_the_working_day(client, world):
+    teacher = world.teacher_a
+    started = timezone.now()
+    with time_machine.travel(started, tick=False):
+        sign_in(client, teacher.email)
+    for minutes in range(20, 8 * 60, 20):  # used every twenty minutes all day
+        with time_machine.travel(started + timedelta(minutes=minutes), tick=False):
+            assert signed_in(client), minutes
+    with time_machine.travel(started + timedelta(hours=8, minutes=5), tick=False):
+        response = client.get("/", follow=True)
+    assert "session (8 hours)" in response.text
+    assert AuditEvent.objects.get(action="account.signed_out_idle").data == {
+        "working_day_over": True
+    }
+
+
+def test_a_change_to_how_a_school_signs_in_is_told_to_its_heads(client, world):
+    from tests.forms import change_form
+
+    sign_in_with_mfa(client, world.administrator)
+    url = reverse("admin:directory_organisation_change", args=[world.school_a.pk])
+    data = change_form(client, url)
+    data["entra_tenant_id"] = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+    response = committed(client.post, url, data)
+
+    assert response.status_code == 302
+    told = [message for message in mail.outbox if "How people sign in" in message.subject]
+    assert {world.head_a.email, world.executive_head.email} <= {
+        address for message in told for address in message.to
+    }
+    assert "Microsoft Entra tenant ID" in told[0].body
+
+
+def test_the_history_of_a_record_cannot_be_posted_back(client, world):
+    sign_in_with_mfa(client, world.administrator)
+    version = world.teacher_a.history.earliest("history_date")
+    url = reverse(
+        "admin:directory_person_simple_history", args=[world.teacher_a.pk, version.history_id]
+    )
+
+    assert client.post(url, {"email": "x@outside.example"}).status_code == 403
