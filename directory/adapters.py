@@ -40,8 +40,8 @@ class AccountAdapter(DefaultAccountAdapter):
         **DefaultAccountAdapter.error_messages,
         "too_many_login_attempts": (
             "There have been too many wrong passwords for this email address from here. "
-            "Wait a few minutes and try again, or choose a new password with "
-            "\u201cForgotten your password?\u201d."
+            "Wait a few minutes and try again, or choose a new password through the "
+            "\u201cForgotten your password?\u201d link."
         ),
     }
 
