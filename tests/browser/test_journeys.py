@@ -8,6 +8,7 @@ import os
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,6 +83,34 @@ def test_the_head_of_brookfield_sets_up_an_authenticator_app_and_reaches_her_das
     tab.enter_code(secret)
     assert page.url == tab.base_url + "/"
     tab.check("home-again")
+
+
+def test_a_teacher_is_warned_before_the_idle_sign_out_and_stays_signed_in(demo, visit):
+    """Two minutes before the idle end (2 hours for a teacher) the page warns in a
+    dialog, the focus on "Stay signed in"; choosing it keeps the session (#18)."""
+    teacher = demo["bro_teacher1"]
+    tab = visit(name="teacher")
+    page = tab.page
+    page.clock.install()
+    tab.sign_in(teacher)
+    assert not page.locator("#idle-warning[open]").count()
+
+    # An hour and 58 and a half minutes later, on the server's clock and the page's.
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=118, seconds=30)):
+        page.clock.fast_forward("01:58:30")
+        page.wait_for_selector("#idle-warning[open]")
+        tab.check("idle-warning")
+        assert "you will be signed out in 2 minutes" in page.locator("#idle-warning").inner_text()
+        assert page.evaluate("document.activeElement.textContent") == "Stay signed in"
+        assert not page.get_by_role("button", name="Close this message").is_visible()
+        with page.expect_response(lambda response: "/accounts/session/" in response.url):
+            page.get_by_role("button", name="Stay signed in").click()
+        page.wait_for_selector("#idle-warning:not([open])", state="attached")
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=200)):
+        # 200 minutes after signing in, 80 after staying: still signed in.
+        tab.go("/")
+        tab.check("still-signed-in")
+        assert page.url == tab.base_url + "/"
 
 
 def test_a_new_volunteer_acknowledges_the_policy_on_first_sign_in(demo, visit):
