@@ -113,6 +113,86 @@ def test_a_teacher_is_warned_before_the_idle_sign_out_and_stays_signed_in(demo, 
         assert page.url == tab.base_url + "/"
 
 
+def test_the_head_of_brookfield_adds_a_security_key_and_signs_in_with_it(demo, visit, live_server):
+    """R37 with a passkey or security key (WebAuthn): Chromium's own virtual
+    authenticator, driven through the DevTools protocol, answers the browser as a USB
+    key would, so that allauth's scripts, its server-side checks and the product's
+    pages are all used as they are for a real key. WebAuthn takes no IP address as its
+    relying party, so the tab uses localhost."""
+    from allauth.mfa.models import Authenticator
+
+    head = demo["bro_head"]
+    tab = visit(name="head")
+    tab.base_url = live_server.url.replace("://127.0.0.1:", "://localhost:")
+    page = tab.page
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    key = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "usb",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )["authenticatorId"]
+
+    tab.go("/accounts/login/")
+    tab.check("sign-in")
+    page.get_by_label("Email").fill(head.email)
+    page.get_by_label("Password").fill("contact-demo-2026")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    assert page.url == tab.base_url + reverse("mfa_index")
+    tab.check("asked-to-set-up")
+
+    page.get_by_role("link", name="Add a passkey or security key").click()
+    assert page.url == tab.base_url + reverse("mfa_add_webauthn")
+    tab.check("add-a-key")
+    page.get_by_label("Name").fill("Blue key")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add the key").click()
+    # Registered: the key holds one credential, for this site, and the server kept it.
+    credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": key})["credentials"]
+    assert [credential["rpId"] for credential in credentials] == ["localhost"]
+    signed = credentials[0]["signCount"]
+    assert page.url == tab.base_url + reverse("mfa_view_recovery_codes")
+    tab.check("recovery-codes")
+    page.get_by_role("link", name=re.compile("I have saved my codes")).click()
+    assert page.url == tab.base_url + "/"
+    tab.check("home")
+    page.get_by_role("link", name="Decisions", exact=True).click()
+    assert page.url == tab.base_url + reverse("approvals:dashboard")
+    tab.check("dashboard")
+    stored = Authenticator.objects.get(user=head, type="webauthn")
+    assert stored.wrap().name == "Blue key"
+    added = AuditEvent.objects.get(action="mfa.set_up", actor=head)
+    assert added.data["authenticator"] == "passkey or security key"
+
+    # Her next sign-in asks for the key, and the key answers.
+    page.get_by_role("button", name="Sign out").click()
+    tab.check("signed-out")
+    tab.go("/accounts/login/")
+    tab.check("sign-in-again")
+    page.get_by_label("Email").fill(head.email)
+    page.get_by_label("Password").fill("contact-demo-2026")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    assert page.url == tab.base_url + reverse("mfa_authenticate")
+    tab.check("asked-for-the-key")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Use a passkey or security key").click()
+    assert page.url == tab.base_url + "/"
+    tab.check("home-again")
+    page.get_by_role("link", name="Decisions", exact=True).click()
+    assert page.url == tab.base_url + reverse("approvals:dashboard")
+    tab.check("dashboard-again")
+    credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": key})["credentials"]
+    assert credentials[0]["signCount"] > signed  # the key itself signed this sign-in
+    assert Authenticator.objects.get(pk=stored.pk).last_used_at is not None
+
+
 def test_a_new_volunteer_acknowledges_the_policy_on_first_sign_in(demo, visit):
     volunteer = demo["bro_volunteer1"]
     tab = visit(viewport=PHONE, name="volunteer")
