@@ -32,6 +32,19 @@ from tests.clock import NOW
 from tests.factories import FederationFactory, SchoolFactory, person_with_roles
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """pytest-django's own (a database per xdist worker), and on PostgreSQL commits that
+    do not wait for the disk: the journeys and other transactional tests commit often,
+    and a test database lost in a crash is simply made again."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
