@@ -249,9 +249,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 "nonce_mismatch", rules.COULD_NOT_CHECK.format(provider=name)
             )
             raise refuse(request, refusal, provider_name=name)
-        email = claims.get("email") or (
-            claims.get("preferred_username") if kind == rules.MICROSOFT else ""
-        )
+        if kind == rules.MICROSOFT:
+            # Entra does not check the `email` claim: it is whatever the account's mail
+            # attribute says, which someone else may have set ("nOAuth"). The sign-in
+            # name (UPN), in a domain the tenant has verified, is taken instead, and
+            # `email` only where Entra says the domain's owner verified it (xms_edov).
+            verified = claims.get("xms_edov") in (True, 1, "1", "true", "True")
+            email = claims.get("preferred_username") or (claims.get("email") if verified else "")
+        else:
+            email = claims.get("email")
         return rules.Identity(
             provider=kind if kind in (rules.MICROSOFT, rules.GOOGLE) else rules.MICROSOFT,
             email=email or "",

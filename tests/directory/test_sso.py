@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
+from django.test import Client
 from django.urls import reverse
 
 from contactpolicy.models import AuditEvent
@@ -146,6 +147,41 @@ def test_a_person_of_school_a_cannot_sign_in_through_school_bs_tenant(client, pr
     assert SocialAccount.objects.count() == 0
     (event,) = refusals("wrong_microsoft")
     assert event.data["tenant_id"] == TENANT_B
+
+
+def test_microsofts_unverified_email_claim_never_names_the_person(client, provider, head_a):
+    """nOAuth: an account in the right tenant whose mail attribute was set to the head's
+    address signs in as whoever its sign-in name is, never as the head."""
+    response, _ = sso_sign_in(
+        client,
+        provider,
+        "microsoft",
+        head_a.email,
+        claims={"preferred_username": "someone.else@ash.example"},
+    )
+
+    assert response.status_code == 403
+    assert signed_in(client) is None
+    assert SocialAccount.objects.count() == 0
+    (event,) = refusals("unknown_address")
+    assert not event.target_id  # about nobody the product knows, not the head
+
+
+def test_microsofts_email_claim_counts_only_when_entra_verified_it(client, provider, head_a):
+    unverified, _ = sso_sign_in(
+        client, provider, "microsoft", head_a.email, claims={"preferred_username": None}
+    )
+    assert unverified.status_code == 403
+    assert signed_in(client) is None
+
+    verified, _ = sso_sign_in(
+        Client(),
+        provider,
+        "microsoft",
+        head_a.email,
+        claims={"preferred_username": None, "xms_edov": True},
+    )
+    assert verified.status_code == 302
 
 
 def test_a_token_from_a_tenant_no_school_recorded_is_refused(client, provider, head_a):
