@@ -131,11 +131,12 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
+        recorded = changes(form, obj, change)
         audit_event_record(
             actor=request.user,
             action=self.audit_changed if change else self.audit_created,
             target=obj,
-            data=changes(form, obj, change),
+            data=recorded,
             request=request,
         )
         changed = [name for name in self.before_after_fields if name in form.changed_data]
@@ -145,8 +146,8 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
                 action=self.audit_before_after,
                 target=obj,
                 data={
-                    "before": {name: form.initial.get(name) for name in changed},
-                    "after": {name: getattr(obj, name) for name in changed},
+                    side: {name: recorded[side][name] for name in changed}
+                    for side in ("before", "after")
                 },
                 request=request,
             )

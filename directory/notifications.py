@@ -44,6 +44,17 @@ def _send(to: list[str], subject: str, body: str) -> None:
         send_email.enqueue(to=to, subject=subject, body=body)
 
 
+def _tell_their_heads(person: Person, subject: str, body: str) -> None:
+    """The heads and Executive Headteacher of each organisation the person works in
+    (``subject`` names it in place of ``{}``)."""
+    for membership in person.memberships.current().select_related("organisation"):
+        _send(
+            senior_addresses(membership.organisation, leaving_out=person),
+            subject.format(membership.organisation),
+            body + FOOTER,
+        )
+
+
 def _when() -> str:
     now = timezone.localtime()
     return f"{now:%-d %B %Y} at {now:%H:%M}"
@@ -59,12 +70,7 @@ def email_changed(*, person_pk: int, before: str, actor_name: str, senior: bool)
     # Both addresses: the old one is where the real person still reads their email.
     _send([before, person.email], "Your email address for signing in was changed", body + FOOTER)
     if senior:
-        for membership in person.memberships.current().select_related("organisation"):
-            _send(
-                senior_addresses(membership.organisation, leaving_out=person),
-                f"A senior person's email address was changed at {membership.organisation}",
-                body + FOOTER,
-            )
+        _tell_their_heads(person, "A senior person's email address was changed at {}", body)
 
 
 def sign_in_method_changed(*, person_pk: int, before: str, actor_name: str) -> None:
@@ -76,12 +82,7 @@ def sign_in_method_changed(*, person_pk: int, before: str, actor_name: str) -> N
         f"\u201c{person.get_sign_in_method_display()}\u201d."
     )
     _send([person.email], "How you sign in was changed", body + FOOTER)
-    for membership in person.memberships.current().select_related("organisation"):
-        _send(
-            senior_addresses(membership.organisation, leaving_out=person),
-            f"How a senior person signs in was changed at {membership.organisation}",
-            body + FOOTER,
-        )
+    _tell_their_heads(person, "How a senior person signs in was changed at {}", body)
 
 
 def sign_in_settings_changed(*, organisation_pk: int, actor_name: str, what: list) -> None:

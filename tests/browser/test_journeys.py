@@ -4,7 +4,6 @@ signing in (#9). Every page on the way is checked with axe-core and photographed
 from __future__ import annotations
 
 import datetime
-import os
 import re
 
 import pytest
@@ -19,9 +18,9 @@ from policies.models import Acknowledgement
 from tests.browser.conftest import PHONE
 from tests.saml_idp import (
     ENTITY_ID,
-    XMLSEC1,
     SamlIdentityProviderServer,
     key_and_certificate,
+    needs_xmlsec1,
 )
 from tests.sso import CLIENTS, oidc_settings
 
@@ -875,9 +874,7 @@ def test_someone_from_another_school_is_refused_in_words_they_understand(demo, v
     assert "does not sign in through" in tab.page.content()
 
 
-@pytest.mark.skipif(
-    not os.path.exists(XMLSEC1) and not os.environ.get("CI"), reason="apt-get install xmlsec1"
-)
+@needs_xmlsec1
 def test_a_teacher_signs_in_through_her_schools_saml_service(
     demo, visit, live_server, tmp_path, client
 ):

@@ -5,7 +5,6 @@ organisation signed in, and every bad response refused, audited, changing nothin
 from __future__ import annotations
 
 import datetime
-import os
 
 import pytest
 import time_machine
@@ -21,8 +20,8 @@ from tests.saml_idp import (
     MFA_CONTEXT,
     OTHER_SP,
     SSO_URL,
-    XMLSEC1,
     key_and_certificate,
+    needs_xmlsec1,
 )
 from tests.saml_idp import (
     SamlTestIdentityProvider as TestIdP,
@@ -30,11 +29,7 @@ from tests.saml_idp import (
 
 pytestmark = [
     pytest.mark.django_db,
-    # Skipped without Debian's xmlsec1 (`make test` installs it as root), except in CI.
-    pytest.mark.skipif(
-        not os.path.exists(XMLSEC1) and not os.environ.get("CI"),
-        reason="apt-get install xmlsec1",
-    ),
+    needs_xmlsec1,
 ]
 
 
