@@ -14,7 +14,7 @@ from declarations.selectors import (
     pupils_for_declaring,
 )
 from declarations.services import Subject
-from directory.models import Organisation
+from directory.models import Organisation, Pupil
 
 NOT_YOURS = (
     "%(value)s is not someone you can choose at this setting. Search again and pick from the list."
@@ -64,6 +64,8 @@ class DeclarationForm(forms.Form):
         queryset=Organisation.objects.none(),
         empty_label="Choose a setting",
         error_messages={"invalid_choice": "Choose one of your own settings."},
+        help_text="Where you are making the declaration. In a federation or trust you can "
+        "also name pupils of its other schools where you work: each school's head is told.",
     )
     pupils = PeopleField(
         label="Pupils",
@@ -111,6 +113,8 @@ class DeclarationForm(forms.Form):
             self.initial.setdefault("setting", settings[0].pk)
         self.initial.setdefault("form_token", uuid.uuid4())
         setting = self.chosen_setting()
+        # The setting it is made at, for the picker to say which school a pupil is at.
+        self.made_at = setting
         former = kind.subjects == Subjects.FORMER_PUPIL
         if setting is not None:
             self.fields["pupils"].queryset = pupils_for_declaring(
@@ -150,7 +154,12 @@ class DeclarationForm(forms.Form):
             ids = plain_ids(self.data.getlist(name))
         else:
             ids = plain_ids([getattr(item, "pk", item) for item in self.initial.get(name, [])])
-        return list(field.queryset.filter(pk__in=ids)) if ids else []
+        if not ids:
+            return []
+        chosen = field.queryset.filter(pk__in=ids)
+        if chosen.model is Pupil:  # to say which school each is at
+            chosen = chosen.select_related("setting")
+        return list(chosen)
 
     def is_valid(self) -> bool:
         main = super().is_valid()

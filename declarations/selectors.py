@@ -2,11 +2,42 @@
 
 For now a declaration is seen by its declarant only; the deciders, DSLs and
 registers that also see it (issues #5 and #6) widen :func:`declaration_list_for`.
+
+One declaration, several settings (#19). A declaration is made at one setting, its
+own (``Declaration.setting``: where the declarant files it, whose rules and people
+route it). In a trust or federation it may also name pupils, and family members of
+pupils, of the group's other settings where the declarant holds a role (directly or
+through the trust or federation): a teaching assistant in both schools declares once
+about siblings in each (:func:`naming_settings_for`). At least one person named
+belongs to the declaration's own setting; a declarant who names only another
+school's people makes it at that school.
+
+The settings a declaration involves (:func:`settings_involved`) are its own and the
+setting of each pupil named and of each named family member's children in the same
+trust or federation (the same children whose files it goes on,
+``registers.services.files_of``). They are worked out from the people named whenever
+they are needed, never stored, so the routing, the heads who are told, the files and
+the pages all read the same answer. When more than one setting is involved:
+
+* someone who may decide for every setting involved decides (approvals.routing);
+* the head of each setting involved is told, and reads the declaration with their
+  own setting's people only (approvals.services, approvals.notifications);
+* whoever reads it sees the people of the settings they hold a role in, and no
+  others (:func:`subjects_shown_to`, ``directory.access.Access.sees_people_of``):
+  the head of school B sees school B's pupil, not school A's; the declarant and
+  those over the whole trust or federation see everyone;
+* the audit trail, which the readers of the declaration's own setting search, names
+  another setting's people by reference only (declarations.services).
+
+A declaration that names only people of its own setting is routed, shown and
+recorded as it always was.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from declarations.models import Attachment, Declaration, DeclarationSubject
@@ -50,19 +81,36 @@ def declaring_settings_for(*, user: Any) -> QuerySet[Organisation]:
     return Access.for_user(user).settings().order_by("name")
 
 
+def naming_settings_for(*, user: Any, setting: Organisation) -> QuerySet[Organisation]:
+    """The settings whose pupils and families a declaration made at ``setting`` may
+    name: ``setting`` itself and, in a trust or federation, each of its other settings
+    where the person holds a role, directly or through the trust or federation."""
+    access = Access.for_user(user)
+    if not access.has_role(*Role.values, organisation=setting):
+        return Organisation.objects.none()
+    same_group = Q(pk=setting.pk)
+    if setting.parent_id:
+        same_group |= Q(parent_id=setting.parent_id)
+    return access.settings().filter(same_group)
+
+
 def pupils_for_declaring(
     *, user: Any, setting: Organisation, former: bool = False
 ) -> QuerySet[Pupil]:
-    """Pupils of ``setting`` the person may name; current ones, or former ones for R18."""
+    """Pupils a declaration made at ``setting`` may name: of ``setting`` and of the
+    person's other settings in its trust or federation (:func:`naming_settings_for`),
+    among those they may find at all; current ones, or former ones for R18."""
     access = Access.for_user(user)
     if not access.has_role(*Role.values, organisation=setting):
         return Pupil.objects.none()
     status = Pupil.Status.FORMER if former else Pupil.Status.CURRENT
-    return access.pupils().filter(setting=setting, status=status)
+    return access.pupils().filter(
+        setting__in=naming_settings_for(user=user, setting=setting), status=status
+    )
 
 
 def family_members_for_declaring(*, user: Any, setting: Organisation) -> QuerySet[FamilyMember]:
-    """Family members of the current pupils of ``setting`` the person may name."""
+    """Family members of the current pupils a declaration made at ``setting`` may name."""
     pupils = pupils_for_declaring(user=user, setting=setting)
     return FamilyMember.objects.filter(
         pk__in=FamilyLink.objects.filter(pupil__in=pupils).values("family_member_id")
@@ -76,7 +124,9 @@ def people_search(
     words = query.split()
     if not words or len(query.strip()) < 2:
         return [], []
-    pupils = pupils_for_declaring(user=user, setting=setting, former=former)
+    pupils = pupils_for_declaring(user=user, setting=setting, former=former).select_related(
+        "setting"
+    )
     for word in words[:3]:
         pupils = pupils.filter(given_name__icontains=word) | pupils.filter(
             family_name__icontains=word
@@ -85,7 +135,7 @@ def people_search(
     if not former:
         links = FamilyLink.objects.filter(
             pupil__in=pupils_for_declaring(user=user, setting=setting)
-        ).select_related("family_member", "pupil")
+        ).select_related("family_member", "pupil__setting")
         for word in words[:3]:
             links = links.filter(family_member__given_name__icontains=word) | links.filter(
                 family_member__family_name__icontains=word
@@ -94,6 +144,127 @@ def people_search(
         list(pupils.order_by("family_name", "given_name")[:limit]),
         list(links.order_by("family_member__family_name", "family_member__given_name")[:limit]),
     )
+
+
+# The settings a declaration involves (#19) ----------------------------------------------
+
+
+def _same_group(setting: Organisation, setting_id: int, parent_id: int | None) -> bool:
+    return setting_id == setting.pk or (
+        setting.parent_id is not None and parent_id == setting.parent_id
+    )
+
+
+def children_settings(family_member_ids: Iterable[int]) -> dict[int, set[tuple[int, int | None]]]:
+    """For each family member, the (setting, its trust or federation) of each of their
+    children: one query, for any number of declarations."""
+    settings: dict[int, set[tuple[int, int | None]]] = defaultdict(set)
+    ids = set(family_member_ids)
+    if ids:
+        for member_id, setting_id, parent_id in FamilyLink.objects.filter(
+            family_member_id__in=ids
+        ).values_list("family_member_id", "pupil__setting_id", "pupil__setting__parent_id"):
+            settings[member_id].add((setting_id, parent_id))
+    return settings
+
+
+def person_settings(
+    setting: Organisation,
+    *,
+    pupil: Pupil | None = None,
+    family_member_id: int | None = None,
+    children: dict[int, set[tuple[int, int | None]]] | None = None,
+) -> frozenset[int]:
+    """The settings one person named at ``setting`` belongs to: a pupil's own; a family
+    member's children's in ``setting``'s setting, trust or federation (another trust's
+    children are not this declaration's, as on the files); anyone else's, ``setting``."""
+    if pupil is not None:
+        return frozenset({pupil.setting_id})
+    if family_member_id is not None:
+        found = frozenset(
+            setting_id
+            for setting_id, parent_id in (children or {}).get(family_member_id, ())
+            if _same_group(setting, setting_id, parent_id)
+        )
+        return found or frozenset({setting.pk})
+    return frozenset({setting.pk})
+
+
+def subject_settings(
+    declaration: Declaration,
+    subject: DeclarationSubject,
+    children: dict[int, set[tuple[int, int | None]]],
+) -> frozenset[int]:
+    """The settings one subject of ``declaration`` belongs to (:func:`person_settings`)."""
+    return person_settings(
+        declaration.setting,
+        pupil=subject.pupil if subject.pupil_id else None,
+        family_member_id=subject.family_member_id,
+        children=children,
+    )
+
+
+def settings_involved(declaration: Declaration) -> list[Organisation]:
+    """The declaration's own setting first, then every other setting whose pupils it
+    names, directly or through a family member's children, by name. Routing, the heads
+    who are told and the pages' scoping all ask this one (the module docstring)."""
+    subjects = list(declaration.subjects.select_related("pupil"))
+    children = children_settings(
+        subject.family_member_id for subject in subjects if subject.family_member_id
+    )
+    ids = {declaration.setting_id}.union(
+        *(subject_settings(declaration, subject, children) for subject in subjects)
+    )
+    others = ids - {declaration.setting_id}
+    if not others:
+        return [declaration.setting]
+    return [declaration.setting, *Organisation.objects.filter(pk__in=others).order_by("name")]
+
+
+def subjects_shown_to(*, user: Any, declarations: Iterable[Declaration]) -> None:
+    """Ready, on each declaration, ``shown_subjects`` (whom it is about, as this reader
+    may see them) and ``hidden_subjects`` (how many more it names that they may not).
+
+    One that names only people of its own setting shows everyone, as it always did;
+    so do the declarant's own, and any to a reader over the whole trust or federation.
+    One that names people of several settings shows each reader the people of the
+    settings they hold a role in (``Access.sees_people_of``): the head of school B sees
+    school B's pupil, not school A's. Expects ``subjects`` prefetched with their pupil
+    and the declaration's ``setting`` loaded, as the selectors here do; costs at most
+    one query (family members' children), whatever the number of declarations."""
+    access = Access.for_user(user)
+    declarations = list(declarations)
+
+    def sees_everyone(declaration: Declaration) -> bool:
+        parent_id = declaration.setting.parent_id
+        return (
+            access.is_superuser
+            or declaration.declarant_id == access.person_id
+            or parent_id is None  # a setting on its own: whoever is named is its own
+            or parent_id in access.roles_by_organisation
+        )
+
+    checked = {declaration.pk for declaration in declarations if not sees_everyone(declaration)}
+    children = children_settings(
+        subject.family_member_id
+        for declaration in declarations
+        if declaration.pk in checked
+        for subject in declaration.subjects.all()
+        if subject.family_member_id
+    )
+    for declaration in declarations:
+        subjects = list(declaration.subjects.all())
+        shown = subjects
+        if declaration.pk in checked:
+            where = {
+                subject.pk: subject_settings(declaration, subject, children) for subject in subjects
+            }
+            if any(settings - {declaration.setting_id} for settings in where.values()):
+                shown = [
+                    subject for subject in subjects if access.sees_people_of(where[subject.pk])
+                ]
+        declaration.shown_subjects = shown
+        declaration.hidden_subjects = len(subjects) - len(shown)
 
 
 def newer_version_of(declaration: Declaration) -> Declaration | None:

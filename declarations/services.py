@@ -30,10 +30,13 @@ from declarations.exceptions import AttachmentRejected, DeclarationError
 from declarations.kinds import Kind, Subjects, details_to_json, get_kind
 from declarations.models import Attachment, Declaration, DeclarationSubject
 from declarations.selectors import (
+    children_settings,
     declaring_settings_for,
     family_members_for_declaring,
     newer_version_of,
+    person_settings,
     pupils_for_declaring,
+    subject_settings,
 )
 from directory.models import FamilyMember, Organisation, Person, Pupil
 
@@ -61,8 +64,33 @@ def _snapshot(declaration: Declaration) -> dict[str, Any]:
         "details": declaration.details,
         "notes": declaration.notes,
         "setting": declaration.setting_id,
-        "subjects": sorted(str(subject) for subject in declaration.subjects.all()),
+        "subjects": _subjects_for_the_trail(declaration),
     }
+
+
+def _subjects_for_the_trail(declaration: Declaration) -> list[str]:
+    """Whom the declaration is about, for its audit rows. Those rows belong to its own
+    setting, whose DSL and administrators search them: a pupil or family member of
+    another setting of the trust or federation (#19) is written by reference, never
+    by name."""
+    subjects = list(declaration.subjects.select_related("pupil__setting", "family_member"))
+    children = (
+        children_settings(s.family_member_id for s in subjects if s.family_member_id)
+        if declaration.setting.parent_id
+        else {}
+    )
+    described = []
+    for subject in subjects:
+        if declaration.setting_id in subject_settings(declaration, subject, children):
+            described.append(str(subject))
+        elif subject.pupil_id:
+            pupil = subject.pupil
+            described.append(f"a pupil of {pupil.setting.name} (MIS reference {pupil.reference})")
+        else:
+            described.append(
+                f"a family member of pupils of another setting (number {subject.family_member_id})"
+            )
+    return sorted(described)
 
 
 def _check_declarant(actor: Person, declaration: Declaration) -> None:
@@ -75,16 +103,35 @@ def _lock(declaration: Declaration) -> Declaration:
 
 
 def _check_subjects(actor: Person, kind: Kind, setting: Organisation, subjects: Subject) -> None:
-    """Only pupils and families of the declaration's setting the person may name."""
+    """Only pupils and families the person may name at this setting: its own and, in a
+    trust or federation, those of its other settings where they work (#19); and at
+    least one of them belongs to this setting (declarations.selectors explains)."""
     former = kind.subjects == Subjects.FORMER_PUPIL
     allowed_pupils = pupils_for_declaring(user=actor, setting=setting, former=former)
     allowed_family = family_members_for_declaring(user=actor, setting=setting)
     pupil_ids = {pupil.pk for pupil in subjects.pupils}
     family_ids = {member.pk for member in subjects.family_members}
+
+    def where() -> str:
+        if setting.parent_id:
+            return f"{setting.name} or of your other settings in {setting.parent.name}"
+        return setting.name
+
     if pupil_ids and allowed_pupils.filter(pk__in=pupil_ids).count() != len(pupil_ids):
-        raise DeclarationError(f"Choose only pupils of {setting.name}.")
+        raise DeclarationError(f"Choose only pupils of {where()}.")
     if family_ids and allowed_family.filter(pk__in=family_ids).count() != len(family_ids):
-        raise DeclarationError(f"Choose only family members of pupils of {setting.name}.")
+        raise DeclarationError(f"Choose only family members of pupils of {where()}.")
+    if not (pupil_ids or family_ids) or any(p.setting_id == setting.pk for p in subjects.pupils):
+        return
+    children = children_settings(family_ids)
+    if not any(
+        setting.pk in person_settings(setting, family_member_id=pk, children=children)
+        for pk in family_ids
+    ):
+        raise DeclarationError(
+            f"Nobody you named is at {setting.name}. Make the declaration at their "
+            f"school instead, or name someone at {setting.name} as well."
+        )
 
 
 def subjects_of(declaration: Declaration) -> Subject:

@@ -16,6 +16,12 @@ Rules, in one place:
   managers, heads, DSLs, administrators) may find its pupils, for example to name
   them in a declaration. Governors and the Chair see no pupil: they read
   anonymised summaries (R33).
+* A declaration that names people of several settings of a trust or federation (a
+  teaching assistant in both schools, about siblings in each): whoever reads it sees
+  the pupils and family members of the settings they hold a role in, directly or
+  through the trust or federation, and no others (:meth:`Access.sees_people_of`). The
+  declarant sees all they named. One that names people of its own setting only is
+  read as it always was.
 """
 
 from __future__ import annotations
@@ -223,6 +229,15 @@ class Access:
         if self.is_superuser:
             return Pupil.objects.all()
         return Pupil.objects.filter(setting_id__in=self.organisation_ids(*PUPIL_ROLES))
+
+    def sees_people_of(self, setting_ids: frozenset[int] | set[int]) -> bool:
+        """Whether the person may see, on a declaration that names people of several
+        settings, someone belonging to ``setting_ids`` (a pupil's setting, or the
+        settings of a family member's children): they hold a role in one of them,
+        directly or through its trust or federation."""
+        return self.is_superuser or any(
+            setting_id in self.roles_by_organisation for setting_id in setting_ids
+        )
 
     def managed_people(self) -> QuerySet[Person]:
         """The people whose current line manager this person is."""
