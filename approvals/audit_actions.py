@@ -8,6 +8,9 @@ actions = ActionGroup("Decisions")
 APPROVAL_ROUTED = actions.add("approval.routed", "Sent for decision")
 APPROVAL_UNROUTABLE = actions.add("approval.unroutable", "Nobody found to decide")
 APPROVAL_COPIED_TO_DSL = actions.add("approval.copied_to_dsl", "Copied to the DSL")
+APPROVAL_HEAD_TOLD = actions.add(
+    "approval.head_told", "Told to the head of a school whose pupils it names"
+)
 APPROVAL_DECIDED = actions.add("approval.decided", "Decided")
 APPROVAL_DECISION_REFUSED = actions.add("approval.decision_refused", "Attempt to decide refused")
 APPROVAL_CANCELLED = actions.add("approval.cancelled", "Request cancelled")

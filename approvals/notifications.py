@@ -49,6 +49,24 @@ def copied_to_dsl(pk: int) -> None:
     )
 
 
+def head_told(pk: int) -> None:
+    """The head of a school whose pupils a declaration names, made at another school or
+    naming another school's pupils too (#19): like the others, no child in the subject
+    or the body; the page shows the head their own pupils only."""
+    request = _request(pk)
+    declaration = request.declaration
+    _send(
+        [request.decider.email],
+        "A declaration names pupils of your school",
+        f"{declaration.declarant.get_full_name()} has made a declaration "
+        f"({declaration.kind_entry.name.lower()}, {declaration.reference}) at "
+        f"{declaration.setting.name} that names pupils of more than one school, yours "
+        "among them. Someone who may decide for each school decides it: you do not need "
+        "to decide it. You can read your own pupils' side of it.\n\n"
+        f"Open it: {site_link(request.get_absolute_url())}\n",
+    )
+
+
 def unroutable(pk: int) -> None:
     request = _request(pk)
     setting = request.declaration.setting

@@ -10,7 +10,9 @@ from directory.home import Panel
 
 def decisions_panel(request: HttpRequest, access: Access) -> Panel | None:
     counts = dashboard_counts(user=request.user)
-    if not (access.has_role(*DECIDING_ROLES) or counts["waiting"] or counts["copies"]):
+    if not (
+        access.has_role(*DECIDING_ROLES) or counts["waiting"] or counts["copies"] or counts["told"]
+    ):
         return None
     return Panel(
         title="Decisions",

@@ -5,6 +5,17 @@ setting; if nobody holds it, or the person found is the declarant or family of t
 people the declaration is about, the next role up is tried (line manager, head of
 setting, Executive Headteacher, Chair of Governors). Cover and delegation then
 redirect to whoever is standing in. Every step is written down as the reason.
+
+A declaration that names pupils of several settings of a trust or federation (#19,
+declarations.selectors explains which settings it involves) is decided by someone
+who may decide for every one of them: the rule's role held at the trust or
+federation, or in each setting involved (a head of both schools); otherwise the
+chain goes on up to the Executive Headteacher. One setting's head never decides for
+another setting's pupils. Of the settings' rules the most senior role applies
+(:func:`rule_for_settings`), the same check stands for cover and for whoever the
+administrator assigns (:func:`reaches_every_setting`), and the reason says so. The
+head of each setting involved is then told (approvals.services). A declaration that
+names only its own setting's people is routed exactly as before.
 """
 
 from __future__ import annotations
@@ -18,6 +29,8 @@ from django.utils import timezone
 from approvals.models import ESCALATION, Cover, DeciderRole, RoutingRule
 from declarations.kinds import get_kind
 from declarations.models import Declaration
+from declarations.selectors import settings_involved
+from directory.access import DECIDING_ROLES
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Role
 
 
@@ -39,6 +52,8 @@ class Route:
     on_behalf_of: Person | None = None
     reasons: list[str] = field(default_factory=list)
     copy_to: list[Person] = field(default_factory=list)
+    # The settings the declaration involves, its own first (#19).
+    settings: list[Organisation] = field(default_factory=list)
 
     @property
     def explanation(self) -> str:
@@ -50,9 +65,12 @@ def below_the_head(kind: str, role: str) -> bool:
     return get_kind(kind).head_or_above and RANK[DeciderRole(role)] < RANK[DeciderRole.HEAD]
 
 
-def rule_for(declaration: Declaration) -> tuple[DeciderRole, bool, str]:
-    """The role that decides this kind here, whether the DSL is copied, and why."""
-    setting = declaration.setting
+def rule_for(
+    declaration: Declaration, setting: Organisation | None = None
+) -> tuple[DeciderRole, bool, str]:
+    """The role that decides this kind here (at ``setting``, the declaration's own if
+    not given), whether the DSL is copied, and why."""
+    setting = setting or declaration.setting
     rules = {
         rule.organisation_id: rule
         for rule in RoutingRule.objects.filter(
@@ -73,6 +91,58 @@ def rule_for(declaration: Declaration) -> tuple[DeciderRole, bool, str]:
         return role, rule.copy_dsl, reason
     role = default_role(declaration.kind, setting)
     return role, False, f"Default route: {role.label.lower()} decides."
+
+
+def names_of(settings: list[Organisation]) -> str:
+    names = [setting.name for setting in settings]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def rule_for_settings(
+    declaration: Declaration, settings: list[Organisation]
+) -> tuple[DeciderRole, bool, str]:
+    """:func:`rule_for` over every setting the declaration involves: the most senior
+    role any of their rules asks for (the declaration's own setting's on a tie), and
+    the DSL copied if any of them copies it. With one setting, :func:`rule_for`."""
+    if len(settings) < 2:
+        return rule_for(declaration)
+    rules = [rule_for(declaration, setting) for setting in settings]
+    role, _, reason = max(rules, key=lambda rule: RANK[rule[0]])
+    return (
+        role,
+        any(copies for _, copies, _ in rules),
+        f"It names pupils of {names_of(settings)}: it is decided by someone who may "
+        f"decide for each of them, never by one school's head for another's pupils. {reason}",
+    )
+
+
+def deciding_roles(role: DeciderRole) -> tuple[str, ...]:
+    """The roles a person must hold to decide as ``role`` (a line manager may also be
+    the head or Executive Headteacher over the declarant)."""
+    if role == DeciderRole.LINE_MANAGER:
+        return (Role.LINE_MANAGER, Role.HEAD, Role.EXECUTIVE_HEAD)
+    return (str(role),)
+
+
+def reaches_every_setting(
+    person_id: int,
+    settings: list[Organisation],
+    on: datetime.date,
+    roles: tuple[str, ...] | frozenset[str] = tuple(DECIDING_ROLES),
+) -> bool:
+    """Whether the person holds one of ``roles`` for every one of ``settings``: in the
+    trust or federation over them, or in each of them. Always, for one setting."""
+    if len(settings) < 2:
+        return True
+    places = {setting.pk for setting in settings} | {
+        setting.parent_id for setting in settings if setting.parent_id
+    }
+    held = set(
+        Membership.objects.current(on)
+        .filter(person_id=person_id, role__in=list(roles), organisation_id__in=places)
+        .values_list("organisation_id", flat=True)
+    )
+    return all(setting.pk in held or setting.parent_id in held for setting in settings)
 
 
 def own_setting_first(setting: Organisation) -> Case:
@@ -161,6 +231,12 @@ def decider_problem(person_id: int, declaration: Declaration, on: datetime.date)
     """Why this person cannot decide the declaration, or None."""
     if person_id in conflicted_people(declaration):
         return "This person cannot decide it: it is their own declaration or about their family."
+    settings = settings_involved(declaration)
+    if not reaches_every_setting(person_id, settings, on):
+        return (
+            f"This person cannot decide it: it names pupils of {names_of(settings)}, and "
+            "they do not decide for all of them."
+        )
     if not senior_enough(person_id, declaration, on):
         _, own_role = declarant_rank(declaration, on)
         return f"The declarant is the {own_role.label.lower()}: choose someone senior to them."
@@ -203,13 +279,14 @@ def resolve(
 ) -> Route:
     """Who decides ``declaration``: from the rule's role, or from ``start`` when escalating."""
     on = on or timezone.localdate()
-    rule_role, rule_copies, rule_reason = rule_for(declaration)
+    involved = settings_involved(declaration)
+    rule_role, rule_copies, rule_reason = rule_for_settings(declaration, involved)
     copy_dsl = copy_dsl or rule_copies
     role: DeciderRole | None = start or rule_role
     reasons = [] if start else [rule_reason]
     blocked = conflicted_people(declaration) | (exclude or set())
     floor, own_role = declarant_rank(declaration, on)
-    route = Route(decider=None, role=role, reasons=reasons)
+    route = Route(decider=None, role=role, reasons=reasons, settings=involved)
     while role is not None:
         if RANK[role] <= floor:
             reasons.append(
@@ -229,11 +306,19 @@ def resolve(
             )
             break
         candidates = holders(role, declaration, on)
-        chosen = next((person for person in candidates if person.pk not in blocked), None)
+        # Several settings: only someone who decides for each of them (#19).
+        reaching = [
+            person
+            for person in candidates
+            if reaches_every_setting(person.pk, involved, on, deciding_roles(role))
+        ]
+        chosen = next((person for person in reaching if person.pk not in blocked), None)
         if chosen is not None:
             route.decider, route.role = chosen, role
             break
-        if not candidates:
+        if candidates and not reaching:
+            reasons.append(f"The {role.label.lower()} does not decide for every school it names;")
+        elif not candidates:
             reasons.append(f"Nobody holds the role of {role.label.lower()} here;")
         elif declaration.declarant_id in {person.pk for person in candidates}:
             reasons.append(f"The {role.label.lower()} cannot decide their own declaration;")
@@ -249,6 +334,12 @@ def resolve(
         reasons.append("Nobody can decide it: the administrator is asked to act.")
     else:
         cover = cover_for(route.decider, on)
+        if cover is not None and not reaches_every_setting(cover.delegate_id, involved, on):
+            reasons.append(
+                f"{cover.delegate.get_full_name()} covers for {route.decider.get_full_name()} "
+                "but does not decide for every school it names, so it stays with them."
+            )
+            cover = None
         if (
             cover is not None
             and cover.delegate_id not in blocked

@@ -1,4 +1,10 @@
-"""Reads for deciders, already limited to what the person may see."""
+"""Reads for deciders, already limited to what the person may see.
+
+A copy with the role of head (``TOLD``) is the head of a school whose pupils a
+declaration of several settings names, told of their own pupils' side (#19); the
+other copies are the DSL's. The pages show each reader the people of a declaration
+as ``declarations.selectors.subjects_shown_to`` says.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,21 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from approvals.models import ApprovalRequest
+from approvals.models import ApprovalRequest, DeciderRole
 from declarations.models import Declaration, DeclarationSubject
 from directory.access import Access
 from directory.models import Role
 
 OVERSIGHT_ROLES = (Role.HEAD, Role.EXECUTIVE_HEAD, Role.DSL, Role.DEPUTY_DSL)
+# A head told of their own pupils' side of a declaration of several settings (#19).
+TOLD = Q(purpose=ApprovalRequest.Purpose.COPY, decider_role=DeciderRole.HEAD)
+
+
+def is_told(request: ApprovalRequest) -> bool:
+    """Whether ``request`` tells a head of their own pupils' side (#19)."""
+    return (
+        request.purpose == ApprovalRequest.Purpose.COPY and request.decider_role == DeciderRole.HEAD
+    )
 
 
 def _with_declaration(queryset: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
@@ -63,13 +78,15 @@ def dashboard_counts(*, user: Any, today: datetime.date | None = None) -> dict[s
         due_this_week=Count("pk", filter=Q(due_on__gte=today, due_on__lte=week)),
     )
     counts["decided"] = mine.filter(purpose=decide, status=ApprovalRequest.Status.DECIDED).count()
-    counts["copies"] = mine.filter(
-        purpose=ApprovalRequest.Purpose.COPY, read_at__isnull=True
-    ).count()
+    unread = mine.filter(purpose=ApprovalRequest.Purpose.COPY, read_at__isnull=True).aggregate(
+        copies=Count("pk", filter=~TOLD), told=Count("pk", filter=TOLD)
+    )
+    counts.update(unread)
     return counts
 
 
 def copies_for(*, user: Any) -> QuerySet[ApprovalRequest]:
+    """What was copied to this person: as DSL, or as a head told (:func:`is_told`)."""
     if not user.is_authenticated:
         return ApprovalRequest.objects.none()
     return _with_declaration(
@@ -116,7 +133,7 @@ def related_declarations(*, user: Any, declaration: Declaration) -> QuerySet[Dec
     )
     return (
         Declaration.objects.filter(pk__in=ids)
-        .select_related("declarant")
+        .select_related("declarant", "setting")
         .prefetch_related(
             Prefetch(
                 "subjects",

@@ -1,4 +1,11 @@
-"""Routing, decisions, reminders and escalation: each step atomic, audited and notified."""
+"""Routing, decisions, reminders and escalation: each step atomic, audited and notified.
+
+A declaration that names pupils of several settings of a trust or federation (#19) is
+routed to someone who may decide for all of them (approvals.routing), and the head of
+each setting involved is told (:func:`_tell_heads`): a request copied to them for
+information (``Purpose.COPY`` with the role of head, never to decide), audited and
+emailed, from which they read the declaration with their own setting's pupils only.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ from approvals.audit_actions import (
     APPROVAL_DECIDED,
     APPROVAL_DECISION_REFUSED,
     APPROVAL_ESCALATED,
+    APPROVAL_HEAD_TOLD,
     APPROVAL_PLANNED_DATE_PASSED,
     APPROVAL_REDIRECTED,
     APPROVAL_REMINDED,
@@ -34,7 +42,14 @@ from approvals.models import (
     Decision,
     Outcome,
 )
-from approvals.routing import Route, decider_problem, resolve
+from approvals.routing import (
+    Route,
+    conflicted_people,
+    decider_problem,
+    names_of,
+    reaches_every_setting,
+    resolve,
+)
 from approvals.rules import decision_problems
 from contactpolicy import workflow
 from contactpolicy.scheduled import run_each, summary
@@ -42,7 +57,8 @@ from contactpolicy.services import audit_event_record
 from declarations.audit_actions import DECLARATION_VIEWED
 from declarations.kinds import get_kind
 from declarations.models import Declaration
-from directory.models import Person
+from declarations.selectors import settings_involved
+from directory.models import Membership, Person, Role
 
 # Sent inside the decision's transaction, so that what listens (the registers, R25)
 # is written with the decision or not at all.
@@ -142,6 +158,53 @@ def _copy_to_dsl(declaration: Declaration, route: Route) -> None:
         transaction.on_commit(lambda pk=copy.pk: notifications.copied_to_dsl(pk))
 
 
+def _tell_heads(declaration: Declaration, route: Route) -> None:
+    """When a declaration names pupils of several settings, the head of each of them is
+    told, on a copy for information, of their own pupils' side (#19): never the person
+    deciding it, the declarant, nor a head who is family of those it names; once."""
+    settings = route.settings or settings_involved(declaration)
+    if len(settings) < 2:
+        return
+    already = set(
+        declaration.approval_requests.filter(purpose=ApprovalRequest.Purpose.COPY).values_list(
+            "decider_id", flat=True
+        )
+    )
+    skipped = conflicted_people(declaration) | already | {getattr(route.decider, "pk", None)}
+    heads = (
+        Membership.objects.current()
+        .filter(role=Role.HEAD, organisation__in=settings)
+        .select_related("person", "organisation")
+        .order_by("organisation__name", "person__family_name", "person__given_name")
+    )
+    decider = (
+        f"{route.decider.get_full_name()} ({route.role.label.lower()})"
+        if route.decider
+        else "the person the administrator chooses"
+    )
+    for membership in heads:
+        if membership.person_id in skipped:
+            continue
+        skipped.add(membership.person_id)
+        setting = membership.organisation
+        told = ApprovalRequest.objects.create(
+            declaration=declaration,
+            purpose=ApprovalRequest.Purpose.COPY,
+            decider=membership.person,
+            decider_role=DeciderRole.HEAD,
+            routing_reason=f"It names pupils of {names_of(settings)}. As head of "
+            f"{setting.name} you are told of your own pupils' side; {decider} decides it, "
+            "as someone who may decide for each school.",
+        )
+        audit_event_record(
+            actor=None,
+            action=APPROVAL_HEAD_TOLD,
+            target=declaration,
+            data={"request": told.pk, "head": membership.person_id, "of": setting.pk},
+        )
+        transaction.on_commit(lambda pk=told.pk: notifications.head_told(pk))
+
+
 @transaction.atomic
 def declaration_route(
     *, declaration: Declaration, today: datetime.date | None = None
@@ -160,7 +223,14 @@ def declaration_route(
         .order_by("-decided_at")
         .first()
     )
-    if asked is not None and asked.decided_by.is_active:
+    if (
+        asked is not None
+        and asked.decided_by.is_active
+        # The reply may name a pupil of another school: then the asker must decide for it too.
+        and reaches_every_setting(
+            asked.decided_by_id, settings := settings_involved(declaration), today
+        )
+    ):
         route = Route(
             decider=asked.decided_by,
             role=DeciderRole(asked.request.decider_role),
@@ -168,10 +238,12 @@ def declaration_route(
             reasons=[
                 "The declarant answered the request for more information: back to the same decider."
             ],
+            settings=settings,
         )
     else:
         route = resolve(declaration, on=today)
         _copy_to_dsl(declaration, route)
+    _tell_heads(declaration, route)
     return _open_request(declaration, route, today=today)
 
 

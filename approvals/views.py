@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,13 +13,14 @@ from approvals.selectors import (
     dashboard_counts,
     dashboard_for,
     declaration_trail,
+    is_told,
     related_declarations,
     request_get_for,
 )
 from contactpolicy.pagination import page_of, query_without_page
 from contactpolicy.uploads import file_download
 from contactpolicy.workflow import IllegalTransition
-from declarations.selectors import declaration_changes
+from declarations.selectors import declaration_changes, subjects_shown_to
 from declarations.services import attachment_viewed
 from policies.selectors import channels_not_permitted, not_permitted, permitted_codes_for
 
@@ -41,13 +42,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         item.not_permitted = not_permitted(
             permitted[item.declaration.setting_id], item.declaration.details.get("channels", [])
         )
+    # Whom each is about, as this person may see them (#19).
+    subjects_shown_to(user=request.user, declarations=[item.declaration for item in requests])
+    copies = list(copies_for(user=request.user)[:10])
     context = {
         "filter": filterset,
         "requests": requests,
         "page": page,
         "query": query_without_page(request),
         "counts": dashboard_counts(user=request.user),
-        "copies": copies_for(user=request.user)[:10],
+        "copies": [item for item in copies if not is_told(item)],
+        "told": [item for item in copies if is_told(item)],
         "today": timezone.localdate(),
     }
     template = "approvals/dashboard.html"
@@ -93,15 +98,24 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Your decision is recorded.")
             return redirect("approvals:dashboard")
     services.request_viewed(actor=request.user, request=approval, http_request=request)
+    related = list(related_declarations(user=request.user, declaration=declaration))
+    # Whom it is about, as this person may see them: a head told of their own pupils'
+    # side of a declaration of several schools sees their own school's (#19).
+    subjects_shown_to(user=request.user, declarations=[declaration, *related])
+    told = is_told(approval)
     context = {
         "approval": approval,
         "declaration": declaration,
         "kind": declaration.kind_entry,
         "rows": declaration.kind_entry.describe(declaration.details),
         "form": form,
+        "told": told,
+        # A copy of a card or letter may name another school's children: for the
+        # person deciding, not for a head told of their own pupils' side (#19).
+        "attachments": [] if told else list(declaration.attachments.all()),
         "trail": declaration_trail(declaration),
         "changes": declaration_changes(declaration),
-        "related": related_declarations(user=request.user, declaration=declaration),
+        "related": related,
         # Contact by a way not on the setting's permitted list is pointed out (R32).
         "not_permitted": channels_not_permitted(
             setting=declaration.setting, channels=declaration.details.get("channels", [])
@@ -115,6 +129,8 @@ def request_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Fil
     """A file attached to a declaration, for the person asked to decide it or copied it
     (R11: the copy is drawn to the decider's attention); always a download, recorded."""
     approval = request_get_for(user=request.user, pk=pk)
+    if is_told(approval):  # a head told of their own pupils' side reads no copies (#19)
+        raise Http404
     attachment = get_object_or_404(approval.declaration.attachments, pk=attachment_pk)
     attachment_viewed(actor=request.user, attachment=attachment, request=request)
     return file_download(
