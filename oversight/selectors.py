@@ -65,8 +65,10 @@ def patterns_for(
     settings = pattern_settings_for(user=user)
     declarations = _pupil_subjects(settings, since, until)
     # A declaration "concerns" a pupil if it names them or one of their family.
+    # Only the reader's own settings' pupils: a declaration may also name pupils of
+    # another school of the trust or federation, whom they may not see (#19).
     direct = DeclarationSubject.objects.filter(
-        declaration__in=declarations, pupil__isnull=False
+        declaration__in=declarations, pupil__setting__in=settings
     ).values_list("pupil_id", "declaration_id", "declaration__declarant_id", "declaration__kind")
     named_members = list(
         DeclarationSubject.objects.filter(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,6 +19,7 @@ from contactpolicy.models import AuditEvent
 from declarations.audit_actions import DECLARATION_ATTACHMENT_VIEWED, DECLARATION_VIEWED
 from declarations.kinds import KINDS, Register, codes_on_register, codes_where
 from declarations.models import Declaration, DeclarationSubject
+from declarations.selectors import subjects_shown_to
 from directory.access import (
     KEY_PERSON_ROLES,
     PEOPLE_ROLES,
@@ -139,7 +140,16 @@ def staff_file_for(*, user: Any, person_pk: int) -> FileView:
         entries = entries.filter(confidential=False)
     elif not access.is_superuser:
         setting_ids = frozenset(_staff_file_setting_ids(access, person))
-        entries = entries.filter(declaration__setting_id__in=setting_ids).filter(
+        # A declaration made at another school that names pupils of the viewer's (#19)
+        # is theirs to see on the staff file too: it is on those pupils' files.
+        on_their_pupils_files = RegisterEntry.objects.filter(
+            declaration_id=OuterRef("declaration_id"),
+            file=RegisterEntry.File.PUPIL,
+            pupil__setting_id__in=setting_ids,
+        )
+        entries = entries.filter(
+            Q(declaration__setting_id__in=setting_ids) | Exists(on_their_pupils_files)
+        ).filter(
             Q(confidential=False)
             | Q(declaration__setting_id__in=access.organisation_ids(*SAFEGUARDING_ROLES))
         )
@@ -282,9 +292,21 @@ def kind_register_for(*, user: Any, register: Register) -> QuerySet[Declaration]
     their decision."""
     kinds = codes_on_register(register)
     latest = Decision.objects.filter(request__declaration=OuterRef("pk")).order_by("-decided_at")
+    settings = register_settings_for(user=user)
+    # Made at another school of the trust or federation, naming pupils of theirs (#19):
+    # shown with their own pupils only (register_rows_describe).
+    naming_theirs = DeclarationSubject.objects.filter(
+        Q(pupil__setting__in=settings)
+        | Q(
+            # a family member's children in the same trust or federation only
+            family_member__links__pupil__setting__in=settings,
+            family_member__links__pupil__setting__parent_id=F("declaration__setting__parent_id"),
+        )
+    ).values("declaration_id")
     return (
         current_versions()
-        .filter(kind__in=kinds, setting__in=register_settings_for(user=user))
+        .filter(kind__in=kinds)
+        .filter(Q(setting__in=settings) | Q(pk__in=naming_theirs))
         .select_related("declarant", "setting")
         .prefetch_related(
             "subjects__pupil",
@@ -309,6 +331,8 @@ def register_rows_describe(*, user: Any, declarations) -> None:
     nor to the person it is about), its dates, and with whom details were shared."""
     declarations = list(declarations)
     viewers = viewers_of(declarations)
+    # Whom each is about, as this person may see them (#19).
+    subjects_shown_to(user=user, declarations=declarations)
     access = Access.for_user(user)
     safeguarding = access.organisation_ids(*SAFEGUARDING_ROLES)
     for declaration in declarations:
