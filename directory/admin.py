@@ -123,13 +123,23 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._in_scope_or_404(request, object_id)
-        if request.method == "POST":
+        if request.method != "GET":
             # History is for reading (SIMPLE_HISTORY_REVERT_DISABLED hides the button;
-            # this refuses the post too): a change is made on the record's own page.
+            # this refuses the post too): a change is made on the record's own page,
+            # through the services that own its state (#19). The attempt is recorded.
+            audit_event_record(
+                actor=request.user,
+                action=audit_actions.HISTORY_POST_REFUSED,
+                target=self.get_queryset(request).get(pk=unquote(object_id)),
+                data={"version": str(version_id), "method": request.method},
+                request=request,
+            )
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
+        if change and not form.has_changed():
+            return  # a save that changes nothing writes nothing: no version, no audit row
         super().save_model(request, obj, form, change)
         recorded = changes(form, obj, change)
         audit_event_record(
@@ -151,6 +161,12 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
                 },
                 request=request,
             )
+
+    def log_change(self, request, obj, message):
+        # Django's own log of the admin's changes: nothing when nothing changed.
+        if not message:
+            return None
+        return super().log_change(request, obj, message)
 
     def save_formset(self, request, form, formset, change) -> None:
         instances = formset.save()
