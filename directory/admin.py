@@ -29,6 +29,7 @@ from directory.models import (
     Organisation,
     Person,
     Pupil,
+    SAFEGUARDING_CHAIN_ROLES,
     Role,
     SamlIdentityProvider,
 )
@@ -392,9 +393,17 @@ class OrganisationForm(forms.ModelForm):
         help_text=Organisation._meta.get_field("mfa_roles").help_text,
     )
 
+    safeguarding_chain = forms.MultipleChoiceField(
+        label="Who a referral to the DSL goes to",
+        choices=[(role, Role(role).label) for role in SAFEGUARDING_CHAIN_ROLES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=Organisation._meta.get_field("safeguarding_chain").help_text,
+    )
+
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "parent", "urn", "mfa_roles"]
+        fields = ["name", "kind", "parent", "urn", "mfa_roles", "safeguarding_chain"]
 
 
 @method_decorator(sensitive_step, name="changeform_view")
@@ -424,6 +433,7 @@ class OrganisationAdmin(AuditedAdmin):
                 "for its schools. A SAML service (RM Unify, LGfL USO) is set up below.",
             },
         ),
+        ("Safeguarding", {"fields": ["safeguarding_chain"]}),
     ]
     inlines = [SamlIdentityProviderInline]
     before_after_fields = (
