@@ -23,13 +23,13 @@ from directory import audit_actions
 from directory.access import Access
 from directory.identity.mfa import sensitive_step
 from directory.models import (
+    SAFEGUARDING_CHAIN_ROLES,
     FamilyLink,
     FamilyMember,
     Membership,
     Organisation,
     Person,
     Pupil,
-    SAFEGUARDING_CHAIN_ROLES,
     Role,
     SamlIdentityProvider,
 )
