@@ -1,10 +1,6 @@
 """The declaration services: drafts, submit, withdraw, amend and attachments, with audit."""
 
-import io
-import struct
 import uuid
-import zipfile
-import zlib
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -34,6 +30,7 @@ from tests.factories.declarations import (
     FormerPupilFactory,
     cleaned_details,
 )
+from tests.files import docx_bytes, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -115,41 +112,6 @@ def state(declaration):
         # A refused attempt is recorded (contactpolicy.workflow), and nothing else is.
         len([event for event in audits(declaration) if event.action != "workflow.refused"]),
     )
-
-
-def pdf_bytes(size=600):
-    head = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n"
-    return head + b" " * max(0, size - len(head) - 6) + b"%%EOF\n"
-
-
-def png_bytes():
-    """A real one-pixel PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
-    pixels = zlib.compress(b"\x00\xff\x00\x00")  # filter byte, one red pixel
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
-
-
-def docx_bytes():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-            'package/2006/content-types"/>',
-        )
-        archive.writestr(
-            "word/document.xml",
-            '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-            'wordprocessingml/2006/main"><w:body/></w:document>',
-        )
-    return buffer.getvalue()
 
 
 def exe_bytes():

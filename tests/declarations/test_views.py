@@ -23,11 +23,12 @@ from tests.factories import (
     PupilFactory,
     person_with_roles,
 )
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 200
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
 
@@ -899,7 +900,7 @@ def test_file_whose_name_disagrees_with_its_content_is_refused(client, card, med
 
 
 def test_oversized_file_is_refused_with_a_message(client, card, media, settings):
-    settings.ATTACHMENT_MAX_BYTES = 50
+    settings.ATTACHMENT_MAX_BYTES = len(PDF) - 1
 
     response = upload(client, card, PDF, "card.pdf")
 

@@ -1,0 +1,14 @@
+"""Uploaded files (a declaration's attachment, a policy document, a training
+certificate): checking one before it is kept (``checks``, ``pdf``, ``office``), naming it
+and handing it back (``storage``). R11, R29, R31."""
+
+from contactpolicy.uploads.checks import UPLOAD_TYPES, upload_check, upload_name
+from contactpolicy.uploads.storage import file_download, generated_path
+
+__all__ = [
+    "UPLOAD_TYPES",
+    "file_download",
+    "generated_path",
+    "upload_check",
+    "upload_name",
+]
