@@ -5,6 +5,7 @@ Each is small on disk; the zip bomb is built once for the session."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import io
 import struct
@@ -12,6 +13,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage
 from pypdf import PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -302,6 +305,35 @@ def png_bytes() -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
+
+
+# A disk that fills up ---------------------------------------------------------------------
+
+
+class _FillsTheDisk(File):
+    """An upload whose second chunk finds the disk full, as the write to it would."""
+
+    def chunks(self, chunk_size=None):
+        self.file.seek(0)
+        yield self.file.read(100)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+class DiskFillsUp(FileSystemStorage):
+    """Our own file storage on a disk that fills up half-way through a write: Django's
+    real write starts, the first part of the file lands on disk, then ENOSPC. What was
+    left on disk at that moment is in ``left_behind``, so a test can tell that the
+    write really left a partial file for the service to clean up."""
+
+    left_behind: dict[str, int] = {}
+
+    def _save(self, name, content):
+        try:
+            return super()._save(name, _FillsTheDisk(content))
+        except OSError:
+            path = Path(self.path(name))
+            DiskFillsUp.left_behind[name] = path.stat().st_size if path.exists() else -1
+            raise
 
 
 def stored_files(root: Path) -> list[Path]:
