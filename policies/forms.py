@@ -29,7 +29,7 @@ class PublishForm(forms.Form):
     document = forms.FileField(
         label="The policy document",
         required=False,
-        help_text="A PDF or Word document.",
+        help_text="A PDF or a Word document (.docx), without macros.",
     )
     adopted_on = forms.DateField(label="Date adopted", widget=DateInput)
     adopted_by = forms.CharField(
@@ -100,7 +100,7 @@ class TrainingForm(forms.Form):
     evidence = forms.FileField(
         label="Certificate or evidence",
         required=False,
-        help_text="Optional: a PDF, photo or Word document.",
+        help_text="Optional: a PDF, a photo or a Word document (.docx).",
     )
 
     def __init__(self, *args: Any, people, **kwargs: Any) -> None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from contactpolicy.exceptions import UploadRejected
 from contactpolicy.scheduled import run_each, summary
 from contactpolicy.services import audit_event_record
-from contactpolicy.uploads import upload_check
+from contactpolicy.uploads import upload_check, upload_kept
 from directory.access import POLICY_ROLES, Access
 from directory.models import Organisation, Person
 from policies import notifications
@@ -53,11 +53,6 @@ def _check_upload(upload: UploadedFile | None) -> tuple[str, str]:
         return upload_check(upload)
     except UploadRejected as error:
         raise PolicyError(str(error)) from error
-
-
-def _save_file(field, upload: UploadedFile | None, safe_name: str) -> None:
-    if upload is not None:
-        field.save(safe_name, upload, save=False)
 
 
 @transaction.atomic
@@ -119,8 +114,9 @@ def policy_version_publish(
         next_review_on=next_review_on,
         published_by=actor,
     )
-    _save_file(version.document, document, safe_name)
-    try:
+    # Written inside the step that saves its row: removed if the write, the row or the
+    # audit fails (contactpolicy/uploads/storage.py).
+    with upload_kept(version, "document", document, safe_name):
         version.save()
         audit_event_record(
             actor=actor,
@@ -135,10 +131,6 @@ def policy_version_publish(
             },
             request=request,
         )
-    except Exception:
-        if version.document:
-            version.document.delete(save=False)  # no file without its record
-        raise
     transaction.on_commit(lambda: notifications.version_published(version.pk))
     return version
 
@@ -222,8 +214,7 @@ def training_record_add(
         evidence_type=content_type,
         recorded_by=actor,
     )
-    _save_file(record.evidence, evidence, safe_name)
-    try:
+    with upload_kept(record, "evidence", evidence, safe_name):
         record.save()
         audit_event_record(
             actor=actor,
@@ -238,10 +229,6 @@ def training_record_add(
             },
             request=request,
         )
-    except Exception:
-        if record.evidence:
-            record.evidence.delete(save=False)
-        raise
     return record
 
 

@@ -67,11 +67,12 @@ from registers.models import FollowUp, RegisterEntry, RoundResponse
 from tests.conftest import World, once_per_module, sign_in_with_mfa
 from tests.factories import FamilyLinkFactory, PupilFactory
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 200
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 # Names nobody outside may read (see FORBIDDEN): distinctive, so that a hit is a leak.
 PUPIL_SURNAME = "Quartermaine"
 PARENT_SURNAME = "Fairweather"
