@@ -424,6 +424,7 @@ APP_ROWS = [
     row("policies:training_new", default=200),
     row("policies:training_evidence", kwargs=pk("training_record"), staff=200, **COMPLIANCE),
     row("policies:channels", query=organisation("world.school_a"), **POLICY),
+    row("policies:gifts", query=organisation("world.school_a"), **POLICY),
     # Declaring (R1: every adult, governors and volunteers too). A declaration is
     # opened by its declarant; its decider reads it on the decision page.
     row("declarations:list", default=200),
