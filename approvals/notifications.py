@@ -10,14 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, ApprovalRequest, Decision
-from contactpolicy.tasks import send_email, site_link
+from contactpolicy.tasks import enqueue, send_email, site_link
 from directory.models import Membership, Person, Role
 
 
 def _send(to: list[str], subject: str, body: str) -> None:
     to = [address for address in to if address]
     if to:
-        send_email.enqueue(to=to, subject=subject, body=body)
+        enqueue(send_email, to=to, subject=subject, body=body)
 
 
 def _request(pk: int) -> ApprovalRequest:

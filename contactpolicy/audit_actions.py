@@ -20,3 +20,13 @@ workflow = ActionGroup("Workflow")
 MOVE_REFUSED = workflow.add(
     "workflow.refused", "Attempt refused: the record's status does not allow it"
 )
+
+# contactpolicy/tasks.py: the background work (emails) that did not go as it should.
+background = ActionGroup("Emails and background work")
+
+EMAIL_UNDELIVERED = background.add(
+    "email.undelivered", "Email not sent after every try; the administrators were told"
+)
+TASK_REQUEUED = background.add(
+    "task.requeued", "Background work left unfinished by a stopped worker, queued again"
+)

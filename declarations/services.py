@@ -37,7 +37,10 @@ from declarations.selectors import (
 )
 from directory.models import FamilyMember, Organisation, Person, Pupil
 
-# Sent after the transaction commits; the approvals app listens (routing, cancelling).
+# The approvals app listens. Submitted: sent after the transaction commits (routing; a
+# failure there leaves the declaration submitted, for the scheduled jobs to route).
+# Withdrawn: sent inside it, so that the withdrawal and the cancelling of its requests
+# are one change, made whole or not at all.
 declaration_submitted = Signal()
 declaration_withdrawn = Signal()
 
@@ -299,9 +302,7 @@ def declaration_withdraw(
         },
         request=request,
     )
-    transaction.on_commit(
-        lambda: declaration_withdrawn.send(sender=Declaration, declaration=declaration)
-    )
+    declaration_withdrawn.send(sender=Declaration, declaration=declaration)
     return declaration
 
 

@@ -135,11 +135,11 @@ def policy_version_publish(
             },
             request=request,
         )
+        notifications.version_published(version.pk)
     except Exception:
         if version.document:
             version.document.delete(save=False)  # no file without its record
         raise
-    transaction.on_commit(lambda: notifications.version_published(version.pk))
     return version
 
 
@@ -315,7 +315,7 @@ def policy_review_remind(*, version: PolicyVersion, today: datetime.date) -> boo
         target=version,
         data={"next_review_on": version.next_review_on, "overdue": overdue},
     )
-    transaction.on_commit(lambda: notifications.review_due(version.pk))
+    notifications.review_due(version.pk)
     return True
 
 
