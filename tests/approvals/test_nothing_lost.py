@@ -352,3 +352,35 @@ def test_the_scheduled_command_fails_when_a_reminder_fails_and_still_does_the_re
     assert "1 failed (in 'reminded'): see the log." in line
     assert ApprovalRequest.objects.filter(declaration=unrouted, status=OPEN).exists()
     assert "Follow-ups:" in out.getvalue()  # the other apps' jobs still ran
+
+
+@pytest.mark.django_db
+def test_the_log_says_routing_failed_only_when_nothing_was_routed(
+    world, settings, caplog, django_capture_on_commit_callbacks
+):
+    """Queuing the decider's email fails (a queue the worker does not serve): the
+    routing is undone with it, so the log's "routing failed" is true, and the scheduled
+    jobs route it, with its email, once the queue is right."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["elsewhere"]}
+    }
+    declaration = DeclarationFactory(declarant=world.teacher_a, setting=world.school_a)
+    DeclarationSubjectFactory(declaration=declaration, pupil=PupilFactory(setting=world.school_a))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        declaration_submit(actor=world.teacher_a, declaration=declaration)
+
+    assert f"Routing declaration {declaration.pk} failed" in caplog.text
+    assert not ApprovalRequest.objects.filter(declaration=declaration).exists()
+    assert not AuditEvent.objects.filter(
+        action="approval.routed", target_id=str(declaration.pk)
+    ).exists()
+
+    settings.TASKS = DATABASE_QUEUE
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = scheduled_work()
+
+    assert counts["routed"] == 1
+    request = ApprovalRequest.objects.get(declaration=declaration, status=OPEN)
+    [queued] = DBTaskResult.objects.all()
+    assert queued.args_kwargs["kwargs"]["to"] == [request.decider.email]
