@@ -1,4 +1,4 @@
-"""Emails about approvals, queued after the transaction commits (R20, R24).
+"""Emails about approvals, queued in the transaction that causes them (R20, R24).
 
 No subject names a pupil or family; the body names the kind of declaration and
 links to the app, where the reader's own permissions apply.

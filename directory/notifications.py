@@ -1,4 +1,4 @@
-"""Emails about accounts and powerful roles (R37), queued after the change commits.
+"""Emails about accounts and powerful roles (R37), queued with the change.
 
 Each names what changed, who changed it and when, so that a person whose account is
 being taken over, and the head who answers for the school, hear of it at once.
