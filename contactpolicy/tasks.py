@@ -175,8 +175,8 @@ def _give_up(*, to: list[str], subject: str, attempt: int, notice: bool, reason:
             to=told,
             subject="An email from the staff contact register could not be sent",
             body=(
-                f"The register tried {attempt} times to send an email to {', '.join(to)} "
-                f"and could not: {reason}.\n\n"
+                f"The register tried {'once' if attempt == 1 else f'{attempt} times'} to "
+                f"send an email to {', '.join(to)} and could not: {reason}.\n\n"
                 f"The email was: \u201c{subject}\u201d. Its reader has not been told by "
                 "email, so they may not know something is waiting for them: check the "
                 "address on their page in the directory, and tell them in person.\n"
