@@ -52,6 +52,7 @@ from directory.models import Person
 decision_recorded = Signal()
 
 OPEN = ApprovalRequest.Status.OPEN
+SUBMITTED = Declaration.Status.SUBMITTED
 # Where a decision moves the declaration: a final one decides it, a question sends it
 # back to the declarant; a referral or LADO advice leaves it waiting.
 DECLARATION_AFTER = {
@@ -116,9 +117,9 @@ def _open_request(
         },
     )
     if route.decider is None:
-        transaction.on_commit(lambda: notifications.unroutable(request.pk))
+        notifications.unroutable(request.pk)
     else:
-        transaction.on_commit(lambda: notifications.request_arrived(request.pk))
+        notifications.request_arrived(request.pk)
     return request
 
 
@@ -144,7 +145,7 @@ def _copy_to_dsl(declaration: Declaration, route: Route) -> None:
             target=declaration,
             data={"request": copy.pk, "dsl": person.pk},
         )
-        transaction.on_commit(lambda pk=copy.pk: notifications.copied_to_dsl(pk))
+        notifications.copied_to_dsl(copy.pk)
 
 
 @transaction.atomic
@@ -274,7 +275,7 @@ def decision_record(
         },
         request=http_request,
     )
-    transaction.on_commit(lambda: notifications.decided(decision.pk))
+    notifications.decided(decision.pk)
     return decision
 
 
@@ -312,7 +313,7 @@ def request_assign(
         data={"request": request.pk, "decider": decider.pk},
         request=http_request,
     )
-    transaction.on_commit(lambda: notifications.request_arrived(request.pk))
+    notifications.request_arrived(request.pk)
     return request
 
 
@@ -336,6 +337,12 @@ def requests_cancel(*, declaration: Declaration) -> int:
     return len(open_requests)
 
 
+def _waiting(request: ApprovalRequest) -> bool:
+    """Whether the request's declaration still waits for a decision: nobody is reminded
+    of, or escalated, a declaration that was withdrawn or decided."""
+    return request.declaration.status == SUBMITTED
+
+
 @workflow.atomic
 def request_escalate(*, request: ApprovalRequest, today: datetime.date) -> ApprovalRequest | None:
     """An overdue request goes one level up; the old one is kept as escalated (R24)."""
@@ -344,7 +351,7 @@ def request_escalate(*, request: ApprovalRequest, today: datetime.date) -> Appro
         .select_related("declaration__setting")
         .get(pk=request.pk)
     )
-    if request.status != OPEN or not request.is_overdue(today):
+    if request.status != OPEN or not request.is_overdue(today) or not _waiting(request):
         return None
     declaration = request.declaration
     above = next_role(
@@ -379,7 +386,7 @@ def request_escalate(*, request: ApprovalRequest, today: datetime.date) -> Appro
 def request_remind(*, request: ApprovalRequest, today: datetime.date) -> bool:
     """Remind the decider once a day while a request is due or overdue."""
     request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status != OPEN or request.reminded_on == today:
+    if request.status != OPEN or request.reminded_on == today or not _waiting(request):
         return False
     request.reminded_on = today
     request.save(update_fields=["reminded_on"])
@@ -390,9 +397,9 @@ def request_remind(*, request: ApprovalRequest, today: datetime.date) -> bool:
         data={"request": request.pk, "decider": request.decider_id, "due_on": request.due_on},
     )
     if request.decider_id is None:
-        transaction.on_commit(lambda: notifications.unroutable(request.pk))
+        notifications.unroutable(request.pk)
     else:
-        transaction.on_commit(lambda: notifications.reminder(request.pk))
+        notifications.reminder(request.pk)
     return True
 
 
@@ -405,6 +412,8 @@ def request_flag_late(*, request: ApprovalRequest, today: datetime.date) -> bool
     key_date = request.declaration.key_date
     if request.status != OPEN or request.late_flagged_at or not key_date or key_date >= today:
         return False
+    if not _waiting(request):
+        return False
     request.late_flagged_at = timezone.now()
     request.save(update_fields=["late_flagged_at"])
     audit_event_record(
@@ -413,7 +422,7 @@ def request_flag_late(*, request: ApprovalRequest, today: datetime.date) -> bool
         target=request.declaration,
         data={"request": request.pk, "planned_for": key_date},
     )
-    transaction.on_commit(lambda: notifications.planned_date_passed(request.pk))
+    notifications.planned_date_passed(request.pk)
     return True
 
 
@@ -432,7 +441,9 @@ def scheduled_work(*, today: datetime.date | None = None) -> dict[str, int]:
     run_each(
         unrouted, lambda item: declaration_route(declaration=item, today=today), counts, "routed"
     )
-    waiting = ApprovalRequest.objects.filter(purpose=DECIDE, status=OPEN)
+    waiting = ApprovalRequest.objects.filter(
+        purpose=DECIDE, status=OPEN, declaration__status=SUBMITTED
+    )
     run_each(
         waiting.filter(declaration__key_date__lt=today, late_flagged_at__isnull=True),
         lambda item: request_flag_late(request=item, today=today),
@@ -524,9 +535,9 @@ def _move(
         },
     )
     if request.decider_id is None:
-        transaction.on_commit(lambda pk=request.pk: notifications.unroutable(pk))
+        notifications.unroutable(request.pk)
     elif request.decider_id != before:
-        transaction.on_commit(lambda pk=request.pk: notifications.request_arrived(pk))
+        notifications.request_arrived(request.pk)
 
 
 @transaction.atomic

@@ -28,3 +28,13 @@ uploads = ActionGroup("Uploaded files")
 UPLOADS_ORPHANS_REMOVED = uploads.add(
     "uploads.orphans_removed", "Left-over uploaded files removed: no record pointed at them"
 )
+
+# contactpolicy/tasks.py: the background work (emails) that did not go as it should.
+background = ActionGroup("Emails and background work")
+
+EMAIL_UNDELIVERED = background.add(
+    "email.undelivered", "Email not sent after every try; the administrators were told"
+)
+TASK_REQUEUED = background.add(
+    "task.requeued", "Background work left unfinished by a stopped worker, queued again"
+)

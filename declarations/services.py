@@ -41,7 +41,10 @@ from directory.models import FamilyMember, Organisation, Person, Pupil
 
 logger = logging.getLogger(__name__)
 
-# Sent after the transaction commits; the approvals app listens (routing, cancelling).
+# The approvals app listens. Submitted: sent after the transaction commits (routing; a
+# failure there leaves the declaration submitted, for the scheduled jobs to route).
+# Withdrawn: sent inside it, so that the withdrawal and the cancelling of its requests
+# are one change, made whole or not at all.
 declaration_submitted = Signal()
 declaration_withdrawn = Signal()
 
@@ -303,9 +306,7 @@ def declaration_withdraw(
         },
         request=request,
     )
-    transaction.on_commit(
-        lambda: declaration_withdrawn.send(sender=Declaration, declaration=declaration)
-    )
+    declaration_withdrawn.send(sender=Declaration, declaration=declaration)
     return declaration
 
 

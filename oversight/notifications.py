@@ -1,4 +1,4 @@
-"""Emails about the governors' summaries, queued after the transaction commits."""
+"""Emails about the governors' summaries, queued in the transaction that causes them."""
 
 from __future__ import annotations
 

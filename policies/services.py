@@ -137,7 +137,7 @@ def policy_version_publish(
             },
             request=request,
         )
-    transaction.on_commit(lambda: notifications.version_published(version.pk))
+        notifications.version_published(version.pk)
     return version
 
 
@@ -394,7 +394,7 @@ def policy_review_remind(*, version: PolicyVersion, today: datetime.date) -> boo
         target=version,
         data={"next_review_on": version.next_review_on, "overdue": overdue},
     )
-    transaction.on_commit(lambda: notifications.review_due(version.pk))
+    notifications.review_due(version.pk)
     return True
 
 
