@@ -1,4 +1,4 @@
-"""Emails about approvals, queued after the transaction commits (R20, R24).
+"""Emails about approvals, queued in the transaction that causes them (R20, R24).
 
 No subject names a pupil or family; the body names the kind of declaration and
 links to the app, where the reader's own permissions apply.
@@ -10,14 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, ApprovalRequest, Decision
-from contactpolicy.tasks import send_email, site_link
+from contactpolicy.tasks import enqueue, send_email, site_link
 from directory.models import Membership, Person, Role
 
 
 def _send(to: list[str], subject: str, body: str) -> None:
     to = [address for address in to if address]
     if to:
-        send_email.enqueue(to=to, subject=subject, body=body)
+        enqueue(send_email, to=to, subject=subject, body=body)
 
 
 def _request(pk: int) -> ApprovalRequest:

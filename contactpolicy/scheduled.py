@@ -16,6 +16,8 @@ logger = logging.getLogger(__name__)
 
 Job = Callable[[datetime.date], str]
 _jobs: list[Job] = []
+# The steps that failed since the command began a job: (the job's counts, the step).
+_failures: list[tuple[int, str]] = []
 
 
 def register_job(job: Job) -> None:
@@ -36,12 +38,21 @@ def run_each(
             if step(item):
                 counts[key] += 1
         except Exception:
-            logger.exception("Scheduled %s failed for %r", key, item)
+            logger.exception("Scheduled step %r failed for %r", key, item)
             counts["failed"] += 1
+            _failures.append((id(counts), key))
+
+
+def failures() -> int:
+    """How many steps of the scheduled work have failed so far in this process."""
+    return len(_failures)
 
 
 def summary(line: str, counts: dict[str, int]) -> str:
-    """A job's line for the log, with any failures called out."""
+    """A job's line for the log, naming the steps that failed, if any, and only those."""
+    line = line.format(**counts)
     if counts.get("failed"):
-        line += " {failed} failed: see the log."
-    return line.format(**counts)
+        steps = sorted({key for of, key in _failures if of == id(counts)})
+        named = f" (in {', '.join(repr(step) for step in steps)})" if steps else ""
+        line += f" {counts['failed']} failed{named}: see the log."
+    return line

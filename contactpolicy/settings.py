@@ -181,7 +181,16 @@ if _database["ENGINE"] == "django.db.backends.postgresql" and env_bool(
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["CONN_MAX_AGE"] = 0
-    _database["OPTIONS"] = {"init_command": "PRAGMA foreign_keys=ON;"}
+    # Two people saving at once take turns, as on PostgreSQL: each transaction takes the
+    # write lock as it begins (IMMEDIATE) and waits for it up to ``timeout`` seconds, so
+    # the second sees what the first wrote (a decision already made) and is told so,
+    # rather than failing with "database is locked". WAL lets pages be read meanwhile.
+    _database["OPTIONS"] = {
+        "init_command": "PRAGMA foreign_keys=ON; PRAGMA journal_mode=WAL; "
+        "PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -443,7 +452,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Background jobs: run at once in development and tests; the database queue and its
-# worker (`manage.py db_worker`) in production, or wherever TASKS_BACKEND says.
+# worker (`manage.py run_worker`) in production, or wherever TASKS_BACKEND says.
 TASKS = {
     "default": {
         "BACKEND": os.environ.get(
@@ -454,6 +463,14 @@ TASKS = {
         )
     }
 }
+# An email that could not be sent is tried again after each of these numbers of minutes
+# in turn; after the last try the administrators are told (contactpolicy/tasks.py).
+EMAIL_RETRY_MINUTES = [
+    int(minutes) for minutes in os.environ.get("EMAIL_RETRY_MINUTES", "1,5,30,120,480").split(",")
+]
+# Work a worker started this many minutes ago and never finished (the worker was killed)
+# is queued again. Longer than any task takes: an email gives up on SMTP after 30 s.
+TASK_RUNNING_TIMEOUT_MINUTES = int(os.environ.get("TASK_RUNNING_TIMEOUT_MINUTES", "15"))
 
 # Approvals: how many school days a decider has, unless planned contact is sooner (R24).
 DECISION_DUE_SCHOOL_DAYS = int(os.environ.get("DECISION_DUE_SCHOOL_DAYS", "5"))

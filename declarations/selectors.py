@@ -33,6 +33,7 @@ A declaration that names only people of its own setting is routed, shown and
 recorded as it always was.
 """
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -43,6 +44,7 @@ from django.shortcuts import get_object_or_404
 from declarations.models import Attachment, Declaration, DeclarationSubject
 from directory.access import Access
 from directory.models import FamilyLink, FamilyMember, Organisation, Pupil, Role
+from policies.selectors import GiftCheck, gift_rule_in_force
 
 
 def declaration_list_for(*, user: Any) -> QuerySet[Declaration]:
@@ -309,3 +311,14 @@ def declaration_changes(declaration: Declaration) -> list[tuple[Any, list[str]]]
 
 def field_label(name: str) -> str:
     return str(Declaration._meta.get_field(name).verbose_name).capitalize()
+
+
+def gift_check(
+    declaration: Declaration, *, at: datetime.datetime | None = None
+) -> GiftCheck | None:
+    """A gift beside the rule on gifts of its setting (R15, R40), as the rule stands now
+    or stood ``at`` a moment; None for a declaration that is not a gift. One query."""
+    gift = declaration.kind_entry.gift_declared(declaration.details)
+    if gift is None:
+        return None
+    return GiftCheck(rule=gift_rule_in_force(declaration.setting, at=at), gift=gift, as_of=at)

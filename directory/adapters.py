@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from contactpolicy.audit_actions import SIGN_IN_LIMITED
 from contactpolicy.services import audit_event_record
-from contactpolicy.tasks import send_email, site_link
+from contactpolicy.tasks import enqueue, send_email, site_link
 from directory import audit_actions
 from directory.identity import mfa, rules
 from directory.identity.mfa import SSO_MFA_SESSION_KEY
@@ -101,7 +101,7 @@ class AccountAdapter(DefaultAccountAdapter):
             render_to_string(f"{template_prefix}_subject.txt", context).split()
         ).strip()
         body = render_to_string(f"{template_prefix}_message.txt", context)
-        send_email.enqueue(to=[email], subject=self.format_email_subject(subject), body=body)
+        enqueue(send_email, to=[email], subject=self.format_email_subject(subject), body=body)
 
     def get_reset_password_from_key_url(self, key: str) -> str:
         # The site's own address (SITE_URL), as in every other email.

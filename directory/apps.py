@@ -8,8 +8,12 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Directory of organisations, people and pupils"
 
     def ready(self) -> None:
-        from directory import home, sessions  # noqa: F401  (sessions: its receiver)
+        from contactpolicy.tasks import register_administrators_of
+        from directory import home, notifications, sessions  # noqa: F401  (sessions: its receiver)
         from directory.identity import mfa
+
+        # Told when an email to one of their people could not be sent.
+        register_administrators_of(notifications.administrators_for)
 
         home.register_panel(home.roles_panel)
         home.register_panel(home.administration_panel)

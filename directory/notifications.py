@@ -1,4 +1,4 @@
-"""Emails about accounts and powerful roles (R37), queued after the change commits.
+"""Emails about accounts and powerful roles (R37), queued with the change.
 
 Each names what changed, who changed it and when, so that a person whose account is
 being taken over, and the head who answers for the school, hear of it at once.
@@ -10,9 +10,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from contactpolicy.tasks import send_email, site_link
+from contactpolicy.tasks import enqueue, send_email, site_link
 from directory.access import CONFIRMING_ROLES
-from directory.models import Membership, Organisation, Person, RoleRequest, SignInMethod
+from directory.models import Membership, Organisation, Person, Role, RoleRequest, SignInMethod
 
 FOOTER = (
     "\n\nIf this was not expected, tell your headteacher or your school's IT support today."
@@ -38,10 +38,29 @@ def senior_addresses(organisation: Organisation, *, leaving_out: Person | None =
     return sorted(set(people))
 
 
+def administrators_for(addresses: list[str]) -> list[str]:
+    """The administrators of the organisations, and of the trust or federation above,
+    where the people at ``addresses`` work: they are told when an email to them could
+    not be sent (contactpolicy.tasks, registered in DirectoryConfig.ready)."""
+    organisations: set[int] = set()
+    worked_in = Membership.objects.current().filter(person__email__in=addresses)
+    for organisation_id, parent_id in worked_in.values_list(
+        "organisation_id", "organisation__parent_id"
+    ):
+        organisations |= {organisation_id, parent_id} - {None}
+    administrators = (
+        Membership.objects.current()
+        .filter(role=Role.ADMINISTRATOR, organisation_id__in=organisations, person__is_active=True)
+        .exclude(person__email="")
+        .values_list("person__email", flat=True)
+    )
+    return sorted(set(administrators))
+
+
 def _send(to: list[str], subject: str, body: str) -> None:
     to = sorted({address for address in to if address})
     if to:
-        send_email.enqueue(to=to, subject=subject, body=body)
+        enqueue(send_email, to=to, subject=subject, body=body)
 
 
 def _tell_their_heads(person: Person, subject: str, body: str) -> None:

@@ -158,10 +158,8 @@ def person_email_changed(*, actor: Person, person: Person, before: str, request=
         request=request,
     )
     actor_name = actor.get_full_name()
-    transaction.on_commit(
-        lambda: notifications.email_changed(
-            person_pk=person.pk, before=before, actor_name=actor_name, senior=senior
-        )
+    notifications.email_changed(
+        person_pk=person.pk, before=before, actor_name=actor_name, senior=senior
     )
 
 
@@ -171,11 +169,7 @@ def person_sign_in_method_changed(*, actor: Person, person: Person, before: str)
     if not is_senior(person):
         return
     actor_name = actor.get_full_name()
-    transaction.on_commit(
-        lambda: notifications.sign_in_method_changed(
-            person_pk=person.pk, before=before, actor_name=actor_name
-        )
-    )
+    notifications.sign_in_method_changed(person_pk=person.pk, before=before, actor_name=actor_name)
 
 
 def organisation_sign_in_changed(*, actor: Person, organisation: Organisation, what: list) -> None:
@@ -184,10 +178,8 @@ def organisation_sign_in_changed(*, actor: Person, organisation: Organisation, w
     administration screens): its heads and Executive Headteacher are told at once, so
     that an identity provider put in by someone else does not go unnoticed."""
     actor_name = actor.get_full_name()
-    transaction.on_commit(
-        lambda: notifications.sign_in_settings_changed(
-            organisation_pk=organisation.pk, actor_name=actor_name, what=what
-        )
+    notifications.sign_in_settings_changed(
+        organisation_pk=organisation.pk, actor_name=actor_name, what=what
     )
 
 
@@ -209,10 +201,8 @@ def membership_changed(
         )
         described = before.describe() if before else None
         actor_name = actor.get_full_name()
-        transaction.on_commit(
-            lambda: notifications.powerful_role(
-                membership_pk=membership.pk, actor_name=actor_name, before=described
-            )
+        notifications.powerful_role(
+            membership_pk=membership.pk, actor_name=actor_name, before=described
         )
     lost = before is not None and (
         (before.person_id, before.role, before.organisation_id)
@@ -279,7 +269,7 @@ def role_request_make(
         },
         request=request,
     )
-    transaction.on_commit(lambda: notifications.role_requested(role_request_pk=role_request.pk))
+    notifications.role_requested(role_request_pk=role_request.pk)
     return role_request
 
 
@@ -343,5 +333,5 @@ def role_request_decide(
         membership.full_clean()
         membership.save()
         membership_changed(actor=actor, membership=membership, before=before, request=request)
-    transaction.on_commit(lambda: notifications.role_decided(role_request_pk=role_request.pk))
+    notifications.role_decided(role_request_pk=role_request.pk)
     return role_request

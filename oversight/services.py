@@ -69,5 +69,5 @@ def summary_snapshot_save(
         request=request,
     )
     if publish:
-        transaction.on_commit(lambda: notifications.summary_published(snapshot.pk))
+        notifications.summary_published(snapshot.pk)
     return snapshot

@@ -1,11 +1,11 @@
-"""Emails about the policy, queued after the transaction commits."""
+"""Emails about the policy, queued in the transaction that causes them."""
 
 from __future__ import annotations
 
 from django.db.models import Q
 from django.urls import reverse
 
-from contactpolicy.tasks import send_email, site_link
+from contactpolicy.tasks import enqueue, send_email, site_link
 from directory.models import Membership, Role
 from policies.models import PolicyVersion
 from policies.selectors import people_asked
@@ -16,7 +16,8 @@ def version_published(pk: int) -> None:
     version = PolicyVersion.objects.select_related("organisation").get(pk=pk)
     link = site_link(reverse("policies:acknowledge"))
     for email in people_asked(version).exclude(email="").values_list("email", flat=True):
-        send_email.enqueue(
+        enqueue(
+            send_email,
             to=[email],
             subject="Please read and acknowledge the updated policy",
             body=(
@@ -43,7 +44,8 @@ def review_due(pk: int) -> None:
         .values_list("person__email", flat=True)
     )
     for email in sorted(emails):
-        send_email.enqueue(
+        enqueue(
+            send_email,
             to=[email],
             subject="A policy is due for review",
             body=(

@@ -1,4 +1,4 @@
-"""Emails about follow-ups, queued after the transaction commits. No subject names a
+"""Emails about follow-ups, queued in the transaction that causes them. No subject names a
 child; the body links to the app, where the reader's own permissions apply."""
 
 from __future__ import annotations

@@ -451,7 +451,7 @@ def follow_up_confirm(
         data={"follow_up": follow_up.pk, "late": late, "entries": [e.pk for e in entries]},
         request=request,
     )
-    transaction.on_commit(lambda: notifications.confirmed(follow_up.pk))
+    notifications.confirmed(follow_up.pk)
     return follow_up
 
 
@@ -469,7 +469,7 @@ def follow_up_remind(*, follow_up: FollowUp, today: datetime.date) -> bool:
         target=follow_up.declaration,
         data={"follow_up": follow_up.pk, "due_on": follow_up.due_on},
     )
-    transaction.on_commit(lambda: notifications.due(follow_up.pk))
+    notifications.due(follow_up.pk)
     return True
 
 
@@ -502,7 +502,7 @@ def follow_up_escalate(*, follow_up: FollowUp, today: datetime.date) -> bool:
         target=follow_up.declaration,
         data={"follow_up": follow_up.pk, "to": to.pk, "due_on": follow_up.due_on},
     )
-    transaction.on_commit(lambda: notifications.unconfirmed(follow_up.pk))
+    notifications.unconfirmed(follow_up.pk)
     return True
 
 
@@ -678,7 +678,7 @@ def round_open(
         data={"round": declaration_round.pk, "deadline": deadline, "people": len(people)},
         request=request,
     )
-    transaction.on_commit(lambda: notifications.round_opened(declaration_round.pk))
+    notifications.round_opened(declaration_round.pk)
     return declaration_round
 
 
@@ -834,7 +834,7 @@ def round_remind(*, response: RoundResponse, today: datetime.date) -> bool:
         data={"round": response.round_id, "deadline": response.round.deadline},
         organisation_pk=response.round.organisation_id,
     )
-    transaction.on_commit(lambda: notifications.round_reminder(response.pk))
+    notifications.round_reminder(response.pk)
     return True
 
 

@@ -304,11 +304,15 @@ def test_one_schools_head_covering_for_the_executive_headteacher_does_not_take_i
 
     request = decision_request(submit(declare_about_the_siblings(ts)))
 
-    assert request.decider == ts.world.executive_head
+    # Past the delegate, up the chain: nobody above decides a member of staff's, so
+    # the administrator is asked, and may not give it to Ash's head either (below).
+    assert request.decider is None
     assert request.on_behalf_of is None
-    assert "does not decide for every school it names, so it stays with them" in (
-        request.routing_reason
+    assert (
+        f"{ts.world.head_a.get_full_name()} cannot decide this: they do not decide for every "
+        "school it names;" in request.routing_reason
     )
+    assert "Nobody can decide it: the administrator is asked to act." in request.routing_reason
 
 
 def test_one_schools_head_cannot_be_given_it_to_decide(ts):

@@ -541,7 +541,9 @@ def test_a_withdrawn_declaration_cannot_be_decided(
 
 def test_a_withdrawn_declaration_cannot_be_decided_even_if_its_request_is_still_open(world, route):
     request = route()
-    declaration_withdraw(actor=world.teacher_a, declaration=request.declaration)  # not cancelled
+    declaration_withdraw(actor=world.teacher_a, declaration=request.declaration)
+    # As a withdrawal left it while its requests were cancelled in a later transaction.
+    ApprovalRequest.objects.filter(pk=request.pk).update(status=OPEN)
 
     with pytest.raises(IllegalTransition, match="withdrawn"):
         decision_record(actor=world.line_manager_a, request=request, outcome="approved", details={})

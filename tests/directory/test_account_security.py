@@ -108,7 +108,8 @@ def test_a_password_change_is_audited_and_told_in_the_products_words(client, wor
     sign_in_with_mfa(other_session, teacher)
     sign_in(client, teacher.email)
 
-    response = client.post(
+    response = committed(
+        client.post,
         reverse("account_change_password"),
         {
             "oldpassword": PASSWORD,
@@ -133,7 +134,7 @@ def test_a_password_change_is_audited_and_told_in_the_products_words(client, wor
 
 def test_a_password_reset_email_is_the_products_and_the_reset_is_audited(client, world):
     teacher = world.teacher_a
-    client.post(reverse("account_reset_password"), {"email": teacher.email})
+    committed(client.post, reverse("account_reset_password"), {"email": teacher.email})
 
     (link_email,) = mail.outbox
     assert link_email.subject == "[Staff contact register] Choose a new password"
@@ -144,7 +145,8 @@ def test_a_password_reset_email_is_the_products_and_the_reset_is_audited(client,
     assert link.startswith("http://127.0.0.1:8000/accounts/password/reset/key/")  # SITE_URL
     path = link.removeprefix("http://127.0.0.1:8000")
     form_page = client.get(path, follow=True)
-    client.post(
+    committed(
+        client.post,
         form_page.redirect_chain[-1][0] if form_page.redirect_chain else path,
         {"password1": "a-new-long-password-9", "password2": "a-new-long-password-9"},
     )
@@ -164,7 +166,9 @@ def test_the_admins_own_password_page_leads_to_the_products(client, world):
 
 
 def test_a_reset_for_an_address_nobody_holds_sends_no_email_at_all(client, db):
-    response = client.post(reverse("account_reset_password"), {"email": "nobody@ash.example"})
+    response = committed(
+        client.post, reverse("account_reset_password"), {"email": "nobody@ash.example"}
+    )
 
     assert response.url == reverse("account_reset_password_done")
     assert mail.outbox == []  # no "unknown account" email inviting a sign-up
@@ -325,7 +329,7 @@ def test_an_address_left_off_by_the_proxy_is_not_believed(world):
 
 def test_too_many_reset_requests_get_the_products_own_page(client, world):
     for _ in range(3):
-        client.post(reverse("account_reset_password"), {"email": world.teacher_a.email})
+        committed(client.post, reverse("account_reset_password"), {"email": world.teacher_a.email})
 
     response = client.post(reverse("account_reset_password"), {"email": world.teacher_a.email})
 

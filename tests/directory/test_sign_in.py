@@ -132,8 +132,11 @@ def test_nobody_can_sign_themself_up(client):
     assert not Person.objects.filter(email="new@school.example").exists()
 
 
-def test_password_reset_sends_a_link_to_a_known_address(client, person):
-    response = client.post(reverse("account_reset_password"), {"email": person.email})
+def test_password_reset_sends_a_link_to_a_known_address(
+    client, person, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # sent once the request commits
+        response = client.post(reverse("account_reset_password"), {"email": person.email})
 
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -141,8 +144,13 @@ def test_password_reset_sends_a_link_to_a_known_address(client, person):
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
 
 
-def test_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothing_useful(client):
-    response = client.post(reverse("account_reset_password"), {"email": "nobody@school.example"})
+def test_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothing_useful(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("account_reset_password"), {"email": "nobody@school.example"}
+        )
 
     assert response.status_code == 302
     assert response.url == reverse("account_reset_password_done")
