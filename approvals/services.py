@@ -505,9 +505,7 @@ def scheduled_work(*, today: datetime.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     counts = {"routed": 0, "reminded": 0, "escalated": 0, "flagged": 0, "failed": 0}
     # Cover first, so that reminders and escalation reach whoever now decides.
-    covered = cover_work(today=today)
-    counts["failed"] += covered.pop("failed")
-    counts.update(covered)
+    cover_work(today=today, counts=counts)
     # A safety net: a submitted declaration with nobody to decide it is never left stuck.
     unrouted = Declaration.objects.filter(status=Declaration.Status.SUBMITTED).exclude(
         pk__in=ApprovalRequest.objects.filter(purpose=DECIDE, status=OPEN).values("declaration_id")
@@ -736,9 +734,9 @@ def cover_end(
     return cover_requests_return(actor=actor, cover=cover, today=today)
 
 
-def cover_work(*, today: datetime.date) -> dict[str, int]:
+def cover_work(*, today: datetime.date, counts: dict[str, int]) -> None:
     """Covers that begin today take what waits; covers that have ended give it back."""
-    counts = {"covered": 0, "returned": 0, "failed": 0}
+    counts.update(covered=0, returned=0)
     starting = Cover.objects.filter(starts_on__lte=today, ends_on__gte=today, ended_at__isnull=True)
     run_each(
         starting.filter(
@@ -759,7 +757,6 @@ def cover_work(*, today: datetime.date) -> dict[str, int]:
         counts,
         "returned",
     )
-    return counts
 
 
 def decision_refused_record(

@@ -243,7 +243,15 @@ def test_no_reminder_or_escalation_is_sent_for_a_withdrawn_or_decided_declaratio
     with django_capture_on_commit_callbacks(execute=True):
         counts = scheduled_work()
 
-    assert counts == {"routed": 0, "reminded": 1, "escalated": 1, "flagged": 0, "failed": 0}
+    assert counts == {
+        "routed": 0,
+        "reminded": 1,
+        "escalated": 1,
+        "flagged": 0,
+        "covered": 0,
+        "returned": 0,
+        "failed": 0,
+    }
     stopped.refresh_from_db()
     assert stopped.status == OPEN
     assert stopped.reminded_on is None
@@ -348,7 +356,7 @@ def test_the_scheduled_command_fails_when_a_reminder_fails_and_still_does_the_re
 
     line = next(line for line in out.getvalue().splitlines() if line.startswith("Routed"))
     # Routing worked: the line says so, and names the step that failed.
-    assert line.startswith("Routed 1, flagged 0, escalated 1, reminded 0.")
+    assert line.startswith("Routed 1, flagged 0, escalated 1, reminded 0;")
     assert "1 failed (in 'reminded'): see the log." in line
     assert ApprovalRequest.objects.filter(declaration=unrouted, status=OPEN).exists()
     assert "Follow-ups:" in out.getvalue()  # the other apps' jobs still ran
