@@ -9,12 +9,21 @@ class DirectoryConfig(AppConfig):
 
     def ready(self) -> None:
         from directory import home, sessions  # noqa: F401  (sessions: its receiver)
+        from directory.demo_hooks import register_demo_loader
         from directory.identity import mfa
 
         home.register_panel(home.roles_panel)
         home.register_panel(home.administration_panel)
         home.register_panel(home.role_requests_panel)
         mfa.connect_audit_receivers()
+        # First of the demo's loaders: the calendar the history's due dates count on.
+        register_demo_loader(demo_calendar_load)
+
+
+def demo_calendar_load(plan) -> str:
+    from directory.demo import demo_calendar_load  # the demo needs Faker (development)
+
+    return demo_calendar_load(plan)
 
 
 class ContactAdminConfig(admin_apps.AdminConfig):
