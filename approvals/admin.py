@@ -9,7 +9,7 @@ from approvals import audit_actions
 from approvals.exceptions import ApprovalError
 from approvals.models import ApprovalRequest, Cover, RoutingRule
 from approvals.routing import below_the_head, decider_problem
-from approvals.services import cover_apply, request_assign
+from approvals.services import cover_apply, cover_end, cover_requests_return, request_assign
 from contactpolicy.workflow import IllegalTransition
 from declarations.kinds import get_kind
 from directory.admin import AuditedAdmin
@@ -43,21 +43,61 @@ class RoutingRuleAdmin(AuditedAdmin):
     search_fields = ["organisation__name"]
 
 
+class CoverForm(forms.ModelForm):
+    class Meta:
+        model = Cover
+        fields = ["person", "delegate", "reason", "starts_on", "ends_on", "note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and self.instance.ended_at and self.has_changed():
+            raise forms.ValidationError(
+                "This cover was ended early and cannot be changed: add a new one instead."
+            )
+        return cleaned
+
+
 @admin.register(Cover)
 class CoverAdmin(AuditedAdmin):
+    form = CoverForm
     audit_created = audit_actions.COVER_CREATED
     audit_changed = audit_actions.COVER_CHANGED
     scope_lookup = "person__memberships__organisation_id"
-    list_display = ["person", "delegate", "reason", "starts_on", "ends_on"]
+    list_display = ["person", "delegate", "reason", "starts_on", "ends_on", "ended_at"]
     list_filter = ["reason"]
     search_fields = ["person__family_name", "delegate__family_name"]
     autocomplete_fields = ["person", "delegate"]
+    readonly_fields = ["ended_at"]
+    actions = ["end_now"]
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        moved = cover_apply(actor=request.user, cover=obj)
-        if moved:
-            self.message_user(request, f"{moved} waiting request(s) moved to {obj.delegate}.")
+        today = timezone.localdate()
+        if obj.is_current(today):
+            moved = cover_apply(actor=request.user, cover=obj, today=today)
+            if moved:
+                self.message_user(
+                    request, f"{moved} waiting request(s) moved from {obj.person} (see each)."
+                )
+        elif change and obj.ends_on < today:
+            returned = cover_requests_return(actor=request.user, cover=obj, today=today)
+            if returned:
+                self.message_user(request, f"{returned} waiting request(s) moved back.")
+
+    @admin.action(description="End the chosen cover now; what it moved goes back")
+    def end_now(self, request, queryset) -> None:
+        today = timezone.localdate()
+        for cover in queryset:
+            try:
+                returned = cover_end(
+                    actor=request.user, cover=cover, today=today, http_request=request
+                )
+            except ApprovalError as error:
+                self.message_user(request, f"{cover}: {error}", level=messages.WARNING)
+            else:
+                self.message_user(
+                    request, f"{cover} ended: {returned} waiting request(s) moved back."
+                )
 
 
 class NobodyToDecideFilter(admin.SimpleListFilter):

@@ -17,6 +17,11 @@ APPROVAL_PLANNED_DATE_PASSED = actions.add(
     "approval.planned_date_passed", "Planned date passed undecided"
 )
 APPROVAL_REDIRECTED = actions.add("approval.redirected", "Moved to cover")
+APPROVAL_PASSED_UP = actions.add(
+    "approval.passed_up", "Passed up the chain: the person covering cannot decide it"
+)
+APPROVAL_RETURNED = actions.add("approval.returned", "Moved back when the cover ended")
+COVER_ENDED = actions.add("approvals.cover.ended", "Cover (delegation) ended early")
 APPROVAL_ASSIGNED = actions.add("approval.assigned", "Assigned by the administrator")
 
 # The administration screens. These were written as "directory.<model>.<verb>" (the

@@ -83,8 +83,10 @@ class DecisionForm(forms.ModelForm):
         kind = KINDS[request.declaration.kind]
         self.kind = kind
         self.decider_role = request.decider_role
+        self.referred = request.safeguarding
         self.fields["outcome"].choices = [
-            (outcome.value, ACTIONS[outcome]) for outcome in outcomes_for(kind, self.decider_role)
+            (outcome.value, ACTIONS[outcome])
+            for outcome in outcomes_for(kind, self.decider_role, referred=self.referred)
         ]
         self.needs_plan = kind.decision_needs_plan
         if not self.needs_plan:
@@ -102,6 +104,7 @@ class DecisionForm(forms.ModelForm):
                 outcome=outcome,
                 details={name: cleaned.get(name) for name in self.fields if name != "outcome"},
                 today=timezone.localdate(),
+                referred=self.referred,
             ).items():
                 if name in self.fields and name not in self.errors:
                     self.add_error(name, message)

@@ -14,17 +14,33 @@ class DeciderRole(models.TextChoices):
     HEAD = "head", "Headteacher or manager of the setting"
     EXECUTIVE_HEAD = "executive_head", "Executive Headteacher"
     CHAIR = "chair", "Chair of Governors"
+    VICE_CHAIR = "vice_chair", "Vice-chair or acting Chair of Governors"
     DSL = "dsl", "Designated safeguarding lead or officer"
+    DEPUTY_DSL = "deputy_dsl", "Deputy designated safeguarding lead"
 
 
-# Who is next when a role is missing, is the declarant, or is overdue (R21, R24).
+# Who is next when a role is missing, is the declarant, or is overdue (R21, R24). A
+# referral to the DSL follows the organisation's safeguarding chain instead
+# (Organisation.safeguarding_chain_roles), which never reaches a governor.
 ESCALATION = {
     DeciderRole.LINE_MANAGER: DeciderRole.HEAD,
     DeciderRole.DSL: DeciderRole.HEAD,
+    DeciderRole.DEPUTY_DSL: DeciderRole.HEAD,
     DeciderRole.HEAD: DeciderRole.EXECUTIVE_HEAD,
     DeciderRole.EXECUTIVE_HEAD: DeciderRole.CHAIR,
-    DeciderRole.CHAIR: None,
+    DeciderRole.CHAIR: DeciderRole.VICE_CHAIR,
+    DeciderRole.VICE_CHAIR: None,
 }
+# The governors who decide: only a head's or Executive Headteacher's own (001 §1.1).
+GOVERNOR_DECIDERS = frozenset({DeciderRole.CHAIR, DeciderRole.VICE_CHAIR})
+# The roles a routing rule may name (R21); the others are reached only along a chain.
+RULE_ROLES = [
+    DeciderRole.LINE_MANAGER,
+    DeciderRole.HEAD,
+    DeciderRole.EXECUTIVE_HEAD,
+    DeciderRole.CHAIR,
+    DeciderRole.DSL,
+]
 
 
 class RoutingRule(models.Model):
@@ -38,7 +54,9 @@ class RoutingRule(models.Model):
         "unless a setting has its own.",
     )
     kind = models.CharField(max_length=40, choices=kind_choices)
-    decider_role = models.CharField(max_length=20, choices=DeciderRole.choices)
+    decider_role = models.CharField(
+        max_length=20, choices=[(role.value, role.label) for role in RULE_ROLES]
+    )
     copy_dsl = models.BooleanField(
         "copy to the DSL",
         default=False,
@@ -69,6 +87,13 @@ class Cover(models.Model):
     starts_on = models.DateField()
     ends_on = models.DateField()
     note = models.CharField(max_length=200, blank=True)
+    ended_at = models.DateTimeField(
+        "ended early",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When it was ended by hand before its last day.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -76,15 +101,22 @@ class Cover(models.Model):
         verbose_name_plural = "cover and delegation"
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_on__gte=F("starts_on")), name="cover_ends_after_it_starts"
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="cover_ends_after_it_starts",
+                violation_error_message="The last day cannot be before the first day.",
             ),
             models.CheckConstraint(
-                condition=~Q(person=F("delegate")), name="cover_not_for_oneself"
+                condition=~Q(person=F("delegate")),
+                name="cover_not_for_oneself",
+                violation_error_message="Nobody can cover for themself: choose someone else.",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.delegate} for {self.person}, {self.starts_on} to {self.ends_on}"
+
+    def is_current(self, on) -> bool:
+        return self.ended_at is None and self.starts_on <= on <= self.ends_on
 
 
 class ApprovalRequest(models.Model):
@@ -147,6 +179,20 @@ class ApprovalRequest(models.Model):
         null=True, blank=True, help_text="When it was flagged for passing its planned date."
     )
     read_at = models.DateTimeField(null=True, blank=True)
+    safeguarding = models.BooleanField(
+        "referred to the DSL",
+        default=False,
+        help_text="A referral: it goes along the safeguarding chain, never to a governor.",
+    )
+    cover = models.ForeignKey(
+        Cover,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requests",
+        help_text="The cover or delegation that sent it to this decider, if one did: when "
+        "it ends, the request goes back.",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -3,8 +3,13 @@
 The rule for the kind names a role. The role is looked up for the declaration's
 setting; if nobody holds it, or the person found is the declarant or family of the
 people the declaration is about, the next role up is tried (line manager, head of
-setting, Executive Headteacher, Chair of Governors). Cover and delegation then
-redirect to whoever is standing in. Every step is written down as the reason.
+setting, Executive Headteacher, Chair of Governors, vice-chair). Someone away with
+cover or a delegation is stood in for by their delegate, but only for what the
+delegate's own seniority lets them decide; the rest goes on up the chain.
+
+A referral to the DSL follows the setting's safeguarding chain instead (the DSL, the
+deputy, the head, the Executive Headteacher, as the organisation sets it), which never
+reaches a governor. Every step is written down as the reason.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
-from approvals.models import ESCALATION, Cover, DeciderRole, RoutingRule
+from approvals.models import ESCALATION, GOVERNOR_DECIDERS, Cover, DeciderRole, RoutingRule
 from declarations.kinds import get_kind
 from declarations.models import Declaration
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Role
@@ -39,6 +44,10 @@ class Route:
     on_behalf_of: Person | None = None
     reasons: list[str] = field(default_factory=list)
     copy_to: list[Person] = field(default_factory=list)
+    # The cover or delegation that decided where it went (to the delegate, or past
+    # them up the chain), so that it goes back when the cover ends.
+    cover: Cover | None = None
+    safeguarding: bool = False
 
     @property
     def explanation(self) -> str:
@@ -104,7 +113,9 @@ def holders(role: DeciderRole, declaration: Declaration, on: datetime.date) -> l
         DeciderRole.HEAD: Role.HEAD,
         DeciderRole.EXECUTIVE_HEAD: Role.EXECUTIVE_HEAD,
         DeciderRole.CHAIR: Role.CHAIR,
+        DeciderRole.VICE_CHAIR: Role.VICE_CHAIR,
         DeciderRole.DSL: Role.DSL,
+        DeciderRole.DEPUTY_DSL: Role.DEPUTY_DSL,
     }[role]
     places = [setting.pk, setting.parent_id] if role != DeciderRole.HEAD else [setting.pk]
     found = current.filter(role=membership_role, organisation_id__in=places).order_by(
@@ -117,15 +128,35 @@ def holders(role: DeciderRole, declaration: Declaration, on: datetime.date) -> l
 RANK = {
     DeciderRole.LINE_MANAGER: 0,
     DeciderRole.DSL: 0,
+    DeciderRole.DEPUTY_DSL: 0,
     DeciderRole.HEAD: 1,
     DeciderRole.EXECUTIVE_HEAD: 2,
     DeciderRole.CHAIR: 3,
+    DeciderRole.VICE_CHAIR: 3,
 }
 SENIOR_ROLES = {
     Role.HEAD: DeciderRole.HEAD,
     Role.EXECUTIVE_HEAD: DeciderRole.EXECUTIVE_HEAD,
     Role.CHAIR: DeciderRole.CHAIR,
+    Role.VICE_CHAIR: DeciderRole.VICE_CHAIR,
 }
+SAFEGUARDING_LEADS = frozenset({DeciderRole.DSL, DeciderRole.DEPUTY_DSL})
+
+
+def safeguarding_chain(setting: Organisation) -> list[DeciderRole]:
+    """The roles a referral to the DSL goes through at this setting, in turn."""
+    return [DeciderRole(role) for role in setting.safeguarding_chain_roles()]
+
+
+def next_role(
+    role: DeciderRole, setting: Organisation, *, safeguarding: bool
+) -> DeciderRole | None:
+    """Who is next after ``role``: up the decision chain, or along the safeguarding one."""
+    if not safeguarding:
+        return ESCALATION[role]
+    chain = safeguarding_chain(setting)
+    later = chain[chain.index(role) + 1 :] if role in chain else []
+    return later[0] if later else None
 
 
 def declarant_rank(declaration: Declaration, on: datetime.date) -> tuple[int, DeciderRole | None]:
@@ -148,13 +179,21 @@ def person_rank(
     return RANK[top], top
 
 
+def _vice_for_the_chair(role: DeciderRole | None, own_role: DeciderRole | None) -> bool:
+    """The vice-chair decides what the Chair cannot, the Chair's own included (#19)."""
+    return role == DeciderRole.VICE_CHAIR and own_role == DeciderRole.CHAIR
+
+
 def senior_enough(person_id: int, declaration: Declaration, on: datetime.date) -> bool:
     """Whether the person may decide for the declarant's seniority: anyone with the role
     for a member of staff's declaration, only someone above them for a head's or an
-    Executive Headteacher's own (001 §1.1). The one rule routing, cover and the
-    administrator's assignment all ask."""
-    floor, _ = declarant_rank(declaration, on)
-    return floor < 0 or person_rank(person_id, declaration.setting, on)[0] > floor
+    Executive Headteacher's own (001 §1.1), and the vice-chair for the Chair's own. The
+    one rule routing, cover and the administrator's assignment all ask."""
+    floor, own_role = declarant_rank(declaration, on)
+    if floor < 0:
+        return True
+    rank, top = person_rank(person_id, declaration.setting, on)
+    return rank > floor or _vice_for_the_chair(top, own_role)
 
 
 def decider_problem(person_id: int, declaration: Declaration, on: datetime.date) -> str | None:
@@ -164,6 +203,41 @@ def decider_problem(person_id: int, declaration: Declaration, on: datetime.date)
     if not senior_enough(person_id, declaration, on):
         _, own_role = declarant_rank(declaration, on)
         return f"The declarant is the {own_role.label.lower()}: choose someone senior to them."
+    return None
+
+
+def delegate_problem(
+    cover: Cover,
+    declaration: Declaration,
+    role: DeciderRole,
+    on: datetime.date,
+    *,
+    safeguarding: bool = False,
+    blocked: set[int] | None = None,
+) -> str | None:
+    """Why the person standing in cannot decide this in the place of the one away, or
+    None: a delegate receives only what their own seniority lets them decide (#19)."""
+    delegate = cover.delegate
+    if not delegate.is_active:
+        return "they can no longer sign in"
+    if delegate.pk in (blocked if blocked is not None else conflicted_people(declaration)):
+        return "it is their own declaration, about their family, or they have already acted on it"
+    setting = declaration.setting
+    if safeguarding and role in SAFEGUARDING_LEADS:
+        leads = Membership.objects.current(on).filter(
+            person=delegate,
+            role__in=[Role.DSL, Role.DEPUTY_DSL],
+            organisation_id__in=[setting.pk, setting.parent_id],
+        )
+        return None if leads.exists() else "they are not a safeguarding lead here"
+    floor, own_role = declarant_rank(declaration, on)
+    rank, top = person_rank(delegate.pk, setting, on)
+    if not senior_enough(delegate.pk, declaration, on):
+        return f"the declarant is the {own_role.label.lower()}, and they are not senior to them"
+    if get_kind(declaration.kind).head_or_above and rank < RANK[DeciderRole.HEAD]:
+        return "this kind is decided by the head or someone more senior"
+    if top in GOVERNOR_DECIDERS and floor < RANK[DeciderRole.HEAD]:
+        return "governors decide only the head's or Executive Headteacher's own declarations"
     return None
 
 
@@ -186,7 +260,9 @@ def conflicted_people(declaration: Declaration) -> set[int]:
 
 def cover_for(person: Person, on: datetime.date) -> Cover | None:
     return (
-        Cover.objects.filter(person=person, starts_on__lte=on, ends_on__gte=on)
+        Cover.objects.filter(
+            person=person, starts_on__lte=on, ends_on__gte=on, ended_at__isnull=True
+        )
         .select_related("delegate")
         .order_by("-starts_on")
         .first()
@@ -200,67 +276,46 @@ def resolve(
     on: datetime.date | None = None,
     exclude: set[int] | None = None,
     copy_dsl: bool = False,
+    safeguarding: bool = False,
 ) -> Route:
-    """Who decides ``declaration``: from the rule's role, or from ``start`` when escalating."""
+    """Who decides ``declaration``: from the rule's role, or from ``start`` when
+    escalating; along the safeguarding chain when it is ``safeguarding`` (a referral)."""
     on = on or timezone.localdate()
-    rule_role, rule_copies, rule_reason = rule_for(declaration)
-    copy_dsl = copy_dsl or rule_copies
-    role: DeciderRole | None = start or rule_role
-    reasons = [] if start else [rule_reason]
+    setting = declaration.setting
+    if safeguarding:
+        role: DeciderRole | None = start or safeguarding_chain(setting)[0]
+        reasons: list[str] = []
+    else:
+        rule_role, rule_copies, rule_reason = rule_for(declaration)
+        copy_dsl = copy_dsl or rule_copies
+        role = start or rule_role
+        reasons = [] if start else [rule_reason]
     blocked = conflicted_people(declaration) | (exclude or set())
     floor, own_role = declarant_rank(declaration, on)
-    route = Route(decider=None, role=role, reasons=reasons)
+    route = Route(decider=None, role=role, reasons=reasons, safeguarding=safeguarding)
     while role is not None:
-        if RANK[role] <= floor:
+        # A safeguarding lead takes a referral whoever made the declaration; everyone
+        # else must stand above the declarant (001 §1.1).
+        lead = safeguarding and role in SAFEGUARDING_LEADS
+        if RANK[role] <= floor and not lead and not _vice_for_the_chair(role, own_role):
             reasons.append(
                 f"The declarant is the {own_role.label.lower()}, so the "
                 f"{role.label.lower()} cannot decide;"
             )
-            role = ESCALATION[role]
-            if role is not None:
-                reasons[-1] += f" it goes to the {role.label.lower()}."
-            continue
-        if role == DeciderRole.CHAIR and floor < RANK[DeciderRole.HEAD]:
-            # Governors see no pupil (R33): the Chair decides only the head's or the
+        elif role in GOVERNOR_DECIDERS and floor < RANK[DeciderRole.HEAD]:
+            # Governors see no pupil (R33): they decide only the head's or the
             # Executive Headteacher's own declarations, never a member of staff's.
             reasons.append(
-                "The Chair of Governors decides only the head's or Executive Headteacher's "
-                "own declarations."
+                "Governors decide only the head's or Executive Headteacher's own declarations."
             )
             break
-        candidates = holders(role, declaration, on)
-        chosen = next((person for person in candidates if person.pk not in blocked), None)
-        if chosen is not None:
-            route.decider, route.role = chosen, role
+        elif _choose(route, holders(role, declaration, on), declaration, role, on, blocked):
             break
-        if not candidates:
-            reasons.append(f"Nobody holds the role of {role.label.lower()} here;")
-        elif declaration.declarant_id in {person.pk for person in candidates}:
-            reasons.append(f"The {role.label.lower()} cannot decide their own declaration;")
-        else:
-            reasons.append(
-                f"The {role.label.lower()} cannot decide this (their own family, or already "
-                "involved);"
-            )
-        role = ESCALATION[role]
+        role = next_role(role, setting, safeguarding=safeguarding)
         if role is not None:
             reasons[-1] += f" it goes to the {role.label.lower()}."
     if route.decider is None:
         reasons.append("Nobody can decide it: the administrator is asked to act.")
-    else:
-        cover = cover_for(route.decider, on)
-        if (
-            cover is not None
-            and cover.delegate_id not in blocked
-            and cover.delegate.is_active
-            # a senior person's own declaration is never handed to someone junior to them
-            and senior_enough(cover.delegate_id, declaration, on)
-        ):
-            reasons.append(
-                f"{cover.delegate.get_full_name()} decides for {route.decider.get_full_name()} "
-                f"({cover.get_reason_display().lower()} until {cover.ends_on:%-d %B %Y})."
-            )
-            route.on_behalf_of, route.decider = route.decider, cover.delegate
     if get_kind(declaration.kind).safeguarding or copy_dsl:
         decider_pk = getattr(route.decider, "pk", None)
         route.copy_to = [
@@ -269,17 +324,56 @@ def resolve(
             if person.pk not in blocked and person.pk != decider_pk
         ]
         if not route.copy_to:  # the DSL is the declarant (or deciding it): the deputy
-            deputies = (
-                Membership.objects.current(on)
-                .filter(
-                    role=Role.DEPUTY_DSL,
-                    organisation_id__in=[declaration.setting_id, declaration.setting.parent_id],
-                )
-                .select_related("person")
-            )
             route.copy_to = [
-                membership.person
-                for membership in deputies
-                if membership.person_id not in blocked and membership.person_id != decider_pk
+                person
+                for person in holders(DeciderRole.DEPUTY_DSL, declaration, on)
+                if person.pk not in blocked and person.pk != decider_pk
             ]
     return route
+
+
+def _choose(
+    route: Route,
+    candidates: list[Person],
+    declaration: Declaration,
+    role: DeciderRole,
+    on: datetime.date,
+    blocked: set[int],
+) -> bool:
+    """Put the first of ``candidates`` who can decide (or their delegate) on the route;
+    False, with the reason written down, when none can."""
+    reasons = route.reasons
+    away = []
+    for person in candidates:
+        if person.pk in blocked:
+            continue
+        cover = cover_for(person, on)
+        if cover is None:
+            route.decider, route.role = person, role
+            return True
+        until = f"{cover.get_reason_display().lower()} until {cover.ends_on:%-d %B %Y}"
+        problem = delegate_problem(
+            cover, declaration, role, on, safeguarding=route.safeguarding, blocked=blocked
+        )
+        route.cover = cover
+        if problem is None:
+            reasons.append(
+                f"{cover.delegate.get_full_name()} decides for {person.get_full_name()} ({until})."
+            )
+            route.decider, route.role, route.on_behalf_of = cover.delegate, role, person
+            return True
+        away.append(
+            f"{person.get_full_name()} is away ({until}) and "
+            f"{cover.delegate.get_full_name()} cannot decide this: {problem};"
+        )
+    if away:
+        reasons.extend(away)
+    elif not candidates:
+        reasons.append(f"Nobody holds the role of {role.label.lower()} here;")
+    elif declaration.declarant_id in {person.pk for person in candidates}:
+        reasons.append(f"The {role.label.lower()} cannot decide their own declaration;")
+    else:
+        reasons.append(
+            f"The {role.label.lower()} cannot decide this (their own family, or already involved);"
+        )
+    return False

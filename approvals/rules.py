@@ -13,11 +13,13 @@ from declarations.kinds import Kind
 APPROVAL_OUTCOMES = (Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS, Outcome.REFUSED)
 
 
-def outcomes_for(kind: Kind, decider_role: str) -> list[Outcome]:
-    """The outcomes a decider may choose for this kind, in the order the form shows them."""
+def outcomes_for(kind: Kind, decider_role: str, *, referred: bool = False) -> list[Outcome]:
+    """The outcomes a decider may choose for this kind, in the order the form shows them.
+    A safeguarding lead, or whoever a referral reached, cannot refer it on to the DSL
+    again: that is how it bounced between two people (#19)."""
     outcomes = list(APPROVAL_OUTCOMES) if kind.needs_approval else [Outcome.NOTED]
     outcomes.append(Outcome.MORE_INFORMATION)
-    if decider_role != DeciderRole.DSL:
+    if decider_role not in {DeciderRole.DSL, DeciderRole.DEPUTY_DSL} and not referred:
         outcomes.append(Outcome.REFERRED_TO_DSL)
     outcomes.append(Outcome.LADO_ADVICE_SOUGHT)
     return outcomes
@@ -30,6 +32,7 @@ def decision_problems(
     outcome: str,
     details: dict[str, Any],
     today: datetime.date,
+    referred: bool = False,
 ) -> dict[str, str]:
     """Each field of the decision that is missing or wrong, with what to do about it."""
 
@@ -37,7 +40,7 @@ def decision_problems(
         return (details.get(name) or "").strip()
 
     problems: dict[str, str] = {}
-    if outcome not in outcomes_for(kind, decider_role):
+    if outcome not in outcomes_for(kind, decider_role, referred=referred):
         problems["outcome"] = (
             "This kind needs a decision: approve, approve with conditions or refuse."
             if outcome == Outcome.NOTED

@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from approvals.models import ApprovalRequest
 from declarations.models import Declaration, DeclarationSubject
+from declarations.selectors import gift_check
 from directory.access import Access
 from directory.models import Role
+from policies.selectors import GiftCheck
 
 OVERSIGHT_ROLES = (Role.HEAD, Role.EXECUTIVE_HEAD, Role.DSL, Role.DEPUTY_DSL)
 
@@ -146,3 +148,13 @@ def related_declarations(*, user: Any, declaration: Declaration) -> QuerySet[Dec
         )
         .order_by("-created_at")[:20]
     )
+
+
+def gift_check_for(approval: ApprovalRequest) -> GiftCheck | None:
+    """The declared gift beside its setting's rule on gifts (R15, R40): the rule as it
+    stood when this request was decided, or as it stands while the request waits. None
+    for a declaration that is not a gift."""
+    if not approval.declaration.kind_entry.is_gift:
+        return None
+    decision = getattr(approval, "decision", None)
+    return gift_check(approval.declaration, at=decision.decided_at if decision else None)

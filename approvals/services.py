@@ -20,22 +20,25 @@ from approvals.audit_actions import (
     APPROVAL_DECIDED,
     APPROVAL_DECISION_REFUSED,
     APPROVAL_ESCALATED,
+    APPROVAL_PASSED_UP,
     APPROVAL_PLANNED_DATE_PASSED,
     APPROVAL_REDIRECTED,
     APPROVAL_REMINDED,
+    APPROVAL_RETURNED,
     APPROVAL_ROUTED,
     APPROVAL_UNROUTABLE,
+    COVER_ENDED,
 )
 from approvals.exceptions import ApprovalError, DecisionIncomplete, NotYourDecision
 from approvals.models import (
-    ESCALATION,
     FINAL_OUTCOMES,
     ApprovalRequest,
+    Cover,
     DeciderRole,
     Decision,
     Outcome,
 )
-from approvals.routing import Route, decider_problem, resolve
+from approvals.routing import Route, decider_problem, delegate_problem, next_role, resolve
 from approvals.rules import decision_problems
 from contactpolicy import workflow
 from contactpolicy.scheduled import run_each, summary
@@ -121,12 +124,22 @@ def due_date_for(declaration: Declaration, today: datetime.date) -> datetime.dat
     return due_for(declaration, today).on
 
 
-def _next_up(declaration: Declaration, route: Route, today: datetime.date) -> Person | None:
-    """Who the request would go to if it were escalated: told of an urgent one at once."""
-    next_role = ESCALATION.get(route.role)
-    if route.decider is None or next_role is None:
+def _next_up(request: ApprovalRequest, route: Route, today: datetime.date) -> Person | None:
+    """Who ``request`` would go to if it were escalated today (as request_escalate would
+    choose): told of an urgent one at once."""
+    if route.decider is None:
         return None
-    return resolve(declaration, start=next_role, on=today, exclude={route.decider.pk}).decider
+    declaration = request.declaration
+    above = next_role(route.role, declaration.setting, safeguarding=route.safeguarding)
+    if above is None:
+        return None
+    return resolve(
+        declaration,
+        start=above,
+        on=today,
+        exclude=_passed_over(request) | {route.decider.pk},
+        safeguarding=route.safeguarding,
+    ).decider
 
 
 def _open_request(
@@ -151,8 +164,10 @@ def _open_request(
         due_on=due.on,
         urgent=due.urgent,
         escalated_from=escalated_from,
+        safeguarding=route.safeguarding,
+        cover=route.cover,
     )
-    next_up = _next_up(declaration, route, today) if due.tell_next_up else None
+    next_up = _next_up(request, route, today) if due.tell_next_up else None
     audit_event_record(
         actor=None,
         action=APPROVAL_ROUTED if route.decider else APPROVAL_UNROUTABLE,
@@ -234,6 +249,8 @@ def declaration_route(
             reasons=[
                 "The declarant answered the request for more information: back to the same decider."
             ],
+            cover=asked.request.cover,
+            safeguarding=asked.request.safeguarding,
         )
     else:
         route = resolve(declaration, on=today)
@@ -290,6 +307,7 @@ def decision_record(
         outcome=outcome,
         details=details,
         today=today,
+        referred=request.safeguarding,
     )
     if problems:
         raise DecisionIncomplete(problems)
@@ -303,7 +321,7 @@ def decision_record(
         workflow.transition(declaration, moves_to, actor=actor)
         declaration.save(update_fields=["status", "updated_at"])
     if outcome == Outcome.REFERRED_TO_DSL:
-        route = resolve(declaration, start=DeciderRole.DSL, on=today, exclude={actor.pk})
+        route = resolve(declaration, safeguarding=True, on=today, exclude={actor.pk})
         route.reasons.insert(0, f"Referred to the DSL by {actor.get_full_name()}.")
         _open_request(declaration, route, today=today)
     elif outcome == Outcome.LADO_ADVICE_SOUGHT:
@@ -312,6 +330,8 @@ def decision_record(
             role=DeciderRole(request.decider_role),
             on_behalf_of=request.on_behalf_of,
             reasons=["LADO advice was sought: the same person decides once it arrives."],
+            cover=request.cover,
+            safeguarding=request.safeguarding,
         )
         _open_request(declaration, route, today=today)
     if details.get("safeguarding_flag") and outcome != Outcome.REFERRED_TO_DSL:
@@ -396,14 +416,23 @@ def requests_cancel(*, declaration: Declaration) -> int:
 @workflow.atomic
 def request_escalate(*, request: ApprovalRequest, today: datetime.date) -> ApprovalRequest | None:
     """An overdue request goes one level up; the old one is kept as escalated (R24)."""
-    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    request = (
+        ApprovalRequest.objects.select_for_update()
+        .select_related("declaration__setting")
+        .get(pk=request.pk)
+    )
     if request.status != OPEN or not request.is_overdue(today):
         return None
-    next_role = ESCALATION[DeciderRole(request.decider_role)]
-    if next_role is None:
+    declaration = request.declaration
+    above = next_role(
+        DeciderRole(request.decider_role), declaration.setting, safeguarding=request.safeguarding
+    )
+    if above is None:
         return None  # nobody above: reminders continue and the request stays flagged
-    exclude = {request.decider_id} if request.decider_id else set()
-    route = resolve(request.declaration, start=next_role, on=today, exclude=exclude)
+    exclude = _passed_over(request) | ({request.decider_id} if request.decider_id else set())
+    route = resolve(
+        declaration, start=above, on=today, exclude=exclude, safeguarding=request.safeguarding
+    )
     if route.decider is None:
         return None
     route.reasons.insert(
@@ -499,6 +528,10 @@ def scheduled_work(*, today: datetime.date | None = None) -> dict[str, int]:
     """Everything that runs on a timetable; safe to run as often as you like."""
     today = today or timezone.localdate()
     counts = {"routed": 0, "reminded": 0, "escalated": 0, "flagged": 0, "failed": 0}
+    # Cover first, so that reminders and escalation reach whoever now decides.
+    covered = cover_work(today=today)
+    counts["failed"] += covered.pop("failed")
+    counts.update(covered)
     # A safety net: a submitted declaration with nobody to decide it is never left stuck.
     unrouted = Declaration.objects.filter(status=Declaration.Status.SUBMITTED).exclude(
         pk__in=ApprovalRequest.objects.filter(purpose=DECIDE, status=OPEN).values("declaration_id")
@@ -560,7 +593,8 @@ def scheduled_work(*, today: datetime.date | None = None) -> dict[str, int]:
 def scheduled_job(today: datetime.date) -> str:
     """The approvals' line in ``run_scheduled_jobs``."""
     return summary(
-        "Routed {routed}, flagged {flagged}, escalated {escalated}, reminded {reminded}.",
+        "Routed {routed}, flagged {flagged}, escalated {escalated}, reminded {reminded}; "
+        "{covered} moved to cover, {returned} back from it.",
         scheduled_work(today=today),
     )
 
@@ -581,35 +615,198 @@ def request_viewed(*, actor: Person, request: ApprovalRequest, http_request=None
     )
 
 
+def _passed_over(request: ApprovalRequest) -> set[int]:
+    """Who a request must not go back to: for a referral, whoever referred it."""
+    if not request.safeguarding:
+        return set()
+    return set(
+        Decision.objects.filter(
+            request__declaration_id=request.declaration_id, outcome=Outcome.REFERRED_TO_DSL
+        ).values_list("decided_by_id", flat=True)
+    )
+
+
+def _move(
+    request: ApprovalRequest,
+    route: Route,
+    *,
+    actor: Person | None,
+    action,
+    reason: str,
+    cover: Cover,
+) -> None:
+    """Give an open request to whoever ``route`` found, in place, recorded and told."""
+    before = request.decider_id
+    request.decider, request.decider_role = route.decider, route.role
+    request.on_behalf_of, request.cover = route.on_behalf_of, route.cover
+    request.routing_reason += f" {reason} {route.explanation}".rstrip()
+    request.save(
+        update_fields=["decider", "decider_role", "on_behalf_of", "cover", "routing_reason"]
+    )
+    audit_event_record(
+        actor=actor,
+        action=action,
+        target=request.declaration,
+        data={
+            "request": request.pk,
+            "cover": cover.pk,
+            "before": {"decider": before},
+            "after": {"decider": request.decider_id, "role": request.decider_role},
+            "reason": reason,
+        },
+    )
+    if request.decider_id is None:
+        transaction.on_commit(lambda pk=request.pk: notifications.unroutable(pk))
+    elif request.decider_id != before:
+        transaction.on_commit(lambda pk=request.pk: notifications.request_arrived(pk))
+
+
 @transaction.atomic
-def cover_apply(*, actor: Person | None, cover, today: datetime.date | None = None) -> int:
-    """Move what already waits for someone to the person covering for them (R21)."""
+def cover_apply(*, actor: Person | None, cover: Cover, today: datetime.date | None = None) -> int:
+    """Move what already waits for someone away to the person covering for them (R21):
+    what the delegate may decide goes to them, the rest up the chain (#19)."""
     today = today or timezone.localdate()
-    if not (cover.starts_on <= today <= cover.ends_on) or not cover.delegate.is_active:
+    cover = Cover.objects.select_related("person", "delegate").get(pk=cover.pk)
+    if not cover.is_current(today):
         return 0
     moved = 0
     waiting = ApprovalRequest.objects.select_for_update().filter(
         decider=cover.person, purpose=DECIDE, status=OPEN
     )
+    until = f"({cover.get_reason_display().lower()} until {cover.ends_on:%-d %B %Y})"
     for request in waiting.select_related("declaration__setting"):
-        declaration = request.declaration
-        if decider_problem(cover.delegate_id, declaration, today):
-            continue  # never their own family's, never to someone junior to the declarant
-        request.decider, request.on_behalf_of = cover.delegate, cover.person
-        request.routing_reason += (
-            f" {cover.delegate.get_full_name()} now decides for {cover.person.get_full_name()} "
-            f"({cover.get_reason_display().lower()} until {cover.ends_on:%-d %B %Y})."
+        declaration, role = request.declaration, DeciderRole(request.decider_role)
+        problem = delegate_problem(
+            cover, declaration, role, today, safeguarding=request.safeguarding
         )
-        request.save(update_fields=["decider", "on_behalf_of", "routing_reason"])
-        audit_event_record(
-            actor=actor,
-            action=APPROVAL_REDIRECTED,
-            target=declaration,
-            data={"request": request.pk, "from": cover.person_id, "to": cover.delegate_id},
-        )
-        transaction.on_commit(lambda pk=request.pk: notifications.request_arrived(pk))
+        if problem is None:
+            route = Route(
+                decider=cover.delegate,
+                role=role,
+                on_behalf_of=cover.person,
+                cover=cover,
+                safeguarding=request.safeguarding,
+            )
+            reason = (
+                f"{cover.delegate.get_full_name()} now decides for "
+                f"{cover.person.get_full_name()} {until}."
+            )
+            _move(
+                request, route, actor=actor, action=APPROVAL_REDIRECTED, reason=reason, cover=cover
+            )
+        else:
+            above = next_role(role, declaration.setting, safeguarding=request.safeguarding)
+            exclude = _passed_over(request) | {cover.person_id}
+            route = (
+                resolve(
+                    declaration,
+                    start=above,
+                    on=today,
+                    exclude=exclude,
+                    safeguarding=request.safeguarding,
+                )
+                if above is not None
+                else Route(decider=None, role=role, reasons=["Nobody stands above them."])
+            )
+            route.cover = cover
+            reason = (
+                f"{cover.person.get_full_name()} is away {until} and "
+                f"{cover.delegate.get_full_name()} cannot decide this: {problem}."
+            )
+            _move(
+                request, route, actor=actor, action=APPROVAL_PASSED_UP, reason=reason, cover=cover
+            )
         moved += 1
     return moved
+
+
+@transaction.atomic
+def cover_requests_return(
+    *, actor: Person | None, cover: Cover, today: datetime.date | None = None
+) -> int:
+    """When a cover or delegation has ended (on its last day, or early by hand), what it
+    moved goes back, or to whoever would now be chosen, recorded and told (#19)."""
+    today = today or timezone.localdate()
+    cover = Cover.objects.get(pk=cover.pk)
+    if cover.is_current(today):
+        return 0
+    waiting = ApprovalRequest.objects.select_for_update().filter(
+        cover=cover, purpose=DECIDE, status=OPEN
+    )
+    moved = 0
+    for request in waiting.select_related("declaration__setting", "escalated_from"):
+        declaration = request.declaration
+        exclude = _passed_over(request)
+        start = None
+        if request.escalated_from is not None:
+            exclude.add(request.escalated_from.decider_id)
+            start = next_role(
+                DeciderRole(request.escalated_from.decider_role),
+                declaration.setting,
+                safeguarding=request.safeguarding,
+            )
+        route = resolve(
+            declaration,
+            start=start,
+            on=today,
+            exclude=exclude - {None},
+            safeguarding=request.safeguarding,
+        )
+        ended = cover.ended_at.date() if cover.ended_at else cover.ends_on
+        reason = (
+            f"The {cover.get_reason_display().lower()} of {cover.delegate.get_full_name()} "
+            f"for {cover.person.get_full_name()} ended on {ended:%-d %B %Y}:"
+        )
+        _move(request, route, actor=actor, action=APPROVAL_RETURNED, reason=reason, cover=cover)
+        moved += 1
+    return moved
+
+
+@transaction.atomic
+def cover_end(
+    *, actor: Person, cover: Cover, today: datetime.date | None = None, http_request=None
+) -> int:
+    """End a cover or delegation now, before its last day; what it moved goes back."""
+    today = today or timezone.localdate()
+    cover = Cover.objects.select_for_update().get(pk=cover.pk)
+    if cover.ended_at is not None or cover.ends_on < today:
+        raise ApprovalError("This cover has already ended.")
+    cover.ended_at = timezone.now()
+    cover.save(update_fields=["ended_at"])
+    audit_event_record(
+        actor=actor,
+        action=COVER_ENDED,
+        target=cover,
+        data={"before": {"ended_at": None}, "after": {"ended_at": cover.ended_at}},
+        request=http_request,
+    )
+    return cover_requests_return(actor=actor, cover=cover, today=today)
+
+
+def cover_work(*, today: datetime.date) -> dict[str, int]:
+    """Covers that begin today take what waits; covers that have ended give it back."""
+    counts = {"covered": 0, "returned": 0, "failed": 0}
+    starting = Cover.objects.filter(starts_on__lte=today, ends_on__gte=today, ended_at__isnull=True)
+    run_each(
+        starting.filter(
+            person__approval_requests__purpose=DECIDE, person__approval_requests__status=OPEN
+        ).distinct(),
+        lambda cover: cover_apply(actor=None, cover=cover, today=today),
+        counts,
+        "covered",
+    )
+    ended = Cover.objects.filter(
+        Q(ends_on__lt=today) | Q(ended_at__isnull=False),
+        requests__purpose=DECIDE,
+        requests__status=OPEN,
+    ).distinct()
+    run_each(
+        ended,
+        lambda cover: cover_requests_return(actor=None, cover=cover, today=today),
+        counts,
+        "returned",
+    )
+    return counts
 
 
 def decision_refused_record(

@@ -13,6 +13,7 @@ from approvals.selectors import (
     dashboard_counts,
     dashboard_for,
     declaration_trail,
+    gift_check_for,
     related_declarations,
     request_get_for,
 )
@@ -106,6 +107,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "not_permitted": channels_not_permitted(
             setting=declaration.setting, channels=declaration.details.get("channels", [])
         ),
+        # A gift beside its setting's rule on gifts, anything against it marked (R40).
+        "gift_check": gift_check_for(approval),
     }
     return render(request, "approvals/request_detail.html", context)
 

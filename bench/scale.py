@@ -369,7 +369,10 @@ class ScaleSeeder:
 
     def directory(self) -> tuple[int, list[School]]:
         w = self.w
-        w.columns(Organisation, ["id", "name", "kind", "parent_id", "urn", "mfa_roles"])
+        w.columns(
+            Organisation,
+            ["id", "name", "kind", "parent_id", "urn", "mfa_roles", "safeguarding_chain"],
+        )
         w.columns(Person, ["id", "email", "given_name", "family_name", "password", "date_joined"])
         w.columns(
             Membership,
@@ -404,7 +407,14 @@ class ScaleSeeder:
         plan = self.plan
         trust = w.ids(Organisation)
         w.add(
-            Organisation, trust, plan.name, Organisation.Kind.TRUST, None, "", default_mfa_roles()
+            Organisation,
+            trust,
+            plan.name,
+            Organisation.Kind.TRUST,
+            None,
+            "",
+            default_mfa_roles(),
+            [],
         )
         domain = f"{_slug(plan.name)}.example"
         joined = self.start
@@ -436,7 +446,7 @@ class ScaleSeeder:
             kind = Organisation.Kind.PRESCHOOL if preschool else Organisation.Kind.SCHOOL
             pk = w.ids(Organisation)
             urn = "" if preschool else f"{150000 + index}"
-            w.add(Organisation, pk, name, kind, trust, urn, default_mfa_roles())
+            w.add(Organisation, pk, name, kind, trust, urn, default_mfa_roles(), [])
             school = School(pk, name, kind, _slug(name))
             self.school_people(school, first=index == 0)
             self.school_pupils(school)

@@ -8,7 +8,10 @@ class ContactPolicyConfig(AppConfig):
 
     def ready(self) -> None:
         from contactpolicy import signals  # noqa: F401  (connects the sign-in audit receivers)
+        from contactpolicy.scheduled import register_job
+        from contactpolicy.uploads.sweep import uploads_sweep
 
         # Every app's audit actions, so that the registry is whole before the first
         # event is written or the DSL's filter is drawn (contactpolicy/audit.py).
         autodiscover_modules("audit_actions")
+        register_job(uploads_sweep)

@@ -1,5 +1,6 @@
-"""The audit actions of the base layer: signing in (contactpolicy/signals.py) and a move
-the workflow refused (contactpolicy/workflow.py)."""
+"""The audit actions of the base layer: signing in (contactpolicy/signals.py), a move
+the workflow refused (contactpolicy/workflow.py) and the sweep of uploaded files
+(contactpolicy/uploads/sweep.py)."""
 
 from contactpolicy.audit import ActionGroup
 
@@ -19,4 +20,11 @@ workflow = ActionGroup("Workflow")
 
 MOVE_REFUSED = workflow.add(
     "workflow.refused", "Attempt refused: the record's status does not allow it"
+)
+
+# contactpolicy/uploads/sweep.py: files a failed upload left behind, whatever the app.
+uploads = ActionGroup("Uploaded files")
+
+UPLOADS_ORPHANS_REMOVED = uploads.add(
+    "uploads.orphans_removed", "Left-over uploaded files removed: no record pointed at them"
 )

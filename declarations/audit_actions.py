@@ -12,5 +12,8 @@ DECLARATION_RESUBMITTED = actions.add("declaration.resubmitted", "Declaration re
 DECLARATION_AMENDED = actions.add("declaration.amended", "Declaration amended")
 DECLARATION_WITHDRAWN = actions.add("declaration.withdrawn", "Declaration withdrawn")
 DECLARATION_ATTACHMENT_ADDED = actions.add("declaration.attachment_added", "Attachment added")
+DECLARATION_ATTACHMENT_REFUSED = actions.add(
+    "declaration.attachment_refused", "Attachment refused: not a file that can be kept"
+)
 DECLARATION_ATTACHMENT_VIEWED = actions.add("declaration.attachment_viewed", "Attachment opened")
 DECLARATION_VIEWED = actions.add("declaration.viewed", "Declaration opened")

@@ -4,3 +4,7 @@ class DeclarationError(Exception):
 
 class AttachmentRejected(DeclarationError):
     """The uploaded file is not one the product accepts."""
+
+
+class AttachmentNotStored(DeclarationError):
+    """The file was acceptable but could not be written (a full disk); nothing was kept."""

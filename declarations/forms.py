@@ -259,7 +259,7 @@ class WithdrawForm(forms.Form):
 class AttachmentForm(forms.Form):
     file = forms.FileField(
         label="Attach a file",
-        help_text="A PDF, a photo (JPEG, PNG, HEIC) or a Word document.",
+        help_text="A PDF, a photo (JPEG, PNG, HEIC) or a Word document (.docx), without macros.",
         error_messages={"required": "Choose a file to attach."},
     )
 

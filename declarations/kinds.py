@@ -28,7 +28,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from contactpolicy.forms import DateInput
-from policies.models import Channel
+from policies.models import Channel, DeclaredGift, GiftType
 
 # The ways contact happens are the policy's own list (R32).
 CHANNELS = Channel.choices
@@ -337,6 +337,13 @@ class GiftForm(DetailsForm):
         widget=forms.RadioSelect,
     )
     item = text_field("What the gift is")
+    gift_type = forms.ChoiceField(
+        label="Is it goods, a voucher or money?",
+        choices=GiftType.choices,
+        widget=forms.RadioSelect,
+        help_text="Cash and vouchers are never allowed as gifts, whatever their value.",
+        error_messages={"required": "Say whether the gift is goods, a voucher or money."},
+    )
     value = money_field("Estimated value in pounds", maximum=10_000)
     other_party = text_field("From or to whom")
     on = date_field("Date", required=False)
@@ -440,6 +447,25 @@ class Register(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class GiftAnswers:
+    """The answers of a gift kind that the setting's rule on gifts is checked against
+    (R15, R40): what form the gift takes and what it is worth. A declaration made before
+    the form was asked has no form: it reads as not said."""
+
+    form: str
+    value: str
+
+    def of(self, details: Mapping[str, Any]) -> DeclaredGift:
+        form = details.get(self.form)
+        raw = details.get(self.value)
+        try:
+            value = decimal.Decimal(str(raw)) if raw not in (None, "") else None
+        except decimal.InvalidOperation:
+            value = None
+        return DeclaredGift(form=form if form in GiftType.values else None, value=value)
+
+
+@dataclass(frozen=True)
 class Expiry:
     """An approved arrangement that ends on a date given in the answers (R12, R13, R28):
     the staff member confirms by then that it has ended. ``confirm`` may name answers
@@ -508,17 +534,29 @@ class Kind:
     registers: frozenset[Register] = frozenset()
     # A declared personal relationship with the family: not the child's key person (R26).
     blocks_key_person: bool = False
-    # Counted in the DSL's "repeated gifts from one family" pattern (R15).
-    is_gift: bool = False
+    # A gift (R15): the answers checked against the setting's rule on gifts (R40), shown
+    # to the declarant and marked for the decider; counted in the DSL's "repeated gifts
+    # from one family" pattern.
+    gift: GiftAnswers | None = None
     # How common the kind is, as a weight (the demo and the scale seeder draw by it), and
     # whether it is one of the everyday kinds the demo's background history is made of.
     share: int = 1
     everyday: bool = False
-    example: Mapping[str, Any] = field(default_factory=dict)
+    # A key may be a tuple of field names whose answers are chosen together, as a OneOf
+    # of tuples (a gift and the form it takes).
+    example: Mapping[str | tuple[str, ...], Any] = field(default_factory=dict)
 
     @property
     def is_notification(self) -> bool:
         return not self.needs_approval
+
+    @property
+    def is_gift(self) -> bool:
+        return self.gift is not None
+
+    def gift_declared(self, details: Mapping[str, Any]) -> DeclaredGift | None:
+        """What the answers say of the gift; None for a kind that is not a gift."""
+        return self.gift.of(details) if self.gift else None
 
     def form(self, *args: Any, **kwargs: Any) -> DetailsForm:
         return self.details_form(*args, **kwargs)
@@ -554,7 +592,13 @@ class Kind:
                 return later.isoformat()
             return value
 
-        return {name: resolve(value) for name, value in self.example.items()}
+        answers: dict[str, Any] = {}
+        for name, value in self.example.items():
+            if isinstance(name, tuple):  # answers chosen together: a gift and its form
+                answers.update(zip(name, resolve(value), strict=True))
+            else:
+                answers[name] = resolve(value)
+        return answers
 
 
 def readable(field: forms.Field, value: Any) -> str:
@@ -911,13 +955,18 @@ register(
         needs_approval=True,
         decider_in_school=Decider.HEAD,
         decider_in_pre_school=Decider.HEAD,
-        is_gift=True,
+        gift=GiftAnswers(form="gift_type", value="value"),
         share=12,
         everyday=True,
         example={
             "channels": ["in_person"],
             "direction": "received",
-            "item": OneOf("Flowers", "Box of chocolates", "Voucher", "Bottle of wine"),
+            ("item", "gift_type"): OneOf(
+                ("Flowers", GiftType.GOODS.value),
+                ("Box of chocolates", GiftType.GOODS.value),
+                ("Voucher", GiftType.VOUCHER.value),
+                ("Bottle of wine", GiftType.GOODS.value),
+            ),
             "value": OneOf("10.00", "15.00", "25.00", "40.00"),
             "other_party": "A parent",
         },

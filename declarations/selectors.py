@@ -15,6 +15,7 @@ from declarations.models import Attachment, Declaration, DeclarationSubject
 from directory.access import Access
 from directory.calendar import calendar_for
 from directory.models import FamilyLink, FamilyMember, Organisation, Pupil, Role
+from policies.selectors import GiftCheck, gift_rule_in_force
 
 
 def declaration_list_for(*, user: Any) -> QuerySet[Declaration]:
@@ -168,3 +169,14 @@ def deadline_for(declaration: Declaration, today: datetime.date) -> Deadline | N
         planned_day_is=calendar.why_not_a_school_day(planned_on),
         no_school_day_left=decide_by <= today,
     )
+
+
+def gift_check(
+    declaration: Declaration, *, at: datetime.datetime | None = None
+) -> GiftCheck | None:
+    """A gift beside the rule on gifts of its setting (R15, R40), as the rule stands now
+    or stood ``at`` a moment; None for a declaration that is not a gift. One query."""
+    gift = declaration.kind_entry.gift_declared(declaration.details)
+    if gift is None:
+        return None
+    return GiftCheck(rule=gift_rule_in_force(declaration.setting, at=at), gift=gift, as_of=at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,10 +15,11 @@ from django.utils import timezone
 from contactpolicy import workflow
 from contactpolicy.exceptions import UploadRejected
 from contactpolicy.services import audit_event_record
-from contactpolicy.uploads import upload_check
+from contactpolicy.uploads import upload_check, upload_kept, upload_name
 from declarations.audit_actions import (
     DECLARATION_AMENDED,
     DECLARATION_ATTACHMENT_ADDED,
+    DECLARATION_ATTACHMENT_REFUSED,
     DECLARATION_ATTACHMENT_VIEWED,
     DECLARATION_CHANGED,
     DECLARATION_CREATED,
@@ -26,7 +28,7 @@ from declarations.audit_actions import (
     DECLARATION_VIEWED,
     DECLARATION_WITHDRAWN,
 )
-from declarations.exceptions import AttachmentRejected, DeclarationError
+from declarations.exceptions import AttachmentNotStored, AttachmentRejected, DeclarationError
 from declarations.kinds import Kind, Subjects, details_to_json, get_kind
 from declarations.models import Attachment, Declaration, DeclarationSubject
 from declarations.selectors import (
@@ -36,6 +38,8 @@ from declarations.selectors import (
     pupils_for_declaring,
 )
 from directory.models import FamilyMember, Organisation, Person, Pupil
+
+logger = logging.getLogger(__name__)
 
 # Sent after the transaction commits; the approvals app listens (routing, cancelling).
 declaration_submitted = Signal()
@@ -379,11 +383,36 @@ def attachment_check(upload: UploadedFile) -> tuple[str, str]:
         raise AttachmentRejected(str(error)) from error
 
 
-@workflow.atomic
 def attachment_add(
     *, actor: Person, declaration: Declaration, upload: UploadedFile, request=None
 ) -> Attachment:
-    """Attach a file to the person's own declaration while it can still change."""
+    """Attach a file to the person's own declaration while it can still change. A file
+    refused for what it is or what it holds (a PDF's script, a Word file's macros) is
+    refused with the reason, and the attempt is on the declaration's audit trail. A file
+    that cannot be written (a full disk) leaves nothing behind and says so."""
+    try:
+        return _attachment_add(actor=actor, declaration=declaration, upload=upload, request=request)
+    except OSError as error:
+        logger.exception("The attachment for declaration %s could not be written", declaration.pk)
+        raise AttachmentNotStored(
+            "The file could not be saved just now, so nothing was attached. Try again in a "
+            "few minutes; if it happens again, tell whoever looks after this system."
+        ) from error
+    except AttachmentRejected as refused:
+        _attachment_refused(
+            actor=actor,
+            declaration=declaration,
+            upload=upload,
+            reason=str(refused),
+            request=request,
+        )
+        raise
+
+
+@workflow.atomic
+def _attachment_add(
+    *, actor: Person, declaration: Declaration, upload: UploadedFile, request=None
+) -> Attachment:
     declaration = _lock(declaration)
     _check_declarant(actor, declaration)
     if not declaration.is_editable:
@@ -403,8 +432,9 @@ def attachment_add(
         size=upload.size,
         uploaded_by=actor,
     )
-    attachment.file.save(safe_name, upload, save=False)
-    try:
+    # Written inside the step that saves its row: if the write, the row or the audit
+    # fails, the file is removed (contactpolicy/uploads/storage.py).
+    with upload_kept(attachment, "file", upload, safe_name):
         attachment.save()
         audit_event_record(
             actor=actor,
@@ -419,10 +449,22 @@ def attachment_add(
             },
             request=request,
         )
-    except Exception:
-        attachment.file.delete(save=False)  # no file without its record
-        raise
     return attachment
+
+
+@transaction.atomic
+def _attachment_refused(
+    *, actor: Person, declaration: Declaration, upload: UploadedFile, reason: str, request=None
+) -> None:
+    """Recorded after the refused attempt is rolled back: nothing was kept, but someone
+    tried to attach this file to this declaration, and why it was refused."""
+    audit_event_record(
+        actor=actor,
+        action=DECLARATION_ATTACHMENT_REFUSED,
+        target=declaration,
+        data={"name": upload_name(upload), "size": upload.size, "reason": reason},
+        request=request,
+    )
 
 
 def kind_for(code: str) -> Kind:

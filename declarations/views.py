@@ -34,7 +34,7 @@ from declarations.selectors import (
     people_search,
 )
 from declarations.services import declaration_problems
-from policies.selectors import permitted_channels_by_setting
+from policies.selectors import gift_rules_by_setting, permitted_channels_by_setting
 
 PAGE_SIZE = 25  # a phone's worth of scrolling
 
@@ -101,6 +101,10 @@ def _form_page(request, form, kind, declaration=None) -> HttpResponse:
             for setting, rows in permitted_channels_by_setting(form.fields["setting"].queryset)
             if rows
         ],
+        # For a gift, the rule on gifts of each setting the person declares for (R40).
+        "gift_rules": gift_rules_by_setting(form.fields["setting"].queryset)
+        if kind.is_gift
+        else [],
     }
     return render(request, "declarations/declaration_form.html", context)
 

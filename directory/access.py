@@ -63,7 +63,14 @@ COMPLIANCE_ROLES = POLICY_ROLES | {Role.DSL, Role.DEPUTY_DSL}
 # Who reads the anonymised governors' summaries of an organisation (R33), and who of
 # them saves a summary for the board papers and tells the governors it is ready.
 SUMMARY_ROLES = frozenset(
-    {Role.GOVERNOR, Role.CHAIR, Role.HEAD, Role.EXECUTIVE_HEAD, Role.ADMINISTRATOR}
+    {
+        Role.GOVERNOR,
+        Role.CHAIR,
+        Role.VICE_CHAIR,
+        Role.HEAD,
+        Role.EXECUTIVE_HEAD,
+        Role.ADMINISTRATOR,
+    }
 )
 SUMMARY_SAVE_ROLES = POLICY_ROLES
 SUMMARY_PUBLISH_ROLES = frozenset({Role.HEAD, Role.EXECUTIVE_HEAD})
@@ -74,6 +81,7 @@ DECIDING_ROLES = frozenset(
         Role.HEAD,
         Role.EXECUTIVE_HEAD,
         Role.CHAIR,
+        Role.VICE_CHAIR,
         Role.DSL,
         Role.DEPUTY_DSL,
     }
@@ -87,7 +95,15 @@ POWERFUL_ROLES = PUPIL_FILE_ROLES | DECIDING_ROLES | {Role.ADMINISTRATOR}
 # Whose sessions end after the shorter idle time (SESSION_IDLE_MINUTES_SENIOR): the
 # roles that see children's records or run the register (R37).
 SENIOR_ROLES = frozenset(
-    {Role.HEAD, Role.EXECUTIVE_HEAD, Role.DSL, Role.DEPUTY_DSL, Role.ADMINISTRATOR, Role.CHAIR}
+    {
+        Role.HEAD,
+        Role.EXECUTIVE_HEAD,
+        Role.DSL,
+        Role.DEPUTY_DSL,
+        Role.ADMINISTRATOR,
+        Role.CHAIR,
+        Role.VICE_CHAIR,
+    }
 )
 # Who confirms a role an administrator asked to give themself.
 CONFIRMING_ROLES = frozenset({Role.HEAD, Role.EXECUTIVE_HEAD})

@@ -23,6 +23,7 @@ from directory import audit_actions
 from directory.access import Access
 from directory.identity.mfa import sensitive_step
 from directory.models import (
+    SAFEGUARDING_CHAIN_ROLES,
     ClosureDay,
     FamilyLink,
     FamilyMember,
@@ -125,13 +126,23 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._in_scope_or_404(request, object_id)
-        if request.method == "POST":
+        if request.method != "GET":
             # History is for reading (SIMPLE_HISTORY_REVERT_DISABLED hides the button;
-            # this refuses the post too): a change is made on the record's own page.
+            # this refuses the post too): a change is made on the record's own page,
+            # through the services that own its state (#19). The attempt is recorded.
+            audit_event_record(
+                actor=request.user,
+                action=audit_actions.HISTORY_POST_REFUSED,
+                target=self.get_queryset(request).get(pk=unquote(object_id)),
+                data={"version": str(version_id), "method": request.method},
+                request=request,
+            )
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_model(self, request, obj, form, change) -> None:
+        if change and not form.has_changed():
+            return  # a save that changes nothing writes nothing: no version, no audit row
         super().save_model(request, obj, form, change)
         recorded = changes(form, obj, change)
         audit_event_record(
@@ -153,6 +164,12 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
                 },
                 request=request,
             )
+
+    def log_change(self, request, obj, message):
+        # Django's own log of the admin's changes: nothing when nothing changed.
+        if not message:
+            return None
+        return super().log_change(request, obj, message)
 
     def save_formset(self, request, form, formset, change) -> None:
         instances = formset.save()
@@ -378,9 +395,17 @@ class OrganisationForm(forms.ModelForm):
         help_text=Organisation._meta.get_field("mfa_roles").help_text,
     )
 
+    safeguarding_chain = forms.MultipleChoiceField(
+        label="Who a referral to the DSL goes to",
+        choices=[(role, Role(role).label) for role in SAFEGUARDING_CHAIN_ROLES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=Organisation._meta.get_field("safeguarding_chain").help_text,
+    )
+
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "parent", "urn", "mfa_roles"]
+        fields = ["name", "kind", "parent", "urn", "mfa_roles", "safeguarding_chain"]
 
 
 @method_decorator(sensitive_step, name="changeform_view")
@@ -410,6 +435,7 @@ class OrganisationAdmin(AuditedAdmin):
                 "for its schools. A SAML service (RM Unify, LGfL USO) is set up below.",
             },
         ),
+        ("Safeguarding", {"fields": ["safeguarding_chain"]}),
     ]
     inlines = [SamlIdentityProviderInline]
     before_after_fields = (

@@ -43,6 +43,10 @@ FAMILY_LINK_SAVED = actions.add(
     "directory.familylink.saved",
     "Link between a pupil and a family member saved in the administration screens",
 )
+HISTORY_POST_REFUSED = actions.add(
+    "admin.history_post_refused",
+    "Attempt to save an old version from a history page refused",
+)
 # The second factor (R37, directory/identity/mfa.py): never a code or a secret in the data.
 MFA_SET_UP = actions.add("mfa.set_up", "Second factor set up (authenticator app or key)")
 MFA_REMOVED = actions.add("mfa.removed", "Second factor removed")

@@ -160,8 +160,16 @@ class Planner:
             fed_domain,
             [("fed", Role.CHAIR, "Chair of Governors", None), ("fed", Role.GOVERNOR, "", None)],
         )
-        for n in range(1, 5):
+        for n in range(1, 4):
             self.person(f"governor{n}", fed_domain, [("fed", Role.GOVERNOR, "Governor", None)])
+        self.person(
+            "vice_chair",
+            fed_domain,
+            [
+                ("fed", Role.VICE_CHAIR, "Vice-chair of Governors", None),
+                ("fed", Role.GOVERNOR, "", None),
+            ],
+        )
 
         for school, domain in (("bro", "brookfield.example"), ("mil", "millbrook.example")):
             self.school_staff(school, domain)
@@ -223,6 +231,7 @@ class Planner:
             ("Head of school (Millbrook)", "mil_head"),
             ("Teacher (Millbrook)", "mil_teacher1"),
             ("Chair of Governors (federation)", "chair"),
+            ("Vice-chair of Governors (federation)", "vice_chair"),
             ("Governor (federation)", "governor1"),
             ("Administrator (federation)", "admin"),
             ("Pre-school manager and DSO (Little Acorns)", "pre_manager"),

@@ -22,7 +22,14 @@ def default_mfa_roles() -> list[str]:
         "deputy_dsl",
         "administrator",
         "chair",
+        "vice_chair",
     ]
+
+
+# Who a referral to the DSL goes to, in this order, when the one before cannot take it
+# (the declarant, the person who referred it, or family of the children): the
+# safeguarding chain. Never a governor: governors see no child's name (R33).
+SAFEGUARDING_CHAIN_ROLES = ("dsl", "deputy_dsl", "head", "executive_head")
 
 
 class Organisation(models.Model):
@@ -106,6 +113,16 @@ class Organisation(models.Model):
             "apply to its schools as well."
         ),
     )
+    safeguarding_chain = models.JSONField(
+        "who a referral to the DSL goes to",
+        default=list,
+        blank=True,
+        help_text=(
+            "In this order, each when the one before cannot take it: the designated "
+            "safeguarding lead, the deputy, the head, the Executive Headteacher. Never a "
+            "governor. Leave empty to follow the trust or federation (or, for it, all four)."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -139,6 +156,18 @@ class Organisation(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        chain = self.safeguarding_chain or []
+        if chain and not {"dsl", "deputy_dsl"} & set(chain):
+            raise ValidationError(
+                {
+                    "safeguarding_chain": "A referral to the DSL must reach a designated "
+                    "safeguarding lead or their deputy: tick at least one of them."
+                }
+            )
+        if any(role not in SAFEGUARDING_CHAIN_ROLES for role in chain):
+            raise ValidationError(
+                {"safeguarding_chain": "Only safeguarding leads and senior leaders can be chosen."}
+            )
         if self.parent_id is None:
             return
         if self.kind in self.GROUP_KINDS:
@@ -153,6 +182,14 @@ class Organisation(models.Model):
     @property
     def is_setting(self) -> bool:
         return self.kind in self.SETTING_KINDS
+
+    def safeguarding_chain_roles(self) -> list[str]:
+        """The roles a referral to the DSL goes through here: this organisation's own
+        chain, else its trust's or federation's, else all of them (DSL first)."""
+        chain = self.safeguarding_chain or (self.parent.safeguarding_chain if self.parent else [])
+        return [role for role in SAFEGUARDING_CHAIN_ROLES if role in chain] or list(
+            SAFEGUARDING_CHAIN_ROLES
+        )
 
 
 class PersonManager(BaseUserManager):
@@ -255,6 +292,7 @@ class Role(models.TextChoices):
     HEAD = "head", "Headteacher or manager"
     EXECUTIVE_HEAD = "executive_head", "Executive Headteacher"
     CHAIR = "chair", "Chair of Governors"
+    VICE_CHAIR = "vice_chair", "Vice-chair or acting Chair of Governors"
     DSL = "dsl", "Designated safeguarding lead or officer"
     DEPUTY_DSL = "deputy_dsl", "Deputy designated safeguarding lead"
     ADMINISTRATOR = "administrator", "Administrator"
@@ -572,7 +610,7 @@ class TermDates(models.Model):
             ),
         ]
         # Two terms of one organisation never overlap: an exclusion constraint on
-        # PostgreSQL (migration 0007), and clean() below on every database.
+        # PostgreSQL (migration 0008), and clean() below on every database.
 
     def __str__(self) -> str:
         return f"{self.get_term_display()} {self.year}, {self.organisation}"

@@ -16,7 +16,9 @@ def summary_published(pk: int) -> None:
     governing = [organisation.pk, *([organisation.parent_id] if organisation.parent_id else [])]
     memberships = (
         Membership.objects.current()
-        .filter(role__in=[Role.GOVERNOR, Role.CHAIR], organisation_id__in=governing)
+        .filter(
+            role__in=[Role.GOVERNOR, Role.CHAIR, Role.VICE_CHAIR], organisation_id__in=governing
+        )
         .select_related("person")
     )
     people = {membership.person_id: membership.person for membership in memberships}

@@ -43,8 +43,8 @@ from django.utils.safestring import mark_safe
 
 from approvals.models import (
     FINAL_OUTCOMES,
+    GOVERNOR_DECIDERS,
     ApprovalRequest,
-    DeciderRole,
     Decision,
     Outcome,
 )
@@ -141,18 +141,18 @@ def group_settings(organisation: Organisation) -> list[Organisation]:
 def chair_decisions_for(
     *, user: Any, organisation: Organisation, period: Period
 ) -> QuerySet[Decision]:
-    """With names, and only for the Chair of Governors: the declarations the Chair
-    decided as Chair in the period (the Executive Headteacher's own, or a head's that
-    came up to the Chair). Nothing else is named."""
+    """With names, and only for the Chair of Governors (or the vice-chair): the
+    declarations they decided as Chair or vice-chair in the period (the Executive
+    Headteacher's own, or a head's that came up to them). Nothing else is named."""
     access = Access.for_user(user)
-    if not access.has_role(Role.CHAIR, organisation=organisation):
+    if not access.has_role(Role.CHAIR, Role.VICE_CHAIR, organisation=organisation):
         return Decision.objects.none()
     start, end = _bounds(period)
     settings = [organisation] if organisation.is_setting else group_settings(organisation)
     return (
         Decision.objects.filter(
             decided_by_id=access.person_id,
-            request__decider_role=DeciderRole.CHAIR,
+            request__decider_role__in=GOVERNOR_DECIDERS,
             decided_at__gte=start,
             decided_at__lt=end,
             request__declaration__setting__in=settings,

@@ -1,7 +1,7 @@
 """The demo's policy: a federation policy and the pre-school's own, who has
-acknowledged them, safeguarding training (some overdue, some due soon) and the
-permitted ways to communicate. Loaded by ``seed_demo`` through the directory's demo
-hook; idempotent."""
+acknowledged them, safeguarding training (some overdue, some due soon), the permitted
+ways to communicate and the rule on gifts. Loaded by ``seed_demo`` through the
+directory's demo hook; idempotent."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from directory.models import Organisation, Person
 from policies.models import (
     Acknowledgement,
     Channel,
+    GiftRule,
     PermittedChannel,
     PolicyVersion,
     TrainingRecord,
@@ -42,6 +43,13 @@ PRESCHOOL_CHANNELS = {
     Channel.LETTER_OR_CARD: "Through your key person's room, recorded in the diary.",
 }
 
+# The rule on gifts (R40), as policy 004 says: staff must not "give, receive or exchange
+# gifts of money or goods" with pupils, their families or carers. Set by the federation
+# (so for both its schools) and by the pre-school, before the history the demo shows
+# (registers/demo.py), so that its decisions were made under it.
+GIFT_RULES = {"fed": "admin", "pre": "pre_manager"}  # organisation -> who set it
+GIFT_RULES_SET_DAYS_AGO = 730
+
 # Whose training the demo makes overdue, due soon or missing; everyone else's is current.
 OVERDUE = {"bro_teacher1": 400, "mil_teacher1": 380}
 DUE_SOON = {"bro_ta1": 350}
@@ -64,19 +72,40 @@ def _people(plan: Any) -> dict[str, Person]:
     }
 
 
+def _gift_rules(organisations: dict[str, Organisation], people: dict[str, Person]) -> int:
+    """Policy 004's rule on gifts where none is set yet (also on a database where the
+    demo was loaded before there were rules on gifts). How many were set."""
+    since = timezone.now() - datetime.timedelta(days=GIFT_RULES_SET_DAYS_AGO)
+    made = 0
+    for key, setter in GIFT_RULES.items():
+        organisation = organisations[key]
+        if GiftRule.objects.filter(organisation=organisation).exists():
+            continue
+        rule = GiftRule(
+            organisation=organisation,
+            allows=GiftRule.Allows.NOTHING,
+            changed_by=people[setter],
+            changed_at=since,
+        )
+        rule._history_date = since  # simple_history: the rule's history starts then
+        rule.save()
+        made += 1
+    return made
+
+
 @transaction.atomic
 def demo_load(plan: Any) -> str:
     organisations = {
         key: Organisation.objects.filter(name=name).first()
         for key, (name, *_rest) in plan.organisations.items()
     }
-    if (
-        None in organisations.values()
-        or PolicyVersion.objects.filter(organisation__in=organisations.values()).exists()
-    ):
+    if None in organisations.values():
         return ""
-    today = timezone.localdate()
     people = _people(plan)
+    rules = _gift_rules(organisations, people)
+    if PolicyVersion.objects.filter(organisation__in=organisations.values()).exists():
+        return f"Set the demo's rule on gifts in {rules} organisations." if rules else ""
+    today = timezone.localdate()
     federation, preschool = organisations["fed"], organisations["pre"]
     versions = [
         PolicyVersion.objects.create(
@@ -147,5 +176,5 @@ def demo_load(plan: Any) -> str:
     )
     return (
         f"Loaded the demo policy: {len(versions)} policies, {len(acknowledgements)} "
-        f"acknowledgements, {len(records)} training records."
+        f"acknowledgements, {len(records)} training records, {rules} rules on gifts."
     )

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+import decimal
 from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from contactpolicy.forms import DateInput
-from policies.models import DEFAULT_CONFIDENTIALITY_AGREEMENT, Channel
+from policies.models import (
+    DEFAULT_CONFIDENTIALITY_AGREEMENT,
+    Channel,
+    GiftRule,
+    gift_rule_problems,
+)
 
 
 class PublishForm(forms.Form):
@@ -29,7 +35,7 @@ class PublishForm(forms.Form):
     document = forms.FileField(
         label="The policy document",
         required=False,
-        help_text="A PDF or Word document.",
+        help_text="A PDF or a Word document (.docx), without macros.",
     )
     adopted_on = forms.DateField(label="Date adopted", widget=DateInput)
     adopted_by = forms.CharField(
@@ -100,7 +106,7 @@ class TrainingForm(forms.Form):
     evidence = forms.FileField(
         label="Certificate or evidence",
         required=False,
-        help_text="Optional: a PDF, photo or Word document.",
+        help_text="Optional: a PDF, a photo or a Word document (.docx).",
     )
 
     def __init__(self, *args: Any, people, **kwargs: Any) -> None:
@@ -154,3 +160,65 @@ class ChannelsForm(forms.Form):
             for code in Channel.values
             if self.cleaned_data.get(f"permitted_{code}")
         }
+
+
+class GiftRuleForm(forms.Form):
+    """An organisation's rule on gifts (R15, R40): none at all, or token gifts up to an
+    amount, never cash or vouchers; a school in a trust or federation may follow its rule."""
+
+    FOLLOW = "follow"
+
+    allows = forms.ChoiceField(
+        label="Gifts to and from pupils, their families and carers",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether gifts are allowed."},
+    )
+    token_limit = forms.DecimalField(
+        label="The most a token gift may be worth, in pounds",
+        required=False,
+        max_digits=9,
+        decimal_places=2,
+        help_text="Only for token gifts: for example 10 or 7.50. Cash and vouchers are never "
+        "allowed, whatever their value.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"invalid": "Give the amount in pounds, for example 10 or 7.50."},
+    )
+
+    def __init__(
+        self, *args: Any, organisation, own: GiftRule | None, follows: str = "", **kwargs: Any
+    ) -> None:
+        """``own`` is the organisation's own rule; ``follows`` describes its trust's or
+        federation's rule for a school in one (empty for a school alone or a group)."""
+        super().__init__(*args, **kwargs)
+        self.may_follow = organisation.parent_id is not None
+        choices = list(GiftRule.Allows.choices)
+        if self.may_follow:
+            choices.insert(0, (self.FOLLOW, f"Follow {organisation.parent.name}'s rule: {follows}"))
+        self.fields["allows"].choices = choices
+        if own is not None:
+            self.initial.setdefault("allows", own.allows)
+            self.initial.setdefault("token_limit", own.token_limit)
+        elif self.may_follow:
+            self.initial.setdefault("allows", self.FOLLOW)
+
+    def allows_asked(self) -> str | None:
+        """The rule asked for: None to follow the trust's or federation's."""
+        allows = self.cleaned_data.get("allows")
+        return None if allows == self.FOLLOW else allows
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "allows" in cleaned and "token_limit" in cleaned:
+            limit: decimal.Decimal | None = cleaned["token_limit"]
+            for name, message in gift_rule_problems(
+                allows=self.allows_asked(), token_limit=limit, may_follow=self.may_follow
+            ).items():
+                self.add_error(name, message)
+        return cleaned
+
+    def asked(self) -> dict[str, str]:
+        """What was sent, as typed, for the record of a refusal."""
+        return {name: str(self.data.get(name, ""))[:50] for name in ("allows", "token_limit")}
+
+    def messages(self) -> list[str]:
+        return [str(error) for errors in self.errors.values() for error in errors]

@@ -3,11 +3,14 @@ annual safeguarding training, and the ways staff may communicate with pupils and
 families."""
 
 import datetime
+import decimal
+from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from contactpolicy.models import AppendOnlyModel
 from contactpolicy.uploads import generated_path
@@ -195,3 +198,131 @@ class PermittedChannel(models.Model):
 
     def __str__(self) -> str:
         return self.get_channel_display()
+
+
+# Gifts (R15, R40) -------------------------------------------------------------------------
+
+# The most a token gift may be worth under any rule; anything more is not a token.
+TOKEN_LIMIT_MOST = decimal.Decimal("1000")
+
+
+class GiftType(models.TextChoices):
+    """What form a gift takes: the declarant says, and the rule is checked against it."""
+
+    GOODS = "goods", "Goods: a present, flowers, food or drink"
+    VOUCHER = "voucher", "A voucher or gift card"
+    CASH = "cash", "Money: cash, a cheque or a transfer"
+
+
+# Never allowed as a gift, whatever the rule and the value (policy 004: no gifts of money).
+NEVER_ALLOWED = frozenset({GiftType.CASH, GiftType.VOUCHER})
+
+
+@dataclass(frozen=True)
+class DeclaredGift:
+    """What a declaration says of a gift: its form (a GiftType, or None where the
+    declaration was made before the question was asked) and its value in pounds."""
+
+    form: str | None
+    value: decimal.Decimal | None
+
+
+def pounds(amount: decimal.Decimal) -> str:
+    """An amount in pounds as people write it: £10, £7.50, £1,000."""
+    amount = decimal.Decimal(amount)
+    if amount == amount.to_integral_value():
+        return f"£{amount:,.0f}"
+    return f"£{amount:,.2f}"
+
+
+class GiftRule(models.Model):
+    """An organisation's rule on gifts to and from pupils, their families and carers
+    (R15, R40): none at all, as policy 004 says, or token gifts up to a value, never cash
+    or vouchers. A federation's or trust's rule applies to its schools unless a school
+    has its own."""
+
+    class Allows(models.TextChoices):
+        NOTHING = "nothing", "No gifts of money or goods at all"
+        TOKENS = "tokens", "Token gifts up to a value, never cash or vouchers"
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.PROTECT, related_name="gift_rule"
+    )
+    allows = models.CharField(max_length=10, choices=Allows.choices)
+    token_limit = models.DecimalField(
+        "most a token gift may be worth, in pounds",
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    changed_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organisation__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(allows="nothing", token_limit__isnull=True)
+                | Q(
+                    allows="tokens",
+                    token_limit__isnull=False,
+                    token_limit__gt=0,
+                    token_limit__lte=TOKEN_LIMIT_MOST,
+                ),
+                name="gift_rule_limit_only_for_tokens",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.summary}"
+
+    @property
+    def summary(self) -> str:
+        if self.allows == self.Allows.TOKENS:
+            return f"token gifts up to {pounds(self.token_limit)}, never cash or vouchers"
+        return "no gifts of money or goods"
+
+
+LIMIT = GiftRule.token_limit.field.name  # the field a problem with the amount is placed on
+
+
+def gift_rule_problems(
+    *, allows: str | None, token_limit: decimal.Decimal | None, may_follow: bool
+) -> dict[str, str]:
+    """What is wrong with a gift rule as asked for, field by field: checked by the
+    service before anything is written, and by the form to place each message.
+    ``allows`` None means following the trust's or federation's rule (``may_follow``
+    only for a school in one)."""
+    problems: dict[str, str] = {}
+    if allows is None:
+        if not may_follow:
+            problems["allows"] = "Choose whether gifts are allowed."
+        elif token_limit is not None:
+            problems[LIMIT] = (
+                "Leave the amount empty when following the trust's or federation's rule."
+            )
+        return problems
+    if allows not in GiftRule.Allows.values:
+        problems["allows"] = "Choose whether gifts are allowed."
+        return problems
+    if allows == GiftRule.Allows.NOTHING:
+        if token_limit is not None:
+            problems[LIMIT] = (
+                "Leave the amount empty when no gifts are allowed, or choose token gifts."
+            )
+        return problems
+    if token_limit is None:
+        problems[LIMIT] = "Give the most a token gift may be worth, in pounds."
+    elif token_limit < 0:
+        problems[LIMIT] = "The amount cannot be negative."
+    elif token_limit == 0:
+        problems[LIMIT] = "Give an amount above £0, or choose that no gifts are allowed."
+    elif token_limit > TOKEN_LIMIT_MOST:
+        problems[LIMIT] = (
+            f"A token gift is worth at most {pounds(TOKEN_LIMIT_MOST)}: give a smaller amount."
+        )
+    elif token_limit != token_limit.quantize(decimal.Decimal("0.01")):
+        problems[LIMIT] = "Give the amount in pounds and pence, for example 10 or 7.50."
+    return problems

@@ -7,6 +7,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
@@ -19,12 +20,17 @@ from directory.models import Membership, Organisation, Person
 from directory.selectors import organisations_run_by
 from policies.models import (
     DUE_SOON_DAYS,
+    NEVER_ALLOWED,
     Acknowledgement,
     Channel,
+    DeclaredGift,
+    GiftRule,
+    GiftType,
     PermittedChannel,
     PolicyVersion,
     TrainingRecord,
     one_year_after,
+    pounds,
     trained_since,
 )
 
@@ -352,6 +358,150 @@ def not_permitted(permitted: set[str], channels: list[str]) -> list[str]:
 def channels_not_permitted(*, setting: Organisation, channels: list[str]) -> list[str]:
     """The declared ways of contact that are not on the setting's permitted list."""
     return not_permitted(permitted_codes_for([setting])[setting.pk], channels)
+
+
+# Gift rules (R15, R40) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GiftRuleInForce:
+    """The gift rule that applies at a setting: its own, or else its trust's or
+    federation's, or None where neither has set one."""
+
+    setting: Organisation
+    rule: GiftRule | None
+
+    @property
+    def inherited(self) -> bool:
+        return self.rule is not None and self.rule.organisation_id != self.setting.pk
+
+    @property
+    def forbids_gifts(self) -> bool:
+        return self.rule is not None and self.rule.allows == GiftRule.Allows.NOTHING
+
+    @property
+    def token_limit(self):
+        if self.rule is None or self.rule.allows != GiftRule.Allows.TOKENS:
+            return None
+        return self.rule.token_limit
+
+    @property
+    def in_words(self) -> str:
+        """The rule in plain words, for the declarant and beside the gift for the decider."""
+        name = self.setting.name
+        if self.rule is None:
+            return f"{name} has not set its rule on gifts yet."
+        if self.forbids_gifts:
+            return (
+                f"{name} does not allow gifts of money or goods: staff must not give, "
+                "receive or exchange gifts with pupils, their families or carers (policy 004)."
+            )
+        return (
+            f"Token gifts worth up to {pounds(self.token_limit)} are allowed at {name}; "
+            "never cash or vouchers, whatever their value."
+        )
+
+    @property
+    def advice(self) -> str:
+        """What the declarant does about it."""
+        if self.rule is None:
+            return (
+                "Declare every gift you are offered or want to give, and never give or "
+                "accept cash or vouchers."
+            )
+        if self.forbids_gifts:
+            return (
+                "Declare any gift you are offered, so that it can be declined or returned politely."
+            )
+        return "Declare every gift, even a small one."
+
+    def marks(self, gift: DeclaredGift) -> list[str]:
+        """Each way the gift is against the rule, in words; none for a gift within it."""
+        marks = []
+        if self.forbids_gifts:
+            marks.append(
+                f"Gifts are not allowed: {self.setting.name} does not allow gifts of money "
+                "or goods (policy 004)."
+            )
+        if gift.form == GiftType.CASH:
+            marks.append("Money: cash is never allowed as a gift, whatever the amount.")
+        elif gift.form == GiftType.VOUCHER:
+            marks.append(
+                "A voucher: vouchers and gift cards are never allowed, whatever their value."
+            )
+        limit = self.token_limit
+        if limit is not None and gift.value is not None and gift.value > limit:
+            marks.append(
+                f"Over the limit: worth £{gift.value:,.2f}, more than the {pounds(limit)} "
+                "a token gift may be worth."
+            )
+        return marks
+
+
+@dataclass(frozen=True)
+class GiftCheck:
+    """A declared gift beside the rule of its setting, for the person who decides it."""
+
+    rule: GiftRuleInForce
+    gift: DeclaredGift
+    as_of: datetime.datetime | None = None  # the rule as it stood then; None: as it stands
+
+    @cached_property
+    def marks(self) -> list[str]:
+        return self.rule.marks(self.gift)
+
+    @property
+    def against_rule(self) -> bool:
+        return bool(self.marks)
+
+    @property
+    def form_not_said(self) -> bool:
+        return self.gift.form is None
+
+    @property
+    def value_in_pounds(self) -> str:
+        return f"£{self.gift.value:,.2f}" if self.gift.value is not None else ""
+
+    @property
+    def form_label(self) -> str:
+        return GiftType(self.gift.form).label if self.gift.form else ""
+
+    @property
+    def never_allowed(self) -> bool:
+        return self.gift.form in NEVER_ALLOWED
+
+
+def gift_rules_by_setting(
+    settings: Iterable[Organisation], *, at: datetime.datetime | None = None
+) -> list[GiftRuleInForce]:
+    """Each setting with the gift rule that applies there (R40): its own, or else its
+    trust's or federation's; as it stands now, or as it stood ``at`` a moment (a decision
+    already made is shown beside the rule it was made under). One query for any number
+    of settings."""
+    settings = list(settings)
+    ids = {setting.pk for setting in settings} | {
+        setting.parent_id for setting in settings if setting.parent_id
+    }
+    if at is None:
+        rows = GiftRule.objects.filter(organisation_id__in=ids).select_related("organisation")
+    else:
+        rows = GiftRule.history.as_of(at).filter(organisation_id__in=ids)
+    by_organisation = {row.organisation_id: row for row in rows}
+    return [
+        GiftRuleInForce(
+            setting=setting,
+            rule=by_organisation.get(setting.pk) or by_organisation.get(setting.parent_id),
+        )
+        for setting in settings
+    ]
+
+
+def gift_rule_in_force(
+    setting: Organisation, *, at: datetime.datetime | None = None
+) -> GiftRuleInForce:
+    """One setting's gift rule: its own, or its trust's or federation's."""
+    [in_force] = gift_rules_by_setting([setting], at=at)
+    return in_force
 
 
 # Counts for the governors' summaries (R33) -------------------------------------------------

@@ -5,6 +5,7 @@ transaction, and sends its emails after the commit."""
 from __future__ import annotations
 
 import datetime
+import decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -15,13 +16,15 @@ from django.utils import timezone
 from contactpolicy.exceptions import UploadRejected
 from contactpolicy.scheduled import run_each, summary
 from contactpolicy.services import audit_event_record
-from contactpolicy.uploads import upload_check
+from contactpolicy.uploads import upload_check, upload_kept
 from directory.access import POLICY_ROLES, Access
 from directory.models import Organisation, Person
 from policies import notifications
 from policies.audit_actions import (
     POLICY_ACKNOWLEDGED,
     POLICY_CHANNELS_CHANGED,
+    POLICY_GIFT_RULE_CHANGED,
+    POLICY_GIFT_RULE_REFUSED,
     POLICY_PUBLISHED,
     POLICY_REVIEW_REMINDED,
     TRAINING_EVIDENCE_VIEWED,
@@ -32,9 +35,11 @@ from policies.models import (
     DEFAULT_CONFIDENTIALITY_AGREEMENT,
     Acknowledgement,
     Channel,
+    GiftRule,
     PermittedChannel,
     PolicyVersion,
     TrainingRecord,
+    gift_rule_problems,
 )
 from policies.selectors import (
     applies_to,
@@ -44,6 +49,7 @@ from policies.selectors import (
 )
 
 EARLIEST_DATE = datetime.date(2000, 1, 1)
+PENCE = decimal.Decimal("0.01")
 
 
 def _check_upload(upload: UploadedFile | None) -> tuple[str, str]:
@@ -53,11 +59,6 @@ def _check_upload(upload: UploadedFile | None) -> tuple[str, str]:
         return upload_check(upload)
     except UploadRejected as error:
         raise PolicyError(str(error)) from error
-
-
-def _save_file(field, upload: UploadedFile | None, safe_name: str) -> None:
-    if upload is not None:
-        field.save(safe_name, upload, save=False)
 
 
 @transaction.atomic
@@ -119,8 +120,9 @@ def policy_version_publish(
         next_review_on=next_review_on,
         published_by=actor,
     )
-    _save_file(version.document, document, safe_name)
-    try:
+    # Written inside the step that saves its row: removed if the write, the row or the
+    # audit fails (contactpolicy/uploads/storage.py).
+    with upload_kept(version, "document", document, safe_name):
         version.save()
         audit_event_record(
             actor=actor,
@@ -135,10 +137,6 @@ def policy_version_publish(
             },
             request=request,
         )
-    except Exception:
-        if version.document:
-            version.document.delete(save=False)  # no file without its record
-        raise
     transaction.on_commit(lambda: notifications.version_published(version.pk))
     return version
 
@@ -222,8 +220,7 @@ def training_record_add(
         evidence_type=content_type,
         recorded_by=actor,
     )
-    _save_file(record.evidence, evidence, safe_name)
-    try:
+    with upload_kept(record, "evidence", evidence, safe_name):
         record.save()
         audit_event_record(
             actor=actor,
@@ -238,10 +235,6 @@ def training_record_add(
             },
             request=request,
         )
-    except Exception:
-        if record.evidence:
-            record.evidence.delete(save=False)
-        raise
     return record
 
 
@@ -296,6 +289,92 @@ def permitted_channels_set(
             request=request,
         )
     return rows
+
+
+def _gift_rule_as_recorded(rule: GiftRule | None) -> dict[str, Any] | None:
+    if rule is None:
+        return None
+    return {
+        "allows": rule.allows,
+        "token_limit": None if rule.token_limit is None else str(rule.token_limit),
+    }
+
+
+@transaction.atomic
+def gift_rule_set(
+    *,
+    actor: Person,
+    organisation: Organisation,
+    allows: str | None,
+    token_limit: decimal.Decimal | None = None,
+    request=None,
+) -> GiftRule | None:
+    """Set the organisation's rule on gifts (R15, R40): no gifts at all, or token gifts
+    up to ``token_limit`` pounds (never cash or vouchers). ``allows`` None removes a
+    school's own rule so that its trust's or federation's applies again. A rule that is
+    not valid is refused with PolicyError and nothing changes; a save that changes
+    nothing writes nothing."""
+    if not Access.for_user(actor).acts_as(*POLICY_ROLES, organisation=organisation):
+        raise PolicyError(
+            "Only the head, the Executive Headteacher or an administrator can set the rule "
+            "on gifts."
+        )
+    problems = gift_rule_problems(
+        allows=allows, token_limit=token_limit, may_follow=organisation.parent_id is not None
+    )
+    if problems:
+        raise PolicyError(" ".join(problems.values()))
+    # One change at a time: two people saving at once would otherwise collide.
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    rule = GiftRule.objects.filter(organisation=organisation).first()
+    before = _gift_rule_as_recorded(rule)
+    if allows is None:
+        if rule is not None:
+            rule.delete()
+        rule = None
+    else:
+        wanted = {
+            "allows": allows,
+            "token_limit": token_limit.quantize(PENCE)
+            if allows == GiftRule.Allows.TOKENS
+            else None,
+        }
+        if rule is None:
+            rule = GiftRule.objects.create(organisation=organisation, changed_by=actor, **wanted)
+        elif (rule.allows, rule.token_limit) != (wanted["allows"], wanted["token_limit"]):
+            rule.allows, rule.token_limit = wanted["allows"], wanted["token_limit"]
+            rule.changed_by, rule.changed_at = actor, timezone.now()
+            rule.save()
+    after = _gift_rule_as_recorded(rule)
+    if before != after:
+        audit_event_record(
+            actor=actor,
+            action=POLICY_GIFT_RULE_CHANGED,
+            target=organisation,
+            data={"before": before, "after": after},
+            request=request,
+        )
+    return rule
+
+
+@transaction.atomic
+def gift_rule_refused_record(
+    *,
+    actor: Person,
+    organisation: Organisation,
+    asked: dict[str, Any],
+    reasons: list[str],
+    request=None,
+) -> None:
+    """A change to the rule on gifts was refused (bad input, or not theirs to make):
+    recorded, with what was asked and why, after the refused change wrote nothing."""
+    audit_event_record(
+        actor=actor,
+        action=POLICY_GIFT_RULE_REFUSED,
+        target=organisation,
+        data={"asked": asked, "reasons": reasons},
+        request=request,
+    )
 
 
 @transaction.atomic

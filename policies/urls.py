@@ -16,4 +16,5 @@ urlpatterns = [
     path("training/new/", views.training_new, name="training_new"),
     path("training/<int:pk>/evidence/", views.training_evidence, name="training_evidence"),
     path("channels/", views.channels, name="channels"),
+    path("gifts/", views.gifts, name="gifts"),
 ]

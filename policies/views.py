@@ -1,6 +1,7 @@
 """The policy pages: reading and acknowledging it, publishing a new version, who has
-acknowledged it, training, and the permitted ways to communicate (R29 to R32). Every
-view reads through a scoped selector: what a person may not see is a 404."""
+acknowledged it, training, the permitted ways to communicate and the rule on gifts (R29
+to R32, R40). Every view reads through a scoped selector: what a person may not see is a
+404."""
 
 from __future__ import annotations
 
@@ -18,8 +19,14 @@ from directory.models import Person
 from directory.selectors import chosen_organisation
 from policies import selectors, services
 from policies.exceptions import PolicyError
-from policies.forms import AcknowledgeForm, ChannelsForm, PublishForm, TrainingForm
-from policies.models import PermittedChannel
+from policies.forms import (
+    AcknowledgeForm,
+    ChannelsForm,
+    GiftRuleForm,
+    PublishForm,
+    TrainingForm,
+)
+from policies.models import GiftRule, PermittedChannel
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -51,6 +58,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 selectors.training_status(last, timezone.localdate())
             ],
             "channels": selectors.permitted_channels_by_setting(settings_),
+            "gift_rules": selectors.gift_rules_by_setting(settings_),
             "can_publish": selectors.policy_organisations_for(user=person).exists(),
             "can_report": selectors.compliance_organisations_for(user=person).exists(),
         },
@@ -299,5 +307,57 @@ def channels(request: HttpRequest) -> HttpResponse:
             "organisation": organisation,
             "form": form,
             "inherited": [] if current else selectors.permitted_channels_for(organisation),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def gifts(request: HttpRequest) -> HttpResponse:
+    """The rule on gifts, for the head, Executive Headteacher or administrator to set
+    (R15, R40). A refused change is recorded and changes nothing."""
+    organisations = selectors.policy_organisations_for(user=request.user).select_related("parent")
+    organisation = chosen_organisation(
+        organisations, request.POST.get("organisation") or request.GET.get("organisation")
+    )
+    if organisation is None:
+        raise Http404
+    own = GiftRule.objects.filter(organisation=organisation).first()
+    group = selectors.gift_rule_in_force(organisation.parent) if organisation.parent_id else None
+    form = GiftRuleForm(
+        request.POST if request.method == "POST" else None,
+        organisation=organisation,
+        own=own,
+        follows=group.rule.summary if group and group.rule else "none set yet",
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.gift_rule_set(
+                    actor=request.user,
+                    organisation=organisation,
+                    allows=form.allows_asked(),
+                    token_limit=form.cleaned_data["token_limit"],
+                    request=request,
+                )
+            except PolicyError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, f"The rule on gifts for {organisation} is saved.")
+                return redirect(f"{request.path}?organisation={organisation.pk}")
+        services.gift_rule_refused_record(
+            actor=request.user,
+            organisation=organisation,
+            asked=form.asked(),
+            reasons=form.messages(),
+            request=request,
+        )
+    return render(
+        request,
+        "policies/gifts.html",
+        {
+            "organisations": organisations,
+            "organisation": organisation,
+            "form": form,
+            "in_force": selectors.gift_rule_in_force(organisation),
         },
     )

@@ -1,7 +1,10 @@
 """The demo's history: a year and a term of declarations and decisions in the federation
 and the pre-school, so that the decisions dashboard, the files and the governors'
 summaries (R33) have something to show. Among them is a declaration of the Executive
-Headteacher's own, decided by the Chair of Governors this term.
+Headteacher's own, decided by the Chair of Governors this term, and a voucher from a
+family waiting for the head of Brookfield. The demo follows policy 004, which allows no
+gifts of money or goods (policies/demo.py): a gift against its setting's rule is never
+approved in it.
 
 The history is made by the real services, each called at the moment it happened: the
 clock is moved there (time-machine, a development dependency like Faker) and the
@@ -36,6 +39,7 @@ from approvals.services import (
 )
 from declarations.kinds import get_kind, kinds_where
 from declarations.models import Declaration
+from declarations.selectors import gift_check
 from declarations.services import (
     Subject,
     attachment_add,
@@ -46,6 +50,7 @@ from directory.calendar import calendar_for
 from directory.models import Organisation, Person, Pupil
 from directory.periods import current_term_token, period_from_token
 from policies.demo import _people
+from policies.models import GiftType
 
 SEED = 8
 HISTORY_DAYS = 460  # back to the summer term of the school year before last
@@ -61,6 +66,17 @@ STAFF = {
     "pre": [f"pre_key{n}" for n in range(1, 5)],
 }
 VOLUME = {"bro": 120, "mil": 90, "pre": 30}
+# A gift against its setting's rule is refused, citing the rule, whatever the roll said
+# (a question asked first stays a question).
+DECIDING = (Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS, Outcome.REFUSED)
+# The gift the done-when of #19 names: a voucher from a family, against the rule.
+VOUCHER_FROM_A_PARENT = {
+    "direction": "received",
+    "item": "A £20 voucher for a bookshop, in an end-of-term card",
+    "gift_type": GiftType.VOUCHER.value,
+    "value": "20.00",
+    "other_party": "A parent",
+}
 # The background history is made of the everyday kinds, as often as each is declared.
 KIND_WEIGHTS = {kind.code: kind.share for kind in kinds_where(everyday=True)}
 
@@ -111,12 +127,16 @@ class _History:
         self.today = today
         self.rng = random.Random(SEED)  # noqa: S311 (demo data, not security)
 
-    def declare(self, *, declarant, setting, kind, pupil, submitted_at) -> ApprovalRequest:
-        """Saved, then submitted a few minutes later, and routed: the request it waits on."""
+    def declare(
+        self, *, declarant, setting, kind, pupil, submitted_at, answers=None
+    ) -> ApprovalRequest:
+        """Saved, then submitted a few minutes later, and routed: the request it waits on.
+        ``answers`` replace some of the kind's example answers."""
         entry = get_kind(kind)
         started_at = submitted_at - datetime.timedelta(minutes=12)
         with _at_the_time(started_at):
-            form = entry.form(data=entry.example_answers(started_at.date(), self.rng))
+            example = entry.example_answers(started_at.date(), self.rng)
+            form = entry.form(data={**example, **(answers or {})})
             if not form.is_valid():
                 raise ValueError(f"The demo's answers for {entry.name}: {form.errors}")
             declaration = declaration_save_draft(
@@ -213,11 +233,42 @@ class _History:
         if decided_at.date() >= self.today:
             return
         outcome, details = self.outcome(kind)
+        if outcome in DECIDING and (refusal := self.against_the_gift_rule(request)):
+            outcome, details = Outcome.REFUSED, refusal
         if "review_on" in details:
             details["review_on"] = decided_at.date() + datetime.timedelta(days=90)
         if "action_due_on" in details:
             details["action_due_on"] = decided_at.date() + datetime.timedelta(days=14)
         self.decide(request, outcome, decided_at, **details)
+
+    @staticmethod
+    def against_the_gift_rule(request) -> dict[str, Any] | None:
+        """A refusal for a gift against its setting's rule on gifts (R40); None otherwise."""
+        check = gift_check(request.declaration)
+        if check is None or not check.against_rule:
+            return None
+        # No required action: a year of them would stand overdue on the staff's pages.
+        return {
+            "reasons": " ".join(
+                [*check.marks, "Decline or return it politely, thanking the family."]
+            )
+        }
+
+    def voucher_from_a_family(self, setting: Organisation, pupils: list[Pupil]) -> None:
+        """A voucher from a parent, declared yesterday by a teacher and waiting for the
+        head, marked against the rule on gifts (#19: done when)."""
+        submitted_at = min(
+            _at(self.today - datetime.timedelta(days=1), 15, 40),
+            timezone.now() - datetime.timedelta(hours=1),
+        )
+        self.declare(
+            declarant=self.people["bro_teacher1"],
+            setting=setting,
+            kind=kinds_where(is_gift=True)[0].code,
+            pupil=pupils[1],
+            submitted_at=submitted_at,
+            answers=VOUCHER_FROM_A_PARENT,
+        )
 
     def executive_heads_own(self, setting: Organisation, pupils: list[Pupil]) -> None:
         """The Executive Headteacher's own declaration, decided by the Chair this term
@@ -238,13 +289,9 @@ class _History:
             kind=kinds_where(is_gift=True)[0].code,
             pupil=pupils[0],
             submitted_at=submitted_at,
+            answers=VOUCHER_FROM_A_PARENT,
         )
-        self.decide(
-            request,
-            Outcome.APPROVED_WITH_CONDITIONS,
-            decided_at,
-            conditions="Share the voucher with the staff room, as the gifts policy asks.",
-        )
+        self.decide(request, Outcome.REFUSED, decided_at, **self.against_the_gift_rule(request))
 
 
 # The emails the services send along the way are history too: nobody is sent them now.
@@ -274,5 +321,6 @@ def demo_load(plan: Any) -> str:
             count += 1
         if key == "bro":
             history.executive_heads_own(setting, pupils)
-            count += 1
+            history.voucher_from_a_family(setting, pupils)
+            count += 2
     return f"Added {count} declarations over the last {HISTORY_DAYS} days, with their decisions."

@@ -67,11 +67,12 @@ from registers.models import FollowUp, RegisterEntry, RoundResponse
 from tests.conftest import World, once_per_module, sign_in_with_mfa
 from tests.factories import FamilyLinkFactory, PupilFactory
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 200
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 # Names nobody outside may read (see FORBIDDEN): distinctive, so that a hit is a leak.
 PUPIL_SURNAME = "Quartermaine"
 PARENT_SURNAME = "Fairweather"
@@ -438,6 +439,7 @@ APP_ROWS = [
     row("policies:training_new", default=200),
     row("policies:training_evidence", kwargs=pk("training_record"), staff=200, **COMPLIANCE),
     row("policies:channels", query=organisation("world.school_a"), **POLICY),
+    row("policies:gifts", query=organisation("world.school_a"), **POLICY),
     # Declaring (R1: every adult, governors and volunteers too). A declaration is
     # opened by its declarant; its decider reads it on the decision page.
     row("declarations:list", default=200),

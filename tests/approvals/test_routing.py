@@ -526,7 +526,8 @@ def test_cover_outside_its_dates_does_nothing(world, submit, deputy, starts, end
     assert request.on_behalf_of is None
 
 
-def test_cover_whose_delegate_is_the_declarant_is_ignored(world, submit):
+def test_cover_whose_delegate_is_the_declarant_passes_it_up_the_chain(world, submit):
+    # The line manager is away and has delegated to the declarant: neither decides it.
     today = timezone.localdate()
     Cover.objects.create(
         person=world.line_manager_a,
@@ -538,11 +539,13 @@ def test_cover_whose_delegate_is_the_declarant_is_ignored(world, submit):
 
     request = submit(declare(world.teacher_a, world.school_a))
 
-    assert request.decider == world.line_manager_a
+    assert request.decider == world.head_a
     assert request.on_behalf_of is None
+    assert f"{world.teacher_a.get_full_name()} cannot decide this" in request.routing_reason
 
 
 def test_head_covering_for_the_executive_headteacher_never_gets_their_own_tuition(world, submit):
+    # The head's own goes past the Executive Headteacher, who is away, to the Chair.
     today = timezone.localdate()
     Cover.objects.create(
         person=world.executive_head,
@@ -554,7 +557,8 @@ def test_head_covering_for_the_executive_headteacher_never_gets_their_own_tuitio
 
     request = submit(declare(world.head_a, world.school_a, "work_outside_setting"))
 
-    assert request.decider == world.executive_head
+    assert request.decider == world.chair
+    assert "is away (absence cover" in request.routing_reason
 
 
 # Nobody at all: flagged to the administrator, never silently stuck -------------------------
@@ -857,8 +861,9 @@ def test_a_senior_persons_own_declaration_is_never_handed_to_someone_junior(worl
 
     request = submit(declare(world.head_a, world.school_a, "work_outside_setting"))
 
-    assert request.decider == world.executive_head
+    assert request.decider == world.chair
     assert request.on_behalf_of is None
+    assert "not senior to them" in request.routing_reason
 
 
 def test_nobody_to_decide_and_no_administrator_emails_the_services_operators(submit, mailoutbox):

@@ -123,7 +123,7 @@ def test_a_request_due_tomorrow_reminds_the_decider_once(world, route, run, pupi
 def test_a_request_due_later_is_not_reminded(route, run):
     route()  # due in five school days
 
-    assert "Routed 0, flagged 0, escalated 0, reminded 0." in run()
+    assert "Routed 0, flagged 0, escalated 0, reminded 0;" in run()
     assert mail.outbox == []
     assert events("approval.reminded") == 0
 
@@ -182,7 +182,7 @@ def test_running_again_after_an_escalation_changes_nothing(world, route, run):
 
     summary = run()
 
-    assert "Routed 0, flagged 0, escalated 0, reminded 0." in summary
+    assert "Routed 0, flagged 0, escalated 0, reminded 0;" in summary
     assert list(ApprovalRequest.objects.order_by("pk").values("pk", "status", "decider")) == (
         requests
     )

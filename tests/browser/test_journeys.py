@@ -510,6 +510,7 @@ def test_the_executive_heads_own_declaration_is_decided_by_the_chair(demo, visit
         answers=[
             lambda page: page.get_by_label("I received it").check(),
             lambda page: page.get_by_label("What the gift is").fill("A box of chocolates"),
+            lambda page: page.get_by_label("Goods: a present, flowers, food or drink").check(),
             lambda page: page.get_by_label("Estimated value in pounds").fill("12"),
             lambda page: page.get_by_label("From or to whom").fill("A parent"),
         ],
@@ -521,9 +522,19 @@ def test_the_executive_heads_own_declaration_is_decided_by_the_chair(demo, visit
 
     chair_tab = visit(name="chair")
     chair_tab.sign_in(demo["chair"])
-    decide(chair_tab, f"Gift given or received: {executive.get_full_name()}", "Approve", {})
+    # The federation follows policy 004: no gifts of money or goods (R40).
+    decide(
+        chair_tab,
+        f"Gift given or received: {executive.get_full_name()}",
+        "Refuse",
+        {
+            "Reasons (needed if you refuse, refer or record LADO advice)": (
+                "The federation does not allow gifts of money or goods (policy 004)."
+            ),
+        },
+    )
     decision = Decision.objects.get(request=request)
-    assert decision.outcome == Outcome.APPROVED
+    assert decision.outcome == Outcome.REFUSED
     assert decision.decided_by == demo["chair"]
 
 

@@ -14,6 +14,7 @@ from directory.models import Membership
 from tests.conftest import sign_in_with_mfa
 from tests.factories import PupilFactory
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +121,7 @@ def test_a_former_pupil_not_in_the_directory_can_be_described(world):
 
 
 def test_a_file_name_of_only_emoji_is_kept_as_attachment():
-    upload = SimpleUploadedFile("😀.pdf", b"%PDF-1.4\n" + b" " * 100 + b"%%EOF\n")
+    upload = SimpleUploadedFile("😀.pdf", pdf_bytes())
 
     content_type, name = attachment_check(upload)
 

@@ -1,18 +1,15 @@
 """The declaration services: drafts, submit, withdraw, amend and attachments, with audit."""
 
-import io
-import struct
 import uuid
-import zipfile
-import zlib
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError, connection
 
 from contactpolicy.models import AuditEvent
 from contactpolicy.workflow import IllegalTransition
-from declarations.exceptions import AttachmentRejected, DeclarationError
+from declarations.exceptions import AttachmentNotStored, AttachmentRejected, DeclarationError
 from declarations.kinds import get_kind
 from declarations.models import Attachment, Declaration
 from declarations.selectors import declaration_changes
@@ -33,6 +30,16 @@ from tests.factories.declarations import (
     FamilyMemberSubjectFactory,
     FormerPupilFactory,
     cleaned_details,
+)
+from tests.files import (
+    DiskFillsUp,
+    docx_bomb,
+    docx_bytes,
+    docx_with_macros,
+    pdf_bytes,
+    pdf_with_embedded_file,
+    pdf_with_open_script,
+    png_bytes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -115,41 +122,6 @@ def state(declaration):
         # A refused attempt is recorded (contactpolicy.workflow), and nothing else is.
         len([event for event in audits(declaration) if event.action != "workflow.refused"]),
     )
-
-
-def pdf_bytes(size=600):
-    head = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n"
-    return head + b" " * max(0, size - len(head) - 6) + b"%%EOF\n"
-
-
-def png_bytes():
-    """A real one-pixel PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
-    pixels = zlib.compress(b"\x00\xff\x00\x00")  # filter byte, one red pixel
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
-
-
-def docx_bytes():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-            'package/2006/content-types"/>',
-        )
-        archive.writestr(
-            "word/document.xml",
-            '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-            'wordprocessingml/2006/main"><w:body/></w:document>',
-        )
-    return buffer.getvalue()
 
 
 def exe_bytes():
@@ -947,3 +919,119 @@ def test_amending_carries_the_attached_copies_over_to_the_new_version(draft, dec
     assert copied.pk != original.pk
     assert copied.file.name == original.file.name
     assert copied.original_name == "card.pdf"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("invitation.pdf", pdf_with_open_script(), "a script that runs when it is opened"),
+        ("invitation.pdf", pdf_with_embedded_file(), "other files hidden inside it"),
+        ("letter.docx", docx_with_macros(), "contains macros"),
+        ("letter.docx", docx_bomb(), "would grow to 100.0\xa0MB when opened"),
+    ],
+    ids=["pdf-script", "pdf-embedded-file", "word-macros", "word-zip-bomb"],
+)
+def test_a_hostile_file_is_refused_nothing_is_kept_and_the_attempt_is_audited(
+    draft, declarant, media, name, content, says
+):
+    with pytest.raises(AttachmentRejected, match=says) as refused:
+        attachment_add(actor=declarant, declaration=draft, upload=SimpleUploadedFile(name, content))
+
+    assert not Attachment.objects.exists()
+    assert stored_files(media) == []
+    assert not audits(draft, "declaration.attachment_added")
+    [event] = audits(draft, "declaration.attachment_refused")
+    assert event.actor == declarant
+    assert event.data == {"name": name, "size": len(content), "reason": str(refused.value)}
+
+
+def test_a_refusal_for_the_type_is_audited_too(draft, declarant):
+    with pytest.raises(AttachmentRejected):
+        attachment_add(
+            actor=declarant,
+            declaration=draft,
+            upload=SimpleUploadedFile("timetable.pdf", exe_bytes()),
+        )
+
+    [event] = audits(draft, "declaration.attachment_refused")
+    assert event.data["reason"].startswith("Only PDF files, photos")
+
+
+def test_a_refusal_of_someone_elses_attempt_writes_no_refusal_of_the_file(draft, other_teacher):
+    """Not their declaration: refused before the file is looked at (and not as a file)."""
+    with pytest.raises(DeclarationError, match="Only the person"):
+        attachment_add(
+            actor=other_teacher,
+            declaration=draft,
+            upload=SimpleUploadedFile("invitation.pdf", pdf_with_open_script()),
+        )
+
+    assert not audits(draft, "declaration.attachment_refused")
+
+
+@pytest.fixture
+def full_disk(settings, media):
+    """The uploads' storage on a disk that fills up half-way through writing a file."""
+    DiskFillsUp.left_behind.clear()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "tests.files.DiskFillsUp"},
+    }
+    return DiskFillsUp.left_behind
+
+
+def test_a_full_disk_mid_write_leaves_no_partial_file_and_says_so(
+    draft, declarant, media, full_disk
+):
+    content = pdf_bytes(5000)
+
+    with pytest.raises(AttachmentNotStored, match="could not be saved just now"):
+        attachment_add(
+            actor=declarant, declaration=draft, upload=SimpleUploadedFile("card.pdf", content)
+        )
+
+    [(name, size)] = full_disk.items()  # the write began and left part of the file
+    assert name.startswith("attachments/")
+    assert 0 < size < len(content)
+    assert stored_files(media) == []
+    assert not Attachment.objects.exists()
+    assert not audits(draft, "declaration.attachment_added")
+    assert not audits(draft, "declaration.attachment_refused")  # the file was not at fault
+
+
+@pytest.fixture
+def database_refuses_attachments(db):
+    """A trigger in the database itself that refuses every new attachment row: the file
+    is written, then the INSERT fails, as on a lost connection or a full database."""
+    table = Attachment._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_attachment() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'the database refused the row'; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER refuse_attachment BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_attachment()"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER refuse_attachment BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'the database refused the row'); END"
+            )
+    # Made inside the test's transaction: rolled back with it.
+
+
+def test_a_database_error_while_saving_the_row_removes_the_file_already_written(
+    draft, declarant, media, database_refuses_attachments
+):
+    with pytest.raises(DatabaseError, match="the database refused the row"):
+        attachment_add(
+            actor=declarant,
+            declaration=draft,
+            upload=SimpleUploadedFile("card.pdf", pdf_bytes()),
+        )
+
+    assert stored_files(media) == []
+    assert not Attachment.objects.exists()
+    assert not audits(draft, "declaration.attachment_added")

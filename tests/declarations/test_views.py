@@ -23,11 +23,12 @@ from tests.factories import (
     PupilFactory,
     person_with_roles,
 )
+from tests.files import docx_bomb, docx_bytes, docx_with_macros, pdf_bytes, pdf_with_open_script
 
 pytestmark = pytest.mark.django_db
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 200
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
 
@@ -899,12 +900,66 @@ def test_file_whose_name_disagrees_with_its_content_is_refused(client, card, med
 
 
 def test_oversized_file_is_refused_with_a_message(client, card, media, settings):
-    settings.ATTACHMENT_MAX_BYTES = 50
+    settings.ATTACHMENT_MAX_BYTES = len(PDF) - 1
 
     response = upload(client, card, PDF, "card.pdf")
 
     assert response.status_code == 200
     assert "Try a smaller photo or scan." in response.text
+    assert not Attachment.objects.exists()
+    assert stored_files(media) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        (
+            "invitation.pdf",
+            pdf_with_open_script(),
+            "This PDF contains a script that runs when it is opened. Save it again as a plain "
+            "PDF (Print to PDF) and attach that.",
+        ),
+        (
+            "letter.docx",
+            docx_with_macros(),
+            "This Word file contains macros or controls: small programs that run inside Word.",
+        ),
+        ("letter.docx", docx_bomb(), "This Word file would grow to 100.0\xa0MB when opened"),
+    ],
+    ids=["pdf-script", "word-macros", "word-zip-bomb"],
+)
+def test_a_hostile_file_is_refused_with_the_reason_on_the_page(
+    client, card, media, name, content, says
+):
+    response = upload(client, card, content, name)
+
+    assert response.redirect_chain == [
+        (reverse("declarations:review", args=[card.pk]) + "#attachments", 302)
+    ]
+    assert escape(says) in response.text
+    assert "is attached." not in response.text
+    assert not Attachment.objects.exists()
+    assert stored_files(media) == []
+    event = AuditEvent.objects.get(action="declaration.attachment_refused")
+    assert event.actor == card.declarant
+    assert event.target_id == str(card.pk)
+
+
+def test_a_word_document_is_attached(client, card, media):
+    response = upload(client, card, docx_bytes(), "Letter to Mrs Smith.docx")
+
+    assert "Letter_to_Mrs_Smith.docx is attached." in response.text
+    attachment = Attachment.objects.get()
+    assert stored_files(media) == [media / attachment.file.name]
+
+
+def test_a_full_disk_says_the_file_was_not_saved_and_keeps_nothing(client, card, media, settings):
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.files.DiskFillsUp"}}
+
+    response = upload(client, card, pdf_bytes(5000), "card.pdf")
+
+    assert response.status_code == 200
+    assert "The file could not be saved just now, so nothing was attached." in response.text
     assert not Attachment.objects.exists()
     assert stored_files(media) == []
 

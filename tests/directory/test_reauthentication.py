@@ -19,6 +19,7 @@ from directory.models import Membership, Role
 from policies.models import PolicyVersion
 from tests.conftest import sign_in_with_mfa
 from tests.factories import PASSWORD, PupilFactory
+from tests.files import pdf_bytes
 from tests.mfa import at_the_start_of_a_step, clock_on, totp
 
 pytestmark = pytest.mark.django_db
@@ -190,7 +191,7 @@ def test_publishing_after_15_minutes_keeps_the_answers_and_asks_for_the_file_aga
         "next_review_on": "2027-11-11",
         "confidentiality_agreement": "I will keep confidential what I learn at work.",
     }
-    document = b"%PDF-1.4\n" + b"0" * 600 + b"\n%%EOF\n"
+    document = pdf_bytes()
     clock_on(time_machine, LATER)
 
     response = client.post(url, answers | {"document": SimpleUploadedFile("p.pdf", document)})

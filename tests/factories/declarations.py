@@ -110,6 +110,7 @@ def details_data(code: str, *, on: datetime.date | None = None) -> dict[str, Any
             "channels": ["in_person"],
             "direction": "received",
             "item": "A box of chocolates",
+            "gift_type": "goods",
             "value": "12.5",
             "other_party": "The Patel family",
             "on": days(-1),

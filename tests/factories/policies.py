@@ -1,4 +1,5 @@
-"""Factories for the policy: versions, acknowledgements and training records."""
+"""Factories for the policy: versions, acknowledgements, training records, permitted ways
+to communicate and rules on gifts."""
 
 import datetime
 
@@ -6,7 +7,13 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from policies.models import Acknowledgement, PermittedChannel, PolicyVersion, TrainingRecord
+from policies.models import (
+    Acknowledgement,
+    GiftRule,
+    PermittedChannel,
+    PolicyVersion,
+    TrainingRecord,
+)
 from tests.factories import FederationFactory, PersonFactory
 
 
@@ -55,3 +62,15 @@ class PermittedChannelFactory(DjangoModelFactory[PermittedChannel]):
     organisation = factory.SubFactory(FederationFactory)
     channel = "email"
     conditions = "School account only."
+
+
+class GiftRuleFactory(DjangoModelFactory[GiftRule]):
+    """An organisation's rule on gifts: none at all, as policy 004 says, unless told."""
+
+    class Meta:
+        model = GiftRule
+
+    organisation = factory.SubFactory(FederationFactory)
+    allows = GiftRule.Allows.NOTHING
+    token_limit = None
+    changed_by = factory.SubFactory(PersonFactory)

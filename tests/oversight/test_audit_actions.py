@@ -182,7 +182,7 @@ def administer(o: types.SimpleNamespace) -> None:
     admin_save(
         client,
         reverse("admin:directory_organisation_change", args=[brookfield.pk]),
-        name="Brookfield Primary School",
+        urn="199001",  # a save that changes nothing is not recorded: this one changes the URN
     )
 
     # Routing rules, cover, and a request nobody could be found to decide.

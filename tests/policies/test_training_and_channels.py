@@ -3,8 +3,6 @@ items 3 and 4: recording training, due dates and the report, evidence downloads,
 setting the list, the guidance on the declaration form and the flag for the decider."""
 
 import datetime
-import struct
-import zlib
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -36,6 +34,7 @@ from tests.factories.declarations import (
     details_json,
 )
 from tests.factories.policies import PermittedChannelFactory, TrainingRecordFactory
+from tests.files import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -56,25 +55,6 @@ def media(settings, tmp_path):
 
 def stored_files(media):
     return [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
-
-
-def pdf_bytes(size=600):
-    head = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n"
-    return head + b" " * max(0, size - len(head) - 6) + b"%%EOF\n"
-
-
-def png_bytes():
-    """A real one-pixel PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 def exe_bytes():

@@ -4,8 +4,6 @@ it with the confidentiality agreement, who has acknowledged it, the policy docum
 the review reminders."""
 
 import datetime
-import struct
-import zlib
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,6 +26,7 @@ from policies.services import acknowledgement_record, policy_version_publish, sc
 from tests.conftest import sign_in_with_mfa
 from tests.factories import SchoolFactory, person_with_roles
 from tests.factories.policies import AcknowledgementFactory, PolicyVersionFactory
+from tests.files import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -49,25 +48,6 @@ def media(settings, tmp_path):
 
 def days(offset: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=offset)
-
-
-def pdf_bytes(size: int = 600) -> bytes:
-    head = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n"
-    return head + b" " * max(0, size - len(head) - 6) + b"%%EOF\n"
-
-
-def png_bytes() -> bytes:
-    """A real one-pixel PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 def stored_files(media: Path) -> list[Path]:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approvals', '0002_dashboard_index'),
+        ('approvals', '0003_vice_chair_referrals_and_cover_ends'),
     ]
 
     operations = [

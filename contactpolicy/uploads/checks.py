@@ -1,11 +1,9 @@
-"""Uploaded files (a declaration's attachment, a policy document, a training
-certificate): checking one before it is kept, naming it, and handing it back. Files
-are recognised by their content, not their name, and must be small enough (R11, R29,
-R31)."""
+"""Checking an uploaded file before it is kept: recognised by its content, not its name;
+small enough; and nothing in it that runs, opens or unpacks when it is opened (a PDF's
+scripts, a Word file's macros, a zip bomb). Each refusal says why in plain words."""
 
 from __future__ import annotations
 
-import uuid
 import zipfile
 from pathlib import PurePath
 
@@ -13,13 +11,12 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from contactpolicy.exceptions import UploadRejected
+from contactpolicy.uploads.office import word_document_check
+from contactpolicy.uploads.pdf import pdf_check
 
 # What may be attached, recognised by content; the name's extension must agree.
 UPLOAD_TYPES = {
@@ -29,12 +26,23 @@ UPLOAD_TYPES = {
     "gif": ("image/gif", {".gif"}),
     "webp": ("image/webp", {".webp"}),
     "heic": ("image/heic", {".heic", ".heif"}),
-    "doc": ("application/msword", {".doc"}),
     "docx": (
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         {".docx"},
     ),
 }
+# What is looked inside each type for, beyond its type and size.
+CONTENT_CHECKS = {"pdf": pdf_check, "docx": word_document_check}
+# The old binary Word format (.doc, Word 97 to 2003) is no longer taken: its macros and
+# embedded objects hide in a format that only a heavy analyser (oletools) could check,
+# and it is the format most used to attack computers through Word. Word has saved .docx
+# since 2007; a .doc opened in Word saves as one in a moment. Files attached before stay
+# as they are and can still be downloaded.
+OLD_WORD = (
+    "Old-style Word files (.doc) cannot be attached, because they can hide programs that "
+    "cannot be checked. Open it in Word, save it as a Word document (.docx) or a PDF, and "
+    "attach that."
+)
 
 
 def _is_word_document(upload: UploadedFile) -> bool:
@@ -46,6 +54,16 @@ def _is_word_document(upload: UploadedFile) -> bool:
         return False
     finally:
         upload.seek(0)
+
+
+def upload_name(upload: UploadedFile) -> str:
+    """A safe download name for the upload: its own name, cleaned, with its extension."""
+    path = PurePath(upload.name or "")
+    try:
+        stem = get_valid_filename(path.stem)[:80]
+    except SuspiciousFileOperation:  # a name made only of characters that cannot be kept
+        stem = "attachment"
+    return f"{stem}{path.suffix.lower()[:8]}"
 
 
 def upload_check(upload: UploadedFile) -> tuple[str, str]:
@@ -65,10 +83,12 @@ def upload_check(upload: UploadedFile) -> tuple[str, str]:
     extension = PurePath(upload.name or "").suffix.lower()
     if extension == ".docx" and (guessed is None or guessed.extension in {"zip", "docx"}):
         guessed = filetype.get_type(ext="docx") if _is_word_document(upload) else None
+    if guessed is not None and guessed.extension == "doc":
+        raise UploadRejected(OLD_WORD)
     if guessed is None or guessed.extension not in UPLOAD_TYPES:
         raise UploadRejected(
-            "Only PDF files, photos (JPEG, PNG, GIF, WebP, HEIC) and Word documents can be "
-            "attached. This file is none of those."
+            "Only PDF files, photos (JPEG, PNG, GIF, WebP, HEIC) and Word documents (.docx) "
+            "can be attached. This file is none of those."
         )
     content_type, extensions = UPLOAD_TYPES[guessed.extension]
     if extension not in extensions:
@@ -76,28 +96,7 @@ def upload_check(upload: UploadedFile) -> tuple[str, str]:
             f"The file's name ends in '{extension or 'nothing'}' but its content is "
             f"{guessed.extension.upper()}. Rename it or attach the original file."
         )
-    try:
-        stem = get_valid_filename(PurePath(upload.name).stem)[:80]
-    except SuspiciousFileOperation:  # a name made only of characters that cannot be kept
-        stem = "attachment"
-    return content_type, f"{stem}{extension}"
-
-
-def generated_path(folder: str, filename: str) -> str:
-    """A generated storage name: nothing of the uploaded name reaches the file system."""
-    extension = PurePath(filename).suffix.lower()[:8]
-    return f"{folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
-
-
-def file_download(file: FieldFile, *, name: str, content_type: str) -> FileResponse:
-    """A stored file, always as a download and never run by the browser; 404 if the
-    file is missing."""
-    if not file:
-        raise Http404
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    check = CONTENT_CHECKS.get(guessed.extension)
+    if check is not None:
+        check(upload)
+    return content_type, upload_name(upload)

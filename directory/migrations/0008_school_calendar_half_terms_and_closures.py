@@ -31,7 +31,7 @@ def reverse(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0006_sessions_and_role_requests'),
+        ('directory', '0007_vice_chair_and_safeguarding_chain'),
     ]
 
     operations = [
