@@ -46,7 +46,7 @@ CEILINGS = {
     "summary, trust, year": 44,
     "summary, trust, year, cached": 13,
     "declare: save": 21,
-    "declare: submit": 35,
+    "declare: submit": 37,  # two of them the school calendar the due date counts on
 }
 
 SHARED = {"staff_per_school": 25, "pupils_per_school": 30, "until": TODAY}
