@@ -164,6 +164,12 @@ class ApprovalRequest(models.Model):
     )
     routing_reason = models.TextField(help_text="Which rule chose the decider, and any fallback.")
     due_on = models.DateField(null=True, blank=True)
+    urgent = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Due the same school day and first on the list: a concern, marked urgent "
+        "by the declarant, or planned contact with no school day left before it (R39).",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     escalated_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="escalations"

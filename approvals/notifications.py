@@ -1,7 +1,8 @@
 """Emails about approvals, queued in the transaction that causes them (R20, R24).
 
 No subject names a pupil or family; the body names the kind of declaration and
-links to the app, where the reader's own permissions apply.
+links to the app, where the reader's own permissions apply. An urgent request's
+subject starts with "Urgent" (R39).
 """
 
 from __future__ import annotations
@@ -26,15 +27,43 @@ def _request(pk: int) -> ApprovalRequest:
     ).get(pk=pk)
 
 
-def request_arrived(pk: int) -> None:
+def _urgent_line(request: ApprovalRequest, why: str) -> str:
+    if not request.urgent:
+        return ""
+    return f"It is urgent{': ' + why if why else ''}.\n\n"
+
+
+def request_arrived(pk: int, why: str = "") -> None:
     request = _request(pk)
     declaration = request.declaration
     _send(
         [request.decider.email],
-        "A declaration is waiting for your decision",
+        "Urgent: a declaration needs your decision"
+        + (" today" if request.due_on == timezone.localdate() else "")
+        if request.urgent
+        else "A declaration is waiting for your decision",
         f"{declaration.declarant.get_full_name()} has made a declaration "
         f"({declaration.kind_entry.name.lower()}) that needs your decision by "
-        f"{request.due_on:%-d %B %Y}.\n\nOpen it: {site_link(request.get_absolute_url())}\n",
+        f"{request.due_on:%-d %B %Y}.\n\n{_urgent_line(request, why)}"
+        f"Open it: {site_link(request.get_absolute_url())}\n",
+    )
+
+
+def urgent_next_up(pk: int, person_pk: int, why: str = "") -> None:
+    """The next person up hears of an urgent request the day it arrives (R39), in case
+    the decider cannot decide it in time; it reaches them if it is not decided today."""
+    request = _request(pk)
+    declaration = request.declaration
+    person = Person.objects.get(pk=person_pk)
+    _send(
+        [person.email],
+        "Urgent: a declaration must be decided today",
+        f"A declaration {declaration.reference} ({declaration.kind_entry.name.lower()}) at "
+        f"{declaration.setting.name} is waiting for {request.decider.get_full_name()}'s "
+        f"decision by {request.due_on:%-d %B %Y}. It is urgent"
+        f"{': ' + why if why else ''}.\n\nYou are told because you are the next person up: "
+        "if it is not decided in time, it comes to you. Nothing is needed from you now.\n\n"
+        f"Your decisions: {site_link(reverse('approvals:dashboard'))}\n",
     )
 
 
@@ -42,7 +71,9 @@ def copied_to_dsl(pk: int) -> None:
     request = _request(pk)
     _send(
         [request.decider.email],
-        "A safeguarding-relevant declaration has been copied to you",
+        "Urgent: a safeguarding-relevant declaration has been copied to you"
+        if request.urgent
+        else "A safeguarding-relevant declaration has been copied to you",
         f"A declaration ({request.declaration.kind_entry.name.lower()}) at "
         f"{request.declaration.setting.name} has been copied to you as designated "
         f"safeguarding lead.\n\nOpen it: {site_link(request.get_absolute_url())}\n",
@@ -57,7 +88,9 @@ def head_told(pk: int) -> None:
     declaration = request.declaration
     _send(
         [request.decider.email],
-        "A declaration names pupils of your school",
+        "Urgent: a declaration names pupils of your school"
+        if request.urgent
+        else "A declaration names pupils of your school",
         f"{declaration.declarant.get_full_name()} has made a declaration "
         f"({declaration.kind_entry.name.lower()}, {declaration.reference}) at "
         f"{declaration.setting.name} that names pupils of more than one school, yours "
@@ -119,11 +152,15 @@ def reminder(pk: int) -> None:
         if overdue
         else f"it is due by {request.due_on:%-d %B %Y}"
     )
+    subject = {
+        (False, False): "Reminder: a declaration is waiting for your decision",
+        (True, False): "Overdue: a declaration is waiting for your decision",
+        (False, True): "Urgent reminder: a declaration is waiting for your decision",
+        (True, True): "Urgent and overdue: a declaration is waiting for your decision",
+    }[(overdue, request.urgent)]
     _send(
         [request.decider.email],
-        "Overdue: a declaration is waiting for your decision"
-        if overdue
-        else "Reminder: a declaration is waiting for your decision",
+        subject,
         f"A declaration ({request.declaration.kind_entry.name.lower()}) is waiting for your "
         f"decision; {when}.\n\nOpen it: {site_link(request.get_absolute_url())}\n",
     )

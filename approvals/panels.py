@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, ApprovalRequest
-from approvals.selectors import dashboard_counts, declaration_trail
+from approvals.selectors import dashboard_counts, declaration_trail, urgent_for
 from declarations.hooks import Section
 from declarations.models import Declaration
 from directory.access import DECIDING_ROLES, Access
@@ -17,7 +17,8 @@ def decisions_panel(request: HttpRequest, access: Access) -> Panel | None:
     return Panel(
         title="Decisions",
         template="approvals/panels/decisions.html",
-        context={"counts": counts},
+        # What is urgent (a concern, R39) stands first on the home page.
+        context={"counts": counts, "urgent": urgent_for(user=request.user)},
         order=1,
     )
 

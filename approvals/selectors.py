@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -53,7 +53,7 @@ def request_list_for(*, user: Any) -> QuerySet[ApprovalRequest]:
 
 
 def dashboard_for(*, user: Any) -> QuerySet[ApprovalRequest]:
-    """What waits for my decision, most urgent first."""
+    """What waits for my decision: the urgent first (R39), then by due date."""
     if not user.is_authenticated:
         return ApprovalRequest.objects.none()
     # Straight on the decider (not request_list_for's "or covering for"), so that the
@@ -64,7 +64,7 @@ def dashboard_for(*, user: Any) -> QuerySet[ApprovalRequest]:
             purpose=ApprovalRequest.Purpose.DECIDE,
             status=ApprovalRequest.Status.OPEN,
         )
-    ).order_by("due_on", "declaration__key_date", "created_at", "pk")
+    ).order_by("-urgent", "due_on", "declaration__key_date", "created_at", "pk")
 
 
 def dashboard_counts(*, user: Any, today: datetime.date | None = None) -> dict[str, int]:
@@ -76,6 +76,7 @@ def dashboard_counts(*, user: Any, today: datetime.date | None = None) -> dict[s
     # decider's requests would read years of them on every visit (#10).
     counts = mine.filter(purpose=decide, status=ApprovalRequest.Status.OPEN).aggregate(
         waiting=Count("pk"),
+        urgent=Count("pk", filter=Q(urgent=True)),
         overdue=Count("pk", filter=Q(due_on__lt=today)),
         due_this_week=Count("pk", filter=Q(due_on__gte=today, due_on__lte=week)),
     )
@@ -91,9 +92,29 @@ def copies_for(*, user: Any) -> QuerySet[ApprovalRequest]:
     """What was copied to this person: as DSL, or as a head told (:func:`is_told`)."""
     if not user.is_authenticated:
         return ApprovalRequest.objects.none()
+    # An urgent copy not yet read first (a concern, R39), then the newest.
     return _with_declaration(
         ApprovalRequest.objects.filter(decider=user, purpose=ApprovalRequest.Purpose.COPY)
-    ).order_by("-created_at")
+    ).order_by(_urgent_and_unread_first(), "-created_at", "-pk")
+
+
+def _urgent_and_unread_first() -> Case:
+    return Case(When(urgent=True, read_at__isnull=True, then=Value(0)), default=Value(1))
+
+
+def urgent_for(*, user: Any, limit: int = 5) -> list[ApprovalRequest]:
+    """The urgent requests waiting for this person's decision and the urgent copies they
+    have not read, the oldest first: the top of their home page (R39)."""
+    if not user.is_authenticated:
+        return []
+    waiting = Q(purpose=ApprovalRequest.Purpose.DECIDE, status=ApprovalRequest.Status.OPEN) | Q(
+        purpose=ApprovalRequest.Purpose.COPY, read_at__isnull=True
+    )
+    return list(
+        _with_declaration(
+            ApprovalRequest.objects.filter(waiting, decider=user, urgent=True)
+        ).order_by("due_on", "created_at", "pk")[:limit]
+    )
 
 
 def request_get_for(*, user: Any, pk: int) -> ApprovalRequest:

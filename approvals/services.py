@@ -10,6 +10,7 @@ emailed, from which they read the declaration with their own setting's pupils on
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -63,7 +64,8 @@ from declarations.audit_actions import DECLARATION_VIEWED
 from declarations.kinds import get_kind
 from declarations.models import Declaration
 from declarations.selectors import settings_involved
-from directory.models import Membership, Person, Role
+from directory.calendar import SchoolCalendar, calendar_for, calendars_for
+from directory.models import Membership, Organisation, Person, Role
 
 # Sent inside the decision's transaction, so that what listens (the registers, R25)
 # is written with the decision or not at all.
@@ -80,22 +82,83 @@ DECLARATION_AFTER = {
 DECIDE = ApprovalRequest.Purpose.DECIDE
 
 
-def add_school_days(start: datetime.date, days: int) -> datetime.date:
-    """``days`` weekdays after ``start`` (holidays are not known to the app yet)."""
-    current = start
-    while days > 0:
-        current += datetime.timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
+@dataclass(frozen=True)
+class Due:
+    """When a decision is due, and whether (and why) it is urgent."""
+
+    on: datetime.date
+    urgent: bool = False
+    reason: str = ""  # why it is urgent, in words for the emails and the audit trail
+    # The planned contact leaves no school day after today before it: the next person up
+    # is told today as well as the decider.
+    tell_next_up: bool = False
+
+
+def due_for(
+    declaration: Declaration, today: datetime.date, calendar: SchoolCalendar | None = None
+) -> Due:
+    """When a decision is due, counted in school days on the setting's calendar (R24, R39).
+
+    * Usually ``DECISION_DUE_SCHOOL_DAYS`` school days after today.
+    * Urgent (a concern, R19, or ticked "This is urgent" by the declarant): the same school
+      day, that is today if today is a school day, else the next school day.
+    * Planned contact is due by the last school day before its date. When that day is
+      today or already gone (declared on Friday for Monday, or in a holiday for the day
+      school starts again), it is urgent and due today, even when today is not a school
+      day: the decider and the next person up are told at once. This is the one case
+      where a due date falls outside a school day.
+    * Planned contact whose date has passed (an amendment, an answer to a question) is due
+      today; the scheduled job flags the date that passed.
+    """
+    calendar = calendar or calendar_for(declaration.setting, today)
+    if declaration.is_urgent:
+        due = Due(
+            calendar.school_day_on_or_after(today),
+            urgent=True,
+            reason="it is a concern"
+            if declaration.kind_entry.urgent
+            else "the person who made it marked it urgent",
+        )
+    else:
+        due = Due(calendar.add_school_days(today, settings.DECISION_DUE_SCHOOL_DAYS))
+    key_date = declaration.key_date
+    if key_date is None:
+        return due
+    if key_date < today:
+        return Due(today, urgent=due.urgent, reason=due.reason)
+    last_chance = calendar.previous_school_day(key_date)
+    if last_chance <= today:
+        return Due(
+            today,
+            urgent=True,
+            reason=f"the contact is planned for {key_date:%A %-d %B %Y} and no school day "
+            "is left before it",
+            tell_next_up=True,
+        )
+    return Due(min(due.on, last_chance), urgent=due.urgent, reason=due.reason)
 
 
 def due_date_for(declaration: Declaration, today: datetime.date) -> datetime.date:
-    """The default number of school days, and always before planned contact (R24)."""
-    due = add_school_days(today, settings.DECISION_DUE_SCHOOL_DAYS)
-    if declaration.key_date is not None:
-        due = min(due, declaration.key_date - datetime.timedelta(days=1))
-    return max(due, today)
+    """The date a decision is due (see :func:`due_for`)."""
+    return due_for(declaration, today).on
+
+
+def _next_up(request: ApprovalRequest, route: Route, today: datetime.date) -> Person | None:
+    """Who ``request`` would go to if it were escalated today (as request_escalate would
+    choose): told of an urgent one at once."""
+    if route.decider is None:
+        return None
+    declaration = request.declaration
+    above = next_role(route.role, declaration.setting, safeguarding=route.safeguarding)
+    if above is None:
+        return None
+    return resolve(
+        declaration,
+        start=above,
+        on=today,
+        exclude=_passed_over(request) | {route.decider.pk},
+        safeguarding=route.safeguarding,
+    ).decider
 
 
 def _open_request(
@@ -105,6 +168,7 @@ def _open_request(
     today: datetime.date,
     escalated_from: ApprovalRequest | None = None,
 ) -> ApprovalRequest:
+    due = due_for(declaration, today)
     request = ApprovalRequest.objects.create(
         # A late flag travels with an escalation, so nobody is told twice.
         late_flagged_at=escalated_from.late_flagged_at if escalated_from else None,
@@ -116,11 +180,13 @@ def _open_request(
         decider_role=route.role,
         on_behalf_of=route.on_behalf_of,
         routing_reason=route.explanation,
-        due_on=due_date_for(declaration, today),
+        due_on=due.on,
+        urgent=due.urgent,
         escalated_from=escalated_from,
         safeguarding=route.safeguarding,
         cover=route.cover,
     )
+    next_up = _next_up(request, route, today) if due.tell_next_up else None
     audit_event_record(
         actor=None,
         action=APPROVAL_ROUTED if route.decider else APPROVAL_UNROUTABLE,
@@ -132,12 +198,19 @@ def _open_request(
             "on_behalf_of": getattr(route.on_behalf_of, "pk", None),
             "reason": route.explanation,
             "due_on": request.due_on,
+            **(
+                {"urgent": due.reason, "next_up_told": getattr(next_up, "pk", None)}
+                if due.urgent
+                else {}
+            ),
         },
     )
     if route.decider is None:
         notifications.unroutable(request.pk)
     else:
-        notifications.request_arrived(request.pk)
+        notifications.request_arrived(request.pk, why=due.reason)
+    if next_up is not None:
+        notifications.urgent_next_up(request.pk, next_up.pk, why=due.reason)
     return request
 
 
@@ -156,6 +229,7 @@ def _copy_to_dsl(declaration: Declaration, route: Route) -> None:
             decider=person,
             decider_role=DeciderRole.DSL,
             routing_reason="Safeguarding-relevant: copied to the designated safeguarding lead.",
+            urgent=declaration.is_urgent,
         )
         audit_event_record(
             actor=None,
@@ -203,6 +277,7 @@ def _tell_heads(declaration: Declaration, route: Route) -> None:
             routing_reason=f"It names pupils of {names_of(involved)}. As head of "
             f"{setting.name} you are told of your own pupils' side; {decider} decides it, "
             "as someone who may decide for each school.",
+            urgent=declaration.is_urgent,
         )
         audit_event_record(
             actor=None,
@@ -375,11 +450,12 @@ def request_assign(
     if problem := decider_problem(decider.pk, request.declaration, today):
         raise ApprovalError(problem)
     request.decider = decider
-    request.due_on = due_date_for(request.declaration, today)
+    due = due_for(request.declaration, today)
+    request.due_on, request.urgent = due.on, due.urgent
     request.routing_reason += (
         f" Assigned to {decider.get_full_name()} by the administrator {actor.get_full_name()}."
     )
-    request.save(update_fields=["decider", "due_on", "routing_reason"])
+    request.save(update_fields=["decider", "due_on", "urgent", "routing_reason"])
     audit_event_record(
         actor=actor,
         action=APPROVAL_ASSIGNED,
@@ -500,6 +576,36 @@ def request_flag_late(*, request: ApprovalRequest, today: datetime.date) -> bool
     return True
 
 
+def acts_today(
+    *,
+    urgent: bool,
+    key_date: datetime.date | None,
+    calendar: SchoolCalendar,
+    day: datetime.date,
+) -> bool:
+    """Whether the scheduled job reminds about or escalates a request on ``day``: on the
+    setting's school days, and on other days only if it is urgent or its planned contact
+    comes before the next school day is out (R39)."""
+    if urgent or calendar.is_school_day(day):
+        return True
+    return key_date is not None and day <= key_date <= calendar.next_school_day(day)
+
+
+def escalation_day(
+    *,
+    due_on: datetime.date,
+    key_date: datetime.date | None,
+    calendar: SchoolCalendar,
+    urgent: bool = False,
+) -> datetime.date:
+    """The first day after ``due_on`` on which the scheduled job passes an undecided
+    request one level up (for the demo and the scale seeder, which tell that story)."""
+    day = due_on + datetime.timedelta(days=1)
+    while not acts_today(urgent=urgent, key_date=key_date, calendar=calendar, day=day):
+        day += datetime.timedelta(days=1)
+    return day
+
+
 def scheduled_work(*, today: datetime.date | None = None) -> dict[str, int]:
     """Everything that runs on a timetable; safe to run as often as you like."""
     today = today or timezone.localdate()
@@ -522,18 +628,43 @@ def scheduled_work(*, today: datetime.date | None = None) -> dict[str, int]:
         counts,
         "flagged",
     )
-    # The decider hears first (due tomorrow, due today, or overdue); a request with
-    # nobody to decide it reminds the administrators every day; then an overdue request
-    # goes one level up.
-    soon = today + datetime.timedelta(days=1)
+    # The decider hears first (due on the next school day, due today, or overdue); a
+    # request with nobody to decide it reminds the administrators every day; then an
+    # overdue request goes one level up. Both wait for a school day at the request's
+    # setting, unless the request is urgent or its planned contact would not wait.
+    calendars = calendars_for(
+        Organisation.objects.filter(pk__in=waiting.values("declaration__setting_id")), today
+    )
+    if not calendars:
+        return counts
+    horizon = max(calendar.next_school_day(today) for calendar in calendars.values())
+
+    def cannot_wait(item: ApprovalRequest) -> bool:
+        calendar = calendars[item.declaration.setting_id]
+        return acts_today(
+            urgent=item.urgent, key_date=item.declaration.key_date, calendar=calendar, day=today
+        )
+
+    def remind_today(item: ApprovalRequest) -> bool:
+        if item.decider_id is None:
+            return True
+        calendar = calendars[item.declaration.setting_id]
+        return cannot_wait(item) and item.due_on <= calendar.next_school_day(today)
+
+    due_soon = (
+        waiting.filter(Q(due_on__lte=horizon) | Q(decider__isnull=True))
+        .exclude(reminded_on=today)
+        .select_related("declaration")
+    )
     run_each(
-        waiting.filter(Q(due_on__lte=soon) | Q(decider__isnull=True)).exclude(reminded_on=today),
+        [item for item in due_soon if remind_today(item)],
         lambda item: request_remind(request=item, today=today),
         counts,
         "reminded",
     )
+    overdue = waiting.filter(due_on__lt=today, decider__isnull=False).select_related("declaration")
     run_each(
-        waiting.filter(due_on__lt=today, decider__isnull=False),
+        [item for item in overdue if cannot_wait(item)],
         lambda item: request_escalate(request=item, today=today),
         counts,
         "escalated",

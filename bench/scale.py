@@ -41,7 +41,7 @@ from approvals.audit_actions import (
 )
 from approvals.models import ESCALATION, ApprovalRequest, DeciderRole, Decision, Outcome
 from approvals.routing import default_role
-from approvals.services import add_school_days
+from approvals.services import due_for, escalation_day
 from bench.audit_actions import SCALE_LOADED
 from contactpolicy.audit import action_of
 from contactpolicy.models import AuditEvent
@@ -54,6 +54,7 @@ from declarations.audit_actions import (
 )
 from declarations.kinds import KINDS, Subjects, get_kind
 from declarations.models import Attachment, Declaration, DeclarationSubject
+from directory.calendar import calendar_for
 from directory.models import (
     FamilyLink,
     FamilyMember,
@@ -766,6 +767,8 @@ class ScaleSeeder:
         span = (self.plan.until - self.start).days
         for school, share in zip(schools, shares, strict=True):
             setting = Organisation(pk=school.pk, kind=school.kind, parent_id=trust)
+            # Due dates count school days on the school's calendar, as the services do.
+            self.setting, self.calendar = setting, calendar_for(setting)
             self.roles = {code: default_role(code, setting) for code in KIND_WEIGHTS}
             offsets = sorted(self.rng.randrange(span) for _ in range(share))
             declarants = self.rng.choices(school.staff, weights=school.weights, k=share)
@@ -795,6 +798,11 @@ class ScaleSeeder:
             if decider != declarant:
                 return role, decider
             role = ESCALATION[role]
+
+    def due_on(self, kind_code: str, key_date, day: datetime.date) -> datetime.date:
+        """When the services would have the decision due (approvals.services.due_for)."""
+        declaration = Declaration(kind=kind_code, key_date=key_date, setting=self.setting)
+        return due_for(declaration, day, self.calendar).on
 
     def audit(self, at, actor, action, declaration, setting, label, data=None) -> None:
         self.w.add(
@@ -878,9 +886,7 @@ class ScaleSeeder:
             return
         self.audit(submitted_at, declarant, DECLARATION_SUBMITTED, pk, school.pk, label)
         role, decider = self.route(school, declarant, self.roles[kind_code])
-        due_on = add_school_days(day, 5)
-        if key_date is not None:
-            due_on = max(min(due_on, key_date - datetime.timedelta(days=1)), day)
+        due_on = self.due_on(kind_code, key_date, day)
         request = w.ids(ApprovalRequest)
         request_row = [
             request,
@@ -938,7 +944,7 @@ class ScaleSeeder:
             return
         wait = datetime.timedelta(hours=rng.choice(WAITS))
         decided_at = submitted_at + wait
-        escalated_on = due_on + datetime.timedelta(days=1)
+        escalated_on = escalation_day(due_on=due_on, key_date=key_date, calendar=self.calendar)
         if (
             decided_at.date() > due_on
             and role == DeciderRole.LINE_MANAGER
@@ -960,7 +966,7 @@ class ScaleSeeder:
                 label,
                 {"from_request": request},
             )
-            head_due = add_school_days(escalated_on, 5)
+            head_due = self.due_on(kind_code, key_date, escalated_on)
             role, decider = self.route(school, declarant, DeciderRole.HEAD)
             escalated = w.ids(ApprovalRequest)
             request_row = [

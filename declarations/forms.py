@@ -99,6 +99,17 @@ class DeclarationForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    urgent = forms.BooleanField(
+        label="This is urgent",
+        required=False,
+        help_text=(
+            "Tick this only if it cannot wait: it is then due the same school day, goes to "
+            "the top of the list of the person who decides, and they are emailed at once. "
+            "For example, contact that happens later today or tomorrow, or something that "
+            "worries you about a child. If a child is in danger now, do not wait for this: "
+            "speak to the designated safeguarding lead (DSL) in person."
+        ),
+    )
 
     def __init__(
         self, *args: Any, user: Any, kind: Kind, allow_past: bool = False, **kwargs: Any
@@ -129,6 +140,8 @@ class DeclarationForm(forms.Form):
             self.fields["other_relationship"].label = "How you know them"
             self.fields["other_relationship"].help_text = "For example: left Year 6 in 2019."
             del self.fields["family_members"]
+        if kind.urgent:
+            del self.fields["urgent"]  # always urgent: the page says so instead
         self.details = kind.form(
             data=self.data if self.is_bound else None,
             prefix="details",
@@ -238,6 +251,7 @@ def initial_from(declaration: Declaration) -> dict[str, Any]:
         "other_name": other.other_name if other else "",
         "other_relationship": other.other_relationship if other else "",
         "notes": declaration.notes,
+        "urgent": declaration.urgent,
         "details": declaration.details,
     }
 

@@ -3,13 +3,13 @@
 Each kind is one :class:`Kind` entry plus a details form holding its own fields, and
 every rule that depends on the kind is declared on its entry: who decides it by default
 in a school and in a pre-school, whether it may ever be decided below the head, whether
-the DSL is copied, what a decision on it requires, when an approved arrangement ends and
-what the staff member then confirms, which of a setting's registers list it, whether it
-blocks a key person, whether the annual round asks if it continues, and example answers
-for the demo and the scale seeder. Everything else (the chooser, the form page,
-check-your-answers, routing, decisions, the files, the registers, the summaries) reads
-this registry, so adding a kind is one entry and its form, nothing else; no module
-outside this one names a kind's code (tests/declarations/test_kind_registry.py).
+the DSL is copied, whether it is always urgent, what a decision on it requires, when an
+approved arrangement ends and what the staff member then confirms, which of a setting's
+registers list it, whether it blocks a key person, whether the annual round asks if it
+continues, and example answers for the demo and the scale seeder. Everything else (the
+chooser, the form page, check-your-answers, routing, decisions, the files, the registers,
+the summaries) reads this registry, so adding a kind is one entry and its form, nothing
+else; no module outside this one names a kind's code (tests/declarations/test_kind_registry.py).
 """
 
 from __future__ import annotations
@@ -511,6 +511,9 @@ class Kind:
     needs_approval: bool
     # Copied to the DSL whoever decides it (R22).
     safeguarding: bool = False
+    # Always urgent: due the same school day, first on the decider's and the DSL's lists,
+    # and the emails say so (R39: concerns, R19).
+    urgent: bool = False
     subjects: Subjects = Subjects.REQUIRED
     attachment_required: bool = False
     key_date: str | None = None  # the details field by which the decision is needed
@@ -1062,6 +1065,7 @@ register(
         details_form=ConcernForm,
         needs_approval=False,
         safeguarding=True,
+        urgent=True,
         subjects=Subjects.OPTIONAL,
         decider_in_school=Decider.HEAD,
         decider_in_pre_school=Decider.DSL,

@@ -41,6 +41,12 @@ class Declaration(models.Model):
     key_date = models.DateField(
         null=True, blank=True, help_text="The date by which a decision is needed, if any."
     )
+    urgent = models.BooleanField(
+        "marked urgent by the declarant",
+        default=False,
+        db_default=False,
+        help_text="Due the same school day, first on the decider's list (R39).",
+    )
     version = models.PositiveIntegerField(default=1)
     previous_version = models.ForeignKey(
         "self",
@@ -102,6 +108,11 @@ class Declaration(models.Model):
     @property
     def kind_entry(self):
         return get_kind(self.kind)
+
+    @property
+    def is_urgent(self) -> bool:
+        """Marked urgent by the declarant, or of a kind that always is (a concern, R19)."""
+        return self.urgent or self.kind_entry.urgent
 
     @property
     def is_editable(self) -> bool:

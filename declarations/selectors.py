@@ -36,6 +36,7 @@ recorded as it always was.
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -43,6 +44,7 @@ from django.shortcuts import get_object_or_404
 
 from declarations.models import Attachment, Declaration, DeclarationSubject
 from directory.access import Access
+from directory.calendar import calendar_for
 from directory.models import FamilyLink, FamilyMember, Organisation, Pupil, Role
 from policies.selectors import GiftCheck, gift_rule_in_force
 
@@ -311,6 +313,33 @@ def declaration_changes(declaration: Declaration) -> list[tuple[Any, list[str]]]
 
 def field_label(name: str) -> str:
     return str(Declaration._meta.get_field(name).verbose_name).capitalize()
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """By when planned contact must be decided: the last school day before it (R24, R39)."""
+
+    planned_on: datetime.date
+    decide_by: datetime.date
+    planned_day_is: str | None  # why the planned day is not a school day, if it is not
+    no_school_day_left: bool  # the last school day before it is today or already gone
+
+
+def deadline_for(declaration: Declaration, today: datetime.date) -> Deadline | None:
+    """What the declarant is told before submitting planned contact: a date in a holiday
+    is allowed (a party in half-term is ordinary), but the decision is needed by the
+    last school day before it."""
+    planned_on = declaration.key_date
+    if planned_on is None or planned_on < today:
+        return None
+    calendar = calendar_for(declaration.setting, planned_on)
+    decide_by = calendar.previous_school_day(planned_on)
+    return Deadline(
+        planned_on=planned_on,
+        decide_by=decide_by,
+        planned_day_is=calendar.why_not_a_school_day(planned_on),
+        no_school_day_left=decide_by <= today,
+    )
 
 
 def gift_check(

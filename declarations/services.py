@@ -70,6 +70,7 @@ def _snapshot(declaration: Declaration) -> dict[str, Any]:
         "status": declaration.status,
         "details": declaration.details,
         "notes": declaration.notes,
+        "urgent": declaration.urgent,
         "setting": declaration.setting_id,
         "subjects": _subjects_for_the_trail(declaration),
     }
@@ -181,6 +182,7 @@ def declaration_save_draft(
     subjects: Subject,
     form_token: uuid.UUID,
     declaration: Declaration | None = None,
+    urgent: bool = False,
     request=None,
 ) -> Declaration:
     """Create a draft, or change a draft (or one sent back for more information).
@@ -206,6 +208,7 @@ def declaration_save_draft(
                     kind=kind.code,
                     details=details_to_json(details),
                     notes=notes,
+                    urgent=urgent,
                     key_date=kind.key_date_of(details_to_json(details)),
                     form_token=form_token,
                 )
@@ -251,6 +254,7 @@ def declaration_save_draft(
     declaration.setting = setting
     declaration.details = details_to_json(details)
     declaration.notes = notes
+    declaration.urgent = urgent
     declaration.key_date = kind.key_date_of(declaration.details)
     declaration.save()
     _set_subjects(declaration, subjects)

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contactpolicy.pagination import page_of, query_without_page
@@ -24,6 +25,7 @@ from declarations.kinds import KINDS, Subjects
 from declarations.models import Declaration
 from declarations.selectors import (
     attachment_get_for,
+    deadline_for,
     declaration_changes,
     declaration_get_for,
     declaration_list_for,
@@ -125,6 +127,7 @@ def _save(request, form, kind, declaration=None) -> HttpResponse:
             setting=form.cleaned_data["setting"],
             details=form.details.cleaned_data,
             notes=form.cleaned_data["notes"],
+            urgent=form.cleaned_data.get("urgent", False),
             subjects=form.subject(),
             form_token=form.cleaned_data["form_token"],
             declaration=declaration,
@@ -206,6 +209,7 @@ def declaration_review(request: HttpRequest, pk: int) -> HttpResponse:
         "kind": declaration.kind_entry,
         "rows": declaration.kind_entry.describe(declaration.details),
         "problems": declaration_problems(declaration),
+        "deadline": deadline_for(declaration, timezone.localdate()),
         "attachment_form": AttachmentForm(),
         "max_upload": settings.ATTACHMENT_MAX_BYTES,
     }

@@ -59,6 +59,21 @@ MFA_REAUTHENTICATED = actions.add(
     "mfa.reauthenticated", "Confirmed it was them again before a sensitive step"
 )
 TERM_DATES_SET = actions.add("summary.term_dates_set", "Term dates set")
+# The school calendar in the administration screens (R39).
+TERM_DATES_CREATED = actions.add(
+    "directory.termdates.created", "Term dates added in the administration screens"
+)
+TERM_DATES_CHANGED = actions.add(
+    "directory.termdates.changed", "Term dates changed in the administration screens"
+)
+CLOSURE_DAY_CREATED = actions.add(
+    "directory.closureday.created",
+    "Closure day (INSET or other) added in the administration screens",
+)
+CLOSURE_DAY_CHANGED = actions.add(
+    "directory.closureday.changed",
+    "Closure day (INSET or other) changed in the administration screens",
+)
 DEMO_LOADED = actions.add("demo.loaded", "Demo data loaded")
 
 # Accounts and powerful roles (#18, R37): the changes an attacker would want.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -18,6 +18,7 @@ from faker import Faker
 
 from directory.exceptions import DemoError
 from directory.models import (
+    ClosureDay,
     FamilyLink,
     FamilyMember,
     Membership,
@@ -25,7 +26,10 @@ from directory.models import (
     Person,
     Pupil,
     Role,
+    Term,
+    TermDates,
 )
+from directory.periods import easter_sunday
 
 DEMO_PASSWORD = "contact-demo-2026"  # noqa: S105 (printed for the demo; refused in production)
 # The authenticator secret of every demo person whose role needs a second factor (R37),
@@ -524,3 +528,101 @@ def demo_code(person: Person, at: float | None = None) -> str:
         raise DemoError(f"{person.email} has no authenticator app with the demo secret.")
     counter = int((time.time() if at is None else at) // app_settings.TOTP_PERIOD)
     return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, counter))
+
+
+# The school calendar (R39) ---------------------------------------------------------------
+
+
+def _weekday_on_or_before(day: date, weekday: int) -> date:
+    return day - timedelta(days=(day.weekday() - weekday) % 7)
+
+
+def _weekday_on_or_after(day: date, weekday: int) -> date:
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+MONDAY, WEDNESDAY, FRIDAY = 0, 2, 4
+
+
+def demo_terms(year: int) -> dict[str, tuple[date, date, date, date]]:
+    """A local authority's pattern of terms for the school year starting in ``year``:
+    term -> (first day, last day, half-term first day, half-term last day). For 2026 to
+    2027: autumn 2 September to 18 December 2026, half-term 26 to 30 October; spring 4
+    January to 25 March 2027, half-term 15 to 19 February; summer 12 April to 21 July
+    2027, half-term 31 May to 4 June (Christmas 21 December to 1 January, Easter 29 March
+    to 9 April)."""
+    easter_monday = easter_sunday(year + 1) + timedelta(days=1)
+    autumn_half = _weekday_on_or_before(date(year, 10, 27), MONDAY)
+    spring_half = _weekday_on_or_after(date(year + 1, 2, 15), MONDAY)
+    summer_half = _weekday_on_or_before(date(year + 1, 5, 31), MONDAY)  # the bank holiday
+    return {
+        Term.AUTUMN: (
+            _weekday_on_or_after(date(year, 9, 1), WEDNESDAY),
+            _weekday_on_or_before(date(year, 12, 20), FRIDAY),
+            autumn_half,
+            autumn_half + timedelta(days=4),
+        ),
+        Term.SPRING: (
+            _weekday_on_or_after(date(year + 1, 1, 2), MONDAY),
+            easter_monday - timedelta(days=4),  # the Thursday before Good Friday
+            spring_half,
+            spring_half + timedelta(days=4),
+        ),
+        Term.SUMMER: (
+            easter_monday + timedelta(days=14),
+            _weekday_on_or_before(date(year + 1, 7, 21), FRIDAY)
+            if date(year + 1, 7, 21).weekday() >= 5
+            else date(year + 1, 7, 21),
+            summer_half,
+            summer_half + timedelta(days=4),
+        ),
+    }
+
+
+def demo_calendar_load(plan: Plan) -> str:
+    """This school year's terms and half-terms for the federation (its schools follow
+    them) and the pre-school, and the federation's two INSET days: the first days of the
+    autumn and spring terms. Idempotent: a year already set is left alone."""
+    year = school_year_start(timezone.localdate())
+    terms = demo_terms(year)
+    added = []
+    for key in ("fed", "pre"):
+        organisation = Organisation.objects.filter(name=plan.organisations[key][0]).first()
+        if (
+            organisation is None
+            or TermDates.objects.filter(organisation=organisation, year=year).exists()
+        ):
+            continue
+        TermDates.objects.bulk_create(
+            TermDates(
+                organisation=organisation,
+                year=year,
+                term=term,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                half_term_starts_on=half_starts,
+                half_term_ends_on=half_ends,
+            )
+            for term, (starts_on, ends_on, half_starts, half_ends) in terms.items()
+        )
+        if key == "fed":
+            ClosureDay.objects.bulk_create(
+                ClosureDay(
+                    organisation=organisation,
+                    starts_on=terms[term][0],
+                    ends_on=terms[term][0],
+                    reason=ClosureDay.Reason.INSET,
+                    note=note,
+                )
+                for term, note in [
+                    (Term.AUTUMN, "Staff training: safeguarding and the new school year"),
+                    (Term.SPRING, "Staff training: professional boundaries"),
+                ]
+            )
+        added.append(organisation.name)
+    if not added:
+        return ""
+    return (
+        f"Added the term dates, half-terms and INSET days of {year} to {year + 1} for "
+        f"{' and '.join(added)}."
+    )

@@ -111,6 +111,22 @@ def term_dates_for(organisation: Organisation, years: list[int]) -> dict[tuple[i
     return found
 
 
+def half_terms_for(
+    organisation: Organisation, year: int
+) -> dict[str, tuple[datetime.date | None, datetime.date | None]]:
+    """term -> (first, last day of its half-term break) for one school year, from the
+    same dates as :func:`term_dates_for` (the organisation's own, else its group's)."""
+    rows = TermDates.objects.filter(
+        Q(organisation=organisation) | Q(organisation_id=organisation.parent_id), year=year
+    ).values_list("organisation_id", "term", "half_term_starts_on", "half_term_ends_on")
+    found = {}
+    for _organisation_id, term, starts_on, ends_on in sorted(
+        rows, key=lambda row: row[0] == organisation.pk
+    ):
+        found[term] = (starts_on, ends_on)
+    return found
+
+
 def term_period(organisation: Organisation, year: int, term: str) -> Period:
     starts_on, ends_on = term_dates_for(organisation, [year])[(year, term)]
     return Period(f"{term}-{year}", f"{Term(term).label} {year}", starts_on, ends_on)

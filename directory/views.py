@@ -14,7 +14,7 @@ from directory.exceptions import CalendarError, RoleRequestError
 from directory.forms import TermDatesForm
 from directory.home import panels_for
 from directory.identity.mfa import sensitive_step
-from directory.periods import EARLIEST_YEAR, school_year_of, term_dates_for
+from directory.periods import EARLIEST_YEAR, half_terms_for, school_year_of, term_dates_for
 from directory.selectors import chosen_organisation, organisations_run_by
 from directory.services import role_request_decide, role_requests_for, term_dates_set
 from directory.sessions import mark_used, seconds_left
@@ -65,8 +65,8 @@ def session_status(request: HttpRequest) -> JsonResponse:
 
 @require_http_methods(["GET", "POST"])
 def term_dates(request: HttpRequest) -> HttpResponse:
-    """The head, Executive Headteacher or administrator sets the term dates the
-    summaries use, one school year at a time."""
+    """The head, Executive Headteacher or administrator sets the term dates, with their
+    half-terms, that the summaries and the due dates use, one school year at a time."""
     organisations = organisations_run_by(user=request.user)
     data = request.POST if request.method == "POST" else request.GET
     organisation = chosen_organisation(organisations, data.get("organisation"))
@@ -78,7 +78,10 @@ def term_dates(request: HttpRequest) -> HttpResponse:
         raise Http404
     year = int(year)
     form = TermDatesForm(
-        request.POST or None, year=year, initial_dates=term_dates_for(organisation, [year])
+        request.POST or None,
+        year=year,
+        initial_dates=term_dates_for(organisation, [year]),
+        initial_half_terms=half_terms_for(organisation, year),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -87,6 +90,7 @@ def term_dates(request: HttpRequest) -> HttpResponse:
                 organisation=organisation,
                 year=year,
                 dates=form.dates(),
+                half_terms=form.half_terms(),
                 request=request,
             )
         except CalendarError as error:

@@ -31,7 +31,12 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from approvals.models import ApprovalRequest, Outcome
-from approvals.services import decision_record, declaration_route, request_escalate
+from approvals.services import (
+    decision_record,
+    declaration_route,
+    escalation_day,
+    request_escalate,
+)
 from declarations.kinds import get_kind, kinds_where
 from declarations.models import Declaration
 from declarations.selectors import gift_check
@@ -41,6 +46,7 @@ from declarations.services import (
     declaration_save_draft,
     declaration_submit,
 )
+from directory.calendar import calendar_for
 from directory.models import Organisation, Person, Pupil
 from directory.periods import current_term_token, period_from_token
 from policies.demo import _people
@@ -208,9 +214,15 @@ class _History:
         wait = datetime.timedelta(hours=self.rng.choice([3, 20, 30, 50, 75, 100, 130, 200, 330]))
         decided_at = submitted_at + wait
         if decided_at.date() > request.due_on:
-            # Not decided in time: the next morning's scheduled job passes it one level
-            # up, and the next person decides it within their own due date.
-            escalated_on = request.due_on + datetime.timedelta(days=1)
+            # Not decided in time: the scheduled job passes it one level up the next
+            # morning it acts (a school day, unless the contact would not wait), and the
+            # next person decides it within their own due date.
+            escalated_on = escalation_day(
+                due_on=request.due_on,
+                key_date=request.declaration.key_date,
+                calendar=calendar_for(setting, request.due_on),
+                urgent=request.urgent,
+            )
             with _at_the_time(_at(escalated_on, 6)):
                 passed_on = request_escalate(request=request, today=escalated_on)
             if passed_on is not None:

@@ -57,7 +57,7 @@ from django.utils import timezone
 from approvals.models import ApprovalRequest, Cover, DeciderRole, Outcome, RoutingRule
 from approvals.services import decision_record
 from declarations.services import attachment_add, declaration_submit
-from directory.models import Membership, Person, Role
+from directory.models import ClosureDay, Membership, Person, Role, Term, TermDates
 from directory.periods import current_term_token, period_from_token
 from oversight.services import summary_snapshot_save
 from policies.selectors import versions_to_acknowledge
@@ -204,6 +204,21 @@ def build() -> types.SimpleNamespace:
         reason=Cover.Reason.ABSENCE,
         starts_on=days(60),
         ends_on=days(70),
+    )
+    # The school calendar (R39), in the admin.
+    o.term_dates = TermDates.objects.create(
+        organisation=world.federation,
+        year=2026,
+        term=Term.AUTUMN,
+        starts_on=datetime.date(2026, 9, 2),
+        ends_on=datetime.date(2026, 12, 18),
+        half_term_starts_on=datetime.date(2026, 10, 26),
+        half_term_ends_on=datetime.date(2026, 10, 30),
+    )
+    o.closure_day = ClosureDay.objects.create(
+        organisation=world.school_a,
+        starts_on=datetime.date(2026, 9, 2),
+        ends_on=datetime.date(2026, 9, 2),
     )
     o.group = Group.objects.create(name="Unused group")
     return o
@@ -543,6 +558,8 @@ ADMIN_MODELS: dict[str, tuple[str, bool]] = {
     "approvals_routingrule": ("routing_rule", True),
     "approvals_cover": ("cover", True),
     "approvals_approvalrequest": ("approval", False),  # made by routing only
+    "directory_termdates": ("term_dates", True),
+    "directory_closureday": ("closure_day", True),
 }
 # Registered with the stock ModelAdmin: Django permissions, which only superusers hold.
 # No task result exists (emails are sent at once in tests): a made-up id, for which

@@ -3,8 +3,10 @@
 import copy
 import datetime
 import io
+import uuid
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -12,8 +14,9 @@ from django.utils import timezone
 from approvals.models import ApprovalRequest
 from declarations.kinds import get_kind
 from declarations.services import Subject, declaration_save_draft, declaration_submit
+from directory.calendar import calendar_for
 from directory.demo import demo_plan
-from directory.models import Organisation, Person, Pupil
+from directory.models import ClosureDay, Organisation, Person, Pupil, Term, TermDates
 from tests.conftest import once_per_module
 from tests.factories.declarations import cleaned_details
 
@@ -124,3 +127,93 @@ def test_an_overdue_item_reminds_its_decider_and_escalates(
     ) in subjects
     escalated = ApprovalRequest.objects.get(escalated_from=request)
     assert escalated.decider == people["bro_head"]
+
+
+# Issue #19's "done when" on the school calendar (R39) ---------------------------------
+
+
+def declare_on(person, setting, kind, on, capture, **details) -> ApprovalRequest:
+    """Declared and submitted at 10:00 on ``on``, as the form would: the request."""
+    pupil = Pupil.objects.filter(setting=setting, status=Pupil.Status.CURRENT).first()
+    moment = datetime.datetime.combine(
+        on, datetime.time(10), tzinfo=timezone.get_current_timezone()
+    )
+    with time_machine.travel(moment, tick=False):
+        declaration = declaration_save_draft(
+            actor=person,
+            kind=get_kind(kind),
+            setting=setting,
+            details=cleaned_details(kind, on=on, **details),
+            notes="",
+            subjects=Subject(pupils=[pupil]),
+            form_token=uuid.uuid4(),
+        )
+        mail.outbox.clear()
+        with capture(execute=True):
+            declaration_submit(actor=person, declaration=declaration)
+    return ApprovalRequest.objects.get(declaration=declaration, purpose=DECIDE)
+
+
+def test_the_demo_has_this_years_terms_half_terms_and_inset_days(demo):
+    federation = Organisation.objects.get(name="Brookfield and Millbrook Federation")
+    preschool = Organisation.objects.get(kind=Organisation.Kind.PRESCHOOL)
+    day = datetime.date
+
+    for organisation in (federation, preschool):
+        terms = {
+            row.term: (row.starts_on, row.ends_on, row.half_term_starts_on, row.half_term_ends_on)
+            for row in TermDates.objects.filter(organisation=organisation, year=2026)
+        }
+        assert terms == {
+            Term.AUTUMN: (day(2026, 9, 2), day(2026, 12, 18), day(2026, 10, 26), day(2026, 10, 30)),
+            Term.SPRING: (day(2027, 1, 4), day(2027, 3, 25), day(2027, 2, 15), day(2027, 2, 19)),
+            Term.SUMMER: (day(2027, 4, 12), day(2027, 7, 21), day(2027, 5, 31), day(2027, 6, 4)),
+        }
+    inset = ClosureDay.objects.filter(organisation=federation, reason=ClosureDay.Reason.INSET)
+    assert sorted(closure.starts_on for closure in inset) == [day(2026, 9, 2), day(2027, 1, 4)]
+    for school in federation.children.all():
+        calendar = calendar_for(school, day(2027, 1, 4))
+        assert not calendar.is_school_day(day(2027, 1, 4))  # the federation's INSET day
+        assert calendar.is_school_day(day(2027, 1, 5))
+
+
+def test_on_the_demo_contact_planned_after_half_term_declared_the_thursday_before_is_due_the_friday_before(  # noqa: E501 (the issue's words)
+    demo, django_capture_on_commit_callbacks
+):
+    people, brookfield = demo
+
+    request = declare_on(
+        people["bro_teacher1"],
+        brookfield,
+        "planned_social_contact",
+        datetime.date(2027, 2, 11),
+        django_capture_on_commit_callbacks,
+        planned_on="2027-02-22",
+    )
+
+    assert request.decider == people["bro_lm1"]
+    assert request.due_on == datetime.date(2027, 2, 12)
+    assert not request.urgent
+
+
+def test_on_the_demo_a_concern_is_due_today_and_says_urgent(
+    demo, django_capture_on_commit_callbacks
+):
+    people, brookfield = demo
+    today = timezone.localdate()
+
+    request = declare_on(
+        people["bro_ta1"], brookfield, "concern", today, django_capture_on_commit_callbacks
+    )
+
+    assert request.due_on == today
+    assert request.urgent
+    subjects = {(tuple(message.to), message.subject) for message in mail.outbox}
+    assert ((request.decider.email,), "Urgent: a declaration needs your decision today") in subjects
+    assert (
+        (people["bro_dsl"].email,),
+        "Urgent: a safeguarding-relevant declaration has been copied to you",
+    ) in subjects
+    pupil = request.declaration.subjects.get().pupil
+    for message in mail.outbox:
+        assert pupil.family_name not in message.subject + message.body

@@ -15,7 +15,7 @@ from django.utils import timezone
 from approvals.exceptions import ApprovalError
 from approvals.models import ApprovalRequest, Cover, DeciderRole, RoutingRule
 from approvals.routing import resolve
-from approvals.services import add_school_days, declaration_route, due_date_for
+from approvals.services import declaration_route, due_date_for
 from contactpolicy.models import AuditEvent
 from declarations.kinds import KINDS, Subjects
 from declarations.models import Declaration
@@ -42,6 +42,9 @@ COPY = ApprovalRequest.Purpose.COPY
 WAITING_SUBJECT = "A declaration is waiting for your decision"
 COPIED_SUBJECT = "A safeguarding-relevant declaration has been copied to you"
 UNROUTABLE_SUBJECT = "A declaration has nobody to decide it"
+# A concern is always urgent (R39): its subjects say so, and still name nobody.
+URGENT_SUBJECT = "Urgent: a declaration needs your decision today"
+URGENT_COPIED_SUBJECT = "Urgent: a safeguarding-relevant declaration has been copied to you"
 
 # Names no fake-data generator will produce, so finding them in an email means a leak.
 PUPIL_GIVEN_NAME = "Ottoline"
@@ -598,8 +601,15 @@ def test_standalone_school_with_only_a_teacher_flags_the_declaration(world, subm
 # Safeguarding kinds are copied to the DSL (R22) ------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["concern", "will_or_attorney", "former_pupil_contact"])
-def test_safeguarding_kind_is_copied_to_the_dsl(world, submit, mailoutbox, kind):
+@pytest.mark.parametrize(
+    ("kind", "subject"),
+    [
+        ("concern", URGENT_COPIED_SUBJECT),
+        ("will_or_attorney", COPIED_SUBJECT),
+        ("former_pupil_contact", COPIED_SUBJECT),
+    ],
+)
+def test_safeguarding_kind_is_copied_to_the_dsl(world, submit, mailoutbox, kind, subject):
     declaration = declare(world.teacher_a, world.school_a, kind)
 
     request = submit(declaration)
@@ -609,7 +619,7 @@ def test_safeguarding_kind_is_copied_to_the_dsl(world, submit, mailoutbox, kind)
     assert copy.decider_role == DeciderRole.DSL
     assert request.decider != world.dsl_a
     assert events(declaration, "approval.copied_to_dsl").get().data["dsl"] == world.dsl_a.pk
-    assert [message.subject for message in emails_to(mailoutbox, world.dsl_a)] == [COPIED_SUBJECT]
+    assert [message.subject for message in emails_to(mailoutbox, world.dsl_a)] == [subject]
 
 
 def test_non_safeguarding_kind_is_not_copied_to_the_dsl(world, submit, mailoutbox):
@@ -663,9 +673,11 @@ def test_decider_is_emailed_without_the_pupils_name(world, submit, mailoutbox, p
     request = submit(declaration)
 
     waiting = emails_to(mailoutbox, request.decider)
-    assert [message.subject for message in waiting] == [WAITING_SUBJECT]
+    assert [message.subject for message in waiting] == [URGENT_SUBJECT]
     assert request.get_absolute_url() in waiting[0].body
-    assert [message.subject for message in emails_to(mailoutbox, world.dsl_a)] == [COPIED_SUBJECT]
+    assert [message.subject for message in emails_to(mailoutbox, world.dsl_a)] == [
+        URGENT_COPIED_SUBJECT
+    ]
     for message in mailoutbox:
         for name in (PUPIL_GIVEN_NAME, PUPIL_FAMILY_NAME):
             assert name not in message.subject
@@ -735,12 +747,8 @@ def test_number_of_school_days_is_a_setting(world, settings):
     assert due_date_for(declaration, FRIDAY) == datetime.date(2025, 1, 14)
 
 
-def test_add_school_days_skips_weekends():
-    assert add_school_days(FRIDAY, 1) == datetime.date(2025, 1, 13)
-    assert add_school_days(WEDNESDAY, 0) == WEDNESDAY
-
-
-def test_routed_request_carries_the_due_date(world, route):
+def test_routed_request_carries_the_due_date_the_last_school_day_before_the_contact(world, route):
+    """Planned for a Monday: due on the Friday before, never on the Sunday (issue #19)."""
     declaration = declare(
         world.teacher_a,
         world.school_a,
@@ -751,7 +759,7 @@ def test_routed_request_carries_the_due_date(world, route):
     request = route(declaration, today=WEDNESDAY)
 
     assert request.decider == world.line_manager_a
-    assert request.due_on == SUNDAY
+    assert request.due_on == FRIDAY
 
 
 def test_submitted_declaration_is_due_in_five_school_days(world, submit):

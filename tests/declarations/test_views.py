@@ -1518,3 +1518,86 @@ def test_navigation_links_to_your_declarations(client, world):
     response = client.get(reverse("home"))
 
     assert f'href="{reverse("declarations:list")}">Your declarations</a>' in response.text
+
+
+# Urgent, and by when planned contact must be decided (R39, issue #19) ------------------
+
+
+def test_the_declarant_can_mark_a_declaration_urgent_and_check_your_answers_says_so(
+    world, client, family
+):
+    pupil, _mother = family
+    sign_in_with_mfa(client, world.teacher_a)
+    page = client.get(reverse("declarations:create", args=["planned_social_contact"]))
+    assert "This is urgent" in page.content.decode()
+    assert "speak to the designated safeguarding lead (DSL) in person" in page.content.decode()
+
+    declaration = save_draft(
+        client, "planned_social_contact", setting=world.school_a, pupils=[pupil], urgent="on"
+    )
+
+    assert declaration.urgent
+    assert declaration.is_urgent
+    review = client.get(reverse("declarations:review", args=[declaration.pk]))
+    assert "Yes: due the same school day" in review.content.decode()
+    created = AuditEvent.objects.get(action="declaration.created", target_id=str(declaration.pk))
+    assert created.data["after"]["urgent"] is True
+
+
+def test_a_declaration_not_ticked_urgent_is_not(world, client, family):
+    pupil, _mother = family
+    sign_in_with_mfa(client, world.teacher_a)
+
+    declaration = save_draft(
+        client, "planned_social_contact", setting=world.school_a, pupils=[pupil]
+    )
+
+    assert not declaration.urgent
+    review = client.get(reverse("declarations:review", args=[declaration.pk]))
+    assert "due the same school day" not in review.content.decode()
+
+
+def test_a_concern_has_no_urgent_box_because_it_always_is(world, client):
+    sign_in_with_mfa(client, world.teacher_a)
+
+    page = client.get(reverse("declarations:create", args=["concern"]))
+
+    html = page.content.decode()
+    assert 'name="urgent"' not in html
+    assert "this is always dealt with as urgent" in html
+    assert "urgent" not in page.context["form"].fields
+
+
+def test_check_your_answers_says_planned_contact_must_be_decided_the_last_school_day_before(
+    world, client, family
+):
+    pupil, _mother = family
+    sign_in_with_mfa(client, world.teacher_a)
+    # 18 November 2026 is a Wednesday: contact on Sunday 29th is due by Friday 27th.
+    details = {**DETAILS["planned_social_contact"], "planned_on": "2026-11-29"}
+
+    declaration = save_draft(
+        client, "planned_social_contact", setting=world.school_a, pupils=[pupil], details=details
+    )
+
+    review = client.get(reverse("declarations:review", args=[declaration.pk])).content.decode()
+    assert (
+        "It must be decided by Friday 27 November 2026, the last school day before Sunday 29 "
+        "November 2026 (which is a weekend)." in review
+    )
+
+
+def test_check_your_answers_warns_when_no_school_day_is_left_before_the_contact(
+    world, client, family
+):
+    pupil, _mother = family
+    sign_in_with_mfa(client, world.teacher_a)
+    details = {**DETAILS["planned_social_contact"], "planned_on": days(1)}  # tomorrow
+
+    declaration = save_draft(
+        client, "planned_social_contact", setting=world.school_a, pupils=[pupil], details=details
+    )
+
+    review = client.get(reverse("declarations:review", args=[declaration.pk])).content.decode()
+    assert "no school day is left before Thursday 19 November 2026" in review
+    assert "the person deciding and the next person up are told at once" in review

@@ -18,6 +18,7 @@ from directory.periods import (
     custom_period,
     default_term,
     easter_sunday,
+    half_terms_for,
     period_choices,
     period_from_token,
     term_dates_for,
@@ -827,16 +828,28 @@ def term_dates_form(world, **changes):
 
 
 def test_the_term_dates_form_starts_from_the_organisations_dates(world):
-    term_dates(world.federation, Term.AUTUMN, day(2026, 9, 3), day(2026, 12, 18))
-    form = TermDatesForm(year=2026, initial_dates=term_dates_for(world.school_a, [2026]))
+    autumn = term_dates(world.federation, Term.AUTUMN, day(2026, 9, 3), day(2026, 12, 18))
+    autumn.half_term_starts_on, autumn.half_term_ends_on = day(2026, 10, 26), day(2026, 10, 30)
+    autumn.save()
+    form = TermDatesForm(
+        year=2026,
+        initial_dates=term_dates_for(world.school_a, [2026]),
+        initial_half_terms=half_terms_for(world.school_a, 2026),
+    )
 
     assert {name: field.initial for name, field in form.fields.items()} == {
         "autumn_starts_on": day(2026, 9, 3),
         "autumn_ends_on": day(2026, 12, 18),
+        "autumn_half_term_starts_on": day(2026, 10, 26),
+        "autumn_half_term_ends_on": day(2026, 10, 30),
         "spring_starts_on": day(2027, 1, 1),
         "spring_ends_on": day(2027, 3, 27),
+        "spring_half_term_starts_on": None,
+        "spring_half_term_ends_on": None,
         "summer_starts_on": day(2027, 3, 28),
         "summer_ends_on": day(2027, 8, 31),
+        "summer_half_term_starts_on": None,
+        "summer_half_term_ends_on": None,
     }
 
 
