@@ -812,7 +812,9 @@ def cover_requests_return(
     cover = Cover.objects.get(pk=cover.pk)
     if cover.is_current(today):
         return 0
-    waiting = ApprovalRequest.objects.select_for_update().filter(
+    # Only the requests are locked: an outer join (the request escalated from, if any)
+    # cannot be locked on PostgreSQL.
+    waiting = ApprovalRequest.objects.select_for_update(of=("self",)).filter(
         cover=cover, purpose=DECIDE, status=OPEN
     )
     moved = 0
