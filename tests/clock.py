@@ -12,5 +12,11 @@ A module that talks to processes the clock cannot reach (tests/production) is ma
 
 import datetime
 
+import time_machine
+
 NOW = datetime.datetime(2026, 11, 18, 10, 0, tzinfo=datetime.UTC)  # 10:00 in London too
 TODAY = NOW.date()
+
+# The module's clock while a module runs on it (tests/conftest.py ``_clock``), None on the
+# real clock: tests/demo.py moves it on when it gives a module the demo seeded earlier.
+module_clock: time_machine.Traveller | None = None

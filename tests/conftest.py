@@ -13,6 +13,7 @@ cannot use such data: ``world`` builds it afresh for one, anything else is refus
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 import time
@@ -28,6 +29,7 @@ from django.db import transaction
 from django.test import Client, override_settings
 
 from directory.models import Organisation, Person, Role
+from tests import clock, demo
 from tests.clock import NOW
 from tests.factories import FederationFactory, SchoolFactory, person_with_roles
 
@@ -93,8 +95,12 @@ def _clock(request: pytest.FixtureRequest) -> Iterator[None]:
     if request.node.get_closest_marker("real_clock"):
         yield
         return
-    with time_machine.travel(NOW, tick=True):
-        yield
+    with time_machine.travel(NOW, tick=True) as traveller:
+        clock.module_clock = traveller
+        try:
+            yield
+        finally:
+            clock.module_clock = None
 
 
 # Signing in -----------------------------------------------------------------------------
@@ -134,6 +140,19 @@ ONCE_PER_MODULE: set[str] = set()
 OURS = ("django_db_setup", "_fast_passwords", "_uploads_in_a_temporary_folder", "_clock")
 
 
+@contextlib.contextmanager
+def rolled_back_at_the_end() -> Iterator[None]:
+    """A transaction that is rolled back however it ends (what a module builds once)."""
+    outer = transaction.atomic()
+    outer.__enter__()
+    try:
+        yield
+    finally:
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+        demo.rolled_back()
+
+
 def once_per_module(build: Callable[..., object]) -> Callable[..., Iterator[object]]:
     """A module-scoped fixture of what ``build`` returns (or yields, once, to tear down
     after), built inside a transaction rolled back at the end of the module. ``build``
@@ -143,17 +162,11 @@ def once_per_module(build: Callable[..., object]) -> Callable[..., Iterator[obje
 
     def fixture(django_db_blocker, **kwargs) -> Iterator[object]:
         kwargs = {name: value for name, value in kwargs.items() if name not in OURS}
-        with django_db_blocker.unblock():
-            outer = transaction.atomic()
-            outer.__enter__()
-            try:
-                if inspect.isgeneratorfunction(build):  # one that sets up around its tests
-                    yield from build(**kwargs)
-                else:
-                    yield build(**kwargs)
-            finally:
-                transaction.set_rollback(True)
-                outer.__exit__(None, None, None)
+        with django_db_blocker.unblock(), rolled_back_at_the_end():
+            if inspect.isgeneratorfunction(build):  # one that sets up around its tests
+                yield from build(**kwargs)
+            else:
+                yield build(**kwargs)
 
     # pytest reads the fixture's parameters from its signature: ours, then build's.
     ours = [

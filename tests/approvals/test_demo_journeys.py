@@ -18,6 +18,7 @@ from directory.calendar import calendar_for
 from directory.demo import demo_plan
 from directory.models import ClosureDay, Organisation, Person, Pupil, Term, TermDates
 from tests.conftest import once_per_module
+from tests.demo import load_demo
 from tests.factories.declarations import cleaned_details
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +28,9 @@ DECIDE = ApprovalRequest.Purpose.DECIDE
 
 @once_per_module
 def demo_for_the_module():
-    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``)."""
-    call_command("seed_demo", stdout=io.StringIO())
+    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``; put
+    back from its snapshot if another module loaded it first: tests/demo.py)."""
+    load_demo()
     plan = demo_plan(timezone.localdate())
     people = {key: Person.objects.get(email=person.email) for key, person in plan.people.items()}
     brookfield = Organisation.objects.get(name="Brookfield Primary School")

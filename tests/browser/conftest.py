@@ -6,24 +6,18 @@ and photographed into ``artefacts/screenshots/<test>/`` for a reviewer."""
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
-from django.core.management import call_command
-from django.core.management.color import no_style
-from django.db import connection, transaction
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from directory.demo import DEMO_TOTP_SECRET
+from tests.demo import load_demo
 from tests.mfa import at_the_start_of_a_step, totp
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -86,79 +80,19 @@ def live_server() -> Iterator:
     server.stop()
 
 
-class Snapshot:
-    """Every table of the test database as it is now, to be put back as it was: the
-    live server answers from another thread (and on PostgreSQL another connection), so
-    the journeys commit, and cannot share the demo in a transaction rolled back after
-    each as the other tests do. Putting the rows back is a fraction of a second; loading
-    the demo through its services again would be many seconds for each journey.
-
-    PostgreSQL: each table COPied out, and back in after emptying them all (TRUNCATE
-    fires no row trigger, so the append-only tables empty too; the foreign keys are
-    checked at the commit), the sequences moved past the rows. SQLite (in memory): its
-    own backup, out to another database in memory and back."""
-
-    def __init__(self) -> None:
-        connection.ensure_connection()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                self.tables = [
-                    table
-                    for table in connection.introspection.table_names(cursor)
-                    if table != "django_migrations"
-                ]
-            self.rows: dict[str, bytes] = {}
-            with connection.connection.cursor() as cursor:
-                for table in self.tables:
-                    with cursor.copy(f"COPY {_quoted(table)} TO STDOUT (FORMAT binary)") as copy:
-                        self.rows[table] = b"".join(bytes(block) for block in copy)
-        else:
-            self.copy = sqlite3.connect(":memory:", check_same_thread=False)
-            connection.connection.backup(self.copy)
-
-    def restore(self) -> None:
-        connection.ensure_connection()
-        if connection.vendor == "postgresql":
-            with transaction.atomic(), connection.connection.cursor() as cursor:
-                cursor.execute("TRUNCATE " + ", ".join(map(_quoted, self.tables)))
-                for table in self.tables:
-                    with cursor.copy(f"COPY {_quoted(table)} FROM STDIN (FORMAT binary)") as copy:
-                        copy.write(self.rows[table])
-                models = apps.get_models(include_auto_created=True)
-                for sql in connection.ops.sequence_reset_sql(no_style(), models):
-                    cursor.execute(sql)
-        else:
-            self.copy.backup(connection.connection)
-        from django.contrib.contenttypes.models import ContentType
-
-        ContentType.objects.clear_cache()  # the flush after a journey made new ones
-
-
-def _quoted(table: str) -> str:
-    return connection.ops.quote_name(table)
-
-
-@pytest.fixture(scope="module")
-def _demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[tuple]:
-    """The demo, loaded once for the module, committed, and kept as a Snapshot; and the
-    folder its files (and the journeys' uploads) go to, not the developer's var/media."""
-    media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
-        call_command("seed_demo", stdout=io.StringIO())
-        yield Snapshot(), media
-
-
 @pytest.fixture
-def demo(_demo_snapshot, transactional_db, settings) -> dict:
+def demo(transactional_db) -> dict:
     """The demo's people by their key in the demo plan (see directory/demo.py), the
     demo put back as it was loaded before each journey (pytest-django empties the
-    database after it)."""
+    database after it). The live server answers from another thread (and on PostgreSQL
+    another connection), so the journeys commit, and cannot share the demo in a
+    transaction rolled back after each as the other tests do: ``load_demo`` seeds it once
+    for the process and puts its rows back for every journey (tests/demo.py), which is
+    a fraction of a second; its files are in the session's media folder."""
     from directory.demo import demo_plan
     from directory.models import Person
 
-    snapshot, media = _demo_snapshot
-    settings.MEDIA_ROOT = media
-    snapshot.restore()
+    load_demo()
     plan = demo_plan(timezone.localdate())
     return {key: Person.objects.get(email=person.email) for key, person in plan.people.items()}
 

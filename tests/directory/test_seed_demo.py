@@ -17,12 +17,14 @@ from directory.demo import DEMO_TOTP_SECRET
 from directory.identity.mfa import mfa_required
 from directory.models import FamilyMember, Membership, Organisation, Person, Pupil, Role
 from tests.conftest import once_per_module
+from tests.demo import load_demo
 from tests.mfa import at_the_start_of_a_step, totp
 
 pytestmark = pytest.mark.django_db
 
 
 def seed_demo() -> str:
+    """What ``manage.py seed_demo`` prints, run now (the module's demo is ``load_demo``)."""
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     return out.getvalue()
@@ -63,8 +65,9 @@ def the_one(organisation: Organisation, role: str) -> Person:
 
 @once_per_module
 def seeded_for_the_module() -> str:
-    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``)."""
-    return seed_demo()
+    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``; put
+    back from its snapshot if another module loaded it first: tests/demo.py)."""
+    return load_demo()
 
 
 @pytest.fixture

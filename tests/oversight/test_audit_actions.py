@@ -15,8 +15,6 @@ import types
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +29,8 @@ from directory.periods import current_term_token, period_from_token
 from oversight.services import summary_snapshot_save
 from policies.services import permitted_channels_set, training_record_add
 from registers.services import round_open
-from tests.conftest import sign_in_with_mfa
+from tests.conftest import rolled_back_at_the_end, sign_in_with_mfa
+from tests.demo import load_demo
 from tests.factories.declarations import DeclarationFactory
 
 pytestmark = pytest.mark.django_db
@@ -284,26 +283,20 @@ def sign_in_and_out(o: types.SimpleNamespace) -> None:
 def demo(django_db_setup, django_db_blocker):
     """The demo and the paths above, once for the module, inside a transaction rolled
     back at its end (the audit trail is append-only); each test runs in a savepoint."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("seed_demo", stdout=io.StringIO())
-            plan = demo_plan(timezone.localdate())
-            people = {key: Person.objects.get(email=p.email) for key, p in plan.people.items()}
-            o = types.SimpleNamespace(
-                people=people,
-                admin=people["admin"],
-                dsl=people["bro_dsl"],
-                brookfield=Organisation.objects.get(name="Brookfield Primary School"),
-            )
-            administer(o)
-            run_the_school(o)
-            sign_in_and_out(o)
-            yield o
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with django_db_blocker.unblock(), rolled_back_at_the_end():
+        load_demo()
+        plan = demo_plan(timezone.localdate())
+        people = {key: Person.objects.get(email=p.email) for key, p in plan.people.items()}
+        o = types.SimpleNamespace(
+            people=people,
+            admin=people["admin"],
+            dsl=people["bro_dsl"],
+            brookfield=Organisation.objects.get(name="Brookfield Primary School"),
+        )
+        administer(o)
+        run_the_school(o)
+        sign_in_and_out(o)
+        yield o
 
 
 def action_options(page: str) -> dict[str, str]:

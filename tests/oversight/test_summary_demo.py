@@ -5,11 +5,9 @@ Headteacher's own declaration named, and nothing else named (R33)."""
 
 import copy
 import datetime
-import io
 
 import pytest
 import weasyprint
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +16,7 @@ from directory.demo import demo_plan
 from directory.models import FamilyMember, Organisation, Person, Pupil
 from directory.periods import current_term_token
 from tests.conftest import once_per_module, sign_in_with_mfa
+from tests.demo import load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +25,9 @@ FEDERATION = "Brookfield and Millbrook Federation"
 
 @once_per_module
 def demo_for_the_module():
-    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``)."""
-    call_command("seed_demo", stdout=io.StringIO())
+    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``; put
+    back from its snapshot if another module loaded it first: tests/demo.py)."""
+    load_demo()
     plan = demo_plan(timezone.localdate())
     return {key: Person.objects.get(email=person.email) for key, person in plan.people.items()}
 

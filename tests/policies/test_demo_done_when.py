@@ -5,12 +5,10 @@ percentages, and overdue training is listed."""
 
 import copy
 import datetime
-import io
 import re
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,14 +18,16 @@ from policies.models import PolicyVersion
 from policies.selectors import versions_to_acknowledge
 from registers.models import DeclarationRound, RoundResponse
 from tests.conftest import once_per_module, sign_in_with_mfa
+from tests.demo import load_demo
 
 pytestmark = pytest.mark.django_db
 
 
 @once_per_module
 def demo_for_the_module():
-    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``)."""
-    call_command("seed_demo", stdout=io.StringIO())
+    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``; put
+    back from its snapshot if another module loaded it first: tests/demo.py)."""
+    load_demo()
     plan = demo_plan(timezone.localdate())
     return {key: Person.objects.get(email=person.email) for key, person in plan.people.items()}
 

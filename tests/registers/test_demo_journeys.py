@@ -12,13 +12,18 @@ from django.utils.html import escape
 
 from approvals.models import ApprovalRequest, Outcome
 from approvals.services import decision_record
+from contactpolicy.models import AuditEvent
+from declarations.audit_actions import DECLARATION_ATTACHMENT_VIEWED
 from declarations.kinds import get_kind
+from declarations.models import Attachment
 from declarations.services import Subject, declaration_save_draft, declaration_submit
 from directory.demo import demo_plan
 from directory.models import Organisation, Person, Pupil
+from registers.demo import photo_of_a_card
 from registers.models import FollowUp, RegisterEntry
 from registers.services import follow_up_work
 from tests.conftest import once_per_module, sign_in_with_mfa
+from tests.demo import load_demo
 from tests.factories.declarations import cleaned_details
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +33,9 @@ DECIDE = ApprovalRequest.Purpose.DECIDE
 
 @once_per_module
 def demo_for_the_module():
-    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``)."""
-    call_command("seed_demo", stdout=io.StringIO())
+    """The demo, loaded once for the module (tests/conftest.py ``once_per_module``; put
+    back from its snapshot if another module loaded it first: tests/demo.py)."""
+    load_demo()
     plan = demo_plan(timezone.localdate())
     people = {key: Person.objects.get(email=person.email) for key, person in plan.people.items()}
     brookfield = Organisation.objects.get(name="Brookfield Primary School")
@@ -170,3 +176,21 @@ def test_key_person_with_a_declared_relationship_is_refused(
     assert "pre-existing relationship" in response.text
     child.refresh_from_db()
     assert child.key_person_id == before
+
+
+def test_the_photo_of_a_card_in_the_demo_downloads_for_its_declarant_and_is_recorded(demo, client):
+    # The demo's files are on disk for the whole session: a demo put back from another
+    # module's snapshot (tests/demo.py) still finds them.
+    attachment = Attachment.objects.select_related("declaration__declarant").first()
+    assert attachment is not None, "the demo declares a gift card with its photo"
+    declarant = attachment.declaration.declarant
+
+    sign_in(client, declarant)
+    response = client.get(attachment.get_absolute_url())
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == photo_of_a_card()
+    assert response["Content-Disposition"].startswith("attachment")
+    assert AuditEvent.objects.filter(
+        action=DECLARATION_ATTACHMENT_VIEWED, actor=declarant, data__attachment=attachment.pk
+    ).exists()
