@@ -3,10 +3,8 @@
 and a voucher from a family waits for the head of Brookfield, marked against the rule."""
 
 import copy
-import io
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -19,6 +17,7 @@ from directory.models import Organisation, Person
 from policies.models import GiftRule
 from policies.selectors import gift_rule_in_force
 from tests.conftest import once_per_module, sign_in_with_mfa
+from tests.demo import load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ VOUCHER = "A voucher: vouchers and gift cards are never allowed, whatever their 
 @once_per_module
 def demo_for_the_module():
     """The demo, loaded once for the module (tests/conftest.py ``once_per_module``)."""
-    call_command("seed_demo", stdout=io.StringIO())
+    load_demo()
     plan = demo_plan(timezone.localdate())
     return {key: Person.objects.get(email=person.email) for key, person in plan.people.items()}
 
