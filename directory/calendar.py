@@ -40,6 +40,17 @@ ONE_DAY = datetime.timedelta(days=1)
 # day in it at all, which the admin screens' checks should make impossible).
 LONGEST_SEARCH_DAYS = 800
 
+# What a calendar reads of each term.
+TERM_COLUMNS = (
+    "organisation_id",
+    "year",
+    "term",
+    "starts_on",
+    "ends_on",
+    "half_term_starts_on",
+    "half_term_ends_on",
+)
+
 
 class NoSchoolDay(LookupError):
     """No school day could be found where one was looked for."""
@@ -87,15 +98,7 @@ class SchoolCalendar:
         )
         self._add(
             wanted,
-            terms.values_list(
-                "organisation_id",
-                "year",
-                "term",
-                "starts_on",
-                "ends_on",
-                "half_term_starts_on",
-                "half_term_ends_on",
-            ),
+            terms.values_list(*TERM_COLUMNS),
             closures.values_list("starts_on", "ends_on"),
         )
         self.queries += 2
@@ -206,13 +209,7 @@ def calendars_for(
     ids = {setting.pk for setting in settings} | {s.parent_id for s in settings if s.parent_id}
     term_rows: dict[int, list[tuple]] = defaultdict(list)
     for row in TermDates.objects.filter(organisation_id__in=ids, year__in=years).values_list(
-        "organisation_id",
-        "year",
-        "term",
-        "starts_on",
-        "ends_on",
-        "half_term_starts_on",
-        "half_term_ends_on",
+        *TERM_COLUMNS
     ):
         term_rows[row[0]].append(row)
     closure_rows: dict[int, list[tuple]] = defaultdict(list)
