@@ -75,7 +75,8 @@ def copied_to_dsl(pk: int) -> None:
         if request.urgent
         else "A safeguarding-relevant declaration has been copied to you",
         f"A declaration ({request.declaration.kind_entry.name.lower()}) at "
-        f"{request.declaration.setting.name} has been copied to you as designated "
+        f"{request.declaration.setting.name} has been copied to you as "
+        f"{'deputy ' if request.decider_role == 'deputy_dsl' else ''}designated "
         f"safeguarding lead.\n\nOpen it: {site_link(request.get_absolute_url())}\n",
     )
 

@@ -57,6 +57,7 @@ class Route:
     on_behalf_of: Person | None = None
     reasons: list[str] = field(default_factory=list)
     copy_to: list[Person] = field(default_factory=list)
+    copy_role: DeciderRole = DeciderRole.DSL  # the deputy's when the DSL cannot have it
     # The cover or delegation that decided where it went (to the delegate, or past
     # them up the chain), so that it goes back when the cover ends.
     cover: Cover | None = None
@@ -405,6 +406,7 @@ def resolve(
             if person.pk not in blocked and person.pk != decider_pk
         ]
         if not route.copy_to:  # the DSL is the declarant (or deciding it): the deputy
+            route.copy_role = DeciderRole.DEPUTY_DSL
             route.copy_to = [
                 person
                 for person in holders(DeciderRole.DEPUTY_DSL, declaration, on)

@@ -227,8 +227,8 @@ def _copy_to_dsl(declaration: Declaration, route: Route) -> None:
             declaration=declaration,
             purpose=ApprovalRequest.Purpose.COPY,
             decider=person,
-            decider_role=DeciderRole.DSL,
-            routing_reason="Safeguarding-relevant: copied to the designated safeguarding lead.",
+            decider_role=route.copy_role,
+            routing_reason=f"Safeguarding-relevant: copied to the {route.copy_role.label.lower()}.",
             urgent=declaration.is_urgent,
         )
         audit_event_record(

@@ -130,12 +130,14 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
             # History is for reading (SIMPLE_HISTORY_REVERT_DISABLED hides the button;
             # this refuses the post too): a change is made on the record's own page,
             # through the services that own its state (#19). The attempt is recorded.
+            target = self.get_queryset(request).get(pk=unquote(object_id))
             audit_event_record(
                 actor=request.user,
                 action=audit_actions.HISTORY_POST_REFUSED,
-                target=self.get_queryset(request).get(pk=unquote(object_id)),
+                target=target,
                 data={"version": str(version_id), "method": request.method},
                 request=request,
+                organisation_pk=filed_under(target, self.scope_lookup),
             )
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
@@ -149,6 +151,7 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
             actor=request.user,
             action=self.audit_changed if change else self.audit_created,
             target=obj,
+            organisation_pk=filed_under(obj, self.scope_lookup),
             data=recorded,
             request=request,
         )
@@ -158,6 +161,7 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
                 actor=request.user,
                 action=self.audit_before_after,
                 target=obj,
+                organisation_pk=filed_under(obj, self.scope_lookup),
                 data={
                     side: {name: recorded[side][name] for name in changed}
                     for side in ("before", "after")
@@ -174,16 +178,38 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
     def save_formset(self, request, form, formset, change) -> None:
         instances = formset.save()
         # The inline's own action: every inline editing a model names the same one.
-        action = next(
-            inline.audit_saved for inline in self.inlines if inline.model is formset.model
-        )
+        inline = next(inline for inline in self.inlines if inline.model is formset.model)
         for instance in instances:
             audit_event_record(
                 actor=request.user,
-                action=action,
+                action=inline.audit_saved,
                 target=instance,
+                organisation_pk=filed_under(instance, inline.scope_lookup),
                 request=request,
             )
+
+
+def filed_under(obj: models.Model, scope_lookup: str) -> int | None:
+    """The organisation an admin change to ``obj`` is filed under in the audit trail,
+    where the record does not say it itself (a request, a family member, a family link,
+    a cover): the first the admin's own scope finds, so that the DSLs and heads there
+    find it in the audit history (#19). None leaves it to the audit trail's own rule
+    (a record's setting or organisation; a person's events are found by the person)."""
+    if (
+        getattr(obj, "setting_id", None)
+        or getattr(obj, "organisation_id", None)
+        or isinstance(obj, Organisation | Person)
+        or scope_lookup in {"", "pk"}
+    ):
+        return None
+    return (
+        type(obj)
+        ._default_manager.filter(pk=obj.pk)
+        .exclude(**{scope_lookup: None})
+        .values_list(scope_lookup, flat=True)
+        .order_by()
+        .first()
+    )
 
 
 def _plain(value):

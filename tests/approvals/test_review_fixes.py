@@ -131,7 +131,7 @@ def test_the_deputy_is_copied_when_the_dsl_makes_a_safeguarding_declaration(
         declaration=declaration, purpose=ApprovalRequest.Purpose.COPY
     )
     assert copy.decider == deputy
-    assert copy.decider_role == DeciderRole.DSL
+    assert copy.decider_role == DeciderRole.DEPUTY_DSL  # and says so on the page
 
 
 def test_a_routing_failure_does_not_fail_the_submission_and_is_retried(

@@ -62,6 +62,12 @@ def test_posting_an_open_version_back_onto_a_decided_request_is_refused_and_reco
     refused = AuditEvent.objects.get(action=HISTORY_POST_REFUSED.code)
     assert refused.actor == world.administrator
     assert refused.data["version"] == str(open_version.history_id)
+    # Filed under the request's school, so that its DSL finds it in the audit history.
+    assert refused.organisation_pk == world.school_a.pk
+    sign_in_with_mfa(client, world.dsl_a)
+    audit = client.get(reverse("oversight:audit"), {"action": HISTORY_POST_REFUSED.code})
+    assert "Attempt to save an old version" in audit.text
+    assert "No events" not in audit.text
 
 
 def test_a_history_page_can_still_be_read(client, world, decided_request):
@@ -138,6 +144,7 @@ def test_a_save_records_each_changed_field_before_and_after(client, world):
     )
 
     event = AuditEvent.objects.get(action=PUPIL_CHANGED.code)
+    assert event.organisation_pk == world.school_a.pk
     assert event.data["fields"] == ["class_name"]
     assert event.data["before"] == {"class_name": "Oak"}
     assert event.data["after"] == {"class_name": "Willow"}
