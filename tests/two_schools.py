@@ -14,7 +14,7 @@ from declarations.kinds import get_kind
 from declarations.models import Declaration
 from declarations.services import Subject, declaration_save_draft, declaration_submit
 from directory.models import FamilyMember, Person, Pupil, Role
-from tests.conftest import World
+from tests.conftest import World, sign_in_with_mfa
 from tests.factories import (
     FamilyLinkFactory,
     MembershipFactory,
@@ -96,3 +96,11 @@ def submit(declaration: Declaration) -> Declaration:
 def declare_about_the_siblings(ts: TwoSchools, **fields) -> Declaration:
     """The teaching assistant's one declaration, made at Ash, about both siblings."""
     return declare(ts.assistant, ts.world.school_a, pupils=[ts.sibling_a, ts.sibling_b], **fields)
+
+
+def page_text(client, person: Person, url: str) -> str:
+    """The page at ``url`` as ``person`` sees it (signed in with their second factor)."""
+    sign_in_with_mfa(client, person)
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.text

@@ -31,6 +31,7 @@ from tests.two_schools import (
     SIBLING_B,
     declare,
     declare_about_the_siblings,
+    page_text,
     submit,
     two_schools,
 )
@@ -65,13 +66,6 @@ def told(declaration) -> dict:
 
 def emails_to(mailoutbox, person) -> list:
     return [message for message in mailoutbox if person.email in message.to]
-
-
-def page(client, person, url) -> str:
-    sign_in_with_mfa(client, person)
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.text
 
 
 # Routing ----------------------------------------------------------------------------
@@ -126,14 +120,14 @@ def test_each_head_sees_their_own_schools_pupil_and_never_the_other(client, ts):
 
     own = {ts.world.head_a: (SIBLING_A, B_GIVEN), ts.head_b: (SIBLING_B, A_GIVEN)}
     for head, (theirs, other) in own.items():
-        home = page(client, head, reverse("home"))
+        home = page_text(client, head, reverse("home"))
         assert "1 declaration naming pupils of your school and of another not yet read" in home
         assert other not in home
-        dashboard = page(client, head, reverse("approvals:dashboard"))
+        dashboard = page_text(client, head, reverse("approvals:dashboard"))
         assert "Naming pupils of your school and of another" in dashboard
         assert heads[head].get_absolute_url() in dashboard
         assert other not in dashboard
-        request_page = page(client, head, heads[head].get_absolute_url())
+        request_page = page_text(client, head, heads[head].get_absolute_url())
         assert theirs in request_page
         assert other not in request_page
         assert "1 pupil or family member of another school, not shown to you" in request_page
@@ -142,13 +136,13 @@ def test_each_head_sees_their_own_schools_pupil_and_never_the_other(client, ts):
         assert heads[head].read_at is not None
 
     # The Executive Headteacher, over both schools, decides with both in view.
-    decider_page = page(
+    decider_page = page_text(
         client, ts.world.executive_head, decision_request(declaration).get_absolute_url()
     )
     assert SIBLING_A in decider_page
     assert SIBLING_B in decider_page
     assert "not shown to you" not in decider_page
-    dashboard = page(client, ts.world.executive_head, reverse("approvals:dashboard"))
+    dashboard = page_text(client, ts.world.executive_head, reverse("approvals:dashboard"))
     assert f"About: {SIBLING_A}, {SIBLING_B}" in dashboard
 
 
@@ -169,11 +163,11 @@ def test_a_shared_parent_is_seen_by_both_heads_a_parent_of_one_school_only_by_it
     heads = told(declaration)
     assert set(heads) == {ts.world.head_a, ts.head_b}
 
-    ash = page(client, ts.world.head_a, heads[ts.world.head_a].get_absolute_url())
+    ash = page_text(client, ts.world.head_a, heads[ts.world.head_a].get_absolute_url())
     assert "Philippa Pendleford" in ash
     assert SIBLING_A in ash
     assert "Fitzgerald" not in ash
-    birch = page(client, ts.head_b, heads[ts.head_b].get_absolute_url())
+    birch = page_text(client, ts.head_b, heads[ts.head_b].get_absolute_url())
     assert "Philippa Pendleford" in birch
     assert "Fitzgerald Oddie" in birch
     assert A_GIVEN not in birch
@@ -366,6 +360,6 @@ def test_a_declaration_within_one_school_is_routed_and_shown_as_before(client, t
     assert request.routing_reason == "Default route: line manager decides."
     assert not ApprovalRequest.objects.filter(declaration=declaration, purpose=COPY).exists()
     assert [m.subject for m in mailoutbox] == [WAITING_SUBJECT]
-    decider_page = page(client, ts.world.line_manager_a, request.get_absolute_url())
+    decider_page = page_text(client, ts.world.line_manager_a, request.get_absolute_url())
     assert SIBLING_A in decider_page
     assert "not shown to you" not in decider_page

@@ -14,7 +14,6 @@ from approvals.services import decision_record
 from directory.models import Role
 from oversight.selectors import patterns_for
 from registers.models import RegisterEntry
-from tests.conftest import sign_in_with_mfa
 from tests.factories import MembershipFactory, PersonFactory
 from tests.two_schools import (
     A_GIVEN,
@@ -23,6 +22,7 @@ from tests.two_schools import (
     SIBLING_B,
     declare,
     declare_about_the_siblings,
+    page_text,
     submit,
     two_schools,
 )
@@ -39,13 +39,6 @@ def decide(declaration, outcome=Outcome.APPROVED):
     request = ApprovalRequest.objects.get(declaration=declaration, purpose="decide", status="open")
     with TestCase.captureOnCommitCallbacks(execute=True):
         return decision_record(actor=request.decider, request=request, outcome=outcome, details={})
-
-
-def text_of(client, person, url) -> str:
-    sign_in_with_mfa(client, person)
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.text
 
 
 def test_the_outcome_goes_on_each_siblings_file_and_the_assistants(ts):
@@ -73,8 +66,10 @@ def test_the_other_schools_head_reads_the_entry_on_the_staff_file_only_when_it_i
     within = submit(declare(ts.assistant, ts.world.school_a, pupils=[ts.sibling_a]))
     decide(within)
 
-    birch = text_of(client, ts.head_b, reverse("registers:staff_file", args=[ts.assistant.pk]))
-    ash = text_of(client, ts.world.head_a, reverse("registers:staff_file", args=[ts.assistant.pk]))
+    birch = page_text(client, ts.head_b, reverse("registers:staff_file", args=[ts.assistant.pk]))
+    ash = page_text(
+        client, ts.world.head_a, reverse("registers:staff_file", args=[ts.assistant.pk])
+    )
 
     assert across.reference in birch
     assert within.reference not in birch  # Ash's alone: not Birch's to read
@@ -86,9 +81,9 @@ def test_the_contact_details_register_shows_each_head_their_own_pupil(client, ts
     declaration = submit(declare_about_the_siblings(ts, kind="contact_details_shared"))
     url = reverse("registers:contact_details")
 
-    ash = text_of(client, ts.world.head_a, url)
-    birch = text_of(client, ts.head_b, url)
-    cedar = text_of(client, ts.world.head_other, url)
+    ash = page_text(client, ts.world.head_a, url)
+    birch = page_text(client, ts.head_b, url)
+    cedar = page_text(client, ts.world.head_other, url)
 
     assert declaration.reference in ash
     assert SIBLING_A in ash
@@ -108,8 +103,8 @@ def test_a_declaration_within_one_school_stays_in_its_schools_register(client, t
     )
     url = reverse("registers:contact_details")
 
-    assert SIBLING_A in text_of(client, ts.world.head_a, url)
-    assert declaration.reference not in text_of(client, ts.head_b, url)
+    assert SIBLING_A in page_text(client, ts.world.head_a, url)
+    assert declaration.reference not in page_text(client, ts.head_b, url)
 
 
 def test_the_dsls_patterns_never_name_another_schools_pupil(ts):
