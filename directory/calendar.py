@@ -131,6 +131,15 @@ class SchoolCalendar:
 
     def why_not_a_school_day(self, day: datetime.date) -> str | None:
         """Why ``day`` is not a school day here, in plain words, or None if it is one."""
+        if why := self.why_not_term_time(day):
+            return why
+        if day in self._closed:
+            return "a day the setting is closed (an INSET or closure day)"
+        return None
+
+    def why_not_term_time(self, day: datetime.date) -> str | None:
+        """Why ``day`` is outside term time here (a weekend, a bank holiday, a holiday or
+        the half-term break), or None when it is a term-time weekday; closures aside."""
         if day.weekday() >= 5:
             return "a weekend"
         if name := bank_holiday(day):
@@ -142,8 +151,6 @@ class SchoolCalendar:
                 return "in the school holidays"
             if term[2] and term[2] <= day <= term[3]:
                 return "in the half-term break"
-        if day in self._closed:
-            return "a day the setting is closed (an INSET or closure day)"
         return None
 
     def is_school_day(self, day: datetime.date) -> bool:

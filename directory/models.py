@@ -718,6 +718,34 @@ class ClosureDay(models.Model):
             raise ValidationError(
                 {"ends_on": "A closure of more than a year is not a closure day: check the dates."}
             )
+        if self.starts_on and self.ends_on and self.organisation_id:
+            self._refuse_outside_term_time()
+
+    def _refuse_outside_term_time(self) -> None:
+        """A closure wholly on days the setting is shut anyway (a weekend, a bank holiday,
+        the holidays) is a mistake in the dates, not a closure: refuse it, saying why."""
+        from directory.calendar import ONE_DAY, calendar_for  # the calendar reads this model
+
+        calendar = calendar_for(self.organisation, self.starts_on)
+        day, reasons = self.starts_on, []
+        while day <= self.ends_on:
+            why = calendar.why_not_term_time(day)
+            if why is None:
+                return
+            reasons.append(why)
+            day += ONE_DAY
+        when = (
+            f"{self.starts_on:%-d %B %Y} is"
+            if self.ends_on == self.starts_on
+            else f"Every day from {self.starts_on:%-d %B %Y} to {self.ends_on:%-d %B %Y} is"
+        )
+        why = reasons[0] if len(set(reasons)) == 1 else "outside term time"
+        raise ValidationError(
+            {
+                "starts_on": f"{when} already {why} at {self.organisation}: the setting is "
+                "closed then anyway. A closure day is only needed in term time; check the dates."
+            }
+        )
 
 
 class SamlIdentityProvider(models.Model):

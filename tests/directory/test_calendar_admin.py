@@ -263,6 +263,70 @@ def test_a_closure_ending_before_it_starts_is_refused_in_the_admin(world, client
     assert not AuditEvent.objects.filter(action="directory.closureday.created").exists()
 
 
+def closure_post(organisation, starts_on: str, ends_on: str = "") -> dict[str, str]:
+    return {
+        "organisation": str(organisation.pk),
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "reason": ClosureDay.Reason.INSET,
+        "_save": "Save",
+    }
+
+
+@pytest.mark.parametrize(
+    ("starts_on", "ends_on", "message"),
+    [
+        (
+            "28/10/2026",
+            "",
+            "28 October 2026 is already in the half-term break at Ash Primary School",
+        ),
+        ("21/11/2026", "22/11/2026", "to 22 November 2026 is already a weekend"),
+        ("25/12/2026", "", "25 December 2026 is already a bank holiday (Christmas Day)"),
+        ("23/12/2026", "29/12/2026", "to 29 December 2026 is already outside term time"),
+    ],
+)
+def test_a_closure_on_days_the_school_is_shut_anyway_is_refused(
+    world, client, starts_on, ends_on, message
+):
+    """ "A planned date on a holiday" (#19's bad input): an INSET day put in the half-term,
+    on a weekend or over Christmas is a slip in the dates, said so, and nothing saved."""
+    TermDates.objects.bulk_create(
+        TermDates(
+            organisation=world.federation,
+            year=2026,
+            term=term,
+            starts_on=first,
+            ends_on=last,
+            half_term_starts_on=half_first,
+            half_term_ends_on=half_last,
+        )
+        for term, first, last, half_first, half_last in (
+            (Term.AUTUMN, day(2026, 9, 2), day(2026, 12, 18), day(2026, 10, 26), day(2026, 10, 30)),
+            (Term.SPRING, day(2027, 1, 4), day(2027, 3, 25), day(2027, 2, 15), day(2027, 2, 19)),
+        )
+    )
+    sign_in_with_mfa(client, world.administrator)
+
+    response = client.post(CLOSURE_ADD, closure_post(world.school_a, starts_on, ends_on))
+
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.errors["starts_on"]
+    assert message in error
+    assert "A closure day is only needed in term time" in error
+    assert not ClosureDay.objects.exists()
+    assert not AuditEvent.objects.filter(action="directory.closureday.created").exists()
+
+
+def test_a_closure_running_from_a_term_day_over_the_weekend_is_kept(world, client):
+    sign_in_with_mfa(client, world.administrator)
+
+    response = client.post(CLOSURE_ADD, closure_post(world.school_a, "20/11/2026", "23/11/2026"))
+
+    assert response.status_code == 302
+    assert not is_school_day(world.school_a, day(2026, 11, 23))
+
+
 def test_an_administrator_sees_and_chooses_only_their_own_organisations_calendars(world, client):
     federation_term = TermDates.objects.create(
         organisation=world.federation,
