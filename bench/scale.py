@@ -401,7 +401,7 @@ class ScaleSeeder:
                 "key_person_id",
             ],
         )
-        w.columns(FamilyMember, ["id", "given_name", "family_name"])
+        w.columns(FamilyMember, ["id", "given_name", "family_name", "organisation_id"])
         w.columns(FamilyLink, ["id", "family_member_id", "pupil_id", "relationship"])
 
         plan = self.plan
@@ -563,7 +563,13 @@ class ScaleSeeder:
                 members = []
                 for relationship in rng.sample(RELATIONSHIPS[:2], rng.choice([1, 2, 2])):
                     member = w.ids(FamilyMember)
-                    w.add(FamilyMember, member, rng.choice(self.given), rng.choice(self.family))
+                    w.add(
+                        FamilyMember,
+                        member,
+                        rng.choice(self.given),
+                        rng.choice(self.family),
+                        school.pk,
+                    )
                     school.families[member] = []
                     school.family_ids.append(member)
                     members.append((member, relationship))

@@ -392,6 +392,15 @@ class Planner:
         return family
 
 
+# Who has parental responsibility in the demo, as an MIS would record it for these families.
+PARENTAL_RESPONSIBILITY = {
+    FamilyLink.Relationship.MOTHER,
+    FamilyLink.Relationship.FATHER,
+    FamilyLink.Relationship.PARENT,
+    FamilyLink.Relationship.CARER,
+}
+
+
 def demo_plan(today: date) -> Plan:
     return Planner(today).plan()
 
@@ -465,14 +474,21 @@ def demo_load(plan: Plan) -> None:
         for pupil in Pupil.objects.filter(setting__in=organisations.values())
     }
     members = FamilyMember.objects.bulk_create(
-        FamilyMember(given_name=planned.given_name, family_name=planned.family_name)
+        FamilyMember(
+            organisation=organisations[planned.children[0].split(":")[0]],
+            given_name=planned.given_name,
+            family_name=planned.family_name,
+        )
         for planned in plan.family
     )
     if members and members[0].pk is None:  # databases that do not return ids
         members = list(FamilyMember.objects.order_by("pk"))
     FamilyLink.objects.bulk_create(
         FamilyLink(
-            family_member=member, pupil=by_reference[reference], relationship=planned.relationship
+            family_member=member,
+            pupil=by_reference[reference],
+            relationship=planned.relationship,
+            parental_responsibility=planned.relationship in PARENTAL_RESPONSIBILITY,
         )
         for member, planned in zip(members, plan.family, strict=True)
         for reference in planned.children

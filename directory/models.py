@@ -423,6 +423,35 @@ class RoleRequest(models.Model):
         return f"{self.person}: {self.get_role_display()}, {self.organisation}"
 
 
+class YearGroup(models.TextChoices):
+    """The national curriculum year groups, with the early years before them, in order: a
+    new school year moves each pupil to the next (R38)."""
+
+    NURSERY_1 = "N1", "Nursery 1 (age 2 to 3)"
+    NURSERY_2 = "N2", "Nursery 2 (age 3 to 4)"
+    RECEPTION = "R", "Reception"
+    YEAR_1 = "1", "Year 1"
+    YEAR_2 = "2", "Year 2"
+    YEAR_3 = "3", "Year 3"
+    YEAR_4 = "4", "Year 4"
+    YEAR_5 = "5", "Year 5"
+    YEAR_6 = "6", "Year 6"
+    YEAR_7 = "7", "Year 7"
+    YEAR_8 = "8", "Year 8"
+    YEAR_9 = "9", "Year 9"
+    YEAR_10 = "10", "Year 10"
+    YEAR_11 = "11", "Year 11"
+    YEAR_12 = "12", "Year 12"
+    YEAR_13 = "13", "Year 13"
+
+    @classmethod
+    def after(cls, year_group: str) -> str | None:
+        """The year group after ``year_group``, or None after Year 13."""
+        values = list(cls.values)
+        index = values.index(year_group)
+        return values[index + 1] if index + 1 < len(values) else None
+
+
 class Pupil(models.Model):
     """A child on a setting's roll, now or in the past (R2)."""
 
@@ -432,11 +461,33 @@ class Pupil(models.Model):
 
     setting = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="pupils")
     reference = models.CharField(
-        max_length=32, help_text="The pupil's reference in the school's MIS, unique per setting."
+        max_length=32,
+        help_text="The pupil's reference in the school's MIS (the admission number), unique "
+        "per setting.",
     )
-    given_name = models.CharField(max_length=100)
-    family_name = models.CharField(max_length=100)
+    upn = models.CharField(
+        "UPN",
+        max_length=13,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z][0-9]{11}[0-9A-Z]$",
+                "A unique pupil number is a capital letter, eleven digits and a digit or "
+                "capital letter: 13 characters, such as A123456789012.",
+            )
+        ],
+        help_text="The unique pupil number from the DfE, where the pupil has one.",
+    )
+    given_name = models.CharField("legal first name", max_length=100)
+    family_name = models.CharField("legal last name", max_length=100)
+    preferred_given_name = models.CharField(
+        "preferred first name", max_length=100, blank=True, help_text="Leave empty if the same."
+    )
+    preferred_family_name = models.CharField(
+        "preferred last name", max_length=100, blank=True, help_text="Leave empty if the same."
+    )
     date_of_birth = models.DateField()
+    year_group = models.CharField(max_length=2, choices=YearGroup.choices, blank=True)
     class_name = models.CharField("class or room", max_length=50, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CURRENT)
     left_on = models.DateField("leaving date", null=True, blank=True)
@@ -459,6 +510,11 @@ class Pupil(models.Model):
             models.UniqueConstraint(
                 fields=["setting", "reference"], name="pupil_reference_unique_per_setting"
             ),
+            models.UniqueConstraint(
+                fields=["setting", "upn"],
+                condition=~Q(upn=""),
+                name="pupil_upn_unique_per_setting",
+            ),
             models.CheckConstraint(
                 condition=Q(status="current", left_on__isnull=True)
                 | Q(status="former", left_on__isnull=False),
@@ -471,7 +527,16 @@ class Pupil(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.given_name} {self.family_name}"
+        return f"{self.known_as_given_name} {self.known_as_family_name}"
+
+    @property
+    def known_as_given_name(self) -> str:
+        """The first name the child is known by at school: the preferred one, if set."""
+        return self.preferred_given_name or self.given_name
+
+    @property
+    def known_as_family_name(self) -> str:
+        return self.preferred_family_name or self.family_name
 
     def clean(self) -> None:
         errors = {}
@@ -500,10 +565,25 @@ class Pupil(models.Model):
 
 
 class FamilyMember(models.Model):
-    """A parent, carer or other relative of one or more pupils."""
+    """A parent, carer or other relative of one or more pupils, held by the organisation
+    (a setting, or its trust or federation) whose pupils they belong to."""
 
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,  # only for records made before organisations held their families
+        on_delete=models.PROTECT,
+        related_name="family_members",
+        help_text="The school, pre-school, trust or federation that holds this record.",
+    )
+    reference = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The contact's reference in the school's MIS, where it has one.",
+    )
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
+    email = models.EmailField("email address", blank=True)
+    phone = models.CharField("telephone", max_length=40, blank=True)
     pupils = models.ManyToManyField(Pupil, through="FamilyLink", related_name="family_members")
     person = models.ForeignKey(
         Person,
@@ -518,6 +598,13 @@ class FamilyMember(models.Model):
 
     class Meta:
         ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "reference"],
+                condition=~Q(reference=""),
+                name="family_member_reference_unique_per_organisation",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
@@ -538,6 +625,11 @@ class FamilyLink(models.Model):
     family_member = models.ForeignKey(FamilyMember, on_delete=models.CASCADE, related_name="links")
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="family_links")
     relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    parental_responsibility = models.BooleanField(
+        "has parental responsibility",
+        default=False,
+        help_text="As the school's MIS records it: who may consent and be told for the child.",
+    )
 
     class Meta:
         ordering = ["pupil", "relationship"]
