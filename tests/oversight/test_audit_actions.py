@@ -165,6 +165,7 @@ def administer(o: types.SimpleNamespace) -> None:
         client,
         reverse("admin:directory_familymember_add"),
         **{
+            "organisation": brookfield.pk,
             "given_name": "Kofi",
             "family_name": "Okafor",
             "links-TOTAL_FORMS": "1",
