@@ -472,6 +472,24 @@ EMAIL_RETRY_MINUTES = [
 # is queued again. Longer than any task takes: an email gives up on SMTP after 30 s.
 TASK_RUNNING_TIMEOUT_MINUTES = int(os.environ.get("TASK_RUNNING_TIMEOUT_MINUTES", "15"))
 
+# The school's MIS through Wonde (R38, #20; directory/imports/wonde.py). Each
+# organisation's Wonde access token is kept in the database, encrypted with MIS_TOKEN_KEY
+# (a Fernet key: `python -c "from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())"`; several, comma-separated, to rotate: the first
+# encrypts, any decrypts). Production refuses to start without it (directory/checks.py);
+# development and tests derive one from SECRET_KEY. WONDE_API_URL is Wonde's address
+# (another region's, or in development the local test server that
+# `manage.py run_wonde_test_server` starts); it is not something an administrator types,
+# so a school's token is only ever sent to Wonde.
+MIS_TOKEN_KEY = os.environ.get("MIS_TOKEN_KEY", "")
+WONDE_API_URL = os.environ.get(
+    "WONDE_API_URL",
+    "https://api.wonde.com/v1.0" if PRODUCTION else "http://127.0.0.1:8002/v1.0",
+)
+WONDE_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("WONDE_CONNECT_TIMEOUT_SECONDS", "10"))
+WONDE_READ_TIMEOUT_SECONDS = float(os.environ.get("WONDE_READ_TIMEOUT_SECONDS", "60"))
+WONDE_PER_PAGE = int(os.environ.get("WONDE_PER_PAGE", "200"))  # Wonde's largest page
+
 # Approvals: how many school days a decider has, unless planned contact is sooner (R24).
 DECISION_DUE_SCHOOL_DAYS = int(os.environ.get("DECISION_DUE_SCHOOL_DAYS", "5"))
 # How long a governors' summary, once worked out, is shown from the shared cache (#10):
