@@ -80,6 +80,7 @@ check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_ENV=production SECRET_KEY=check-deploy-only-$$(date +%s)-not-a-real-secret-key-0123456789 \
 		ALLOWED_HOSTS=contact.example.org DATABASE_URL=postgres://check@127.0.0.1:5432/check-only \
+		MIS_TOKEN_KEY=$$($(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # The suite on every core: pytest-xdist, one test database per worker (PYTEST_WORKERS=0

@@ -8,10 +8,17 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Directory of organisations, people and pupils"
 
     def ready(self) -> None:
+        from contactpolicy.scheduled import register_job
         from contactpolicy.tasks import register_administrators_of
-        from directory import home, notifications, sessions  # noqa: F401  (sessions: its receiver)
+        from directory import (  # noqa: F401  (sessions: its receiver; checks: registered)
+            checks,
+            home,
+            notifications,
+            sessions,
+        )
         from directory.demo_hooks import register_demo_loader
         from directory.identity import mfa
+        from directory.imports.mis import mis_sync_nightly
 
         # Told when an email to one of their people could not be sent.
         register_administrators_of(notifications.administrators_for)
@@ -20,6 +27,8 @@ class DirectoryConfig(AppConfig):
         home.register_panel(home.administration_panel)
         home.register_panel(home.role_requests_panel)
         mfa.connect_audit_receivers()
+        # Every school connected to its MIS through Wonde, synced each night (#20).
+        register_job(mis_sync_nightly)
         # First of the demo's loaders: the calendar the history's due dates count on.
         register_demo_loader(demo_calendar_load)
 

@@ -9,3 +9,8 @@ class RoleRequestError(Exception):
 
 class DemoError(Exception):
     """A development-only demo step that cannot be done; the message says why."""
+
+
+class MisConnectionError(Exception):
+    """A connection to a school's MIS that cannot be set or used by this person; the
+    message says why."""

@@ -13,6 +13,7 @@ PRODUCTION = {
     "SECRET_KEY": "a-production-secret-key-that-is-long-and-random-9f8e7d6c5b4a3",
     "ALLOWED_HOSTS": "contact.example.org",
     "DATABASE_URL": "postgres://contact:secret@db.example.org:5432/contact",
+    "MIS_TOKEN_KEY": "oXHPpEMuQ_NvqgaGm9S1LkLOsZXRi4d8SDUXJz6u2Xc=",  # a Fernet key
 }
 
 
@@ -20,7 +21,15 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_DEBUG"}
+        if key
+        not in {
+            "DJANGO_ENV",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "DJANGO_DEBUG",
+            "MIS_TOKEN_KEY",
+        }
     }
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],
@@ -78,6 +87,27 @@ def test_production_refuses_to_start_misconfigured_naming_the_setting(change, na
     assert result.returncode != 0
     assert named in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "named"),
+    [
+        (None, "MIS_TOKEN_KEY is not set"),
+        ("not-a-key", "Key 1 of MIS_TOKEN_KEY is not a Fernet key"),
+        (f"{PRODUCTION['MIS_TOKEN_KEY']},short", "Key 2 of MIS_TOKEN_KEY is not a Fernet key"),
+    ],
+    ids=["no key", "not a key", "a second key that is not one"],
+)
+def test_production_refuses_to_run_without_the_key_of_the_mis_tokens(key, named):
+    """The schools' Wonde tokens are encrypted with it (directory/imports/tokens.py)."""
+    env = {**PRODUCTION, "MIS_TOKEN_KEY": key}
+    env = {name: value for name, value in env.items() if value is not None}
+
+    result = run_manage("check", **env)
+
+    assert result.returncode != 0
+    assert "directory.E001" in result.stderr
+    assert named in result.stderr
 
 
 def test_production_refuses_to_start_without_allowed_hosts():

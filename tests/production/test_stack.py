@@ -32,6 +32,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from aiosmtpd.controller import Controller
+from cryptography.fernet import Fernet
 
 from tests.production.browser import Browser, Page
 
@@ -233,6 +234,7 @@ def environment(database: Database, smtp_port: int, web_port: int, folder: Path)
         "PYTHONDONTWRITEBYTECODE": "1",
         "DJANGO_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "MIS_TOKEN_KEY": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": HOST,
         "CSRF_TRUSTED_ORIGINS": f"https://{HOST}",
         "SITE_URL": f"https://{HOST}",
