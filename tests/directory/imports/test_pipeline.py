@@ -33,7 +33,7 @@ from directory.models import (
 )
 from tests.conftest import once_per_module
 from tests.directory.imports.files import PUPIL_HEADERS, csv_bytes, xlsx_bytes
-from tests.factories import FederationFactory, PupilFactory, SchoolFactory, person_with_roles
+from tests.factories import FederationFactory, SchoolFactory, person_with_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,7 @@ def rows_of(run, action=None):
 
 def test_the_preview_lists_each_row_and_writes_nothing(world_for_the_module):
     world = world_for_the_module
-    data = pupils_file(*[row for row in PUPILS[:2]], encoding="utf-8")
+    data = pupils_file(*list(PUPILS[:2]), encoding="utf-8")
     run = check(world, {"pupils": ("pupils.csv", data)})
     assert run.status == ImportRun.Status.PREVIEW
     assert (run.added, run.changed, run.unchanged, run.problem_count) == (2, 0, 0, 0)
@@ -111,7 +111,8 @@ def test_windows_1252_with_uk_dates_imports_the_names_and_dates_as_written(world
     assert (str(zoe), zoe.given_name, zoe.year_group) == ("Zo Brontë", "Zoë", "4")
     assert zoe.history.first().history_user == world["admin"]
     applied = AuditEvent.objects.get(action="directory.import.applied")
-    assert applied.data["added"] == 2 and applied.actor == world["admin"]
+    assert applied.data["added"] == 2
+    assert applied.actor == world["admin"]
 
 
 def test_utf8_with_a_byte_order_mark_and_xlsx_read_the_same(world_for_the_module):
@@ -123,7 +124,8 @@ def test_utf8_with_a_byte_order_mark_and_xlsx_read_the_same(world_for_the_module
     run_xlsx = check(world, {"pupils": ("export.xlsx", excel)})
     assert [r.values for r in rows_of(run)] == [r.values for r in rows_of(run_xlsx)]
     seun = rows_of(run)[2].values
-    assert seun["given_name"] == "Oluwaseun" and seun["family_name"] == "Adébáyò"
+    assert seun["given_name"] == "Oluwaseun"
+    assert seun["family_name"] == "Adébáyò"
     yoruba = pupils_file(
         ["1009", "", "Ọlá", "Adébáyọ̀", "", "01/01/2018", "R", ""], encoding="utf-8"
     )
@@ -167,9 +169,11 @@ def test_the_same_file_twice_changes_nothing(world_for_the_module):
         (r.number, r.changes) for r in rows_of(second, "change")
     ]
     maire = FamilyMember.objects.get(reference="C1")
-    assert maire.organisation == world["school"] and maire.phone == "+44 7700 900123"
+    assert maire.organisation == world["school"]
+    assert maire.phone == "+44 7700 900123"
     link = FamilyLink.objects.get(family_member=maire)
-    assert link.parental_responsibility and link.relationship == "mother"
+    assert link.parental_responsibility
+    assert link.relationship == "mother"
     assert not FamilyLink.objects.get(family_member__reference="C2").parental_responsibility
     assert FamilyMember.objects.get(reference="C3").pupils.count() == 2
 
@@ -213,7 +217,8 @@ def test_a_changed_row_shows_before_and_after_and_a_leaver_becomes_former(world_
     assert changes[3]["left_on"] == [None, "17 July 2026"]
     import_apply(run=run, by=world["admin"])
     zoe = Pupil.objects.get(reference="1002")
-    assert zoe.is_former and zoe.left_on == datetime.date(2026, 7, 17)
+    assert zoe.is_former
+    assert zoe.left_on == datetime.date(2026, 7, 17)
     assert zoe.destination == "Hill Top Primary"
     assert Pupil.objects.filter(setting=world["school"]).count() == 3  # nothing deleted
 
@@ -359,16 +364,19 @@ def test_staff_with_line_managers_in_the_file_or_at_the_school(world_for_the_mod
     )
     run = check(world, {"staff": ("staff.csv", staff)})
     [problem] = rows_of(run, "problem")
-    assert problem.number == 5 and "is not in this file" in problem.problems[0]["message"]
+    assert problem.number == 5
+    assert "is not in this file" in problem.problems[0]["message"]
     import_apply(run=run, by=world["admin"])
     ta = Membership.objects.get(person__email="ta@brooklane.example")
     assert ta.line_manager.email == "head@brooklane.example"
-    assert ta.starts_on == datetime.date(2024, 9, 2) and ta.role == Role.STAFF
+    assert ta.starts_on == datetime.date(2024, 9, 2)
+    assert ta.role == Role.STAFF
     assert not Person.objects.get(email="ta@brooklane.example").has_usable_password()
     head = Membership.objects.get(person__email="head@brooklane.example")
     assert head.role == Role.HEAD
     granted = AuditEvent.objects.get(action="account.role_granted", target_id=str(head.pk))
-    assert granted.actor == world["admin"] and granted.organisation_pk == world["school"].pk
+    assert granted.actor == world["admin"]
+    assert granted.organisation_pk == world["school"].pk
     again = check(world, {"staff": ("staff.csv", staff)})
     assert (again.added, again.changed, again.unchanged) == (0, 0, 3)
 
@@ -397,10 +405,8 @@ def test_a_pupil_at_a_school_the_administrator_does_not_run_is_a_problem(world_f
         by=world["federation_admin"],
     )
     [problem] = rows_of(run, "problem")
-    assert (
-        problem.number == 2
-        and "not a school or pre-school of Riverside" in problem.problems[0]["message"]
-    )
+    assert problem.number == 2
+    assert "not a school or pre-school of Riverside" in problem.problems[0]["message"]
     import_apply(run=run, by=world["federation_admin"])
     assert Pupil.objects.get().setting == world["other"]
 
