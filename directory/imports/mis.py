@@ -20,6 +20,7 @@ import datetime
 import logging
 from typing import Any
 
+import tablib
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -38,10 +39,11 @@ from directory.audit_actions import (
     MIS_SYNC_REQUESTED,
 )
 from directory.exceptions import MisConnectionError
+from directory.imports.services import ImportNotAllowed, import_sync
 from directory.imports.sources import Source, SourceError
 from directory.imports.tokens import TokenUnreadable, token_decrypt, token_encrypt
 from directory.imports.wonde import WondeClient, WondeSource
-from directory.models import MisConnection, MisSync, Organisation, Person, Role
+from directory.models import ImportRun, MisConnection, MisSync, Organisation, Person, Role
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +259,8 @@ def mis_sync_perform(*, sync_id: int, now: datetime.datetime | None = None) -> M
             source=connection.provider,
             by=sync.requested_by,
         )
+    except ImportNotAllowed as error:
+        return _sync_failed(sync, str(error))
     except Exception:
         logger.exception("MIS sync %s of %s failed", sync.pk, connection.organisation)
         _sync_failed(sync, UNEXPECTED)
@@ -267,7 +271,7 @@ def mis_sync_perform(*, sync_id: int, now: datetime.datetime | None = None) -> M
             finished_at=timezone.now(),
             progress="",
             counts=counts,
-            import_run_id=getattr(run, "pk", None),
+            import_run=run,
         )
         MisConnection.objects.filter(pk=connection.pk).update(last_synced_at=sync.started_at)
     sync.refresh_from_db()
@@ -290,13 +294,23 @@ def _sync_failed(sync: MisSync, message: str) -> MisSync:
 
 
 def import_datasets(
-    *, organisation: Organisation, datasets: dict, source: str, by: Person | None
-) -> Any:
-    """The one place a sync hands its data to the import pipeline: previewed and applied
-    at once, the rows it cannot match left on the run for the administrator."""
-    from directory.imports.services import import_sync
-
-    return import_sync(organisation=organisation, datasets=datasets, source=source, by=by)
+    *,
+    organisation: Organisation,
+    datasets: dict[str, tablib.Dataset],
+    source: str,
+    by: Person | None,
+) -> ImportRun:
+    """The one place a sync hands its data to the import pipeline (import_sync): checked
+    and applied at once, the rows it cannot match left on the run for the administrator.
+    Each row is numbered as in a spreadsheet, the headers being row 1."""
+    tables = {
+        table: [
+            (number, dict(zip(dataset.headers, row, strict=True)))
+            for number, row in enumerate(dataset, start=2)
+        ]
+        for table, dataset in datasets.items()
+    }
+    return import_sync(organisation=organisation, tables=tables, source=source, by=by)
 
 
 # The nightly sync ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from directory.exceptions import MisConnectionError
@@ -63,9 +63,7 @@ def mis_connection(request: HttpRequest) -> HttpResponse:
                 f"The connection of {organisation} to Wonde was saved. Test it, or sync now.",
             )
             return redirect(_page(organisation))
-    syncs = (
-        connection.syncs.select_related("requested_by")[:RECENT_SYNCS] if connection else []
-    )
+    syncs = connection.syncs.select_related("requested_by")[:RECENT_SYNCS] if connection else []
     return render(
         request,
         "directory/mis_connection.html",
@@ -96,7 +94,7 @@ def mis_connection_test(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def mis_sync_start(request: HttpRequest) -> HttpResponse:
-    """"Sync now": the worker syncs the school; its page shows how far it has got."""
+    """ "Sync now": the worker syncs the school; its page shows how far it has got."""
     organisation = _organisation(request)
     connection = mis_connection_of(organisation)
     if connection is None:
@@ -128,10 +126,7 @@ def mis_sync(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _result(sync: MisSync) -> str | None:
-    """The address of the import the sync made (directory:import_detail), if any."""
+    """The address of the import the sync made: what changed, what could not be matched."""
     if sync.import_run_id is None:
         return None
-    try:
-        return reverse("directory:import_detail", args=[sync.import_run_id])
-    except NoReverseMatch:
-        return None
+    return reverse("directory:import_detail", args=[sync.import_run_id])

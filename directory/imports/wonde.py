@@ -35,8 +35,9 @@ Which field holds what (the register's column <- Wonde's):
   responsibility from the contact's ``relationship`` for each of its ``students``, who
   are named by their references; email and telephone from ``contact_details``.
 * staff: email <- ``contact_details.emails`` (work first); names; job title, start and
-  end <- ``employment_details``; role: the one the person already holds at the
-  organisation, else "staff" (Wonde does not say who is the head or the DSL).
+  end <- ``employment_details``; reference <- ``mis_id``; role, line manager (and a job
+  title Wonde does not give): as the register already holds them at the organisation,
+  else "staff" and none (Wonde does not say who is the head, nor who manages whom).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ import requests
 import tablib
 from django.conf import settings
 
+from directory.imports import values as read
 from directory.imports.sources import Progress, SourceError, dataset_for
 from directory.models import FamilyLink, Membership, Role, YearGroup
 
@@ -377,9 +379,11 @@ def relationship_value(text: str) -> str:
     """Wonde's relationship ("Step Father", "Grandmother", "Guardian") as the register's
     (``step_parent``, ``grandparent``, ``carer``). Anything else (a childminder, a social
     worker) is passed on as Wonde says it, for the import to question."""
+    try:
+        return str(read.relationship(text.strip()))
+    except read.CellProblem:
+        pass
     lowered = text.strip().lower()
-    if lowered in FamilyLink.Relationship.values:
-        return lowered
     for word, value in RELATIONSHIPS:
         if word in lowered:
             return str(value)
@@ -441,36 +445,45 @@ def employee_email(employee: dict[str, Any]) -> str:
     return _first(details.get("emails"), "work", "email", "primary").lower()
 
 
-def staff_row(employee: dict[str, Any], *, role: str = Role.STAFF) -> dict[str, str]:
+def staff_row(employee: dict[str, Any], *, known: dict[str, str] | None = None) -> dict[str, str]:
+    """The employee's row. ``known`` is what the register already holds for them here
+    (:func:`known_memberships`): Wonde does not say who is the head or the DSL, nor who
+    manages whom, so the row keeps those as they are."""
+    known = known or {}
     employment = included(employee, "employment_details") or {}
     return {
         "email": employee_email(employee),
         "given_name": _name(employee.get("forename")) or _name(employee.get("legal_forename")),
         "family_name": _name(employee.get("surname")) or _name(employee.get("legal_surname")),
         "setting": "",
-        "role": str(role),
-        "job_title": _first(employment, "job_title"),
-        "line_manager_email": "",
+        "role": known.get("role", Role.STAFF),
+        "job_title": _first(employment, "job_title") or known.get("job_title", ""),
+        "line_manager_email": known.get("line_manager_email", ""),
         "starts_on": wonde_date(employment.get("employment_start_date")),
         "ends_on": wonde_date(employment.get("employment_end_date")),
-        "reference": _name(employee.get("mis_id")) or _name(employee.get("id")),
+        "reference": _name(employee.get("mis_id")),
     }
 
 
-def known_roles(organisation: Organisation, emails: Iterable[str]) -> dict[str, str]:
-    """The role each address already holds at ``organisation``: staff if it is one of
-    them, else the first in the register's order, so that a sync never adds a second
-    role beside the head's or the DSL's."""
+def known_memberships(organisation: Organisation, emails: Iterable[str]) -> dict[str, dict]:
+    """For each address that holds a role at ``organisation``, the role a sync's row
+    names (staff if it is one of them, else the first in the register's order, so that a
+    sync never adds a second role beside the head's), with its job title and line
+    manager. One query, whatever the number of staff."""
     order = list(Role.values)
-    held: dict[str, set[str]] = {}
-    for email, role in (
+    held: dict[str, dict[str, dict]] = {}
+    for email, role, job_title, manager in (
         Membership.objects.current()
-        .filter(organisation=organisation, person__email__in=[e for e in emails if e])
-        .values_list("person__email", "role")
+        .filter(organisation=organisation, person__email__in=sorted({e for e in emails if e}))
+        .values_list("person__email", "role", "job_title", "line_manager__email")
     ):
-        held.setdefault(email, set()).add(role)
+        held.setdefault(email, {})[role] = {
+            "role": role,
+            "job_title": job_title,
+            "line_manager_email": manager or "",
+        }
     return {
-        email: Role.STAFF if Role.STAFF in roles else min(roles, key=order.index)
+        email: roles[Role.STAFF] if Role.STAFF in roles else roles[min(roles, key=order.index)]
         for email, roles in held.items()
     }
 
@@ -544,11 +557,8 @@ class WondeSource:
                 what="staff",
             )
         )
-        roles = known_roles(organisation, [employee_email(e) for e in employees])
-        staff = [
-            staff_row(employee, role=roles.get(employee_email(employee), Role.STAFF))
-            for employee in employees
-        ]
+        known = known_memberships(organisation, [employee_email(e) for e in employees])
+        staff = [staff_row(e, known=known.get(employee_email(e))) for e in employees]
         return {
             "staff": dataset_for("staff", staff),
             "pupils": dataset_for("pupils", pupils.values()),

@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import tablib
 
+from directory.imports import values as read
 from directory.models import FamilyLink, YearGroup
 
 ENDPOINTS = ("students", "students-leaver", "contacts", "employees", "classes")
@@ -352,8 +353,11 @@ def wonde_id(kind: str, key: str) -> str:
 
 
 def wonde_date(value: Any) -> dict[str, Any] | None:
-    """Text as the canonical tables hold it (ISO, or a UK 03/04/2026) as a Wonde date."""
-    day = parse_date(value)
+    """A date as the canonical tables hold it (ISO, or day first: 03/04/2026 is 3 April)
+    as a Wonde date."""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    day = value if isinstance(value, datetime.date) else read.date(str(value or "").strip())
     if day is None:
         return None
     return {
@@ -363,56 +367,20 @@ def wonde_date(value: Any) -> dict[str, Any] | None:
     }
 
 
-def parse_date(value: Any) -> datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = str(value or "").strip()
-    if not text:
-        return None
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.datetime.strptime(text[:10], pattern).date()  # noqa: DTZ007
-        except ValueError:
-            continue
-    raise ValueError(f"{text!r} is not a date")
-
-
-def year_code(text: str) -> str:
-    """A year group as the canonical tables may give it ("Year 6", "6", "Reception")
-    as the register's (and Wonde's) code ("6", "R")."""
-    text = str(text or "").strip()
-    if not text:
-        return ""
-    lowered = text.lower()
-    for value, label in YearGroup.choices:
-        if lowered in {value.lower(), label.lower()}:
-            return value
-    if lowered in {"reception", "rec", "yr r", "year r"}:
-        return YearGroup.RECEPTION
-    for prefix in ("year ", "yr ", "y"):
-        rest = lowered.removeprefix(prefix).strip()
-        if rest != lowered and rest.upper() in YearGroup.values:
-            return rest.upper()
-    if lowered.startswith("nursery"):
-        rest = lowered.removeprefix("nursery").strip()[:1]
-        if f"N{rest}" in YearGroup.values:
-            return f"N{rest}"
-    return text
-
-
-def _truthy(value: Any) -> bool:
-    return str(value or "").strip().lower() in {"yes", "y", "true", "1"}
-
-
 def _relationship_word(text: str) -> str:
-    """The register's relationship (value or label) as Wonde's word for it."""
-    lowered = str(text or "").strip().lower()
-    for value, label in FamilyLink.Relationship.choices:
-        if lowered in {value, label.lower()}:
-            return label
-    return str(text or "").strip()
+    """The register's relationship (a value, a label or a word the import knows) as
+    Wonde's word for it; anything else as it is."""
+    try:
+        return FamilyLink.Relationship(read.relationship(str(text or "").strip())).label
+    except read.CellProblem:
+        return str(text or "").strip()
+
+
+def _year_group(text: str) -> str:
+    try:
+        return read.year_group(str(text or "").strip())
+    except read.CellProblem:
+        return str(text or "").strip()
 
 
 def _rows(table: tablib.Dataset | Iterable[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
@@ -478,7 +446,9 @@ def wonde_data_from_rows(
                     "id": wonde_id("student", reference),
                     "relationship": {
                         "relationship": _relationship_word(_text(row, "relationship")),
-                        "parental_responsibility": _truthy(row.get("parental_responsibility")),
+                        "parental_responsibility": read.yes_no(
+                            _text(row, "parental_responsibility") or "no"
+                        ),
                         "priority": len(links) + 1,
                         "lives_with_pupil": None,
                         "bill_payer": None,
@@ -520,7 +490,7 @@ def _student(row: Mapping[str, Any], *, left: bool, stamp: dict) -> dict[str, An
     student["surname"] = _text(row, "preferred_family_name") or student["legal_surname"]
     student["forename"] = _text(row, "preferred_given_name") or student["legal_forename"]
     student["date_of_birth"] = wonde_date(row.get("date_of_birth"))
-    code = year_code(_text(row, "year_group"))
+    code = _year_group(_text(row, "year_group"))
     label = dict(YearGroup.choices).get(code, code)
     class_name = _text(row, "class_name")
     one_class = {
