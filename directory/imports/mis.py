@@ -223,7 +223,7 @@ def mis_sync_perform(*, sync_id: int, now: datetime.datetime | None = None) -> M
     now = now or timezone.now()
     with transaction.atomic():
         sync = (
-            MisSync.objects.select_for_update()
+            MisSync.objects.select_for_update(of=("self",))
             .select_related("connection__organisation", "requested_by")
             .get(pk=sync_id)
         )
