@@ -57,8 +57,18 @@ from django.utils import timezone
 from approvals.models import ApprovalRequest, Cover, DeciderRole, Outcome, RoutingRule
 from approvals.services import decision_record
 from declarations.services import attachment_add, declaration_submit
+from directory.imports.mis import mis_connection_set
 from directory.imports.services import import_check
-from directory.models import ClosureDay, ImportRun, Membership, Person, Role, Term, TermDates
+from directory.models import (
+    ClosureDay,
+    ImportRun,
+    Membership,
+    MisSync,
+    Person,
+    Role,
+    Term,
+    TermDates,
+)
 from directory.periods import current_term_token, period_from_token
 from oversight.services import summary_snapshot_save
 from policies.selectors import versions_to_acknowledge
@@ -229,6 +239,16 @@ def build() -> types.SimpleNamespace:
         started_by=world.administrator,
     )
     o.import_row = o.import_run.rows.get()
+    # School_a's connection to its MIS through Wonde, and a sync of it (#20).
+    o.mis_connection = mis_connection_set(
+        actor=world.administrator,
+        organisation=world.school_a,
+        school_id="A1000000101",
+        token="7e76896f9aca62569048c667db292d72dd84f224",
+    )
+    o.mis_sync = MisSync.objects.create(
+        connection=o.mis_connection, requested_by=world.administrator
+    )
     return o
 
 
@@ -538,6 +558,17 @@ APP_ROWS = [
         kwargs=lambda o: {"pk": o.import_run.pk, "row": o.import_row.pk},
         administrator=200,
     ),
+    # The school's MIS through Wonde (#20): its administrators only (the federation's);
+    # testing the connection and "Sync now" are posts (tests/directory/imports/
+    # test_mis_sync.py). Another school's administrator sees their own school's page.
+    row(
+        "directory:mis_connection",
+        query=organisation("world.school_a"),
+        administrator=200,
+    ),
+    row("directory:mis_connection_test", default=405),
+    row("directory:mis_sync_start", default=405),
+    row("directory:mis_sync", kwargs=pk("mis_sync"), administrator=200),
 ]
 
 
@@ -862,6 +893,10 @@ POST_MATRIX: dict[str, tuple[Row, Any]] = {
         # import; for anyone else it does not exist.
         (row("directory:import_confirm", kwargs=pk("import_run"), administrator=302), {}),
         (row("directory:import_cancel", kwargs=pk("import_run"), administrator=302), {}),
+        # Only school_a's administrators test its connection or sync it now (the test of
+        # the connection finds no Wonde here, and says so).
+        (row("directory:mis_connection_test", administrator=302), organisation("world.school_a")),
+        (row("directory:mis_sync_start", administrator=302), organisation("world.school_a")),
     ]
 }
 
