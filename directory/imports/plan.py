@@ -471,9 +471,12 @@ def _plan_families(context: Context, rows, pupil_plans: list[RowPlan]) -> list[R
     known: dict[str, set[int]] = defaultdict(set)  # reference -> setting ids holding it
     for setting_id, reference in existing_pupils:
         known[reference].add(setting_id)
+    waiting: dict[str, int] = {}  # reference -> the pupils' row with a problem
     for plan in pupil_plans:
         if not plan.problems and plan.data["setting_id"]:
             known[plan.data["reference"]].add(plan.data["setting_id"])
+        elif plan.data.get("reference"):
+            waiting.setdefault(plan.data["reference"], plan.number)
     for plan in plans:
         data = plan.data
         data["reference"] = plan.read("reference", read.plain, length=64) or ""
@@ -484,7 +487,7 @@ def _plan_families(context: Context, rows, pupil_plans: list[RowPlan]) -> list[R
         data["email"] = plan.read("email", read.email, required=False) or ""
         data["phone"] = plan.read("phone", read.phone) or ""
         setting = context.setting_named(plan) if plan.values.get("setting") else None
-        data["pupils"] = _pupils_named(plan, known, setting, context)
+        data["pupils"] = _pupils_named(plan, known, waiting, setting, context)
         plan.label = f"{data['given_name'] or ''} {data['family_name'] or ''}".strip()
     plans = _merged_contacts(plans)
     members, links = _existing_family(context, existing_pupils)
@@ -521,7 +524,11 @@ def _plan_families(context: Context, rows, pupil_plans: list[RowPlan]) -> list[R
 
 
 def _pupils_named(
-    plan: RowPlan, known: dict[str, set[int]], setting: Organisation | None, context: Context
+    plan: RowPlan,
+    known: dict[str, set[int]],
+    waiting: dict[str, int],
+    setting: Organisation | None,
+    context: Context,
 ) -> list[tuple[int, str]]:
     value = plan.values.get("pupil_references", "")
     references = [part.strip() for part in SPLIT_REFERENCES.split(value) if part.strip()]
@@ -533,7 +540,13 @@ def _pupils_named(
         settings = known.get(reference, set())
         if setting is not None:
             settings = settings & {setting.pk}
-        if not settings:
+        if not settings and reference in waiting:
+            plan.problem(
+                "pupil_references",
+                f"The pupil {reference} is in this import, but row {waiting[reference]} of "
+                "the pupils file has a problem: once that row is corrected, this one follows.",
+            )
+        elif not settings:
             plan.problem(
                 "pupil_references",
                 f"No pupil with the reference {reference} is in this import or at "
