@@ -608,21 +608,34 @@ def _existing_family(context: Context, existing_pupils: dict):
     """The family members held here (by reference, and by name beside each child) and
     their links (relationship, parental responsibility) to each child."""
     members: dict[Any, dict] = {}
-    pupil_ids = list(existing_pupils.values())
-    rows = FamilyMember.objects.filter(
-        Q(organisation_id__in=context.organisation_ids) | Q(links__pupil_id__in=pupil_ids)
-    ).values("id", "reference", "given_name", "family_name", "email", "phone")
+    rows = (
+        FamilyMember.objects.filter(
+            Q(organisation_id__in=context.organisation_ids)
+            | Q(links__pupil__setting_id__in=context.setting_ids)
+        )
+        .order_by()
+        .distinct()
+        .values("id", "reference", "given_name", "family_name", "email", "phone")
+    )
     by_id = {}
     for member in rows:
         by_id[member["id"]] = member
         if member["reference"]:
             members[("reference", member["reference"])] = member
     links = {}
-    for member_id, pupil_id, relationship, responsibility in FamilyLink.objects.filter(
-        family_member_id__in=list(by_id)
-    ).values_list("family_member_id", "pupil_id", "relationship", "parental_responsibility"):
+    for member_id, pupil_id, relationship, responsibility in (
+        FamilyLink.objects.filter(
+            Q(family_member__organisation_id__in=context.organisation_ids)
+            | Q(pupil__setting_id__in=context.setting_ids)
+        )
+        .order_by()
+        .values_list("family_member_id", "pupil_id", "relationship", "parental_responsibility")
+        .distinct()
+    ):
         links[(member_id, pupil_id)] = (relationship, responsibility)
-        member = by_id[member_id]
+        member = by_id.get(member_id)
+        if member is None:
+            continue
         members.setdefault(("name", pupil_id, member["given_name"], member["family_name"]), member)
     return members, links
 
@@ -652,12 +665,17 @@ def _plan_line_management(context: Context, rows, staff_plans: list[RowPlan]) ->
     managers = {p.data["line_manager_email"] for p in plans if p.data["line_manager_email"]}
     here = _emails_at(emails | managers, context.organisation_ids)
     current = defaultdict(set)
-    for email, organisation_id, manager in (
-        Membership.objects.current()
-        .filter(person__email__in=sorted(emails), organisation_id__in=context.organisation_ids)
-        .values_list("person__email", "organisation_id", "line_manager__email")
-    ):
-        current[(email, organisation_id)].add(manager)
+    ordered = sorted(emails)
+    for start in range(0, len(ordered), 1000):
+        for email, organisation_id, manager in (
+            Membership.objects.current()
+            .filter(
+                person__email__in=ordered[start : start + 1000],
+                organisation_id__in=context.organisation_ids,
+            )
+            .values_list("person__email", "organisation_id", "line_manager__email")
+        ):
+            current[(email, organisation_id)].add(manager)
     for plan in plans:
         data = plan.data
         for column in ("email", "line_manager_email"):
