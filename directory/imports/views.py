@@ -91,7 +91,10 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             default=Value(3),
             output_field=IntegerField(),
         ),
-        "table",
+        Case(
+            *(When(table=table, then=Value(rank)) for rank, table in enumerate(TABLES)),
+            output_field=IntegerField(),
+        ),
         "number",
     )
     if shown in SHOWN:
