@@ -66,9 +66,11 @@ run: demo
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop). Sign in with a login above."
 	@# The local test identity provider (Microsoft and Google stand-ins, development only)
-	@# runs beside the server on 127.0.0.1:8001 and stops with it.
+	@# runs beside the server on 127.0.0.1:8001, and the local Wonde test server (the new
+	@# school's MIS) on 127.0.0.1:8002; both stop with it.
 	@$(BIN)/python manage.py run_identity_provider & idp=$$!; \
-		trap 'kill $$idp 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/python manage.py run_wonde_test_server & wonde=$$!; \
+		trap 'kill $$idp $$wonde 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install

@@ -57,6 +57,10 @@ INCLUDES = {
 }
 INCLUDES["students-leaver"] = INCLUDES["students"]
 LARGEST_PAGE = 200  # Wonde's
+# The demo's new school as the local Wonde server serves it (`manage.py
+# run_wonde_test_server`): what its administrator enters on the connection page.
+DEMO_SCHOOL_ID = "A1903010001"
+DEMO_TOKEN = "meadowview0demo0wonde0token0000000000001"  # noqa: S105 (development only)
 DEFAULT_PAGE = 50
 FIXTURE_UPDATED_AT = datetime.datetime(2026, 1, 5, 6, 0, tzinfo=datetime.UTC)
 
