@@ -32,6 +32,7 @@ class DirectoryConfig(AppConfig):
         # First of the demo's loaders: the calendar the history's due dates count on.
         register_demo_loader(demo_calendar_load)
         register_demo_loader(demo_new_school_load)
+        register_demo_loader(demo_wonde_note)
 
 
 def demo_calendar_load(plan) -> str:
@@ -44,6 +45,18 @@ def demo_new_school_load(plan) -> str:
     from directory.demo_import import demo_new_school_load
 
     return demo_new_school_load(plan)
+
+
+def demo_wonde_note(plan) -> str:
+    """How to sync the new school from the local Wonde test server that `make run` starts."""
+    from directory.demo_import import NEW_SCHOOL
+    from directory.imports.wonde_local import DEMO_SCHOOL_ID, DEMO_TOKEN
+
+    return (
+        f"{NEW_SCHOOL} is also in the local Wonde test server (make run starts it; "
+        f"manage.py run_wonde_test_server): connect it with the Wonde school ID "
+        f"{DEMO_SCHOOL_ID} and the access token {DEMO_TOKEN}."
+    )
 
 
 class ContactAdminConfig(admin_apps.AdminConfig):
