@@ -161,6 +161,7 @@ def test_contacts_carry_relationship_and_parental_responsibility_for_their_child
         "pupil_references": "1003;1005",
         "email": "ngozi.okafor@example.org",
         "phone": "07700 900102",
+        "setting": "",
     }
     assert families["C503"]["relationship"] == "father"
     assert families["C503"]["parental_responsibility"] == "no"
