@@ -499,7 +499,7 @@ def test_the_queries_do_not_grow_with_the_rows(world_for_the_module):
 def test_an_excel_date_cell_and_a_number_cell_read_as_written(world_for_the_module):
     world = world_for_the_module
     excel = xlsx_bytes(
-        [PUPIL_HEADERS, [1001, "", "Ann", "Lee", "", datetime.datetime(2017, 4, 3), 3, "3S"]]
+        [PUPIL_HEADERS, [1001, "", "Ann", "Lee", "", datetime.date(2017, 4, 3), 3, "3S"]]
     )
     run = check(world, {"pupils": ("export.xlsx", excel)})
     [row] = rows_of(run)
