@@ -74,6 +74,11 @@ CLOSURE_DAY_CHANGED = actions.add(
     "directory.closureday.changed",
     "Closure day (INSET or other) changed in the administration screens",
 )
+# The new school year (R38, directory/school_year.py).
+SCHOOL_YEAR_STARTED = actions.add(
+    "directory.school_year.started",
+    "New school year started: year groups moved up and the leaving year became former pupils",
+)
 DEMO_LOADED = actions.add("demo.loaded", "Demo data loaded")
 
 # Accounts and powerful roles (#18, R37): the changes an attacker would want.

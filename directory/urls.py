@@ -7,4 +7,5 @@ app_name = "directory"
 urlpatterns = [
     path("calendar/terms/", views.term_dates, name="term_dates"),
     path("people/roles-waiting/", views.role_requests, name="role_requests"),
+    path("people/new-school-year/", views.new_school_year, name="new_school_year"),
 ]

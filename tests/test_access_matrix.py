@@ -519,6 +519,8 @@ APP_ROWS = [
         **ok("executive_head", "chair", "governor", "administrator"),
     ),
     row("directory:term_dates", query=organisation("world.school_a"), **POLICY),
+    # The new school year (R38): the administrators of the setting or its federation.
+    row("directory:new_school_year", query=organisation("world.school_a"), administrator=200),
 ]
 
 
