@@ -39,6 +39,10 @@ FAMILY_MEMBER_CREATED = actions.add(
 FAMILY_MEMBER_CHANGED = actions.add(
     "directory.familymember.changed", "Family member changed in the administration screens"
 )
+FAMILY_MEMBER_DELETED = actions.add(
+    "directory.familymember.deleted",
+    "Family member whom nothing names deleted in the administration screens",
+)
 FAMILY_LINK_SAVED = actions.add(
     "directory.familylink.saved",
     "Link between a pupil and a family member saved in the administration screens",

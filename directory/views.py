@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from directory.access import Access
 from directory import school_year
+from directory.access import Access
 from directory.exceptions import CalendarError, RoleRequestError, SchoolYearError
 from directory.forms import NewSchoolYearForm, TermDatesForm
 from directory.home import panels_for

@@ -45,9 +45,10 @@ def test_every_demo_pupil_on_roll_has_a_year_group(demo):
     assert Pupil.objects.filter(status=Pupil.Status.CURRENT).exists()
     assert not Pupil.objects.filter(status=Pupil.Status.CURRENT, year_group="").exists()
     preschool = Organisation.objects.get(kind=Organisation.Kind.PRESCHOOL)
-    assert set(
-        Pupil.objects.filter(setting=preschool).values_list("year_group", flat=True)
-    ) == {YearGroup.NURSERY_1, YearGroup.NURSERY_2}
+    assert set(Pupil.objects.filter(setting=preschool).values_list("year_group", flat=True)) == {
+        YearGroup.NURSERY_1,
+        YearGroup.NURSERY_2,
+    }
 
 
 def test_the_administrator_rolls_brookfields_year_6_over_to_former_pupils_in_september(
