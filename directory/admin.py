@@ -916,6 +916,7 @@ class FamilyMemberAdmin(AuditedAdmin):
     list_filter = ["links__relationship", ("organisation", admin.RelatedOnlyFieldListFilter)]
     autocomplete_fields = ["person"]
     inlines = [FamilyLinkInline]
+    actions = None  # no deleting in bulk: one at a time, from the family member's page
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super(ScopedMixin, self).get_queryset(request)
@@ -941,11 +942,6 @@ class FamilyMemberAdmin(AuditedAdmin):
         if not self.admin_site.has_permission(request):
             return False
         return obj is None or not named_anywhere(obj)
-
-    def get_actions(self, request: HttpRequest):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     def delete_model(self, request: HttpRequest, obj: FamilyMember) -> None:
         audit_event_record(
