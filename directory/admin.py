@@ -444,11 +444,12 @@ class BulkActionsMixin:
 
     def bulk_report(self, request, outcome) -> None:
         if outcome.changed:
+            named = "; ".join(str(membership) for membership in outcome.changed[:10])
+            more = len(outcome.changed) - 10
             self.message_user(
                 request,
-                f"Changed {len(outcome.changed)}: "
-                + "; ".join(str(membership) for membership in outcome.changed)
-                + ".",
+                f"Changed {len(outcome.changed)}: {named}"
+                + (f"; and {more} more." if more > 0 else "."),
                 messages.SUCCESS,
             )
         for membership in outcome.waiting:
