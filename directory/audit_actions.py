@@ -39,6 +39,10 @@ FAMILY_MEMBER_CREATED = actions.add(
 FAMILY_MEMBER_CHANGED = actions.add(
     "directory.familymember.changed", "Family member changed in the administration screens"
 )
+FAMILY_MEMBER_DELETED = actions.add(
+    "directory.familymember.deleted",
+    "Family member whom nothing names deleted in the administration screens",
+)
 FAMILY_LINK_SAVED = actions.add(
     "directory.familylink.saved",
     "Link between a pupil and a family member saved in the administration screens",
@@ -73,6 +77,11 @@ CLOSURE_DAY_CREATED = actions.add(
 CLOSURE_DAY_CHANGED = actions.add(
     "directory.closureday.changed",
     "Closure day (INSET or other) changed in the administration screens",
+)
+# The new school year (R38, directory/school_year.py).
+SCHOOL_YEAR_STARTED = actions.add(
+    "directory.school_year.started",
+    "New school year started: year groups moved up and the leaving year became former pupils",
 )
 DEMO_LOADED = actions.add("demo.loaded", "Demo data loaded")
 

@@ -9,3 +9,8 @@ class RoleRequestError(Exception):
 
 class DemoError(Exception):
     """A development-only demo step that cannot be done; the message says why."""
+
+
+class SchoolYearError(Exception):
+    """A new school year that cannot be started (already started, a date that does not
+    fit, someone who may not); the message says why, in plain words."""

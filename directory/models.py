@@ -564,6 +564,42 @@ class Pupil(models.Model):
         return on.year - self.date_of_birth.year - before_birthday
 
 
+class SchoolYearRollover(models.Model):
+    """A new school year started at one setting (R38): its pupils' year groups moved up
+    and its leaving year became former pupils, once for each school year. The row is the
+    lock that makes a second start of the same year impossible, and the record of what
+    the start did; nothing is deleted."""
+
+    setting = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="school_year_rollovers"
+    )
+    year = models.PositiveSmallIntegerField(
+        "school year", help_text="The year the new school year starts: 2027 for 2027 to 2028."
+    )
+    starts_on = models.DateField("first day of the new school year")
+    left_on = models.DateField("leavers' leaving date")
+    leaving_year_group = models.CharField("leaving year", max_length=2, choices=YearGroup.choices)
+    destination = models.CharField("leavers' destination", max_length=200, blank=True)
+    counts = models.JSONField(default=dict)
+    made_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["setting__name", "-year"]
+        verbose_name = "new school year"
+        verbose_name_plural = "new school years"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["setting", "year"],
+                name="school_year_rollover_once_per_setting_and_year",
+                violation_error_message="This school year has already been started here.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"School year {self.year} to {self.year + 1}, {self.setting}"
+
+
 class FamilyMember(models.Model):
     """A parent, carer or other relative of one or more pupils, held by the organisation
     (a setting, or its trust or federation) whose pupils they belong to."""

@@ -8,6 +8,7 @@ app_name = "directory"
 urlpatterns = [
     path("calendar/terms/", views.term_dates, name="term_dates"),
     path("people/roles-waiting/", views.role_requests, name="role_requests"),
+    path("people/new-school-year/", views.new_school_year, name="new_school_year"),
     path("people/imports/", imports.imports, name="imports"),
     path("people/imports/<int:pk>/", imports.import_detail, name="import_detail"),
     path("people/imports/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
