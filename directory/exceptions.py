@@ -9,3 +9,8 @@ class RoleRequestError(Exception):
 
 class DemoError(Exception):
     """A development-only demo step that cannot be done; the message says why."""
+
+
+class InvitationError(Exception):
+    """Invitations that cannot be sent, or a link that cannot be used; the message says
+    why, in plain words."""
