@@ -519,6 +519,16 @@ APP_ROWS = [
         **ok("executive_head", "chair", "governor", "administrator"),
     ),
     row("directory:term_dates", query=organisation("world.school_a"), **POLICY),
+    # Going live (#20): the invitations of an organisation, for its administrators (the
+    # federation's administers school_a); another school's administrator is refused.
+    row("directory:invitations", query=organisation("world.school_a"), administrator=200),
+    # The link in an invitation is public; a made-up one does not work (404).
+    row(
+        "invitation_accept",
+        kwargs={"pk": 999999, "token": "made-up-key"},
+        default=404,
+        anonymous=404,
+    ),
 ]
 
 
