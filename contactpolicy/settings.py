@@ -411,6 +411,13 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = None
 # Attachments on declarations: 10 MB unless the environment says otherwise.
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+# The largest spreadsheet an administrator may import (R38): a 90-school trust's
+# 100,000 family members are about 10 MB of CSV.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 40 * 1024 * 1024))
+# Up to this many rows are written at once while the administrator waits; more go to
+# the background worker, batch by batch, with the progress on the page.
+IMPORT_AT_ONCE_ROWS = int(os.environ.get("IMPORT_AT_ONCE_ROWS", 2000))
+IMPORT_BATCH_ROWS = 1000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640  # attachments are served only through permission-checked views
 STORAGES = {

@@ -133,3 +133,15 @@ SAML_IDP_SAVED = sign_in.add(
     "directory.samlidentityprovider.saved",
     "SAML identity provider saved in the administration screens",
 )
+# Imports from a spreadsheet or the MIS (R38, directory/imports/): counts and the file's
+# hash, never the rows themselves (each record changed keeps its own history).
+IMPORT_CHECKED = actions.add("directory.import.checked", "Import checked (preview made)")
+IMPORT_APPLIED = actions.add("directory.import.applied", "Import confirmed and written")
+IMPORT_FAILED = actions.add("directory.import.failed", "Import failed")
+IMPORT_CANCELLED = actions.add("directory.import.cancelled", "Import cancelled before writing")
+IMPORT_ROW_CORRECTED = actions.add(
+    "directory.import.row_corrected", "Row of an import corrected by the administrator"
+)
+IMPORT_ROW_LEFT_OUT = actions.add(
+    "directory.import.row_left_out", "Row of an import left out by the administrator"
+)
