@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0009_mis_fields_and_families_held_by_organisations'),
+        ('directory', '0010_import_runs'),
     ]
 
     operations = [
