@@ -169,8 +169,23 @@ def invitations_waiting_count(organisation_ids: Iterable[int]) -> int:
             .values("person_id"),
             last_login__isnull=True,
             is_active=True,
-            invitations__accepted_at__isnull=True,
         )
-        .distinct()
+        .filter(pk__in=Invitation.objects.filter(accepted_at__isnull=True).values("person_id"))
+        .count()
+    )
+
+
+def never_invited_count(organisation_ids: Iterable[int]) -> int:
+    """How many people of these organisations have never signed in and were never sent
+    an invitation (the administrator's to-do list). One query."""
+    return (
+        Person.objects.filter(
+            pk__in=Membership.objects.current()
+            .filter(organisation_id__in=list(organisation_ids))
+            .values("person_id"),
+            last_login__isnull=True,
+            is_active=True,
+        )
+        .exclude(pk__in=Invitation.objects.values("person_id"))
         .count()
     )
