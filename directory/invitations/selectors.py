@@ -94,7 +94,7 @@ class HowTheySignIn:
     @property
     def in_words(self) -> str:
         if self.single_sign_on is None:
-            return "Sets a password from the link in the invitation"
+            return "Chooses a password from the link in the invitation"
         if not self.single_sign_on.is_set_up:
             return (
                 f"Single sign-on, not set up yet for {self.single_sign_on.organisation}: "
