@@ -21,10 +21,12 @@ from django.utils import timezone
 
 from contactpolicy.models import AuditEvent
 from declarations.models import Declaration
+from directory.identity.local_provider import LocalIdentityProvider
 from directory.models import Invitation, Person, Role
 from tests.conftest import sign_in_with_mfa
 from tests.factories import MembershipFactory, PersonFactory, PupilFactory
 from tests.smtp import Mailbox, smtp_server
+from tests.sso import CLIENTS, oidc_settings, sso_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -241,6 +243,33 @@ def test_a_person_allowed_a_password_gets_a_link_even_where_the_school_uses_sso(
 
     [message] = smtp_mailbox.to(live.new_volunteer.email)
     assert "/accounts/invitation/" in message.body
+
+
+def test_signing_in_with_single_sign_on_accepts_the_invitation(
+    client, live, smtp_mailbox, django_capture_on_commit_callbacks, settings
+):
+    provider = LocalIdentityProvider(clients=CLIENTS, tenants={"ash.example": TENANT}).start()
+    settings.SOCIALACCOUNT_PROVIDERS = oidc_settings(provider)
+    live.school_a.entra_tenant_id = TENANT
+    live.school_a.sso_required = True
+    live.school_a.save()
+    send(client, live.administrator, live.school_a, callbacks=django_capture_on_commit_callbacks)
+    client.logout()
+
+    try:
+        response, _ = sso_sign_in(client, provider, "microsoft", "sian@ash.example")
+    finally:
+        provider.stop()
+
+    assert response.status_code == 302
+    assert Invitation.objects.get(person=live.new_teacher).accepted_at is not None
+    assert Invitation.objects.get(person=live.new_volunteer).accepted_at is None
+    event = AuditEvent.objects.get(action="account.invitation_accepted")
+    assert event.actor == live.new_teacher
+    assert event.data["how"] == "single sign-on"
+    page = going_live(client, live.administrator, live.school_a).text
+    assert f'name="send" value="{live.new_teacher.pk}"' not in page  # she has signed in
+    assert f'name="send" value="{live.new_volunteer.pk}"' in page
 
 
 # The link ------------------------------------------------------------------------------
