@@ -24,12 +24,19 @@ class DirectoryConfig(AppConfig):
         mfa.connect_audit_receivers()
         # First of the demo's loaders: the calendar the history's due dates count on.
         register_demo_loader(demo_calendar_load)
+        register_demo_loader(demo_new_school_load)
 
 
 def demo_calendar_load(plan) -> str:
     from directory.demo import demo_calendar_load  # the demo needs Faker (development)
 
     return demo_calendar_load(plan)
+
+
+def demo_new_school_load(plan) -> str:
+    from directory.demo_import import demo_new_school_load
+
+    return demo_new_school_load(plan)
 
 
 class ContactAdminConfig(admin_apps.AdminConfig):

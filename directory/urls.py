@@ -1,6 +1,7 @@
 from django.urls import path
 
 from directory import views
+from directory.imports import views as imports
 from directory.invitations import views as invitations
 
 app_name = "directory"
@@ -8,5 +9,10 @@ app_name = "directory"
 urlpatterns = [
     path("calendar/terms/", views.term_dates, name="term_dates"),
     path("people/roles-waiting/", views.role_requests, name="role_requests"),
+    path("people/imports/", imports.imports, name="imports"),
+    path("people/imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("people/imports/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
+    path("people/imports/<int:pk>/cancel/", imports.import_cancel_view, name="import_cancel"),
+    path("people/imports/<int:pk>/rows/<int:row>/", imports.import_row, name="import_row"),
     path("people/invitations/", invitations.going_live, name="invitations"),
 ]

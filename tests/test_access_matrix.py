@@ -57,7 +57,8 @@ from django.utils import timezone
 from approvals.models import ApprovalRequest, Cover, DeciderRole, Outcome, RoutingRule
 from approvals.services import decision_record
 from declarations.services import attachment_add, declaration_submit
-from directory.models import ClosureDay, Membership, Person, Role, Term, TermDates
+from directory.imports.services import import_check
+from directory.models import ClosureDay, ImportRun, Membership, Person, Role, Term, TermDates
 from directory.periods import current_term_token, period_from_token
 from oversight.services import summary_snapshot_save
 from policies.selectors import versions_to_acknowledge
@@ -221,6 +222,13 @@ def build() -> types.SimpleNamespace:
         ends_on=datetime.date(2026, 9, 2),
     )
     o.group = Group.objects.create(name="Unused group")
+    o.import_run = import_check(
+        organisation=world.school_a,
+        tables={"pupils": [(2, {"reference": "X1", "given_name": "Ima", "family_name": "Port"})]},
+        source=ImportRun.Source.SPREADSHEET,
+        started_by=world.administrator,
+    )
+    o.import_row = o.import_run.rows.get()
     return o
 
 
@@ -528,6 +536,17 @@ APP_ROWS = [
         kwargs={"pk": 999999, "token": "made-up-key"},
         default=404,
         anonymous=404,
+    ),
+    # Imports (R38, #20): an administrator's own organisations' imports only; confirming,
+    # cancelling are posts (tests/directory/imports/test_pages.py).
+    row("directory:imports", **ok("administrator", "other_administrator")),
+    row("directory:import_detail", kwargs=pk("import_run"), administrator=200),
+    row("directory:import_confirm", kwargs=pk("import_run"), default=405),
+    row("directory:import_cancel", kwargs=pk("import_run"), default=405),
+    row(
+        "directory:import_row",
+        kwargs=lambda o: {"pk": o.import_run.pk, "row": o.import_row.pk},
+        administrator=200,
     ),
 ]
 
@@ -849,6 +868,10 @@ POST_MATRIX: dict[str, tuple[Row, Any]] = {
             ),
             summary_save_data,
         ),
+        # Only the administrators of school_a (the federation's) confirm or cancel its
+        # import; for anyone else it does not exist.
+        (row("directory:import_confirm", kwargs=pk("import_run"), administrator=302), {}),
+        (row("directory:import_cancel", kwargs=pk("import_run"), administrator=302), {}),
     ]
 }
 

@@ -45,6 +45,7 @@ FAMILIES = (
     "relationship",  # required: a FamilyLink.Relationship label or value ("Mother", "Carer")
     "parental_responsibility",  # optional: yes/no, true/false, y/n, 1/0 (default no)
     "pupil_references",  # required: the pupils' references, separated by ";"
+    "setting",  # optional: where the children are, when a trust's schools share references
     "email",  # optional
     "phone",  # optional
 )

@@ -471,9 +471,12 @@ def _plan_families(context: Context, rows, pupil_plans: list[RowPlan]) -> list[R
     known: dict[str, set[int]] = defaultdict(set)  # reference -> setting ids holding it
     for setting_id, reference in existing_pupils:
         known[reference].add(setting_id)
+    waiting: dict[str, int] = {}  # reference -> the pupils' row with a problem
     for plan in pupil_plans:
         if not plan.problems and plan.data["setting_id"]:
             known[plan.data["reference"]].add(plan.data["setting_id"])
+        elif plan.data.get("reference"):
+            waiting.setdefault(plan.data["reference"], plan.number)
     for plan in plans:
         data = plan.data
         data["reference"] = plan.read("reference", read.plain, length=64) or ""
@@ -484,7 +487,7 @@ def _plan_families(context: Context, rows, pupil_plans: list[RowPlan]) -> list[R
         data["email"] = plan.read("email", read.email, required=False) or ""
         data["phone"] = plan.read("phone", read.phone) or ""
         setting = context.setting_named(plan) if plan.values.get("setting") else None
-        data["pupils"] = _pupils_named(plan, known, setting, context)
+        data["pupils"] = _pupils_named(plan, known, waiting, setting, context)
         plan.label = f"{data['given_name'] or ''} {data['family_name'] or ''}".strip()
     plans = _merged_contacts(plans)
     members, links = _existing_family(context, existing_pupils)
@@ -521,7 +524,11 @@ def _plan_families(context: Context, rows, pupil_plans: list[RowPlan]) -> list[R
 
 
 def _pupils_named(
-    plan: RowPlan, known: dict[str, set[int]], setting: Organisation | None, context: Context
+    plan: RowPlan,
+    known: dict[str, set[int]],
+    waiting: dict[str, int],
+    setting: Organisation | None,
+    context: Context,
 ) -> list[tuple[int, str]]:
     value = plan.values.get("pupil_references", "")
     references = [part.strip() for part in SPLIT_REFERENCES.split(value) if part.strip()]
@@ -533,7 +540,13 @@ def _pupils_named(
         settings = known.get(reference, set())
         if setting is not None:
             settings = settings & {setting.pk}
-        if not settings:
+        if not settings and reference in waiting:
+            plan.problem(
+                "pupil_references",
+                f"The pupil {reference} is in this import, but row {waiting[reference]} of "
+                "the pupils file has a problem: once that row is corrected, this one follows.",
+            )
+        elif not settings:
             plan.problem(
                 "pupil_references",
                 f"No pupil with the reference {reference} is in this import or at "
@@ -595,21 +608,34 @@ def _existing_family(context: Context, existing_pupils: dict):
     """The family members held here (by reference, and by name beside each child) and
     their links (relationship, parental responsibility) to each child."""
     members: dict[Any, dict] = {}
-    pupil_ids = list(existing_pupils.values())
-    rows = FamilyMember.objects.filter(
-        Q(organisation_id__in=context.organisation_ids) | Q(links__pupil_id__in=pupil_ids)
-    ).values("id", "reference", "given_name", "family_name", "email", "phone")
+    rows = (
+        FamilyMember.objects.filter(
+            Q(organisation_id__in=context.organisation_ids)
+            | Q(links__pupil__setting_id__in=context.setting_ids)
+        )
+        .order_by()
+        .distinct()
+        .values("id", "reference", "given_name", "family_name", "email", "phone")
+    )
     by_id = {}
     for member in rows:
         by_id[member["id"]] = member
         if member["reference"]:
             members[("reference", member["reference"])] = member
     links = {}
-    for member_id, pupil_id, relationship, responsibility in FamilyLink.objects.filter(
-        family_member_id__in=list(by_id)
-    ).values_list("family_member_id", "pupil_id", "relationship", "parental_responsibility"):
+    for member_id, pupil_id, relationship, responsibility in (
+        FamilyLink.objects.filter(
+            Q(family_member__organisation_id__in=context.organisation_ids)
+            | Q(pupil__setting_id__in=context.setting_ids)
+        )
+        .order_by()
+        .values_list("family_member_id", "pupil_id", "relationship", "parental_responsibility")
+        .distinct()
+    ):
         links[(member_id, pupil_id)] = (relationship, responsibility)
-        member = by_id[member_id]
+        member = by_id.get(member_id)
+        if member is None:
+            continue
         members.setdefault(("name", pupil_id, member["given_name"], member["family_name"]), member)
     return members, links
 
@@ -639,12 +665,17 @@ def _plan_line_management(context: Context, rows, staff_plans: list[RowPlan]) ->
     managers = {p.data["line_manager_email"] for p in plans if p.data["line_manager_email"]}
     here = _emails_at(emails | managers, context.organisation_ids)
     current = defaultdict(set)
-    for email, organisation_id, manager in (
-        Membership.objects.current()
-        .filter(person__email__in=sorted(emails), organisation_id__in=context.organisation_ids)
-        .values_list("person__email", "organisation_id", "line_manager__email")
-    ):
-        current[(email, organisation_id)].add(manager)
+    ordered = sorted(emails)
+    for start in range(0, len(ordered), 1000):
+        for email, organisation_id, manager in (
+            Membership.objects.current()
+            .filter(
+                person__email__in=ordered[start : start + 1000],
+                organisation_id__in=context.organisation_ids,
+            )
+            .values_list("person__email", "organisation_id", "line_manager__email")
+        ):
+            current[(email, organisation_id)].add(manager)
     for plan in plans:
         data = plan.data
         for column in ("email", "line_manager_email"):

@@ -117,17 +117,17 @@ def import_check(
     run = ImportRun.objects.create(
         organisation=organisation, source=source, started_by=started_by, files=files or []
     )
+    context = Context.for_organisation(organisation, started_by)
+    outcomes = _outcomes(plan_rows(context, tables))
     ImportRow.objects.bulk_create(
         (
-            ImportRow(
-                run=run, table=table, number=number, values=values, action=ImportRow.Action.ADD
-            )
+            ImportRow(run=run, table=table, number=number, values=values, **outcomes[table, number])
             for table in TABLE_ORDER
             for number, values in tables.get(table, [])
         ),
         batch_size=settings.IMPORT_BATCH_ROWS,
     )
-    _plan_and_store(run)
+    _count(run)
     transition(run, ImportRun.Status.PREVIEW, actor=started_by)
     run.save(update_fields=["status"])
     audit_event_record(
@@ -152,36 +152,51 @@ def _stored_tables(run: ImportRun, *, only: Iterable[int] | None = None) -> Tabl
     return tables
 
 
-def _plan_and_store(run: ImportRun, *, only: Iterable[int] | None = None) -> dict:
-    """Plan the run's rows (all, or ``only`` those) and keep each one's outcome."""
-    context = Context.for_organisation(run.organisation, run.started_by)
-    planned = plan_rows(context, _stored_tables(run, only=only))
-    stored = {
-        (row.table, row.number): row
-        for row in run.rows.exclude(action=ImportRow.Action.LEFT_OUT).only(
-            "id", "table", "number", "action", "applied"
-        )
-        if only is None or row.pk in set(only)
-    }
-    changed = []
+def _outcomes(planned: dict[str, list[RowPlan]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """What each row of the file comes to: its action, label, changes and problems. A
+    contact's rows taken together with an earlier row are up to date in themselves."""
+    outcomes = {}
     for table, plans in planned.items():
         for plan in plans:
-            for number in [plan.number, *plan.data.get("also_rows", [])]:
-                row = stored.get((table, number))
-                if row is None:
-                    continue
-                merged = number != plan.number
-                row.action = ImportRow.Action.UNCHANGED if merged else plan.action
-                row.label = plan.label[:255]
-                row.changes = {} if merged else plan.changes
-                row.problems = (
-                    [{"column": "", "message": f"Taken together with row {plan.number}."}]
-                    if merged and plan.problems
-                    else plan.problems
-                )
-                if merged and plan.problems:
-                    row.action = ImportRow.Action.PROBLEM
-                changed.append(row)
+            label = plan.label[:255]
+            outcomes[table, plan.number] = {
+                "action": plan.action,
+                "label": label,
+                "changes": plan.changes,
+                "problems": plan.problems,
+            }
+            for number in _also(plan):
+                together = [{"column": "", "message": f"Taken together with row {plan.number}."}]
+                outcomes[table, number] = {
+                    "action": ImportRow.Action.PROBLEM
+                    if plan.problems
+                    else ImportRow.Action.UNCHANGED,
+                    "label": label,
+                    "changes": {},
+                    "problems": together if plan.problems else [],
+                }
+    return outcomes
+
+
+def _plan_and_store(run: ImportRun, *, only: Iterable[int] | None = None) -> dict:
+    """Plan the run's rows (all, or ``only`` those) again and keep each one's outcome
+    where it has changed since (the preview may be hours old)."""
+    context = Context.for_organisation(run.organisation, run.started_by)
+    planned = plan_rows(context, _stored_tables(run, only=only))
+    outcomes = _outcomes(planned)
+    rows = run.rows.exclude(action=ImportRow.Action.LEFT_OUT).only(
+        "id", "table", "number", "action", "label", "changes", "problems"
+    )
+    if only is not None:
+        rows = rows.filter(pk__in=list(only))
+    changed = []
+    for row in rows:
+        outcome = outcomes.get((row.table, row.number))
+        if outcome is None or all(getattr(row, key) == value for key, value in outcome.items()):
+            continue
+        for key, value in outcome.items():
+            setattr(row, key, value)
+        changed.append(row)
     ImportRow.objects.bulk_update(
         changed,
         ["action", "label", "changes", "problems"],
