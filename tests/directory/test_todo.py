@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from approvals.models import ApprovalRequest, DeciderRole
-from directory.models import Invitation, Membership, Person, Role
+from directory.models import ImportRun, Invitation, Membership, Person, Role
 from tests.conftest import sign_in_with_mfa
 from tests.factories import MembershipFactory, PersonFactory
 from tests.factories.declarations import DeclarationFactory
@@ -70,6 +70,15 @@ def todos(client, person) -> list[tuple[str, str]]:
     if not panels:
         return []
     return [(f"{todo.count} {todo.text}", todo.url) for todo in panels[0].context["todos"]]
+
+
+def an_import(organisation, problems: int, status=ImportRun.Status.PREVIEW) -> ImportRun:
+    return ImportRun.objects.create(
+        organisation=organisation,
+        source=ImportRun.Source.SPREADSHEET,
+        status=status,
+        problem_count=problems,
+    )
 
 
 def unrouted(setting, count: int = 1) -> None:
@@ -156,6 +165,35 @@ def test_a_head_is_not_counted_as_missing_a_line_manager(client, school):
     assert todos(client, school.administrator) == []
 
 
+def test_imports_with_rows_to_resolve_lead_to_the_import_or_to_the_list_of_them(client, school):
+    waiting = an_import(school.school_a, problems=2)
+    an_import(school.school_a, problems=0, status=ImportRun.Status.DONE)
+    an_import(school.school_b, problems=3, status=ImportRun.Status.CANCELLED)
+    an_import(school.other_school, problems=4)
+
+    lines = todos(client, school.administrator)
+
+    detail = reverse("directory:import_detail", kwargs={"pk": waiting.pk})
+    assert lines == [("1 import or sync with rows still to correct or leave out", detail)]
+    assert client.get(detail).status_code == 200
+    an_import(school.federation, problems=1, status=ImportRun.Status.DONE)
+    assert todos(client, school.administrator) == [
+        (
+            "2 imports and syncs with rows still to correct or leave out",
+            reverse("directory:imports"),
+        )
+    ]
+    assert todos(client, school.administrator_other) == [
+        (
+            "1 import or sync with rows still to correct or leave out",
+            reverse(
+                "directory:import_detail",
+                kwargs={"pk": ImportRun.objects.get(problem_count=4).pk},
+            ),
+        )
+    ]
+
+
 def test_people_not_invited_and_invitations_not_accepted_lead_to_going_live(client, school):
     new_person(school, school.school_a)
     invited = new_person(school, school.school_b)
@@ -232,6 +270,7 @@ def test_the_list_is_in_order_and_each_line_is_a_link_on_the_page(client, world)
     school = tidy(world, not_acknowledged=[world.teacher_a], not_trained=[world.teacher_a])
     unrouted(school.school_a)
     Membership.objects.filter(person=school.teacher_a).update(line_manager=None)
+    an_import(school.school_b, problems=1)
     new_person(school, school.school_a)
 
     lines = todos(client, school.administrator)
@@ -240,6 +279,7 @@ def test_the_list_is_in_order_and_each_line_is_a_link_on_the_page(client, world)
     assert [text.split(" ", 1)[1].split(",")[0] for text, _ in lines] == [
         "request nobody can take",
         "member of staff or volunteer without a line manager",
+        "import or sync with rows still to correct or leave out",
         "person who has not been sent an invitation to sign in",
         "person has not acknowledged the policy in force",
         "person whose safeguarding training is not up to date",
@@ -275,7 +315,9 @@ def test_the_list_costs_the_same_queries_however_much_is_waiting(client, world):
                 sent_by=school.administrator,
             )
     Membership.objects.filter(person=school.teacher_a).update(line_manager=None)
+    for number in range(5):
+        an_import(school.school_a if number % 2 else school.school_b, problems=number + 1)
     many = measured()
 
-    assert len(todos(client, school.administrator)) == 6
+    assert len(todos(client, school.administrator)) == 7
     assert few == many
