@@ -48,6 +48,7 @@ from directory.models import (
     SamlIdentityProvider,
     TermDates,
 )
+from directory.selectors import without_line_manager
 from directory.services import (
     BulkOutcome,
     RoleHeld,
@@ -762,6 +763,21 @@ class OrganisationAdmin(AuditedAdmin):
             )
 
 
+class NoLineManagerFilter(admin.SimpleListFilter):
+    """The to-do list's "staff and volunteers without a line manager" (#20)."""
+
+    title = "line manager"
+    parameter_name = "no_line_manager"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "None yet (current staff and volunteers)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return without_line_manager(queryset)
+        return queryset
+
+
 @method_decorator(sensitive_step, name="changeform_view")
 @admin.register(Membership)
 class MembershipAdmin(BulkActionsMixin, AuditedAdmin):
@@ -769,7 +785,11 @@ class MembershipAdmin(BulkActionsMixin, AuditedAdmin):
     audit_changed = audit_actions.MEMBERSHIP_CHANGED
     scope_lookup = "organisation_id"
     list_display = ["person", "role", "job_title", "organisation", "line_manager", "ends_on"]
-    list_filter = ["role", ("organisation", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        NoLineManagerFilter,
+        "role",
+        ("organisation", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["person__given_name", "person__family_name", "person__email", "job_title"]
     list_select_related = ["person", "organisation", "line_manager"]
     autocomplete_fields = ["person", "line_manager"]

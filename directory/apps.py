@@ -19,6 +19,8 @@ class DirectoryConfig(AppConfig):
         home.register_panel(home.roles_panel)
         home.register_panel(home.administration_panel)
         home.register_panel(home.role_requests_panel)
+        home.register_panel(home.todo_panel)
+        home.register_todo(home.directory_todos)
         mfa.connect_audit_receivers()
         # First of the demo's loaders: the calendar the history's due dates count on.
         register_demo_loader(demo_calendar_load)

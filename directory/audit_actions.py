@@ -107,6 +107,17 @@ ROLE_CONFIRMED = accounts.add(
 ROLE_REFUSED = accounts.add(
     "account.role_refused", "Role an administrator asked to give themself refused"
 )
+# Going live (#20, R36, R38): never a token in the data.
+INVITATIONS_SENT = accounts.add(
+    "account.invitations_sent", "Invitations sent to set a password or to sign in (going live)"
+)
+INVITATION_ASKED_AGAIN = accounts.add(
+    "account.invitation_asked_again",
+    "New invitation sent to a person who opened an expired one",
+)
+INVITATION_ACCEPTED = accounts.add(
+    "account.invitation_accepted", "Invitation accepted: a password set, or a first sign-in"
+)
 SIGNED_OUT_IDLE = accounts.add(
     "account.signed_out_idle",
     "Signed out after a while without using the register, or at the working day's end",

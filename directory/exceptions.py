@@ -14,3 +14,8 @@ class DemoError(Exception):
 class SchoolYearError(Exception):
     """A new school year that cannot be started (already started, a date that does not
     fit, someone who may not); the message says why, in plain words."""
+
+
+class InvitationError(Exception):
+    """Invitations that cannot be sent, or a link that cannot be used; the message says
+    why, in plain words."""

@@ -2,6 +2,7 @@ from django.urls import path
 
 from directory import views
 from directory.imports import views as imports
+from directory.invitations import views as invitations
 
 app_name = "directory"
 
@@ -14,4 +15,5 @@ urlpatterns = [
     path("people/imports/<int:pk>/confirm/", imports.import_confirm, name="import_confirm"),
     path("people/imports/<int:pk>/cancel/", imports.import_cancel_view, name="import_cancel"),
     path("people/imports/<int:pk>/rows/<int:row>/", imports.import_row, name="import_row"),
+    path("people/invitations/", invitations.going_live, name="invitations"),
 ]

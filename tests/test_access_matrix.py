@@ -529,6 +529,16 @@ APP_ROWS = [
     row("directory:term_dates", query=organisation("world.school_a"), **POLICY),
     # The new school year (R38): the administrators of the setting or its federation.
     row("directory:new_school_year", query=organisation("world.school_a"), administrator=200),
+    # Going live (#20): the invitations of an organisation, for its administrators (the
+    # federation's administers school_a); another school's administrator is refused.
+    row("directory:invitations", query=organisation("world.school_a"), administrator=200),
+    # The link in an invitation is public; a made-up one does not work (404).
+    row(
+        "invitation_accept",
+        kwargs={"pk": 999999, "token": "made-up-key"},
+        default=404,
+        anonymous=404,
+    ),
     # Imports (R38, #20): an administrator's own organisations' imports only; confirming,
     # cancelling are posts (tests/directory/imports/test_pages.py).
     row("directory:imports", **ok("administrator", "other_administrator")),
