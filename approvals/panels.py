@@ -1,11 +1,17 @@
 from django.http import HttpRequest
+from django.urls import reverse
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, ApprovalRequest
-from approvals.selectors import dashboard_counts, declaration_trail, urgent_for
+from approvals.selectors import (
+    dashboard_counts,
+    declaration_trail,
+    nobody_to_decide_count,
+    urgent_for,
+)
 from declarations.hooks import Section
 from declarations.models import Declaration
 from directory.access import DECIDING_ROLES, Access
-from directory.home import Panel
+from directory.home import Panel, Todo, plural
 
 
 def decisions_panel(request: HttpRequest, access: Access) -> Panel | None:
@@ -37,3 +43,17 @@ def decisions_section(request: HttpRequest, declaration: Declaration) -> Section
         template="approvals/sections/decisions.html",
         context={"trail": decided, "confidential": CONFIDENTIAL_OUTCOMES},
     )
+
+
+def nobody_to_decide_todo(request: HttpRequest, organisation_ids: frozenset[int]) -> list[Todo]:
+    """The administrator's to-do list: requests routing could find nobody to decide,
+    which wait for the administrator to give them to someone."""
+    count = nobody_to_decide_count(organisation_ids)
+    return [
+        Todo(
+            count,
+            plural(count, "request nobody can take", "requests nobody can take"),
+            f"{reverse('admin:approvals_approvalrequest_changelist')}?unassigned=yes",
+            order=10,
+        )
+    ]

@@ -9,6 +9,7 @@ as ``declarations.selectors.subjects_shown_to`` says.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
@@ -175,3 +176,13 @@ def gift_check_for(approval: ApprovalRequest) -> GiftCheck | None:
         return None
     decision = getattr(approval, "decision", None)
     return gift_check(approval.declaration, at=decision.decided_at if decision else None)
+
+
+def nobody_to_decide_count(organisation_ids: Iterable[int]) -> int:
+    """Open requests of these organisations' settings that routing found nobody to
+    decide (the administration screens' "Nobody to decide it"). One query."""
+    return ApprovalRequest.objects.filter(
+        decider__isnull=True,
+        status=ApprovalRequest.Status.OPEN,
+        declaration__setting_id__in=list(organisation_ids),
+    ).count()

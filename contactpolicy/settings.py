@@ -479,6 +479,15 @@ EMAIL_RETRY_MINUTES = [
 # is queued again. Longer than any task takes: an email gives up on SMTP after 30 s.
 TASK_RUNNING_TIMEOUT_MINUTES = int(os.environ.get("TASK_RUNNING_TIMEOUT_MINUTES", "15"))
 
+# Going live (#20, R36): a link to set a password, in the invitation an administrator
+# sends, works once and for this many days; "send to everyone not yet invited" leaves
+# out whoever was sent one in that time.
+INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))
+# The administrator's to-do list (#20) counts an organisation whose policy
+# acknowledgements or safeguarding training are below these percentages of its people.
+ACKNOWLEDGEMENT_TARGET_PERCENT = int(os.environ.get("ACKNOWLEDGEMENT_TARGET_PERCENT", "100"))
+TRAINING_TARGET_PERCENT = int(os.environ.get("TRAINING_TARGET_PERCENT", "100"))
+
 # The school's MIS through Wonde (R38, #20; directory/imports/wonde.py). Each
 # organisation's Wonde access token is kept in the database, encrypted with MIS_TOKEN_KEY
 # (a Fernet key: `python -c "from cryptography.fernet import Fernet;

@@ -27,6 +27,7 @@ from directory.identity import mfa, rules
 from directory.identity.mfa import SSO_MFA_SESSION_KEY
 from directory.identity.oidc import configured_oidc_providers
 from directory.identity.saml import identity_provider_of, saml_apps
+from directory.invitations.services import invitations_accepted_on_sign_in
 from directory.models import Person
 
 SSO_PENDING_SESSION_KEY = "sso_accepted"
@@ -139,6 +140,13 @@ class AccountAdapter(DefaultAccountAdapter):
                 },
                 request=request,
             )
+        # A first sign-in, by single sign-on or a password chosen another way, accepts
+        # the person's invitations (going live, #20).
+        invitations_accepted_on_sign_in(
+            person=user,
+            how="single sign-on" if accepted is not None else "signed in with a password",
+            request=request,
+        )
         return super().post_login(request, user, **kwargs)
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:

@@ -3,17 +3,29 @@
 A platform operator (superuser) sees everything. An administrator of a trust,
 federation or setting sees and edits only the organisations, people, pupils and
 families there. Nothing is deleted from here: people are made inactive and
-memberships are given an end date, so that records stay whole.
+memberships are given an end date, so that records stay whole. The one exception is a
+family member whom nothing names (one added by mistake): their administrator can delete
+them, audited.
+
+People, line managers, pupils and family members are chosen by typing (autocomplete),
+searched within the administrator's organisations only; the changelists of roles and
+people have bulk actions for the line manager and the role, which go through the same
+rules as a change made one at a time (R37).
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, router
 from django.db.models import QuerySet
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -21,6 +33,7 @@ from contactpolicy.audit import AuditAction
 from contactpolicy.services import audit_event_record
 from directory import audit_actions
 from directory.access import Access
+from directory.exceptions import RoleRequestError
 from directory.identity.mfa import sensitive_step
 from directory.models import (
     SAFEGUARDING_CHAIN_ROLES,
@@ -35,11 +48,15 @@ from directory.models import (
     SamlIdentityProvider,
     TermDates,
 )
+from directory.selectors import without_line_manager
 from directory.services import (
+    BulkOutcome,
     RoleHeld,
     membership_changed,
+    memberships_change,
     needs_confirmation,
     organisation_sign_in_changed,
+    people_role_give,
     person_email_changed,
     person_sign_in_method_changed,
     role_request_make,
@@ -62,12 +79,24 @@ def scope_choices(request: HttpRequest, model: type, queryset: QuerySet) -> Quer
     if model is Pupil:
         return queryset.filter(setting_id__in=ids)
     if model is FamilyMember:
-        return queryset.filter(links__pupil__setting_id__in=ids).distinct()
+        return queryset.filter(family_members_of(ids))
     return queryset.none()
 
 
+def family_members_of(ids: frozenset[int]) -> models.Q:
+    """The family members an administrator of ``ids`` looks after: those their
+    organisations hold (from the moment they are made, before any link to a pupil), and
+    those linked to a pupil of theirs (a sibling's parent held by another school)."""
+    return models.Q(
+        pk__in=FamilyMember.objects.filter(
+            models.Q(organisation_id__in=ids) | models.Q(links__pupil__setting_id__in=ids)
+        ).values("pk")
+    )
+
+
 class ScopedMixin:
-    """Permissions and querysets from the access module; no deletion for anybody."""
+    """Permissions and querysets from the access module; no deletion, unless an admin
+    says otherwise (family members whom nothing names)."""
 
     scope_lookup: str = ""
 
@@ -268,6 +297,182 @@ def held_before(membership: Membership) -> RoleHeld | None:
     return RoleHeld.of(Membership.objects.get(pk=membership.pk))
 
 
+# Bulk actions (#20): the line manager and the role of a selection -----------------------
+#
+# The action shows a page asking for the line manager or the role, with the chosen rows;
+# its form is sent to a view of its own, which asks the administrator to confirm it is
+# them (as a role given on a person's page does) and changes each row through the same
+# service rules as one change at a time (directory.services.memberships_change).
+
+MOST_AT_ONCE = 500
+
+
+def person_field(request: HttpRequest, admin_site, **kwargs) -> forms.ModelChoiceField:
+    """A person chosen by typing, among the people of the administrator's organisations
+    (the autocomplete of a membership's line manager, which searches only those)."""
+    return forms.ModelChoiceField(
+        queryset=scope_choices(request, Person, Person.objects.filter(is_active=True)),
+        widget=AutocompleteSelect(Membership._meta.get_field("line_manager"), admin_site),
+        **kwargs,
+    )
+
+
+def organisation_field(request: HttpRequest, **kwargs) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=scope_choices(request, Organisation, Organisation.objects.all()), **kwargs
+    )
+
+
+class BulkLineManagerForm(forms.Form):
+    def __init__(self, *args, request, admin_site, of_people: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if of_people:
+            self.fields["organisation"] = organisation_field(
+                request,
+                label="In which organisation",
+                help_text="Their roles there get the line manager.",
+            )
+        self.fields["line_manager"] = person_field(
+            request,
+            admin_site,
+            label="Line manager",
+            help_text="Type part of their name or email address.",
+        )
+
+
+class BulkRoleForm(forms.Form):
+    role = forms.ChoiceField(label="New role", choices=Role.choices)
+
+    def __init__(self, *args, request, admin_site, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class BulkGiveRoleForm(forms.Form):
+    def __init__(self, *args, request, admin_site, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"] = organisation_field(request, label="Organisation")
+        self.fields["role"] = forms.ChoiceField(label="Role", choices=Role.choices)
+        self.fields["job_title"] = forms.CharField(
+            label="Job title", max_length=100, required=False
+        )
+        self.fields["starts_on"] = forms.DateField(
+            label="From", initial=timezone.localdate, widget=AdminDateWidget
+        )
+        self.fields["line_manager"] = person_field(
+            request,
+            admin_site,
+            label="Line manager",
+            required=False,
+            help_text="Optional. Type part of their name or email address.",
+        )
+
+
+class BulkActionsMixin:
+    """The pages and views of the bulk actions of a changelist."""
+
+    bulk_template = "admin/directory/bulk_change.html"
+    # view name -> (form class, form options, title, button, service call)
+    bulk_changes: dict[str, dict] = {}
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        own = [
+            path(
+                f"bulk/{name.replace('_', '-')}/",
+                self.admin_site.admin_view(sensitive_step(self.bulk_view)),
+                {"name": name},
+                name=f"{info[0]}_{info[1]}_bulk_{name}",
+            )
+            for name in self.bulk_changes
+        ]
+        return own + super().get_urls()
+
+    def bulk_page(self, request, name: str, chosen, form=None):
+        change = self.bulk_changes[name]
+        chosen = list(chosen[: MOST_AT_ONCE + 1])
+        if len(chosen) > MOST_AT_ONCE:
+            self.message_user(
+                request,
+                f"Choose at most {MOST_AT_ONCE} at a time: nothing was changed.",
+                messages.ERROR,
+            )
+            return None
+        form = form or change["form"](
+            request=request, admin_site=self.admin_site, **change.get("options", {})
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": change["title"],
+            "intro": change["intro"],
+            "submit": change["submit"],
+            "chosen": chosen,
+            "form": form,
+            "media": self.media + form.media,
+            "action_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_bulk_{name}"
+            ),
+        }
+        return TemplateResponse(request, self.bulk_template, context)
+
+    def bulk_view(self, request, name: str):
+        changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        if request.method != "POST":
+            return HttpResponseRedirect(changelist)
+        ids = [value for value in request.POST.getlist(ACTION_CHECKBOX_NAME) if value.isdigit()]
+        chosen = self.get_queryset(request).filter(pk__in=ids)
+        if not ids or not chosen.exists():
+            self.message_user(
+                request, "Nothing was chosen, so nothing was changed.", messages.WARNING
+            )
+            return HttpResponseRedirect(changelist)
+        change = self.bulk_changes[name]
+        form = change["form"](
+            request.POST,
+            request=request,
+            admin_site=self.admin_site,
+            **change.get("options", {}),
+        )
+        if not form.is_valid():
+            return self.bulk_page(request, name, chosen, form)
+        try:
+            outcome = getattr(self, change["apply"])(request, chosen, form.cleaned_data)
+        except RoleRequestError as error:
+            form.add_error(None, str(error))
+            return self.bulk_page(request, name, chosen, form)
+        self.bulk_report(request, outcome)
+        return HttpResponseRedirect(changelist)
+
+    def bulk_report(self, request, outcome) -> None:
+        if outcome.changed:
+            named = "; ".join(str(membership) for membership in outcome.changed[:10])
+            more = len(outcome.changed) - 10
+            self.message_user(
+                request,
+                f"Changed {len(outcome.changed)}: {named}"
+                + (f"; and {more} more." if more > 0 else "."),
+                messages.SUCCESS,
+            )
+        for membership in outcome.waiting:
+            role = f"{membership.get_role_display()} at {membership.organisation}"
+            if getattr(membership, "asked_again", False):
+                text = (
+                    f"You have already asked for the role {role}: it still waits for a head "
+                    "or the Executive Headteacher to confirm it. Nothing was changed."
+                )
+            else:
+                text = (
+                    f"You cannot give yourself the role {role}: it waits for a head or the "
+                    "Executive Headteacher to confirm it, and they have been told. Until "
+                    "then you do not have it."
+                )
+            self.message_user(request, text, messages.WARNING)
+        for who, why in outcome.refused:
+            self.message_user(request, f"Not changed: {who}: {why}.", messages.ERROR)
+        if not (outcome.changed or outcome.waiting or outcome.refused):
+            self.message_user(request, "Nothing needed changing.", messages.INFO)
+
+
 class MembershipInline(ScopedMixin, admin.TabularInline):
     model = Membership
     audit_saved = audit_actions.MEMBERSHIP_SAVED
@@ -276,6 +481,7 @@ class MembershipInline(ScopedMixin, admin.TabularInline):
     extra = 0
     min_num = 1
     fields = ["organisation", "role", "job_title", "line_manager", "starts_on", "ends_on"]
+    autocomplete_fields = ["line_manager"]
 
     def get_queryset(self, request):
         # Show only the memberships in organisations this administrator looks after.
@@ -306,7 +512,7 @@ class PersonAddForm(forms.ModelForm):
 # membership's own page and on a person's, where roles are given too.
 @method_decorator(sensitive_step, name="changeform_view")
 @admin.register(Person)
-class PersonAdmin(AuditedAdmin):
+class PersonAdmin(BulkActionsMixin, AuditedAdmin):
     audit_created = audit_actions.PERSON_CREATED
     audit_changed = audit_actions.PERSON_CHANGED
     scope_lookup = "memberships__organisation_id"
@@ -335,6 +541,68 @@ class PersonAdmin(AuditedAdmin):
     inlines = [MembershipInline]
     before_after_fields = ("sign_in_method",)
     audit_before_after = audit_actions.SIGN_IN_METHOD_CHANGED
+    actions = ["set_line_manager", "give_role"]
+    bulk_changes = {
+        "line_manager": {
+            "form": BulkLineManagerForm,
+            "options": {"of_people": True},
+            "title": "Set the line manager of the chosen people",
+            "intro": "Each chosen person's current roles in the organisation get this line "
+            "manager: the person they report to day to day, who decides their routine "
+            "declarations.",
+            "submit": "Set the line manager",
+            "apply": "apply_line_manager",
+        },
+        "role": {
+            "form": BulkGiveRoleForm,
+            "title": "Give the chosen people a role",
+            "intro": "Each chosen person is given the role in the organisation, from the "
+            "date given. A role that sees pupils' files, decides declarations or "
+            "administers is told to the person and their heads, and one you would give "
+            "yourself waits for a head or the Executive Headteacher to confirm it.",
+            "submit": "Give the role",
+            "apply": "apply_role",
+        },
+    }
+
+    @admin.action(description="Set the line manager of the chosen people")
+    def set_line_manager(self, request, queryset):
+        return self.bulk_page(request, "line_manager", queryset)
+
+    @admin.action(description="Give the chosen people a role")
+    def give_role(self, request, queryset):
+        return self.bulk_page(request, "role", queryset)
+
+    def apply_line_manager(self, request, chosen, data) -> BulkOutcome:
+        organisation = data["organisation"]
+        memberships = Membership.objects.current().filter(
+            person__in=chosen, organisation=organisation
+        )
+        outcome = memberships_change(
+            actor=request.user,
+            memberships=memberships,
+            line_manager=data["line_manager"],
+            request=request,
+        )
+        with_role = set(memberships.values_list("person_id", flat=True))
+        outcome.refused += [
+            (person.get_full_name(), f"they have no current role at {organisation}")
+            for person in chosen
+            if person.pk not in with_role
+        ]
+        return outcome
+
+    def apply_role(self, request, chosen, data) -> BulkOutcome:
+        return people_role_give(
+            actor=request.user,
+            people=chosen,
+            organisation=data["organisation"],
+            role=data["role"],
+            starts_on=data["starts_on"],
+            job_title=data["job_title"],
+            line_manager=data["line_manager"],
+            request=request,
+        )
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -495,17 +763,78 @@ class OrganisationAdmin(AuditedAdmin):
             )
 
 
+class NoLineManagerFilter(admin.SimpleListFilter):
+    """The to-do list's "staff and volunteers without a line manager" (#20)."""
+
+    title = "line manager"
+    parameter_name = "no_line_manager"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "None yet (current staff and volunteers)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return without_line_manager(queryset)
+        return queryset
+
+
 @method_decorator(sensitive_step, name="changeform_view")
 @admin.register(Membership)
-class MembershipAdmin(AuditedAdmin):
+class MembershipAdmin(BulkActionsMixin, AuditedAdmin):
     audit_created = audit_actions.MEMBERSHIP_CREATED
     audit_changed = audit_actions.MEMBERSHIP_CHANGED
     scope_lookup = "organisation_id"
     list_display = ["person", "role", "job_title", "organisation", "line_manager", "ends_on"]
-    list_filter = ["role", ("organisation", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        NoLineManagerFilter,
+        "role",
+        ("organisation", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["person__given_name", "person__family_name", "person__email", "job_title"]
     list_select_related = ["person", "organisation", "line_manager"]
     autocomplete_fields = ["person", "line_manager"]
+    actions = ["set_line_manager", "set_role"]
+    bulk_changes = {
+        "line_manager": {
+            "form": BulkLineManagerForm,
+            "title": "Set the line manager of the chosen roles",
+            "intro": "Each chosen role gets this line manager: the person its holder "
+            "reports to day to day, who decides their routine declarations.",
+            "submit": "Set the line manager",
+            "apply": "apply_line_manager",
+        },
+        "role": {
+            "form": BulkRoleForm,
+            "title": "Change the chosen roles",
+            "intro": "Each chosen role becomes the new role, with the same dates. A role "
+            "that sees pupils' files, decides declarations or administers is told to the "
+            "person and their heads, and one you would give yourself waits for a head or "
+            "the Executive Headteacher to confirm it.",
+            "submit": "Change the roles",
+            "apply": "apply_role",
+        },
+    }
+
+    @admin.action(description="Set the line manager of the chosen roles")
+    def set_line_manager(self, request, queryset):
+        return self.bulk_page(request, "line_manager", queryset)
+
+    @admin.action(description="Change the chosen roles to another role")
+    def set_role(self, request, queryset):
+        return self.bulk_page(request, "role", queryset)
+
+    def apply_line_manager(self, request, chosen, data) -> BulkOutcome:
+        return memberships_change(
+            actor=request.user,
+            memberships=chosen,
+            line_manager=data["line_manager"],
+            request=request,
+        )
+
+    def apply_role(self, request, chosen, data) -> BulkOutcome:
+        return memberships_change(
+            actor=request.user, memberships=chosen, role=data["role"], request=request
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # A role is never moved from one person to another: it is ended and given anew.
@@ -571,19 +900,96 @@ class PupilAdmin(AuditedAdmin):
         return formfield
 
 
+class FamilyMemberForm(forms.ModelForm):
+    class Meta:
+        model = FamilyMember
+        fields = [
+            "organisation",
+            "reference",
+            "given_name",
+            "family_name",
+            "email",
+            "phone",
+            "person",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Every family member is held by an organisation: the one whose administrators
+        # see, correct and (if nothing names them) delete them.
+        self.fields["organisation"].required = True
+
+
 @admin.register(FamilyMember)
 class FamilyMemberAdmin(AuditedAdmin):
+    """Parents, carers and relatives, held by an organisation (a setting, or its trust or
+    federation). Added here or from a pupil's page (the "+" beside a family link's family
+    member), a family member is the administrator's from the moment they are made; one
+    made by mistake, whom no declaration or record names, can be deleted (audited)."""
+
+    form = FamilyMemberForm
     audit_created = audit_actions.FAMILY_MEMBER_CREATED
     audit_changed = audit_actions.FAMILY_MEMBER_CHANGED
     scope_lookup = "links__pupil__setting_id"
-    list_display = ["family_name", "given_name"]
-    search_fields = ["given_name", "family_name", "links__pupil__family_name"]
-    list_filter = ["links__relationship"]
+    list_display = ["family_name", "given_name", "organisation", "reference"]
+    list_select_related = ["organisation"]
+    search_fields = ["given_name", "family_name", "reference", "links__pupil__family_name"]
+    list_filter = ["links__relationship", ("organisation", admin.RelatedOnlyFieldListFilter)]
+    autocomplete_fields = ["person"]
     inlines = [FamilyLinkInline]
+    actions = None  # no deleting in bulk: one at a time, from the family member's page
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super(ScopedMixin, self).get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(family_members_of(administered_ids(request)))
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         return queryset, may_have_duplicates or bool(search_term)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        initial = super().get_changeform_initial_data(request)
+        if "organisation" not in initial:
+            choices = scope_choices(request, Organisation, Organisation.objects.all())
+            if len(only := list(choices[:2])) == 1:
+                initial["organisation"] = only[0].pk
+        return initial
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        """Deleting a family member made by mistake: only one that nothing but their
+        links to pupils names (no declaration, no record), one at a time."""
+        if not self.admin_site.has_permission(request):
+            return False
+        return obj is None or not named_anywhere(obj)
+
+    def delete_model(self, request: HttpRequest, obj: FamilyMember) -> None:
+        audit_event_record(
+            actor=request.user,
+            action=audit_actions.FAMILY_MEMBER_DELETED,
+            target=obj,
+            organisation_pk=obj.organisation_id or filed_under(obj, self.scope_lookup),
+            data={
+                "name": str(obj),
+                "organisation": obj.organisation_id,
+                "reference": obj.reference,
+                "pupils": sorted(obj.links.values_list("pupil_id", flat=True)),
+            },
+            request=request,
+        )
+        super().delete_model(request, obj)
+
+
+def named_anywhere(obj: models.Model) -> bool:
+    """Whether deleting ``obj`` is stopped by a record that names it (a declaration, an
+    entry on a file: their foreign keys protect it), found the way deleting would."""
+    collector = Collector(using=router.db_for_write(type(obj)))
+    try:
+        collector.collect([obj])
+    except (ProtectedError, RestrictedError):
+        return True
+    return False
 
 
 # The school calendar (R39): the terms with their half-terms, and the INSET and other

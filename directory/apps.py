@@ -26,6 +26,8 @@ class DirectoryConfig(AppConfig):
         home.register_panel(home.roles_panel)
         home.register_panel(home.administration_panel)
         home.register_panel(home.role_requests_panel)
+        home.register_panel(home.todo_panel)
+        home.register_todo(home.directory_todos)
         mfa.connect_audit_receivers()
         # Every school connected to its MIS through Wonde, synced each night (#20).
         register_job(mis_sync_nightly)

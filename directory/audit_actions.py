@@ -39,6 +39,10 @@ FAMILY_MEMBER_CREATED = actions.add(
 FAMILY_MEMBER_CHANGED = actions.add(
     "directory.familymember.changed", "Family member changed in the administration screens"
 )
+FAMILY_MEMBER_DELETED = actions.add(
+    "directory.familymember.deleted",
+    "Family member whom nothing names deleted in the administration screens",
+)
 FAMILY_LINK_SAVED = actions.add(
     "directory.familylink.saved",
     "Link between a pupil and a family member saved in the administration screens",
@@ -74,6 +78,11 @@ CLOSURE_DAY_CHANGED = actions.add(
     "directory.closureday.changed",
     "Closure day (INSET or other) changed in the administration screens",
 )
+# The new school year (R38, directory/school_year.py).
+SCHOOL_YEAR_STARTED = actions.add(
+    "directory.school_year.started",
+    "New school year started: year groups moved up and the leaving year became former pupils",
+)
 DEMO_LOADED = actions.add("demo.loaded", "Demo data loaded")
 
 # Accounts and powerful roles (#18, R37): the changes an attacker would want.
@@ -97,6 +106,17 @@ ROLE_CONFIRMED = accounts.add(
 )
 ROLE_REFUSED = accounts.add(
     "account.role_refused", "Role an administrator asked to give themself refused"
+)
+# Going live (#20, R36, R38): never a token in the data.
+INVITATIONS_SENT = accounts.add(
+    "account.invitations_sent", "Invitations sent to set a password or to sign in (going live)"
+)
+INVITATION_ASKED_AGAIN = accounts.add(
+    "account.invitation_asked_again",
+    "New invitation sent to a person who opened an expired one",
+)
+INVITATION_ACCEPTED = accounts.add(
+    "account.invitation_accepted", "Invitation accepted: a password set, or a first sign-in"
 )
 SIGNED_OUT_IDLE = accounts.add(
     "account.signed_out_idle",

@@ -28,6 +28,7 @@ from directory.models import (
     Role,
     Term,
     TermDates,
+    YearGroup,
 )
 from directory.periods import easter_sunday
 
@@ -50,6 +51,13 @@ BROOKFIELD_SSO = {
 SEED = 2026
 
 YEAR_GROUPS = ["Reception", "Year 1", "Year 2", "Year 3", "Year 4", "Year 5", "Year 6"]
+# The year group each class of the demo is (R38: a new school year moves them up).
+YEAR_GROUP_OF_CLASS = {
+    "Reception": YearGroup.RECEPTION,
+    **{f"Year {n}": YearGroup(str(n)) for n in range(1, 7)},
+    "Acorns room": YearGroup.NURSERY_1,
+    "Oak room": YearGroup.NURSERY_2,
+}
 
 
 @dataclass
@@ -461,6 +469,7 @@ def demo_load(plan: Plan) -> None:
             family_name=planned.family_name,
             date_of_birth=planned.date_of_birth,
             class_name=planned.class_name,
+            year_group=YEAR_GROUP_OF_CLASS[planned.class_name],
             status=Pupil.Status.FORMER if planned.left_on else Pupil.Status.CURRENT,
             left_on=planned.left_on,
             destination=planned.destination,

@@ -14,9 +14,12 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
+from django.urls import reverse
 
 from directory.access import CONFIRMING_ROLES, Access
-from directory.models import Membership, Person, Role
+from directory.invitations.selectors import invitations_waiting_count, never_invited_count
+from directory.models import ImportRun, Membership, Organisation, Person, Role
+from directory.selectors import without_line_manager
 from directory.services import role_requests_for
 
 
@@ -40,6 +43,123 @@ def register_panel(function: PanelFunction) -> None:
 def panels_for(request: HttpRequest, access: Access) -> list[Panel]:
     panels = [panel for function in _panels if (panel := function(request, access))]
     return sorted(panels, key=lambda panel: panel.order)
+
+
+# The administrator's to-do list (#20): each app counts what waits for an administrator
+# in its own records, through the same kind of hook, and says where it is resolved.
+
+
+@dataclass(frozen=True)
+class Todo:
+    """One line of the to-do list: how many wait, what they are (the words after the
+    number, for that number), and the page where they are resolved."""
+
+    count: int
+    text: str
+    url: str
+    order: int = 100
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+# Gets the request and the ids of the organisations the person administers (a trust's
+# or federation's with its settings'); returns its lines, a fixed number of queries.
+TodoFunction = Callable[[HttpRequest, frozenset[int]], list[Todo]]
+_todos: list[TodoFunction] = []
+
+
+def register_todo(function: TodoFunction) -> None:
+    if function not in _todos:
+        _todos.append(function)
+
+
+def todos_for(request: HttpRequest, organisation_ids: frozenset[int]) -> list[Todo]:
+    """Every app's lines with something waiting, in their order."""
+    todos = [todo for function in _todos for todo in function(request, organisation_ids)]
+    return sorted((todo for todo in todos if todo.count), key=lambda todo: todo.order)
+
+
+def todo_panel(request: HttpRequest, access: Access) -> Panel | None:
+    """For an administrator: what waits to be done in their organisations, each count a
+    link to where it is done."""
+    if not (access.is_superuser or access.has_role(Role.ADMINISTRATOR)):
+        return None
+    organisation_ids = (
+        frozenset(Organisation.objects.values_list("pk", flat=True))
+        if access.is_superuser
+        else access.organisation_ids(Role.ADMINISTRATOR)
+    )
+    return Panel(
+        title="Your to-do list",
+        template="directory/panels/todo.html",
+        context={"todos": todos_for(request, organisation_ids)},
+        order=2,
+    )
+
+
+def directory_todos(request: HttpRequest, organisation_ids: frozenset[int]) -> list[Todo]:
+    """People without a line manager; imports and syncs with rows still to resolve;
+    invitations not sent, or not yet accepted."""
+    no_manager = (
+        without_line_manager(Membership.objects.filter(organisation_id__in=organisation_ids))
+        .values("person_id")
+        .distinct()
+        .count()
+    )
+    unresolved = ImportRun.objects.filter(
+        organisation_id__in=organisation_ids, problem_count__gt=0
+    ).exclude(status=ImportRun.Status.CANCELLED)
+    unresolved_count = unresolved.count()
+    first_unresolved = unresolved.order_by("-started_at").values_list("pk", flat=True).first()
+    never_invited = never_invited_count(organisation_ids)
+    waiting = invitations_waiting_count(organisation_ids)
+    going_live = reverse("directory:invitations")
+    return [
+        Todo(
+            no_manager,
+            plural(
+                no_manager,
+                "member of staff or volunteer without a line manager",
+                "staff and volunteers without a line manager",
+            ),
+            f"{reverse('admin:directory_membership_changelist')}?no_line_manager=yes",
+            order=20,
+        ),
+        Todo(
+            unresolved_count,
+            plural(
+                unresolved_count,
+                "import or sync with rows still to correct or leave out",
+                "imports and syncs with rows still to correct or leave out",
+            ),
+            reverse("directory:import_detail", kwargs={"pk": first_unresolved})
+            if unresolved_count == 1
+            else reverse("directory:imports"),
+            order=25,
+        ),
+        Todo(
+            never_invited,
+            plural(
+                never_invited,
+                "person who has not been sent an invitation to sign in",
+                "people who have not been sent an invitation to sign in",
+            ),
+            going_live,
+            order=30,
+        ),
+        Todo(
+            waiting,
+            plural(
+                waiting,
+                "invitation not accepted yet (never signed in)",
+                "invitations not accepted yet (never signed in)",
+            ),
+            going_live,
+            order=31,
+        ),
+    ]
 
 
 def roles_panel(request: HttpRequest, access: Access) -> Panel | None:

@@ -423,6 +423,55 @@ class RoleRequest(models.Model):
         return f"{self.person}: {self.get_role_display()}, {self.organisation}"
 
 
+class Invitation(models.Model):
+    """The email that tells a person they have an account, sent when their organisation
+    goes live (R36, R38): a link to set a password, which expires and works once, or,
+    where the organisation signs in with single sign-on, the sign-in page and the name
+    of its button. Sent again, the newer one replaces it; nothing is deleted."""
+
+    class Kind(models.TextChoices):
+        PASSWORD = "password", "A link to set a password"
+        SINGLE_SIGN_ON = "sso", "How to sign in with single sign-on"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="invitations")
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        help_text="The organisation whose going live it was sent for.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sent_by = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invitations_sent",
+        help_text="Empty when the person asked for a new one from an expired link.",
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField(
+        null=True, blank=True, help_text="When the link stops working (password links only)."
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [models.Index(fields=["person", "-sent_at"], name="invitation_person_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="sso") | Q(expires__isnull=False),
+                name="invitation_password_link_expires",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.person} ({self.sent_at:%-d %B %Y})"
+
+    def has_expired(self, now=None) -> bool:
+        return self.expires is not None and self.expires <= (now or timezone.now())
+
+
 class YearGroup(models.TextChoices):
     """The national curriculum year groups, with the early years before them, in order: a
     new school year moves each pupil to the next (R38)."""
@@ -562,6 +611,42 @@ class Pupil(models.Model):
     def age_on(self, on: date) -> int:
         before_birthday = (on.month, on.day) < (self.date_of_birth.month, self.date_of_birth.day)
         return on.year - self.date_of_birth.year - before_birthday
+
+
+class SchoolYearRollover(models.Model):
+    """A new school year started at one setting (R38): its pupils' year groups moved up
+    and its leaving year became former pupils, once for each school year. The row is the
+    lock that makes a second start of the same year impossible, and the record of what
+    the start did; nothing is deleted."""
+
+    setting = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="school_year_rollovers"
+    )
+    year = models.PositiveSmallIntegerField(
+        "school year", help_text="The year the new school year starts: 2027 for 2027 to 2028."
+    )
+    starts_on = models.DateField("first day of the new school year")
+    left_on = models.DateField("leavers' leaving date")
+    leaving_year_group = models.CharField("leaving year", max_length=2, choices=YearGroup.choices)
+    destination = models.CharField("leavers' destination", max_length=200, blank=True)
+    counts = models.JSONField(default=dict)
+    made_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["setting__name", "-year"]
+        verbose_name = "new school year"
+        verbose_name_plural = "new school years"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["setting", "year"],
+                name="school_year_rollover_once_per_setting_and_year",
+                violation_error_message="This school year has already been started here.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"School year {self.year} to {self.year + 1}, {self.setting}"
 
 
 class FamilyMember(models.Model):

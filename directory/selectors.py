@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from directory.access import POLICY_ROLES, Access
-from directory.models import ImportRun, Organisation, Role
+from directory.models import ImportRun, Membership, Organisation, Role
+
+# The roles that report to a line manager; a head or Executive Headteacher answers to
+# the chain above them (approvals.routing) instead.
+LINE_MANAGED_ROLES = (Role.STAFF, Role.VOLUNTEER)
+ABOVE_LINE_MANAGEMENT = (Role.HEAD, Role.EXECUTIVE_HEAD)
 
 
 def name_query(text: str, prefix: str = "") -> Q:
@@ -62,3 +67,16 @@ def import_run_get_for(*, user: Any, pk: int):
     if run is None:
         raise Http404
     return run
+
+
+def without_line_manager(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    """Of ``memberships``, the current staff and volunteer roles with no line manager,
+    of people who are not the head or Executive Headteacher of that organisation."""
+    senior = Membership.objects.current().filter(
+        person_id=OuterRef("person_id"),
+        organisation_id=OuterRef("organisation_id"),
+        role__in=ABOVE_LINE_MANAGEMENT,
+    )
+    return memberships.current().filter(
+        ~Exists(senior), role__in=LINE_MANAGED_ROLES, line_manager__isnull=True
+    )

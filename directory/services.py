@@ -7,6 +7,7 @@ import datetime
 from dataclasses import asdict, dataclass
 
 from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -17,6 +18,8 @@ from directory import notifications
 from directory.access import CONFIRMING_ROLES, POLICY_ROLES, POWERFUL_ROLES, Access
 from directory.audit_actions import (
     EMAIL_CHANGED,
+    MEMBERSHIP_CHANGED,
+    MEMBERSHIP_CREATED,
     POWERFUL_ROLE_CHANGED,
     POWERFUL_ROLE_GRANTED,
     ROLE_CONFIRMED,
@@ -351,3 +354,200 @@ def role_request_decide(
         membership_changed(actor=actor, membership=membership, before=before, request=request)
     notifications.role_decided(role_request_pk=role_request.pk)
     return role_request
+
+
+# Bulk changes from the administration screens (#20) ----------------------------------
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk change did: each membership changed or added, each waiting for a
+    head's confirmation (R37), and each left alone with the reason why."""
+
+    changed: list[Membership]
+    waiting: list[Membership]
+    refused: list[tuple[str, str]]  # (who or what, why)
+
+    @classmethod
+    def empty(cls) -> BulkOutcome:
+        return cls(changed=[], waiting=[], refused=[])
+
+
+def administers(actor: Person, organisation_id: int) -> bool:
+    return Access.for_user(actor).acts_as(Role.ADMINISTRATOR, organisation=organisation_id)
+
+
+def _line_manager_refusal(actor: Person, membership: Membership, line_manager: Person) -> str:
+    if line_manager.pk == membership.person_id:
+        return "nobody can be their own line manager"
+    ids = Access.for_user(actor).organisation_ids(Role.ADMINISTRATOR)
+    if (
+        not actor.is_superuser
+        and not line_manager.memberships.filter(organisation_id__in=ids).exists()
+    ):
+        return f"{line_manager.get_full_name()} does not work in an organisation you administer"
+    return ""
+
+
+def _membership_save(
+    *,
+    actor: Person,
+    membership: Membership,
+    before: RoleHeld | None,
+    fields: dict,
+    outcome: BulkOutcome,
+    who: str,
+    request=None,
+) -> None:
+    """Save one membership of a bulk change as the administration screens save one: a
+    powerful role an administrator gives themself waits for a head or the Executive
+    Headteacher; otherwise saved, audited with before and after, and told (R37)."""
+    try:
+        membership.full_clean()
+    except ValidationError as error:
+        outcome.refused.append((who, " ".join(error.messages)))
+        return
+    after = RoleHeld.of(membership)
+    if needs_confirmation(actor, membership.person, before, after):
+        role_request = role_request_make(
+            actor=actor,
+            after=after,
+            line_manager=membership.line_manager,
+            membership=Membership.objects.get(pk=membership.pk) if membership.pk else None,
+            request=request,
+        )
+        membership.asked_again = getattr(role_request, "asked_again", False)
+        outcome.waiting.append(membership)
+        return
+    created = membership.pk is None
+    membership.save()
+    audit_event_record(
+        actor=actor,
+        action=MEMBERSHIP_CREATED if created else MEMBERSHIP_CHANGED,
+        target=membership,
+        data={
+            "fields": list(fields),
+            "before": {name: value[0] for name, value in fields.items()},
+            "after": {name: value[1] for name, value in fields.items()},
+            "bulk": True,
+        },
+        request=request,
+    )
+    membership_changed(actor=actor, membership=membership, before=before, request=request)
+    outcome.changed.append(membership)
+
+
+@transaction.atomic
+def memberships_change(
+    *,
+    actor: Person,
+    memberships: QuerySet[Membership],
+    line_manager: Person | None = None,
+    role: str | None = None,
+    request=None,
+) -> BulkOutcome:
+    """Give each of ``memberships`` a new line manager or a new role (a bulk action of
+    the administration screens), each change as if made on its own page: audited, told,
+    and never a way round the confirmation a powerful role needs (R37)."""
+    outcome = BulkOutcome.empty()
+    chosen = memberships.select_related("person", "organisation").select_for_update(of=("self",))
+    for membership in chosen.order_by("pk"):
+        who = str(membership)
+        if not administers(actor, membership.organisation_id):
+            outcome.refused.append((who, "you do not administer this organisation"))
+            continue
+        before = RoleHeld.of(membership)
+        fields = {}
+        if line_manager is not None:
+            if refusal := _line_manager_refusal(actor, membership, line_manager):
+                outcome.refused.append((who, refusal))
+                continue
+            if membership.line_manager_id == line_manager.pk:
+                continue
+            fields["line_manager"] = (membership.line_manager_id, line_manager.pk)
+            membership.line_manager = line_manager
+        if role is not None and role != membership.role:
+            if (
+                Membership.objects.filter(
+                    person_id=membership.person_id,
+                    organisation_id=membership.organisation_id,
+                    role=role,
+                )
+                .exclude(pk=membership.pk)
+                .exists()
+            ):
+                outcome.refused.append(
+                    (who, f"they already hold the role {Role(role).label} there")
+                )
+                continue
+            fields["role"] = (membership.role, role)
+            membership.role = role
+        if fields:
+            _membership_save(
+                actor=actor,
+                membership=membership,
+                before=before,
+                fields=fields,
+                outcome=outcome,
+                who=who,
+                request=request,
+            )
+    return outcome
+
+
+@transaction.atomic
+def people_role_give(
+    *,
+    actor: Person,
+    people: QuerySet[Person],
+    organisation: Organisation,
+    role: str,
+    starts_on: datetime.date,
+    job_title: str = "",
+    line_manager: Person | None = None,
+    request=None,
+) -> BulkOutcome:
+    """Give each of ``people`` a role in ``organisation`` (a bulk action of the
+    administration screens), as if added one at a time: audited and told, and a powerful
+    role an administrator gives themself waits for confirmation (R37)."""
+    if not administers(actor, organisation.pk):
+        raise RoleRequestError("You can only give roles in an organisation you administer.")
+    outcome = BulkOutcome.empty()
+    held = set(
+        Membership.objects.filter(
+            person__in=people, organisation=organisation, role=role
+        ).values_list("person_id", flat=True)
+    )
+    for person in people.order_by("family_name", "given_name", "pk"):
+        who = person.get_full_name()
+        if person.pk in held:
+            outcome.refused.append((who, f"they already hold the role {Role(role).label} there"))
+            continue
+        membership = Membership(
+            person=person,
+            organisation=organisation,
+            role=role,
+            job_title=job_title,
+            starts_on=starts_on,
+        )
+        if line_manager is not None:
+            if refusal := _line_manager_refusal(actor, membership, line_manager):
+                outcome.refused.append((who, refusal))
+                continue
+            membership.line_manager = line_manager
+        _membership_save(
+            actor=actor,
+            membership=membership,
+            before=None,
+            fields={
+                "organisation": (None, organisation.pk),
+                "role": (None, role),
+                "job_title": (None, job_title),
+                "line_manager": (None, line_manager.pk if line_manager else None),
+                "starts_on": (None, starts_on.isoformat()),
+            },
+            outcome=outcome,
+            who=who,
+            request=request,
+        )
+    return outcome

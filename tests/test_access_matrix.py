@@ -547,6 +547,18 @@ APP_ROWS = [
         **ok("executive_head", "chair", "governor", "administrator"),
     ),
     row("directory:term_dates", query=organisation("world.school_a"), **POLICY),
+    # The new school year (R38): the administrators of the setting or its federation.
+    row("directory:new_school_year", query=organisation("world.school_a"), administrator=200),
+    # Going live (#20): the invitations of an organisation, for its administrators (the
+    # federation's administers school_a); another school's administrator is refused.
+    row("directory:invitations", query=organisation("world.school_a"), administrator=200),
+    # The link in an invitation is public; a made-up one does not work (404).
+    row(
+        "invitation_accept",
+        kwargs={"pk": 999999, "token": "made-up-key"},
+        default=404,
+        anonymous=404,
+    ),
     # Imports (R38, #20): an administrator's own organisations' imports only; confirming,
     # cancelling are posts (tests/directory/imports/test_pages.py).
     row("directory:imports", **ok("administrator", "other_administrator")),
@@ -580,8 +592,9 @@ APP_ROWS = [
 # organisations the administrator administers (directory/admin.py): the federation's
 # administrator opens school_a's objects; another school's administrator is told the
 # object does not exist (the change page sends them to the admin index) or gets a 404
-# (history pages). Nothing is deleted from the admin (403), and the stock admins of
-# other apps need Django permissions an administrator does not have (403).
+# (history pages). Nothing is deleted from the admin (403) but a family member whom
+# nothing names (DELETABLE), and the stock admins of other apps need Django permissions
+# an administrator does not have (403).
 
 ADMINS = ("administrator", "other_administrator")
 
@@ -610,6 +623,20 @@ ADMIN_MODELS: dict[str, tuple[str, bool]] = {
     "approvals_approvalrequest": ("approval", False),  # made by routing only
     "directory_termdates": ("term_dates", True),
     "directory_closureday": ("closure_day", True),
+}
+# What an administrator may delete (everything else: nothing, 403): a family member whom
+# nothing names, added by mistake (#20); another school's is not found.
+DELETABLE: dict[str, dict[str, Expect]] = {
+    "directory_familymember": {
+        "administrator": 200,
+        "other_administrator": Redirect("admin:index"),
+    },
+}
+# The bulk actions' own views (#20: line manager and role of a selection): they take the
+# action's form, posted; asked for with a GET they go back to the changelist.
+BULK_VIEWS = {
+    "directory_membership": ("line_manager", "role"),
+    "directory_person": ("line_manager", "role"),
 }
 # Registered with the stock ModelAdmin: Django permissions, which only superusers hold.
 # No task result exists (emails are sent at once in tests): a made-up id, for which
@@ -657,8 +684,16 @@ def admin_model_rows() -> Iterator[Row]:
             other_administrator=404,
         )
         yield admin_row(
-            f"admin:{model}_delete", kwargs=object_id(path), **dict.fromkeys(ADMINS, 403)
+            f"admin:{model}_delete",
+            kwargs=object_id(path),
+            **DELETABLE.get(model, dict.fromkeys(ADMINS, 403)),
         )
+    for model, names in BULK_VIEWS.items():
+        for name in names:
+            yield admin_row(
+                f"admin:{model}_bulk_{name}",
+                **dict.fromkeys(ADMINS, Redirect(f"admin:{model}_changelist")),
+            )
     for model, path in STOCK_ADMIN_MODELS.items():
         refused = dict.fromkeys(ADMINS, 403)
         yield admin_row(f"admin:{model}_changelist", **refused)

@@ -9,7 +9,7 @@ A password is refused for the people of an organisation that requires single sig
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,9 +190,13 @@ def _provider_data(identity: Identity) -> dict[str, str]:
     return {"saml_identity_provider": identity.saml_idp.slug if identity.saml_idp else ""}
 
 
-def organisation_provider_names(organisation: Organisation) -> list[str]:
+def organisation_provider_names(
+    organisation: Organisation, *, saml_names: dict[int, str] | None = None
+) -> list[str]:
     """How an organisation's people sign in with single sign-on, as the buttons say it:
-    its own providers, or its trust's or federation's."""
+    its own providers, or its trust's or federation's. ``saml_names`` (organisation id
+    to the name of its enabled SAML service, from :func:`saml_names_of`) saves a query
+    per organisation to a caller that asks for many."""
     from directory.identity.oidc import configured_oidc_providers
 
     configured = configured_oidc_providers()
@@ -202,19 +206,52 @@ def organisation_provider_names(organisation: Organisation) -> list[str]:
         names.append(configured[MICROSOFT])
     if GOOGLE in configured and any(org.google_workspace_domain for org in chain):
         names.append(configured[GOOGLE])
-    for org in chain:
-        idp = SamlIdentityProvider.objects.filter(organisation=org, enabled=True).first()
-        if idp is not None:
-            names.append(idp.name)
+    if saml_names is None:
+        saml_names = saml_names_of(org.pk for org in chain)
+    names += [saml_names[org.pk] for org in chain if org.pk in saml_names]
     return names
 
 
-def password_refusal(person: Person) -> str | None:
-    """Why this person may not sign in with a password, in words that say how to sign in
-    instead; ``None`` when a password is allowed."""
+def saml_names_of(organisation_ids: Iterable[int]) -> dict[int, str]:
+    """The name on the button of each of these organisations' enabled SAML services."""
+    return dict(
+        SamlIdentityProvider.objects.filter(
+            organisation_id__in=list(organisation_ids), enabled=True
+        ).values_list("organisation_id", "name")
+    )
+
+
+@dataclass(frozen=True)
+class SingleSignOnOnly:
+    """A person who signs in only with single sign-on: where (the organisation whose
+    rule it is, a school before its trust) and the names on its buttons (none when it
+    is not set up yet)."""
+
+    organisation: Organisation | None
+    provider_names: list[str]
+
+    @property
+    def is_set_up(self) -> bool:
+        return bool(self.provider_names)
+
+    def buttons(self) -> str:
+        """'Sign in with Microsoft' or 'Sign in with Google', as the sign-in page says."""
+        return " or ".join(f"'Sign in with {name}'" for name in self.provider_names)
+
+
+def single_sign_on_only(
+    person: Person,
+    *,
+    organisations: list[Organisation] | None = None,
+    provider_names: Callable[[Organisation], list[str]] = organisation_provider_names,
+) -> SingleSignOnOnly | None:
+    """Whether ``person`` must sign in with single sign-on, and where; ``None`` when a
+    password is allowed. ``organisations`` (the person's, as :func:`organisations_of`
+    gives them) and ``provider_names`` may be passed by a caller that asks for many."""
     if person.sign_in_method == SignInMethod.PASSWORD_ALLOWED:
         return None
-    organisations = organisations_of(person)
+    if organisations is None:
+        organisations = organisations_of(person)
     if person.sign_in_method == SignInMethod.SINGLE_SIGN_ON:
         requiring = [org for org in organisations if org.is_setting] or organisations
     else:
@@ -228,15 +265,25 @@ def password_refusal(person: Person) -> str | None:
     if not requiring and person.sign_in_method != SignInMethod.SINGLE_SIGN_ON:
         return None
     organisation = requiring[0] if requiring else None
-    names = organisation_provider_names(organisation) if organisation else []
-    where = str(organisation) if organisation else "Your school"
-    if not names:
+    return SingleSignOnOnly(
+        organisation=organisation,
+        provider_names=provider_names(organisation) if organisation else [],
+    )
+
+
+def password_refusal(person: Person) -> str | None:
+    """Why this person may not sign in with a password, in words that say how to sign in
+    instead; ``None`` when a password is allowed."""
+    only = single_sign_on_only(person)
+    if only is None:
+        return None
+    where = str(only.organisation) if only.organisation else "Your school"
+    if not only.is_set_up:
         return (
             f"{where} signs in with single sign-on, which is not set up yet. Ask your "
             "school's administrator how to sign in."
         )
-    buttons = " or ".join(f"'Sign in with {name}'" for name in names)
     return (
-        f"{where} signs in with {' or '.join(names)}: use the {buttons} button. "
-        "Your password is not used here."
+        f"{where} signs in with {' or '.join(only.provider_names)}: use the "
+        f"{only.buttons()} button. Your password is not used here."
     )

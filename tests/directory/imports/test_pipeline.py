@@ -494,3 +494,15 @@ def test_the_queries_do_not_grow_with_the_rows(world_for_the_module):
     queries(2, 4000)  # the school has a family already, as both measured imports will
     few, more = queries(5, 5000), queries(60, 6000)
     assert few == more, [q for q in more if more.count(q) != few.count(q)]
+
+
+def test_an_excel_date_cell_and_a_number_cell_read_as_written(world_for_the_module):
+    world = world_for_the_module
+    excel = xlsx_bytes(
+        [PUPIL_HEADERS, [1001, "", "Ann", "Lee", "", datetime.date(2017, 4, 3), 3, "3S"]]
+    )
+    run = check(world, {"pupils": ("export.xlsx", excel)})
+    [row] = rows_of(run)
+    assert row.values["reference"] == "1001"
+    assert row.values["date_of_birth"] == "2017-04-03"
+    assert row.action == ImportRow.Action.ADD

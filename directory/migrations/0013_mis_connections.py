@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0010_import_runs'),
+        ('directory', '0012_invitations'),
     ]
 
     operations = [
