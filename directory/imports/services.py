@@ -39,7 +39,7 @@ from directory.audit_actions import (
     POWERFUL_ROLE_GRANTED,
 )
 from directory.imports.columns import TABLES
-from directory.imports.plan import TABLE_ORDER, Context, RowPlan, plan_rows
+from directory.imports.plan import PUPIL_FIELDS, TABLE_ORDER, Context, RowPlan, plan_rows
 from directory.imports.reading import FileRefused, table_from_file
 from directory.models import (
     FamilyLink,
@@ -426,20 +426,7 @@ def _staff_write(plans: list[RowPlan], context: Context, run: ImportRun) -> None
 
 
 def _pupils_write(plans: list[RowPlan], context: Context, run: ImportRun) -> None:
-    fields = [
-        "reference",
-        "upn",
-        "given_name",
-        "family_name",
-        "preferred_given_name",
-        "preferred_family_name",
-        "date_of_birth",
-        "year_group",
-        "class_name",
-        "status",
-        "left_on",
-        "destination",
-    ]
+    fields = list(PUPIL_FIELDS)
     new, changed = [], []
     existing = Pupil.objects.in_bulk([p.data["id"] for p in plans if p.data["id"]])
     for plan in plans:
