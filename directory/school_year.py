@@ -360,10 +360,10 @@ def new_school_year_start(
     leaving = [move.year_group for move in plan.leaving]
     moving = {move.year_group: move.to for move in plan.moves}
     current = Pupil.objects.filter(setting=setting, status=Pupil.Status.CURRENT)
+    left: dict[str, Any] = {"status": Pupil.Status.FORMER, "left_on": plan.left_on}
+    if plan.destination:
+        left["destination"] = plan.destination
     if leaving:
-        left = {"status": Pupil.Status.FORMER, "left_on": plan.left_on}
-        if plan.destination:
-            left["destination"] = plan.destination
         current.filter(year_group__in=leaving).update(**left)
     if moving:
         moved: dict[str, Any] = {
@@ -376,16 +376,19 @@ def new_school_year_start(
             moved["class_name"] = ""
         current.filter(year_group__in=list(moving)).update(**moved)
 
+    # The history rows say what the two updates above wrote: the same fields, per pupil.
     changed = []
     for pupil in pupils:
         if pupil.year_group in leaving:
-            pupil.status, pupil.left_on = Pupil.Status.FORMER, plan.left_on
-            pupil.destination = plan.destination or pupil.destination
+            written = left
         elif pupil.year_group in moving:
-            pupil.year_group = moving[pupil.year_group]
-            pupil.class_name = "" if plan.empty_classes else pupil.class_name
+            written = {"year_group": moving[pupil.year_group]}
+            if plan.empty_classes:
+                written["class_name"] = ""
         else:
             continue
+        for name, value in written.items():
+            setattr(pupil, name, value)
         changed.append(pupil)
     Pupil.history.bulk_history_create(
         changed,

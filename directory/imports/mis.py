@@ -231,11 +231,13 @@ def mis_sync_perform(*, sync_id: int, now: datetime.datetime | None = None) -> M
         if sync.status != MisSync.Status.QUEUED and not stale:
             return sync
         connection = sync.connection
-        sync.status = MisSync.Status.RUNNING
-        sync.started_at = now
-        sync.since = connection.last_synced_at
-        sync.progress = f"Asking {connection.get_provider_display()} for the school's data"
-        sync.save(update_fields=["status", "started_at", "since", "progress"])
+        MisSync.objects.filter(pk=sync.pk).update(
+            status=MisSync.Status.RUNNING,
+            started_at=now,
+            since=connection.last_synced_at,
+            progress=f"Asking {connection.get_provider_display()} for the school's data",
+        )
+        sync.refresh_from_db(fields=["status", "started_at", "since", "progress"])
 
     def progress(text: str) -> None:
         MisSync.objects.filter(pk=sync.pk).update(progress=text[:200])
