@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from approvals.models import ApprovalRequest, DeciderRole
+from contactpolicy.refusals import visible_or_404
 from declarations.models import Declaration, DeclarationSubject
 from declarations.selectors import gift_check
 from directory.access import Access
@@ -119,8 +119,9 @@ def urgent_for(*, user: Any, limit: int = 5) -> list[ApprovalRequest]:
 
 
 def request_get_for(*, user: Any, pk: int) -> ApprovalRequest:
-    """One request the person may see, or a 404."""
-    return get_object_or_404(request_list_for(user=user), pk=pk)
+    """One request the person may see, or a 404 (a refusal on the audit trail, against
+    its declaration, if it exists)."""
+    return visible_or_404(request_list_for(user=user), about="declaration", pk=pk)
 
 
 def declaration_trail(declaration: Declaration) -> QuerySet[ApprovalRequest]:

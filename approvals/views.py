@@ -1,6 +1,6 @@
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,6 +19,7 @@ from approvals.selectors import (
     request_get_for,
 )
 from contactpolicy.pagination import page_of, query_without_page
+from contactpolicy.refusals import refused_unless, visible_or_404
 from contactpolicy.uploads import file_download
 from contactpolicy.workflow import IllegalTransition
 from declarations.selectors import declaration_changes, subjects_shown_to
@@ -132,9 +133,11 @@ def request_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Fil
     """A file attached to a declaration, for the person asked to decide it or copied it
     (R11: the copy is drawn to the decider's attention); always a download, recorded."""
     approval = request_get_for(user=request.user, pk=pk)
-    if is_told(approval):  # a head told of their own pupils' side reads no copies (#19)
-        raise Http404
-    attachment = get_object_or_404(approval.declaration.attachments, pk=attachment_pk)
+    attachment = visible_or_404(
+        approval.declaration.attachments.all(), about="declaration", pk=attachment_pk
+    )
+    # A head told of their own pupils' side reads no copies (#19).
+    refused_unless(not is_told(approval), approval.declaration, asked_for="attachment")
     attachment_viewed(actor=request.user, attachment=attachment, request=request)
     return file_download(
         attachment.file, name=attachment.original_name, content_type=attachment.content_type

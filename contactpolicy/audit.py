@@ -17,11 +17,25 @@ as the code it is (``AuditEvent.objects.filter(action=DECLARATION_SUBMITTED)``),
 carries its label with it. Codes are what stored rows hold: a code is never reused for
 something else, and a code that has to change keeps the old one in ``formerly`` so that
 rows written under it are still labelled and found by the filter.
+
+Two flags say how the audit history treats an action's events (issue #21):
+
+* ``confidential=True``: the details of its events are safeguarding information (a
+  referral, LADO advice, the DSL's log). Only the safeguarding roles read them; anyone
+  else reading the audit history sees that the event happened, not what it said. (An
+  event is confidential too when its record is, whatever its action:
+  ``contactpolicy/audit_details.py``.)
+* ``refusal=True``: something refused to someone (a record they may not open, a wrong
+  password, a lock-out), found together by the audit history's "only refusals" filter.
+
+How the keys of an action's data read (``keys``, or for a whole app its
+``audit_details.py``) is ``contactpolicy/audit_details.py``'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from contactpolicy.exceptions import (
@@ -35,14 +49,26 @@ ACTION_MAX_LENGTH = 64  # AuditEvent.action
 
 class AuditAction(str):
     """One thing the audit trail records: its code (the string itself), its label in
-    plain British English, and the heading it is listed under in the DSL's filter."""
+    plain British English, the heading it is listed under in the DSL's filter, and how
+    its events are read (confidential, a refusal, how its data's keys read)."""
 
     label: str
     group: str
     formerly: tuple[str, ...]
+    confidential: bool
+    refusal: bool
+    keys: Mapping[str, Any]
 
     def __new__(
-        cls, code: str, label: str, *, group: str, formerly: Iterable[str] = ()
+        cls,
+        code: str,
+        label: str,
+        *,
+        group: str,
+        formerly: Iterable[str] = (),
+        confidential: bool = False,
+        refusal: bool = False,
+        keys: Mapping[str, Any] | None = None,
     ) -> AuditAction:
         if not code or len(code) > ACTION_MAX_LENGTH or any(char.isspace() for char in code):
             raise AuditActionError(
@@ -52,7 +78,14 @@ class AuditAction(str):
         if not label.strip():
             raise AuditActionError(f"The audit action {code!r} needs a label.")
         action = super().__new__(cls, code)
-        for name, value in (("label", label), ("group", group), ("formerly", tuple(formerly))):
+        for name, value in (
+            ("label", label),
+            ("group", group),
+            ("formerly", tuple(formerly)),
+            ("confidential", bool(confidential)),
+            ("refusal", bool(refusal)),
+            ("keys", MappingProxyType(dict(keys or {}))),
+        ):
             object.__setattr__(action, name, value)
         return action
 
@@ -78,10 +111,10 @@ class AuditActionRegistry:
         self._actions: dict[str, AuditAction] = {}
         self._former: dict[str, AuditAction] = {}
 
-    def register(
-        self, code: str, label: str, *, group: str, formerly: Iterable[str] = ()
-    ) -> AuditAction:
-        action = AuditAction(code, label, group=group, formerly=formerly)
+    def register(self, code: str, label: str, *, group: str, **options: Any) -> AuditAction:
+        """Register an action (``options``: ``formerly``, ``confidential``, ``refusal``,
+        ``keys``, as :class:`AuditAction` takes them)."""
+        action = AuditAction(code, label, group=group, **options)
         if len({action.code, *action.formerly}) != len(action.formerly) + 1:
             raise DuplicateAuditAction(f"The audit action {code!r} names a code twice.")
         for taken in (action.code, *action.formerly):
@@ -124,10 +157,15 @@ class AuditActionRegistry:
                 "audit_actions.py and pass the constant."
             ) from None
 
+    def find(self, code: str) -> AuditAction | None:
+        """The action a stored code is read by: its own, or the one that replaced it;
+        ``None`` if no app registers it any more."""
+        return self._actions.get(code) or self._former.get(code)
+
     def label_of(self, code: str) -> str:
         """What the DSL reads for a stored code: its label, or the code itself if no
         app registers it any more (the row is shown, never hidden)."""
-        action = self._actions.get(code) or self._former.get(code)
+        action = self.find(code)
         return action.label if action is not None else code
 
     def codes_of(self, code: str) -> list[str]:
@@ -135,6 +173,16 @@ class AuditActionRegistry:
         codes it replaced (just the code, if nobody registers it)."""
         action = self._actions.get(code)
         return [action.code, *action.formerly] if action is not None else [code]
+
+    def codes_where(self, **flags: bool) -> list[str]:
+        """Every code, former codes included, of the actions with these flags
+        (``refusal=True``): what a filter on them looks for."""
+        return [
+            code
+            for action in self._actions.values()
+            if all(getattr(action, name) == value for name, value in flags.items())
+            for code in (action.code, *action.formerly)
+        ]
 
     def choices(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """The choices of the DSL's action filter, grouped under each app's heading."""
@@ -154,8 +202,28 @@ class ActionGroup:
         self.heading = heading
         self.registry = registry
 
-    def add(self, code: str, label: str, *, formerly: Iterable[str] = ()) -> AuditAction:
-        return self.registry.register(code, label, group=self.heading, formerly=formerly)
+    def add(
+        self,
+        code: str,
+        label: str,
+        *,
+        formerly: Iterable[str] = (),
+        confidential: bool = False,
+        refusal: bool = False,
+        keys: Mapping[str, Any] | None = None,
+    ) -> AuditAction:
+        """Register ``code``. ``confidential``: its details are for the safeguarding roles
+        only; ``refusal``: found by the "only refusals" filter; ``keys``: how keys of its
+        data read, over the app's and everyone's (``contactpolicy.audit_details.Key``)."""
+        return self.registry.register(
+            code,
+            label,
+            group=self.heading,
+            formerly=formerly,
+            confidential=confidential,
+            refusal=refusal,
+            keys=keys,
+        )
 
 
 def action_of(code: str) -> AuditAction:
@@ -165,6 +233,10 @@ def action_of(code: str) -> AuditAction:
 
 def label_of(code: str) -> str:
     return registry.label_of(code)
+
+
+def find_action(code: str) -> AuditAction | None:
+    return registry.find(code)
 
 
 def codes_of(code: str) -> list[str]:

@@ -1,6 +1,6 @@
 """The audit actions of the base layer: signing in (contactpolicy/signals.py), a move
-the workflow refused (contactpolicy/workflow.py) and the sweep of uploaded files
-(contactpolicy/uploads/sweep.py)."""
+the workflow refused (contactpolicy/workflow.py), a record someone may not open
+(contactpolicy/refusals.py) and the sweep of uploaded files (contactpolicy/uploads/sweep.py)."""
 
 from contactpolicy.audit import ActionGroup
 
@@ -8,9 +8,11 @@ actions = ActionGroup("Signing in")
 
 SIGNED_IN = actions.add("auth.signed_in", "Signed in")
 SIGNED_OUT = actions.add("auth.signed_out", "Signed out")
-SIGN_IN_FAILED = actions.add("auth.sign_in_failed", "Sign-in failed")
+SIGN_IN_FAILED = actions.add("auth.sign_in_failed", "Sign-in failed", refusal=True)
 SIGN_IN_LIMITED = actions.add(
-    "auth.sign_in_limited", "Sign-in refused: too many wrong passwords from one address"
+    "auth.sign_in_limited",
+    "Sign-in refused: too many wrong passwords from one address",
+    refusal=True,
 )
 PASSWORD_CHANGED = actions.add("auth.password_changed", "Password changed by its owner")
 PASSWORD_RESET = actions.add("auth.password_reset", "Password reset through an emailed link")
@@ -19,7 +21,16 @@ PASSWORD_RESET = actions.add("auth.password_reset", "Password reset through an e
 workflow = ActionGroup("Workflow")
 
 MOVE_REFUSED = workflow.add(
-    "workflow.refused", "Attempt refused: the record's status does not allow it"
+    "workflow.refused", "Attempt refused: the record's status does not allow it", refusal=True
+)
+
+# contactpolicy/refusals.py: whatever the app, a record or page someone may not open.
+access = ActionGroup("Records refused")
+
+ACCESS_REFUSED = access.add(
+    "access.refused",
+    "Refused: a record or page they may not open (they were told it was not found)",
+    refusal=True,
 )
 
 # contactpolicy/uploads/sweep.py: files a failed upload left behind, whatever the app.

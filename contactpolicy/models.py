@@ -64,9 +64,28 @@ class AuditEvent(AppendOnlyModel):
     )
     data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # NULL, not "": only the events that have one are unique by it, and SQLite adds a
+    # nullable column without rebuilding the table (which would drop its trigger).
+    once_key = models.CharField(  # noqa: DJ001
+        max_length=255,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="For an event recorded at most once (a refusal: once per person, record "
+        "and hour), what it is unique by; empty for every other event.",
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
+        constraints = [
+            # Partial, so that SQLite adds it as an index and keeps the table (and its
+            # append-only trigger) as it is.
+            models.UniqueConstraint(
+                fields=["once_key"],
+                condition=models.Q(once_key__isnull=False),
+                name="audit_once_key_unique",
+            ),
+        ]
         indexes = [
             models.Index(fields=["occurred_at"], name="audit_occurred_idx"),
             models.Index(fields=["actor", "occurred_at"], name="audit_actor_idx"),

@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "policies.middleware.AcknowledgeFirstMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "contactpolicy.middleware.NoStoreForSignedInMiddleware",
+    # A record someone may not open: a 404 to them, a refusal on the audit trail (#21).
+    "contactpolicy.middleware.RefusalAuditMiddleware",
 ]
 
 ROOT_URLCONF = "contactpolicy.urls"

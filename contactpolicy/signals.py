@@ -18,6 +18,13 @@ from contactpolicy.audit_actions import (
 from contactpolicy.services import audit_event_record
 
 
+def email_digest(address: str) -> str:
+    """What the audit trail keeps of an address typed at sign-in: enough to see repeated
+    attempts against one account, never the address (or whatever was mistyped)."""
+    address = address.strip().lower()
+    return hashlib.sha256(address.encode()).hexdigest()[:16] if address else ""
+
+
 @receiver(user_logged_in, dispatch_uid="audit_logged_in")
 def record_sign_in(sender, request, user, **kwargs) -> None:
     audit_event_record(actor=user, action=SIGNED_IN, target=user, request=request)
@@ -34,7 +41,7 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs) -> None:
     # The address typed is kept only as a digest: enough to see repeated attempts
     # against one account, without storing whatever a person mistyped.
     identifier = (credentials.get("email") or credentials.get("username") or "").strip().lower()
-    digest = hashlib.sha256(identifier.encode()).hexdigest()[:16] if identifier else ""
+    digest = email_digest(identifier)
     # Failures at a real person's account are about that person, so that the DSL of
     # their school finds someone guessing a head's password in the audit history.
     person = (

@@ -40,8 +40,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.shortcuts import get_object_or_404
 
+from contactpolicy.refusals import visible_or_404
 from declarations.models import Attachment, Declaration, DeclarationSubject
 from directory.access import Access
 from directory.calendar import calendar_for
@@ -67,16 +67,20 @@ def declaration_list_for(*, user: Any) -> QuerySet[Declaration]:
 
 
 def declaration_get_for(*, user: Any, pk: int) -> Declaration:
-    """One declaration the person may see, or a 404 (never a 403 that confirms it exists)."""
-    return get_object_or_404(declaration_list_for(user=user).prefetch_related("attachments"), pk=pk)
+    """One declaration the person may see, or a 404 (never a 403 that confirms it
+    exists; one that exists is a refusal on the audit trail)."""
+    return visible_or_404(declaration_list_for(user=user).prefetch_related("attachments"), pk=pk)
 
 
 def attachment_get_for(*, user: Any, pk: int) -> Attachment:
-    """An attachment, under exactly the same rule as its declaration."""
-    return get_object_or_404(
-        Attachment.objects.select_related("declaration"),
+    """An attachment, under exactly the same rule as its declaration (a refusal is
+    recorded against the declaration)."""
+    return visible_or_404(
+        Attachment.objects.select_related("declaration").filter(
+            declaration__in=declaration_list_for(user=user)
+        ),
+        about="declaration",
         pk=pk,
-        declaration__in=declaration_list_for(user=user),
     )
 
 

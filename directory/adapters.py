@@ -20,7 +20,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from contactpolicy.audit_actions import SIGN_IN_LIMITED
-from contactpolicy.services import audit_event_record
+from contactpolicy.clients import client_ip
+from contactpolicy.services import audit_event_record, audit_event_record_once, this_hour
+from contactpolicy.signals import email_digest
 from contactpolicy.tasks import enqueue, send_email, site_link
 from directory import audit_actions
 from directory.identity import mfa, rules
@@ -62,12 +64,16 @@ class AccountAdapter(DefaultAccountAdapter):
             super().pre_authenticate(request, **credentials)
         except ValidationError:
             # Refused by the limits before the password was even tried: on the audit
-            # trail, about the account tried.
-            email = credentials.get("email", "")
-            audit_event_record(
+            # trail, about the account tried, once an hour for each account and address
+            # (every try while locked out is refused again; the lock-out is one row).
+            email = credentials.get("email", "").strip().lower()
+            digest = email_digest(email)
+            audit_event_record_once(
+                once_key=f"{SIGN_IN_LIMITED}:{digest}:{client_ip(request)}:{this_hour()}",
                 actor=None,
                 action=SIGN_IN_LIMITED,
                 target=Person.objects.filter(email__iexact=email).first() if email else None,
+                data={"email_digest": digest},
                 request=request,
             )
             raise

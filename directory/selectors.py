@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from contactpolicy.refusals import Refused, visible_or_404
 from directory.access import POLICY_ROLES, Access
 from directory.models import ImportRun, Membership, Organisation, Role
 
@@ -41,14 +42,16 @@ def chosen_organisation(
     organisations: QuerySet[Organisation], value: str | None
 ) -> Organisation | None:
     """The organisation picked on a report page, among those allowed; the first if none
-    was given, and a 404 for one that is not allowed or not an id."""
+    was given, and a 404 for one that is not allowed (a refusal on the audit trail of
+    that organisation) or not an id."""
     if not value:
         return organisations.first()
-    chosen = (
-        organisations.filter(pk=int(value)).first() if value.isascii() and value.isdigit() else None
-    )
-    if chosen is None:
+    if not (value.isascii() and value.isdigit()):
         raise Http404
+    chosen = organisations.filter(pk=int(value)).first()
+    if chosen is None:
+        other = Organisation.objects.filter(pk=int(value)).first()
+        raise Refused(other) if other is not None else Http404
     return chosen
 
 
@@ -63,10 +66,7 @@ def import_runs_for(*, user: Any):
 
 def import_run_get_for(*, user: Any, pk: int):
     """One import the person may see, or a 404."""
-    run = import_runs_for(user=user).filter(pk=pk).first()
-    if run is None:
-        raise Http404
-    return run
+    return visible_or_404(import_runs_for(user=user), pk=pk)
 
 
 def without_line_manager(memberships: QuerySet[Membership]) -> QuerySet[Membership]:

@@ -48,6 +48,7 @@ from approvals.models import (
     Decision,
     Outcome,
 )
+from contactpolicy.refusals import visible_or_404
 from declarations.kinds import KINDS
 from declarations.models import Declaration
 from directory.access import SUMMARY_ROLES, Access
@@ -117,11 +118,13 @@ def snapshots_for(*, user: Any) -> QuerySet[SummarySnapshot]:
     )
 
 
-def snapshot_get_for(*, user: Any, pk: int) -> SummarySnapshot | None:
-    return (
-        SummarySnapshot.objects.filter(organisation__in=summary_organisations_for(user=user), pk=pk)
-        .select_related("organisation")
-        .first()
+def snapshot_get_for(*, user: Any, pk: int) -> SummarySnapshot:
+    """A saved summary of an organisation whose summaries the person reads, or a 404."""
+    return visible_or_404(
+        SummarySnapshot.objects.filter(
+            organisation__in=summary_organisations_for(user=user)
+        ).select_related("organisation"),
+        pk=pk,
     )
 
 

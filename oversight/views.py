@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from contactpolicy.audit import action_choices, label_of
 from contactpolicy.exports import Echo, csv_safe
 from contactpolicy.pagination import query_without_page, window_of
+from contactpolicy.refusals import Refused
 from directory.access import (
     POLICY_ROLES,
     SUMMARY_PUBLISH_ROLES,
@@ -39,7 +40,7 @@ from oversight.forms import AuditFilterForm, PatternForm, SummaryForm, SummarySa
 @require_GET
 def patterns(request: HttpRequest) -> HttpResponse:
     if not selectors.pattern_settings_for(user=request.user).exists():
-        raise Http404
+        raise Refused(page="Patterns across declarations")
     today = timezone.localdate()
     initial = {
         "date_from": today - datetime.timedelta(days=365),
@@ -70,7 +71,7 @@ def _audit_form(request: HttpRequest) -> AuditFilterForm:
     if not (
         selectors.audit_scope_for(user=request.user) or Access.for_user(request.user).is_superuser
     ):
-        raise Http404
+        raise Refused(page="Audit history")
     return AuditFilterForm(request.GET, actions=action_choices())
 
 
@@ -158,7 +159,7 @@ def _summary_organisation(request: HttpRequest, value: str | None) -> Organisati
     organisations = summaries.summary_organisations_for(user=request.user)
     organisation = chosen_organisation(organisations, value)
     if organisation is None:
-        raise Http404
+        raise Refused(page="Governors' summaries")
     return organisation
 
 
@@ -298,8 +299,6 @@ def summary_save(request: HttpRequest) -> HttpResponse:
 @require_GET
 def summary_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
     snapshot = summaries.snapshot_get_for(user=request.user, pk=pk)
-    if snapshot is None:
-        raise Http404
     return render(
         request,
         "oversight/summary_snapshot.html",
@@ -310,6 +309,4 @@ def summary_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def summary_snapshot_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     snapshot = summaries.snapshot_get_for(user=request.user, pk=pk)
-    if snapshot is None:
-        raise Http404
     return _summary_download(request, snapshot.data, fmt, snapshot=snapshot)

@@ -12,9 +12,9 @@ from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
 
+from contactpolicy.refusals import visible_or_404
 from directory.access import COMPLIANCE_ROLES, Access
 from directory.models import Membership, Organisation, Person
 from directory.selectors import organisations_run_by
@@ -152,10 +152,7 @@ def versions_for(*, user: Any) -> QuerySet[PolicyVersion]:
 
 
 def version_get_for(*, user: Any, pk: int) -> PolicyVersion:
-    version = versions_for(user=user).filter(pk=pk).distinct().first()
-    if version is None:
-        raise Http404
-    return version
+    return visible_or_404(versions_for(user=user).distinct(), pk=pk)
 
 
 # Who manages what -------------------------------------------------------------------------
@@ -298,14 +295,13 @@ def training_people_for(*, user: Any) -> QuerySet[Person]:
 
 
 def training_record_get_for(*, user: Any, pk: int) -> TrainingRecord:
-    record = (
-        TrainingRecord.objects.filter(pk=pk, person__in=training_people_for(user=user).values("pk"))
-        .select_related("person")
-        .first()
+    return visible_or_404(
+        TrainingRecord.objects.filter(
+            person__in=training_people_for(user=user).values("pk")
+        ).select_related("person"),
+        about="person",
+        pk=pk,
     )
-    if record is None:
-        raise Http404
-    return record
 
 
 # Permitted channels ----------------------------------------------------------------------

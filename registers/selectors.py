@@ -10,12 +10,12 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, Decision, Outcome
 from contactpolicy.models import AuditEvent
+from contactpolicy.refusals import refused_unless, visible_or_404
 from declarations.audit_actions import DECLARATION_ATTACHMENT_VIEWED, DECLARATION_VIEWED
 from declarations.kinds import KINDS, Register, codes_on_register, codes_where
 from declarations.models import Declaration, DeclarationSubject
@@ -132,7 +132,7 @@ def staff_file_for(*, user: Any, person_pk: int) -> FileView:
     LADO consultation about them), and for a manager the entries of the settings where
     they manage that person. Anyone else gets a 404."""
     access = Access.for_user(user)
-    person = get_object_or_404(staff_people_for(user=user), pk=person_pk)
+    person = visible_or_404(staff_people_for(user=user), pk=person_pk)
     entries = RegisterEntry.objects.filter(file=RegisterEntry.File.STAFF, person=person)
     is_own = person.pk == access.person_id
     setting_ids = None
@@ -185,7 +185,7 @@ def pupil_file_pupils_for(*, user: Any) -> QuerySet[Pupil]:
 
 
 def pupil_file_for(*, user: Any, pupil_pk: int) -> FileView:
-    pupil = get_object_or_404(
+    pupil = visible_or_404(
         pupil_file_pupils_for(user=user).select_related("setting", "key_person"), pk=pupil_pk
     )
     entries = RegisterEntry.objects.filter(file=RegisterEntry.File.PUPIL, pupil=pupil).exclude(
@@ -223,8 +223,7 @@ def entry_for_correction(*, user: Any, pk: int) -> RegisterEntry:
         may = staff_file_for(user=user, person_pk=entry.person_id).entries.filter(pk=pk).exists()
     elif may:
         may = pupil_file_pupils_for(user=user).filter(pk=entry.pupil_id).exists()
-    if not may:
-        raise Http404
+    refused_unless(may, entry.declaration, asked_for="entry on a file")
     return entry
 
 
@@ -274,8 +273,7 @@ def follow_up_get_for(*, user: Any, pk: int) -> FollowUp:
     allowed = allowed or access.has_role(
         Role.HEAD, Role.EXECUTIVE_HEAD, organisation=follow_up.declaration.setting_id
     )
-    if not allowed:
-        raise Http404
+    refused_unless(allowed, follow_up.declaration, asked_for="follow-up")
     return follow_up
 
 
@@ -449,7 +447,7 @@ def key_person_pupils_for(*, user: Any, query: str) -> QuerySet[Pupil]:
 
 
 def key_person_pupil_for(*, user: Any, pk: int) -> Pupil:
-    return get_object_or_404(
+    return visible_or_404(
         Pupil.objects.filter(setting__in=key_person_settings_for(user=user)).select_related(
             "setting", "key_person"
         ),
@@ -506,7 +504,7 @@ def rounds_with_progress_for(*, user: Any) -> QuerySet[DeclarationRound]:
 
 
 def round_get_for(*, user: Any, pk: int) -> DeclarationRound:
-    return get_object_or_404(rounds_for(user=user), pk=pk)
+    return visible_or_404(rounds_for(user=user), pk=pk)
 
 
 def round_people(organisation: Organisation) -> QuerySet[Person]:
@@ -592,10 +590,12 @@ def round_tasks_for(*, user: Any) -> QuerySet[RoundResponse]:
 
 def round_response_get_for(*, user: Any, pk: int) -> RoundResponse:
     """Only the person's own response: nobody answers for another (a 404 otherwise)."""
-    return get_object_or_404(
-        RoundResponse.objects.select_related("round", "round__organisation", "person"),
+    return visible_or_404(
+        RoundResponse.objects.select_related("round", "round__organisation", "person").filter(
+            person_id=Access.for_user(user).person_id
+        ),
+        about="round",
         pk=pk,
-        person_id=Access.for_user(user).person_id,
     )
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from contactpolicy.refusals import visible_or_404
 from directory.exceptions import MisConnectionError
 from directory.imports.mis import (
     mis_connection_check,
@@ -112,9 +113,7 @@ def mis_sync_start(request: HttpRequest) -> HttpResponse:
 def mis_sync(request: HttpRequest, pk: int) -> HttpResponse:
     """One sync: its progress while it runs (the page asks again every two seconds),
     then the import it made, or why it stopped."""
-    sync = mis_syncs_for(user=request.user).filter(pk=pk).first()
-    if sync is None:
-        raise Http404
+    sync = visible_or_404(mis_syncs_for(user=request.user), about="connection", pk=pk)
     template = "directory/mis_sync.html"
     if request.htmx:
         template += "#progress"
