@@ -12,7 +12,9 @@ APPROVAL_HEAD_TOLD = actions.add(
     "approval.head_told", "Told to the head of a school whose pupils it names"
 )
 APPROVAL_DECIDED = actions.add("approval.decided", "Decided")
-APPROVAL_DECISION_REFUSED = actions.add("approval.decision_refused", "Attempt to decide refused")
+APPROVAL_DECISION_REFUSED = actions.add(
+    "approval.decision_refused", "Attempt to decide refused", refusal=True
+)
 APPROVAL_CANCELLED = actions.add("approval.cancelled", "Request cancelled")
 APPROVAL_ESCALATED = actions.add("approval.escalated", "Escalated")
 APPROVAL_REMINDED = actions.add("approval.reminded", "Reminder sent")

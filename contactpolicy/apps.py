@@ -14,4 +14,6 @@ class ContactPolicyConfig(AppConfig):
         # Every app's audit actions, so that the registry is whole before the first
         # event is written or the DSL's filter is drawn (contactpolicy/audit.py).
         autodiscover_modules("audit_actions")
+        # ... and how each app's records and data keys read in the audit history.
+        autodiscover_modules("audit_details")
         register_job(uploads_sweep)

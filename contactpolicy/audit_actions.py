@@ -15,6 +15,9 @@ SIGN_IN_LIMITED = actions.add(
     refusal=True,
 )
 PASSWORD_CHANGED = actions.add("auth.password_changed", "Password changed by its owner")
+PASSWORD_RESET_ASKED = actions.add(
+    "auth.password_reset_asked", "Link to reset the password sent to the person's address"
+)
 PASSWORD_RESET = actions.add("auth.password_reset", "Password reset through an emailed link")
 
 # contactpolicy/workflow.py: any record's status, whatever the app.

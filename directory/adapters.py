@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from contactpolicy.audit_actions import SIGN_IN_LIMITED
+from contactpolicy.audit_actions import PASSWORD_RESET_ASKED, SIGN_IN_LIMITED
 from contactpolicy.clients import client_ip
 from contactpolicy.services import audit_event_record, audit_event_record_once, this_hour
 from contactpolicy.signals import email_digest
@@ -109,6 +109,14 @@ class AccountAdapter(DefaultAccountAdapter):
         ).strip()
         body = render_to_string(f"{template_prefix}_message.txt", context)
         enqueue(send_email, to=[email], subject=self.format_email_subject(subject), body=body)
+        if template_prefix == "account/email/password_reset_key":
+            # Asked for by whoever typed the address: on the account's trail (#21).
+            audit_event_record(
+                actor=None,
+                action=PASSWORD_RESET_ASKED,
+                target=person,
+                request=self.request,
+            )
 
     def get_reset_password_from_key_url(self, key: str) -> str:
         # The site's own address (SITE_URL), as in every other email.

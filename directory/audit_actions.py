@@ -50,6 +50,7 @@ FAMILY_LINK_SAVED = actions.add(
 HISTORY_POST_REFUSED = actions.add(
     "admin.history_post_refused",
     "Attempt to save an old version from a history page refused",
+    refusal=True,
 )
 # The second factor (R37, directory/identity/mfa.py): never a code or a secret in the data.
 MFA_SET_UP = actions.add("mfa.set_up", "Second factor set up (authenticator app or key)")
@@ -58,7 +59,7 @@ MFA_RECOVERY_CODES_GENERATED = actions.add(
     "mfa.recovery_codes_generated", "Recovery codes for the second factor made"
 )
 MFA_RECOVERY_CODE_USED = actions.add("mfa.recovery_code_used", "Recovery code used")
-MFA_CODE_REFUSED = actions.add("mfa.code_refused", "Wrong second-factor code refused")
+MFA_CODE_REFUSED = actions.add("mfa.code_refused", "Wrong second-factor code refused", refusal=True)
 MFA_REAUTHENTICATED = actions.add(
     "mfa.reauthenticated", "Confirmed it was them again before a sensitive step"
 )
@@ -127,10 +128,11 @@ SIGNED_OUT_IDLE = accounts.add(
 sign_in = ActionGroup("Single sign-on")
 
 SSO_SIGNED_IN = sign_in.add("auth.sso_signed_in", "Signed in with single sign-on")
-SSO_REFUSED = sign_in.add("auth.sso_refused", "Single sign-on refused")
+SSO_REFUSED = sign_in.add("auth.sso_refused", "Single sign-on refused", refusal=True)
 PASSWORD_REFUSED_SSO_REQUIRED = sign_in.add(
     "auth.password_refused_sso_required",
     "Password refused: the organisation signs in with single sign-on",
+    refusal=True,
 )
 SIGN_IN_METHOD_CHANGED = sign_in.add(
     "directory.person.sign_in_method_changed", "Person's sign-in method changed"

@@ -39,8 +39,14 @@ class AuditFilterForm(RangeForm):
     family = forms.CharField(label="Family member", required=False, max_length=100)
     kind = forms.ChoiceField(label="Kind of declaration", required=False, choices=any_kind_choices)
     action = forms.ChoiceField(label="Action", required=False)
+    refused = forms.BooleanField(
+        label="Only refusals",
+        required=False,
+        help_text="Records someone tried to open and may not, failed and refused sign-ins, "
+        "lock-outs and other attempts refused.",
+    )
 
-    field_order = ["person", "pupil", "family", "kind", "action", "date_from", "date_to"]
+    field_order = ["person", "pupil", "family", "kind", "action", "refused", "date_from", "date_to"]
 
     def __init__(self, *args: Any, actions: list[tuple[str, Any]], **kwargs: Any) -> None:
         """``actions``: the registered actions' choices, grouped by app

@@ -13,11 +13,12 @@ from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast, TruncDate
 
 from approvals.models import CONFIDENTIAL_OUTCOMES
-from contactpolicy.audit import codes_of
+from contactpolicy.audit import codes_of, registry
+from contactpolicy.audit_details import describe_events
 from contactpolicy.models import AuditEvent
 from declarations.kinds import codes_where
 from declarations.models import Declaration, DeclarationSubject
-from directory.access import AUDIT_ROLES, PATTERN_ROLES, Access
+from directory.access import AUDIT_ROLES, PATTERN_ROLES, SAFEGUARDING_ROLES, Access
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil
 from directory.selectors import name_query
 from registers.selectors import current_versions, pupil_query
@@ -142,7 +143,7 @@ def audit_scope_for(*, user: Any) -> set[int]:
 
 def audit_events_for(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[AuditEvent]:
     """Audit events of the person's settings, newest first, narrowed by ``filters``
-    (person, pupil, family, kind, action, date_from, date_to)."""
+    (person, pupil, family, kind, action, refused, date_from, date_to)."""
     access = Access.for_user(user)
     filters = filters or {}
     if access.is_superuser:
@@ -224,8 +225,34 @@ def audit_events_for(*, user: Any, filters: dict[str, Any] | None = None) -> Que
     if action := filters.get("action"):
         # With the codes it replaced, so that rows written under those are found too.
         events = events.filter(action__in=codes_of(action))
+    if filters.get("refused"):
+        # Records someone may not open, failed and refused sign-ins, attempts refused.
+        events = events.filter(action__in=registry.codes_where(refusal=True))
     if date_from := filters.get("date_from"):
         events = events.filter(occurred_at__date__gte=date_from)
     if date_to := filters.get("date_to"):
         events = events.filter(occurred_at__date__lte=date_to)
     return events.select_related("actor", "target_type").order_by("-occurred_at", "-pk")
+
+
+def reads_confidential_details(*, user: Any, organisation_pk: int | None) -> bool:
+    """Whether the person reads the details of a confidential event (a concern, a
+    referral, LADO advice, the DSL's log) filed under ``organisation_pk``: the
+    safeguarding roles there (KCSIE Part 4; ``directory.access.SAFEGUARDING_ROLES``).
+    An administrator, or a platform operator, reads that it happened, not what it said."""
+    safeguarding = Access.for_user(user).organisation_ids(*SAFEGUARDING_ROLES)
+    return organisation_pk in safeguarding if organisation_pk is not None else bool(safeguarding)
+
+
+def audit_events_describe(*, user: Any, events: Any) -> list[AuditEvent]:
+    """``events`` read for the person (``contactpolicy.audit_details.describe_events``):
+    each with its label, who, its record and its details in words, linked where the
+    person may open what they name; a confidential event's details withheld from those
+    who may not read them. A fixed number of queries, whatever the number of events."""
+    return describe_events(
+        events,
+        reader=user,
+        may_read_confidential=lambda event: reads_confidential_details(
+            user=user, organisation_pk=event.organisation_pk
+        ),
+    )

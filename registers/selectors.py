@@ -265,16 +265,23 @@ def follow_up_get_for(*, user: Any, pk: int) -> FollowUp:
         ),
         pk=pk,
     )
-    allowed = access.is_superuser or access.person_id in {
-        follow_up.person_id,
-        follow_up.responsible_id,
-        follow_up.escalated_to_id,
-    }
-    allowed = allowed or access.has_role(
-        Role.HEAD, Role.EXECUTIVE_HEAD, organisation=follow_up.declaration.setting_id
+    refused_unless(
+        may_open_follow_up(access, follow_up), follow_up.declaration, asked_for="follow-up"
     )
-    refused_unless(allowed, follow_up.declaration, asked_for="follow-up")
     return follow_up
+
+
+def may_open_follow_up(access: Access, follow_up: FollowUp) -> bool:
+    """A follow-up is for its staff member, its responsible manager, the person it was
+    escalated to, and the head or Executive Headteacher of its setting."""
+    return (
+        access.is_superuser
+        or access.person_id
+        in {follow_up.person_id, follow_up.responsible_id, follow_up.escalated_to_id}
+        or access.has_role(
+            Role.HEAD, Role.EXECUTIVE_HEAD, organisation=follow_up.declaration.setting_id
+        )
+    )
 
 
 # Correspondence and contact-details registers (R27, R28) --------------------------------
