@@ -66,6 +66,9 @@ class Key:
     choices: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None
     words: bool = False
     hidden: bool = False
+    # For a value that is itself keys and values (a declaration's answers): how its own
+    # keys read, before anything declared elsewhere.
+    keys: Mapping[str, Key] | None = None
 
     def choice(self, value: Any) -> str | None:
         choices = self.choices() if callable(self.choices) else self.choices
@@ -254,23 +257,30 @@ def _empty(value: Any) -> bool:
     return value is None or value in ("", [], {})
 
 
+def _key(action: AuditAction | None, scope: Mapping[str, Key], name: str) -> Key:
+    return scope.get(name) or keys.key_for(action, name)
+
+
 def _changes(
     action: AuditAction | None,
     before: Mapping[str, Any],
     after: Mapping[str, Any],
     refs: dict[str, set[int]],
     depth: int = 0,
+    scope: Mapping[str, Key] | None = None,
 ) -> list[Line]:
     """What changed from ``before`` to ``after``, key by key (the unchanged left out)."""
     lines = []
+    scope = scope or {}
     for name in dict.fromkeys([*before, *after]):
-        key = keys.key_for(action, name)
+        key = _key(action, scope, name)
         old, new = before.get(name, MISSING), after.get(name, MISSING)
         if key.hidden or old == new:
             continue
         label = label_for(key, name)
         if isinstance(old, dict) and isinstance(new, dict) and depth < 2:
-            lines.append(Line(label, lines=_changes(action, old, new, refs, depth + 1)))
+            inner = _changes(action, old, new, refs, depth + 1, key.keys)
+            lines.append(Line(label, lines=inner))
             continue
         was = [Shown("none")] if old is MISSING else _values(key, old, refs)
         now = [Shown("none")] if new is MISSING else _values(key, new, refs)
@@ -279,22 +289,27 @@ def _changes(
 
 
 def _lines(
-    action: AuditAction | None, data: Mapping[str, Any], refs: dict[str, set[int]], depth: int = 0
+    action: AuditAction | None,
+    data: Mapping[str, Any],
+    refs: dict[str, set[int]],
+    depth: int = 0,
+    scope: Mapping[str, Key] | None = None,
 ) -> list[Line]:
     lines: list[Line] = []
+    scope = scope or {}
     before, after = data.get("before", MISSING), data.get("after", MISSING)
     handled: tuple[str, ...] = ("before", "after")
     if isinstance(before, dict) and isinstance(after, dict):
-        lines += _changes(action, before, after, refs)
+        lines += _changes(action, before, after, refs, depth, scope)
     elif isinstance(after, dict) and (before is MISSING or before is None):
-        lines += _lines(action, after, refs, depth + 1)  # made: what it was made with
+        lines += _lines(action, after, refs, depth + 1, scope)  # made: what it was made with
     elif before is not MISSING and after is not MISSING:
-        key = keys.key_for(action, "after")
+        key = _key(action, scope, "after")
         lines.append(
             Line(
                 key.label or "Changed",
                 _values(key, after, refs),
-                before=_values(keys.key_for(action, "before"), before, refs),
+                before=_values(_key(action, scope, "before"), before, refs),
             )
         )
     else:
@@ -302,12 +317,12 @@ def _lines(
     for name, value in data.items():
         if name in handled:
             continue
-        key = keys.key_for(action, name)
+        key = _key(action, scope, name)
         if key.hidden or _empty(value):
             continue
         label = label_for(key, name)
         if isinstance(value, dict) and not key.refers_to and key.choices is None and depth < 2:
-            lines.append(Line(label, lines=_lines(action, value, refs, depth + 1)))
+            lines.append(Line(label, lines=_lines(action, value, refs, depth + 1, key.keys)))
         else:
             lines.append(Line(label, _values(key, value, refs)))
     return lines

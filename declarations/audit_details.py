@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.urls import reverse
 
-from contactpolicy.audit_details import Shown, keys, references
+from contactpolicy.audit_details import Key, Shown, keys, references
 from declarations import audit_actions
 from declarations.kinds import KINDS, kind_choices
 from declarations.models import Attachment, Declaration
@@ -37,33 +37,30 @@ def attachments_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
 references.add("attachment", attachments_shown, model="declarations.Attachment")
 
 declarations = audit_actions.actions
-declared = {
-    "status": ("Status", {"choices": dict(Declaration.Status.choices)}),
-    "kind": ("Kind", {"choices": dict(kind_choices())}),
-    "setting": ("Made at", {"refers_to": "organisation"}),
-    "subjects": ("About", {}),
-    "details": ("Answers", {}),
-    "notes": ("Notes", {}),
-    "urgent": ("Urgent", {}),
-    "amends": ("Amends", {"refers_to": "declaration"}),
-    "version": ("Version", {}),
-    "attachment": ("Attachment", {"refers_to": "attachment"}),
-    "attachments": ("Attachments", {}),
-    "name": ("File", {}),
-    "size": ("Size in bytes", {}),
-}
-for name, (label, how) in declared.items():
-    keys.add(name, label, group=declarations, **how)
-# The answers of every kind, by the labels of its form (the first kind to ask wins).
+# A declaration's answers, by the labels of its kind's form (the first kind to ask wins).
+answers: dict[str, Key] = {}
 for kind in KINDS.values():
     for name, form_field in kind.details_form.base_fields.items():
-        if name in declared:
-            continue
         choices = (
             {str(value): str(label) for value, label in form_field.choices}
             if isinstance(form_field, forms.ChoiceField)
             and not isinstance(form_field, forms.ModelChoiceField)
             else {}
         )
-        keys.add(name, str(form_field.label or ""), group=declarations, choices=choices or None)
-        declared[name] = (str(form_field.label), {})
+        answers.setdefault(name, Key(str(form_field.label or ""), choices=choices or None))
+for name, label, how in (
+    ("status", "Status", {"choices": dict(Declaration.Status.choices)}),
+    ("kind", "Kind", {"choices": dict(kind_choices())}),
+    ("setting", "Made at", {"refers_to": "organisation"}),
+    ("subjects", "About", {}),
+    ("details", "Answers", {"keys": answers}),
+    ("notes", "Notes", {}),
+    ("urgent", "Urgent", {}),
+    ("amends", "Amends", {"refers_to": "declaration"}),
+    ("version", "Version", {}),
+    ("attachment", "Attachment", {"refers_to": "attachment"}),
+    ("attachments", "Attachments", {}),
+    ("name", "File", {}),
+    ("size", "Size in bytes", {}),
+):
+    keys.add(name, label, group=declarations, **how)
