@@ -18,7 +18,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router
 from django.db.models import QuerySet
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
@@ -30,7 +30,8 @@ from django.utils.decorators import method_decorator
 from simple_history.admin import SimpleHistoryAdmin
 
 from contactpolicy.audit import AuditAction
-from contactpolicy.services import audit_event_record
+from contactpolicy.refusals import Refused
+from contactpolicy.services import access_refusal_record, audit_event_record
 from directory import audit_actions
 from directory.access import Access
 from directory.exceptions import RoleRequestError
@@ -115,6 +116,21 @@ class ScopedMixin:
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        """The record, if it is in the administrator's scope. One that exists outside it
+        reads as missing, as Django's admin says of any record it cannot find, and the
+        attempt is a refusal on the audit trail of the record's organisation (#21)."""
+        found = super().get_object(request, object_id, from_field)
+        if found is None and from_field is None:
+            try:
+                pk = self.model._meta.pk.to_python(object_id)
+                hidden = self.model._default_manager.filter(pk=pk).first()
+            except (ValidationError, ValueError):
+                hidden = None
+            if hidden is not None:
+                access_refusal_record(actor=request.user, record=hidden, request=request)
+        return found
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
@@ -147,7 +163,8 @@ class AuditedAdmin(ScopedMixin, SimpleHistoryAdmin):
     def _in_scope_or_404(self, request: HttpRequest, object_id: str) -> None:
         # simple_history's pages look records up without the admin's queryset.
         if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
-            raise Http404
+            hidden = self.model._default_manager.filter(pk=unquote(object_id)).first()
+            raise Refused(hidden) if hidden is not None else Http404
 
     def history_view(self, request, object_id, extra_context=None):
         self._in_scope_or_404(request, object_id)

@@ -351,3 +351,21 @@ def test_a_failed_sign_in_at_an_address_nobody_holds_names_nobody(world):
     failed = AuditEvent.objects.get(action="auth.sign_in_failed")
     assert failed.target_type is None
     assert "nobody@nowhere.example" not in str(failed.data)
+
+
+def test_an_administrator_opening_another_schools_record_in_the_admin_is_refused(client, world):
+    pupil = PupilFactory(setting=world.school_a, given_name="Xanthe", family_name="Ashgrove")
+    signed_in(client, world.administrator_other)
+
+    response = client.get(reverse("admin:directory_pupil_change", args=[pupil.pk]), follow=True)
+    history = client.get(reverse("admin:directory_pupil_history", args=[pupil.pk]))
+
+    assert "Ashgrove" not in response.text
+    assert history.status_code == 404
+    (refusal,) = refusals()  # the change page and its history: one record, one hour
+    assert refusal.actor == world.administrator_other
+    assert refusal.target_id == str(pupil.pk)
+    assert refusal.organisation_pk == world.school_a.pk
+    assert refusal.pk in found_by(client, world.dsl_a)
+    assert client.get(reverse("admin:directory_pupil_change", args=[987654])).status_code == 302
+    assert len(refusals()) == 1
