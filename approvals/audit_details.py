@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.urls import reverse
 
 from approvals import audit_actions
@@ -34,19 +34,23 @@ def declarations_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
     """Each declaration by its kind and D-number, linked to where the reader opens it:
     their own declaration's page, or the newest request about it that reached them."""
     access = Access.for_user(reader)
-    found = Declaration.objects.filter(pk__in=ids).only("pk", "kind", "version", "declarant_id")
-    routes = dict(
+    newest = (
         request_list_for(user=reader)
-        .filter(declaration_id__in=ids)
-        .order_by("declaration_id", "created_at", "pk")
-        .values_list("declaration_id", "pk")
-    )  # the newest request of each, as the last one of its declaration wins
+        .filter(declaration_id=OuterRef("pk"))
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    found = (
+        Declaration.objects.filter(pk__in=ids)
+        .only("pk", "kind", "version", "declarant_id")
+        .annotate(route=Subquery(newest))
+    )
     shown = {}
     for declaration in found:
         if declaration.declarant_id == access.person_id:
             url = declaration.get_absolute_url()
-        elif declaration.pk in routes:
-            url = reverse("approvals:request", args=[routes[declaration.pk]])
+        elif declaration.route is not None:
+            url = reverse("approvals:request", args=[declaration.route])
         else:
             url = ""
         shown[declaration.pk] = Shown(str(declaration), url)
@@ -56,13 +60,17 @@ def declarations_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
 def requests_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
     """Each request by what it asked of whom ("To decide: Nigel Power"), linked for
     the people it reached."""
-    visible = set(request_list_for(user=reader).filter(pk__in=ids).values_list("pk", flat=True))
-    found = ApprovalRequest.objects.filter(pk__in=ids).select_related("decider")
+    reached = request_list_for(user=reader).filter(pk=OuterRef("pk"))
+    found = (
+        ApprovalRequest.objects.filter(pk__in=ids)
+        .select_related("decider")
+        .annotate(reached=Exists(reached))
+    )
     return {
         request.pk: Shown(
             f"{request.get_purpose_display()}: "
             + (request.decider.get_full_name() if request.decider else "nobody yet"),
-            request.get_absolute_url() if request.pk in visible else "",
+            request.get_absolute_url() if request.reached else "",
         )
         for request in found
     }
@@ -71,18 +79,16 @@ def requests_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
 def decisions_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
     """Each decision by its outcome, who and when, linked to its request for the people
     it reached."""
-    found = Decision.objects.filter(pk__in=ids).select_related("decided_by")
-    visible = set(
-        request_list_for(user=reader)
-        .filter(pk__in=[decision.request_id for decision in found])
-        .values_list("pk", flat=True)
+    reached = request_list_for(user=reader).filter(pk=OuterRef("request_id"))
+    found = (
+        Decision.objects.filter(pk__in=ids)
+        .select_related("decided_by")
+        .annotate(reached=Exists(reached))
     )
     return {
         decision.pk: Shown(
             f"{decision.get_outcome_display()} by {decision.decided_by.get_full_name()}",
-            reverse("approvals:request", args=[decision.request_id])
-            if decision.request_id in visible
-            else "",
+            reverse("approvals:request", args=[decision.request_id]) if decision.reached else "",
         )
         for decision in found
     }
@@ -102,34 +108,31 @@ def confidential_declarations(ids: set[int]) -> set[int]:
     """Declarations that are safeguarding information (KCSIE Part 4): a kind that is
     (a concern), or referred to the DSL or to the LADO. Each version of one is, since
     every version says what the others do."""
-    safeguarding = codes_where(safeguarding=True)
-    chain, edges = set(ids), set()
-    while True:  # every version of each: a chain is walked a version at a time
-        rows = set(
-            Declaration.objects.filter(Q(pk__in=chain) | Q(previous_version_id__in=chain))
-            .values_list("pk", "previous_version_id")
-            .distinct()
-        )
-        grown = chain | {pk for pk, _ in rows} | {previous for _, previous in rows if previous}
-        edges |= rows
-        if grown == chain:
-            break
-        chain = grown
-    sensitive = set(
-        Declaration.objects.filter(pk__in=chain)
-        .filter(
-            Q(kind__in=safeguarding)
-            | Q(approval_requests__decision__outcome__in=CONFIDENTIAL_OUTCOMES)
-        )
-        .values_list("pk", flat=True)
+    referred = Decision.objects.filter(
+        request__declaration_id=OuterRef("pk"), outcome__in=CONFIDENTIAL_OUTCOMES
     )
+    sensitive_flag = Q(kind__in=codes_where(safeguarding=True)) | Q(Exists(referred))
+    chain: set[int] = set(ids)
+    rows: dict[int, tuple[int | None, bool]] = {}
+    while True:  # every version of each, a version at a time: one query for most pages
+        for pk, previous, sensitive in (
+            Declaration.objects.filter(Q(pk__in=chain) | Q(previous_version_id__in=chain))
+            .annotate(sensitive=ExpressionWrapper(sensitive_flag, BooleanField()))
+            .values_list("pk", "previous_version_id", "sensitive")
+        ):
+            rows[pk] = (previous, sensitive)
+        grown = set(rows) | {previous for previous, _ in rows.values() if previous}
+        if grown <= chain:
+            break
+        chain |= grown
     # Whole chains: a version is confidential if any version of its chain is.
     family = {pk: {pk} for pk in chain}
-    for pk, previous in edges:
+    for pk, (previous, _) in rows.items():
         if previous:
             joined = family[pk] | family[previous]
             for member in joined:
                 family[member] = joined
+    sensitive = {pk for pk, (_, flag) in rows.items() if flag}
     return {pk for pk in ids if family.get(pk, {pk}) & sensitive}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from contactpolicy.audit_details import Shown, keys, references
@@ -20,13 +21,17 @@ from registers.selectors import may_open_follow_up, rounds_for, staff_people_for
 
 def people_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
     """Each person by name, linked to their staff file where the reader may open it."""
-    files = set(staff_people_for(user=reader).filter(pk__in=ids).values_list("pk", flat=True))
+    found = (
+        Person.objects.filter(pk__in=ids)
+        .only("pk", "given_name", "family_name")
+        .annotate(opens=Exists(staff_people_for(user=reader).filter(pk=OuterRef("pk"))))
+    )
     return {
         person.pk: Shown(
             person.get_full_name(),
-            reverse("registers:staff_file", args=[person.pk]) if person.pk in files else "",
+            reverse("registers:staff_file", args=[person.pk]) if person.opens else "",
         )
-        for person in Person.objects.filter(pk__in=ids).only("pk", "given_name", "family_name")
+        for person in found
     }
 
 
@@ -47,11 +52,10 @@ def pupils_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
 def entries_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
     """Each entry by the file it is on."""
     access = Access.for_user(reader)
-    found = list(RegisterEntry.objects.filter(pk__in=ids).select_related("person", "pupil"))
-    files = set(
-        staff_people_for(user=reader)
-        .filter(pk__in={entry.person_id for entry in found if entry.person_id})
-        .values_list("pk", flat=True)
+    found = (
+        RegisterEntry.objects.filter(pk__in=ids)
+        .select_related("person", "pupil")
+        .annotate(opens=Exists(staff_people_for(user=reader).filter(pk=OuterRef("person_id"))))
     )
     shown = {}
     for entry in found:
@@ -60,11 +64,7 @@ def entries_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
             shown[entry.pk] = Shown(f"{pupil.text}'s pupil file", pupil.url)
         elif entry.person_id:
             name = entry.person.get_full_name()
-            url = (
-                reverse("registers:staff_file", args=[entry.person_id])
-                if entry.person_id in files
-                else ""
-            )
+            url = reverse("registers:staff_file", args=[entry.person_id]) if entry.opens else ""
             shown[entry.pk] = Shown(f"{name}'s staff file", url)
     return shown
 

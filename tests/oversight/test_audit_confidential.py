@@ -132,9 +132,7 @@ def test_the_safeguarding_roles_read_what_it_said(client, world, trail, reader):
     assert any(PLACE in row[5] for row in rows_about(exported_rows, trail["referred"]))
 
 
-def test_events_written_before_the_referral_are_confidential_once_it_is_made(
-    client, world, trail
-):
+def test_events_written_before_the_referral_are_confidential_once_it_is_made(client, world, trail):
     """The referred declaration was submitted, with its place, before anyone referred it:
     those rows are withheld too, since they say what the referral is about."""
     rows = rows_about(exported(client, world.administrator), trail["referred"])
