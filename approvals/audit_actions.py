@@ -13,6 +13,9 @@ APPROVAL_HEAD_TOLD = actions.add(
 )
 APPROVAL_DECIDED = actions.add("approval.decided", "Decided")
 APPROVAL_DECISION_REFUSED = actions.add("approval.decision_refused", "Attempt to decide refused")
+APPROVAL_DSL_ACTION_RECORDED = actions.add(
+    "approval.dsl_action_recorded", "DSL's log: what was done recorded"
+)
 APPROVAL_CANCELLED = actions.add("approval.cancelled", "Request cancelled")
 APPROVAL_ESCALATED = actions.add("approval.escalated", "Escalated")
 APPROVAL_REMINDED = actions.add("approval.reminded", "Reminder sent")

@@ -140,7 +140,16 @@ def staff_file(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def pupil_file(request: HttpRequest, pk: int) -> HttpResponse:
     file = selectors.pupil_file_for(user=request.user, pupil_pk=pk)
-    return _file_page(request, file, "registers/pupil_file.html", "registers:pupil_file_export")
+    return _file_page(
+        request,
+        file,
+        "registers/pupil_file.html",
+        "registers:pupil_file_export",
+        # For the DSL and deputy: what is about the child and not yet decided (#21).
+        open_matters=[]
+        if request.htmx
+        else selectors.open_matters_for(user=request.user, pupil=file.owner),
+    )
 
 
 def _export(request: HttpRequest, file: selectors.FileView, fmt: str) -> HttpResponse:
