@@ -38,7 +38,8 @@ CEILINGS = {
     "approver dashboard, Executive Headteacher": 15,  # and the trust's settings to filter by
     "your declarations": 7,
     "your declarations, page 2": 7,
-    "pupil file": 8,
+    # as the DSL: and what is open about the child, with the requests to open it from (#21)
+    "pupil file": 10,
     "audit search": 6,
     "audit trail": 6,
     "summary, trust, term": 45,  # worked out: with the one-at-a-time lock (add, delete)
