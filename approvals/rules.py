@@ -99,7 +99,7 @@ def dsl_log_problems(
     if done_on is None:
         problems["done_on"] = "Enter the date it was done."
     elif done_on > today:
-        problems["done_on"] = "The date cannot be in the future: record what has been done."
+        problems["done_on"] = "The date cannot be in the future. Record what has already been done."
     elif done_on < (made := declared_on(declaration)):
         problems["done_on"] = (
             f"The date cannot be before the declaration was made ({made:%-d %B %Y})."
