@@ -511,10 +511,20 @@ APP_ROWS = [
     row("registers:index", default=200),
     row("registers:staff_list", default=200),  # the people the person may see
     row("registers:staff_file", kwargs=pk("world.teacher_a"), **STAFF_FILE),
-    row("registers:staff_file_export", kwargs=pk("world.teacher_a", fmt="csv"), **STAFF_FILE),
+    row(
+        "registers:staff_file_export",
+        kwargs=pk("world.teacher_a", fmt="csv"),
+        query={"export-reason": "Inspection"},
+        **STAFF_FILE,
+    ),
     row("registers:pupil_list", default=200),  # empty for who may open no pupil's file
     row("registers:pupil_file", kwargs=pk("pupil"), **PUPIL_FILE),
-    row("registers:pupil_file_export", kwargs=pk("pupil", fmt="csv"), **PUPIL_FILE),
+    row(
+        "registers:pupil_file_export",
+        kwargs=pk("pupil", fmt="csv"),
+        query={"export-reason": "Inspection"},
+        **PUPIL_FILE,
+    ),
     # The recorder (the line manager who decided), or the head, Executive Headteacher,
     # DSL or deputy DSL of the setting (registers.selectors.entry_for_correction).
     row(
