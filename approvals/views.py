@@ -12,6 +12,7 @@ from approvals.selectors import (
     copies_for,
     dashboard_counts,
     dashboard_for,
+    declaration_pages_for,
     declaration_trail,
     gift_check_for,
     is_told,
@@ -103,6 +104,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Whom it is about, as this person may see them: a head told of their own pupils'
     # side of a declaration of several schools sees their own school's (#19).
     subjects_shown_to(user=request.user, declarations=[declaration, *related])
+    pages = declaration_pages_for(user=request.user, declarations=related)
+    for other in related:
+        other.page = pages.get(other.pk, "")
     told = is_told(approval)
     context = {
         "approval": approval,

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.db.models import Prefetch, prefetch_related_objects
 
-from approvals.models import ApprovalRequest
+from approvals.selectors import declaration_pages_for
 from declarations.models import Declaration, DeclarationSubject
 from declarations.selectors import children_settings, subject_settings, subjects_shown_to
 from directory.access import PUPIL_FILE_ROLES, SAFEGUARDING_ROLES, Access
@@ -79,7 +79,7 @@ def substance_for(*, user: Any, entries: Iterable[RegisterEntry]) -> list[Regist
             queryset=DeclarationSubject.objects.select_related("pupil", "family_member"),
         ),
     )
-    came_to = _requests_of(access, declarations)
+    pages = declaration_pages_for(user=user, declarations=unique)
     subjects_shown_to(user=user, declarations=unique)
     children = children_settings(
         subject.family_member_id
@@ -96,7 +96,7 @@ def substance_for(*, user: Any, entries: Iterable[RegisterEntry]) -> list[Regist
     read: dict[int, Substance] = {}
     for pk, declaration in declarations.items():
         own = access.is_superuser or declaration.declarant_id == access.person_id
-        involved = own or pk in came_to
+        involved = own or pk in pages
         shown, hidden = [], declaration.hidden_subjects
         for subject in declaration.shown_subjects:
             settings = subject_settings(declaration, subject, children)
@@ -116,26 +116,11 @@ def substance_for(*, user: Any, entries: Iterable[RegisterEntry]) -> list[Regist
             answers_withheld=withheld,
             people=shown,
             hidden_people=hidden,
-            url=declaration.get_absolute_url() if own else came_to.get(pk, ""),
+            url=pages.get(pk, ""),
         )
     for entry in entries:
         entry.substance = read[entry.declaration_id]
     return entries
-
-
-def _requests_of(access: Access, declarations: dict[int, Declaration]) -> dict[int, str]:
-    """The declarations among these that came to the reader (to decide, or copied, or
-    for someone they covered), each with the page of the latest such request."""
-    others = [pk for pk, d in declarations.items() if d.declarant_id != access.person_id]
-    if access.person_id is None or not others:
-        return {}
-    mine = ApprovalRequest.objects.filter(declaration_id__in=others).filter(
-        decider_id=access.person_id
-    ) | ApprovalRequest.objects.filter(declaration_id__in=others, on_behalf_of_id=access.person_id)
-    latest: dict[int, str] = {}
-    for request in mine.only("pk", "declaration_id").order_by("created_at", "pk"):
-        latest[request.declaration_id] = request.get_absolute_url()
-    return latest
 
 
 def _links_of(member_ids: Iterable[int]) -> dict[int, list[FamilyLink]]:
