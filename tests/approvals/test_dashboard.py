@@ -543,9 +543,7 @@ def test_the_next_page_keeps_the_filter(client, world, mine):
     assert "kind=planned_social_contact&amp;page=2" in response.text
 
 
-def test_related_declarations_link_to_where_the_reader_may_open_them(
-    client, world, related_world
-):
+def test_related_declarations_link_to_where_the_reader_may_open_them(client, world, related_world):
     """#21: the head reads the declarant's other gift, which came to her too, through its
     request; one that never came to her is named with its reference, not linked."""
     main = ApprovalRequest.objects.create(
