@@ -27,7 +27,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 
 from approvals.selectors import declaration_pages_for
 from declarations.models import Declaration, DeclarationSubject
-from declarations.selectors import children_settings, subject_settings, subjects_shown_to
+from declarations.selectors import subject_settings, subjects_shown_to
 from directory.access import PUPIL_FILE_ROLES, SAFEGUARDING_ROLES, Access
 from directory.models import FamilyLink, Organisation
 from registers.models import RegisterEntry
@@ -65,7 +65,9 @@ def substance_for(*, user: Any, entries: Iterable[RegisterEntry]) -> list[Regist
     """Set ``entry.substance`` on each entry, for ``user``; return the entries.
 
     Expects each entry's declaration with its declarant and setting loaded (the file
-    selectors' ``ENTRY_RELATED``). Four queries at most, whatever the number."""
+    selectors' ``ENTRY_RELATED``). Four queries at most, whatever the number: the people
+    named, the requests that brought them to the reader, the family's links, and (for a
+    declaration naming people of several settings) who may see whom."""
     entries = list(entries)
     access = Access.for_user(user)
     declarations: dict[int, Declaration] = {}
@@ -81,18 +83,18 @@ def substance_for(*, user: Any, entries: Iterable[RegisterEntry]) -> list[Regist
     )
     pages = declaration_pages_for(user=user, declarations=unique)
     subjects_shown_to(user=user, declarations=unique)
-    children = children_settings(
-        subject.family_member_id
-        for declaration in unique
-        for subject in declaration.shown_subjects
-        if subject.family_member_id
-    )
     links = _links_of(
         subject.family_member_id
         for declaration in unique
         for subject in declaration.shown_subjects
         if subject.family_member_id
     )
+    # Each family member's children's settings (with their trust or federation), as
+    # declarations.selectors.children_settings reads them, from the same links.
+    children = {
+        member_id: {(link.pupil.setting_id, link.pupil.setting.parent_id) for link in found}
+        for member_id, found in links.items()
+    }
     read: dict[int, Substance] = {}
     for pk, declaration in declarations.items():
         own = access.is_superuser or declaration.declarant_id == access.person_id

@@ -38,7 +38,7 @@ CEILINGS = {
     "approver dashboard, Executive Headteacher": 15,  # and the trust's settings to filter by
     "your declarations": 7,
     "your declarations, page 2": 7,
-    "pupil file": 8,
+    "pupil file": 12,  # and what each entry says: whom it names, their families, links (#21)
     "audit search": 6,
     "audit trail": 6,
     "summary, trust, term": 45,  # worked out: with the one-at-a-time lock (add, delete)
