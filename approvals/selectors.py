@@ -138,6 +138,29 @@ def request_get_for(*, user: Any, pk: int) -> ApprovalRequest:
     return get_object_or_404(request_list_for(user=user), pk=pk)
 
 
+def declaration_pages_for(*, user: Any, declarations: Iterable[Declaration]) -> dict[int, str]:
+    """Where the reader opens each of these declarations, for those they may open: their
+    own, on its own page; one that came to them (to decide, copied, or for someone they
+    covered), on the page of the latest such request. One query at most."""
+    access = Access.for_user(user)
+    pages: dict[int, str] = {}
+    others = []
+    for declaration in declarations:
+        if declaration.declarant_id == access.person_id:
+            pages[declaration.pk] = declaration.get_absolute_url()
+        else:
+            others.append(declaration.pk)
+    if access.person_id is None or not others:
+        return pages
+    came = ApprovalRequest.objects.filter(
+        Q(decider_id=access.person_id) | Q(on_behalf_of_id=access.person_id),
+        declaration_id__in=others,
+    )
+    for request in came.only("pk", "declaration_id").order_by("created_at", "pk"):
+        pages[request.declaration_id] = request.get_absolute_url()
+    return pages
+
+
 def declaration_trail(declaration: Declaration) -> QuerySet[ApprovalRequest]:
     """Every request and decision on a declaration, oldest first."""
     return declaration.approval_requests.select_related(

@@ -12,6 +12,7 @@ from approvals.selectors import (
     copies_for,
     dashboard_counts,
     dashboard_for,
+    declaration_pages_for,
     declaration_trail,
     dsl_log_of,
     dsl_log_refusal,
@@ -129,6 +130,9 @@ def _detail_context(
     # Whom it is about, as this person may see them: a head told of their own pupils'
     # side of a declaration of several schools sees their own school's (#19).
     subjects_shown_to(user=request.user, declarations=[declaration, *related])
+    pages = declaration_pages_for(user=request.user, declarations=related)
+    for other in related:
+        other.page = pages.get(other.pk, "")
     told = is_told(approval)
     # The DSL's log: for the safeguarding roles of the setting, on a declaration that
     # was copied or referred to the DSL; its form for the DSL and the deputies.

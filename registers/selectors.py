@@ -241,6 +241,7 @@ def open_matters_for(*, user: Any, pupil: Pupil, limit: int = 50) -> list[Declar
         )
         .filter(
             Q(decider_id=access.person_id)
+            | Q(on_behalf_of_id=access.person_id)
             | Q(purpose=ApprovalRequest.Purpose.DECIDE, status=ApprovalRequest.Status.OPEN)
         )
         .select_related("decider")
@@ -249,8 +250,8 @@ def open_matters_for(*, user: Any, pupil: Pupil, limit: int = 50) -> list[Declar
     link: dict[int, ApprovalRequest] = {}
     waiting: dict[int, ApprovalRequest] = {}
     for request in requests:
-        if request.decider_id == access.person_id:
-            link[request.declaration_id] = request  # the newest of their own
+        if access.person_id in {request.decider_id, request.on_behalf_of_id}:
+            link[request.declaration_id] = request  # the newest of theirs (as elsewhere)
         if request.purpose == ApprovalRequest.Purpose.DECIDE and request.is_open:
             waiting[request.declaration_id] = request
     for declaration in declarations:

@@ -25,9 +25,9 @@ from typing import Any
 
 from django.db.models import Prefetch, prefetch_related_objects
 
-from approvals.models import ApprovalRequest
+from approvals.selectors import declaration_pages_for
 from declarations.models import Declaration, DeclarationSubject
-from declarations.selectors import children_settings, subject_settings, subjects_shown_to
+from declarations.selectors import subject_settings, subjects_shown_to
 from directory.access import PUPIL_FILE_ROLES, SAFEGUARDING_ROLES, Access
 from directory.models import FamilyLink, Organisation
 from registers.models import RegisterEntry
@@ -65,7 +65,9 @@ def substance_for(*, user: Any, entries: Iterable[RegisterEntry]) -> list[Regist
     """Set ``entry.substance`` on each entry, for ``user``; return the entries.
 
     Expects each entry's declaration with its declarant and setting loaded (the file
-    selectors' ``ENTRY_RELATED``). Four queries at most, whatever the number."""
+    selectors' ``ENTRY_RELATED``). Four queries at most, whatever the number: the people
+    named, the requests that brought them to the reader, the family's links, and (for a
+    declaration naming people of several settings) who may see whom."""
     entries = list(entries)
     access = Access.for_user(user)
     declarations: dict[int, Declaration] = {}
@@ -79,24 +81,24 @@ def substance_for(*, user: Any, entries: Iterable[RegisterEntry]) -> list[Regist
             queryset=DeclarationSubject.objects.select_related("pupil", "family_member"),
         ),
     )
-    came_to = _requests_of(access, declarations)
+    pages = declaration_pages_for(user=user, declarations=unique)
     subjects_shown_to(user=user, declarations=unique)
-    children = children_settings(
-        subject.family_member_id
-        for declaration in unique
-        for subject in declaration.shown_subjects
-        if subject.family_member_id
-    )
     links = _links_of(
         subject.family_member_id
         for declaration in unique
         for subject in declaration.shown_subjects
         if subject.family_member_id
     )
+    # Each family member's children's settings (with their trust or federation), as
+    # declarations.selectors.children_settings reads them, from the same links.
+    children = {
+        member_id: {(link.pupil.setting_id, link.pupil.setting.parent_id) for link in found}
+        for member_id, found in links.items()
+    }
     read: dict[int, Substance] = {}
     for pk, declaration in declarations.items():
         own = access.is_superuser or declaration.declarant_id == access.person_id
-        involved = own or pk in came_to
+        involved = own or pk in pages
         shown, hidden = [], declaration.hidden_subjects
         for subject in declaration.shown_subjects:
             settings = subject_settings(declaration, subject, children)
@@ -116,26 +118,11 @@ def substance_for(*, user: Any, entries: Iterable[RegisterEntry]) -> list[Regist
             answers_withheld=withheld,
             people=shown,
             hidden_people=hidden,
-            url=declaration.get_absolute_url() if own else came_to.get(pk, ""),
+            url=pages.get(pk, ""),
         )
     for entry in entries:
         entry.substance = read[entry.declaration_id]
     return entries
-
-
-def _requests_of(access: Access, declarations: dict[int, Declaration]) -> dict[int, str]:
-    """The declarations among these that came to the reader (to decide, or copied, or
-    for someone they covered), each with the page of the latest such request."""
-    others = [pk for pk, d in declarations.items() if d.declarant_id != access.person_id]
-    if access.person_id is None or not others:
-        return {}
-    mine = ApprovalRequest.objects.filter(declaration_id__in=others).filter(
-        decider_id=access.person_id
-    ) | ApprovalRequest.objects.filter(declaration_id__in=others, on_behalf_of_id=access.person_id)
-    latest: dict[int, str] = {}
-    for request in mine.only("pk", "declaration_id").order_by("created_at", "pk"):
-        latest[request.declaration_id] = request.get_absolute_url()
-    return latest
 
 
 def _links_of(member_ids: Iterable[int]) -> dict[int, list[FamilyLink]]:

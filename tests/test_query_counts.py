@@ -38,10 +38,9 @@ CEILINGS = {
     "approver dashboard, Executive Headteacher": 15,  # and the trust's settings to filter by
     "your declarations": 7,
     "your declarations, page 2": 7,
-    # as the DSL (#21): what each entry's declaration was about, for this reader (five:
-    # registers/substance.py), and what is open about the child, with the requests to
-    # open it from (two)
-    "pupil file": 15,
+    # and what each entry says: whom it names, their families, links (#21); as the DSL,
+    # what is open about the child, with the requests to open it from (two, #21)
+    "pupil file": 14,
     "audit search": 6,
     "audit trail": 6,
     "summary, trust, term": 45,  # worked out: with the one-at-a-time lock (add, delete)
