@@ -15,6 +15,11 @@ APPROVAL_DECIDED = actions.add("approval.decided", "Decided")
 APPROVAL_DECISION_REFUSED = actions.add(
     "approval.decision_refused", "Attempt to decide refused", refusal=True
 )
+# What the DSL did about a declaration copied to them (R41): for the safeguarding roles
+# only, in the audit history as on the files (contactpolicy/audit.py, ``confidential``).
+APPROVAL_DSL_ACTION_RECORDED = actions.add(
+    "approval.dsl_action_recorded", "DSL's log: what was done recorded", confidential=True
+)
 APPROVAL_CANCELLED = actions.add("approval.cancelled", "Request cancelled")
 APPROVAL_ESCALATED = actions.add("approval.escalated", "Escalated")
 APPROVAL_REMINDED = actions.add("approval.reminded", "Reminder sent")

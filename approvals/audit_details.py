@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import reverse
 
 from approvals import audit_actions
@@ -21,40 +21,27 @@ from approvals.models import (
     Cover,
     DeciderRole,
     Decision,
+    DslAction,
     Outcome,
 )
-from approvals.selectors import request_list_for
+from approvals.selectors import declaration_pages_for, request_list_for
 from contactpolicy.audit_details import Shown, keys, references
 from declarations.kinds import codes_where
 from declarations.models import Declaration
-from directory.access import Access
 
 
 def declarations_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
-    """Each declaration by its kind and D-number, linked to where the reader opens it:
-    their own declaration's page, or the newest request about it that reached them."""
-    access = Access.for_user(reader)
-    newest = (
-        request_list_for(user=reader)
-        .filter(declaration_id=OuterRef("pk"))
-        .order_by("-created_at", "-pk")
-        .values("pk")[:1]
+    """Each declaration by its kind and D-number, linked to where the reader opens it
+    (the one rule, ``declaration_pages_for``): their own declaration's page, or the
+    latest request about it that reached them."""
+    found = list(
+        Declaration.objects.filter(pk__in=ids).only("pk", "kind", "version", "declarant_id")
     )
-    found = (
-        Declaration.objects.filter(pk__in=ids)
-        .only("pk", "kind", "version", "declarant_id")
-        .annotate(route=Subquery(newest))
-    )
-    shown = {}
-    for declaration in found:
-        if declaration.declarant_id == access.person_id:
-            url = declaration.get_absolute_url()
-        elif declaration.route is not None:
-            url = reverse("approvals:request", args=[declaration.route])
-        else:
-            url = ""
-        shown[declaration.pk] = Shown(str(declaration), url)
-    return shown
+    pages = declaration_pages_for(user=reader, declarations=found)
+    return {
+        declaration.pk: Shown(str(declaration), pages.get(declaration.pk, ""))
+        for declaration in found
+    }
 
 
 def requests_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
@@ -164,3 +151,8 @@ keys.add("reason", "Why", group=decisions)
 keys.add("decider", "Asked of", refers_to="person", group=decisions)
 keys.add("to", "Passed to", refers_to="person", group=decisions)
 keys.add("ended_at", "Ended", group=decisions)
+# The DSL's log (R41): what was done, when, by whom, and its outcome in the DSL's words.
+keys.add("action", "What was done", choices=dict(DslAction.choices), group=decisions)
+keys.add("done_on", "Done on", group=decisions)
+keys.add("done_by", "Done by", refers_to="person", group=decisions)
+keys.add("log_entry", hidden=True, group=decisions)

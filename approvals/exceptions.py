@@ -12,3 +12,11 @@ class DecisionIncomplete(ApprovalError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__(" ".join(problems.values()))
         self.problems = problems
+
+
+class DslLogIncomplete(ApprovalError):
+    """An entry of the DSL's log lacks what it must hold; ``problems`` maps each field to why."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems

@@ -6,8 +6,9 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
-from approvals.models import ApprovalRequest, Decision, Outcome
-from approvals.rules import decision_problems, outcomes_for
+from approvals.models import ApprovalRequest, Decision, DslAction, DslLogEntry, Outcome
+from approvals.rules import decision_problems, declared_on, dsl_log_problems, outcomes_for
+from approvals.selectors import dsl_log_people
 from declarations.kinds import KINDS, DateInput, kind_choices
 from directory.models import Organisation
 from directory.selectors import name_query
@@ -117,6 +118,71 @@ class DecisionForm(forms.ModelForm):
             for name, value in self.cleaned_data.items()
             if name != "outcome" and name in self.fields
         }
+
+
+class DslLogForm(forms.ModelForm):
+    """What the DSL or a deputy did about a declaration copied or referred to them (R41);
+    what each field must hold is the service's rule (approvals.rules.dsl_log_problems)."""
+
+    # Its own prefix: the decision form may be on the same page.
+    prefix = "log"
+
+    class Meta:
+        model = DslLogEntry
+        fields = ["action", "done_on", "done_by", "outcome"]
+        labels = {
+            "action": "What was done",
+            "done_on": "Date it was done",
+            "done_by": "Who did it",
+            "outcome": "Outcome",
+        }
+        help_texts = {
+            "outcome": "What came of it: the advice given, what was agreed, what happens next.",
+        }
+        widgets = {
+            "action": forms.RadioSelect,
+            "done_on": DateInput,
+            "outcome": forms.Textarea(attrs={"rows": 4}),
+        }
+        error_messages = {
+            "action": {"required": "Choose what was done."},
+            "done_on": {
+                "required": "Enter the date it was done.",
+                "invalid": "Enter the date as day, month and year.",
+            },
+            "done_by": {
+                "required": "Choose who did it.",
+                "invalid_choice": "Choose who did it from the list.",
+            },
+            "outcome": {"required": "Write what came of it (the outcome)."},
+        }
+
+    def __init__(self, *args: Any, request: ApprovalRequest, actor: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("done_by", actor.pk)
+        super().__init__(*args, **kwargs)
+        self.declaration = request.declaration
+        self.fields["action"].choices = DslAction.choices  # with no empty choice
+        done_by = self.fields["done_by"]
+        done_by.queryset = dsl_log_people(self.declaration, actor=actor)
+        done_by.label_from_instance = lambda person: person.get_full_name()
+        done_by.empty_label = None
+        today = timezone.localdate()
+        self.fields["done_on"].widget.attrs.update(
+            min=declared_on(self.declaration).isoformat(), max=today.isoformat()
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name, message in dsl_log_problems(
+            declaration=self.declaration,
+            action=cleaned.get("action") or "",
+            done_on=cleaned.get("done_on"),
+            outcome=cleaned.get("outcome") or "",
+            today=timezone.localdate(),
+        ).items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        return cleaned
 
 
 class RequestFilter(django_filters.FilterSet):

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from contactpolicy.models import AppendOnlyModel
 from declarations.kinds import kind_choices
 from declarations.models import Declaration
 from directory.models import Organisation, Person
@@ -291,3 +292,64 @@ class Decision(models.Model):
     @property
     def is_final(self) -> bool:
         return self.outcome in FINAL_OUTCOMES
+
+
+class DslAction(models.TextChoices):
+    """What a safeguarding lead did about a declaration (R41, KCSIE Part 4)."""
+
+    SPOKE_TO_STAFF = "spoke_to_staff", "Spoke to the staff member"
+    LADO_ADVICE = "lado_advice", "Sought advice from the LADO"
+    SOCIAL_CARE = "social_care_referral", "Referred to children's social care"
+    EARLY_HELP = "early_help", "Early help"
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
+
+
+# The requests of a safeguarding lead: a copy (R22) or a referral (R23) to the DSL or
+# the deputy DSL. A declaration with one is in the DSL's log (R41).
+DSL_ROLES = (DeciderRole.DSL, DeciderRole.DEPUTY_DSL)
+
+
+class DslLogEntry(AppendOnlyModel):
+    """One line of the DSL's log (R41): what the DSL or a deputy did about a declaration
+    that was copied or referred to them, when, who did it and what came of it. Written
+    once, never changed; each goes on the files of the pupils the declaration is about
+    as a confidential entry (registers)."""
+
+    declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="dsl_log")
+    request = models.ForeignKey(
+        ApprovalRequest,
+        on_delete=models.PROTECT,
+        related_name="dsl_log",
+        help_text="The request of the person who recorded it, from whose page it was written.",
+    )
+    action = models.CharField("what was done", max_length=30, choices=DslAction.choices)
+    done_on = models.DateField("date it was done")
+    done_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", verbose_name="who did it"
+    )
+    outcome = models.TextField()
+    recorded_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["done_on", "recorded_at", "pk"]
+        verbose_name = "DSL's log entry"
+        verbose_name_plural = "DSL's log entries"
+        constraints = [
+            models.CheckConstraint(condition=~Q(outcome=""), name="dsl_log_has_outcome"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} on {self.done_on:%-d %B %Y} ({self.declaration})"
+
+    def in_words(self) -> str:
+        """The entry as it goes on the pupils' files, kept there for ever."""
+        declaration = self.declaration
+        return "\n".join(
+            [
+                f"{declaration.kind_entry.name} ({declaration.reference}) declared by "
+                f"{declaration.declarant.get_full_name()}: {self.get_action_display()}, "
+                f"{self.done_on:%-d %B %Y}, by {self.done_by.get_full_name()}.",
+                f"Outcome: {self.outcome}",
+            ]
+        )

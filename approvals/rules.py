@@ -1,14 +1,17 @@
-"""What a decision must hold to be recorded (R18, R23): checked by ``decision_record``
-before anything is written, and asked by the decision form only to place each message
-beside its field."""
+"""What a decision must hold to be recorded (R18, R23), and an entry of the DSL's log
+(R41): checked by the service before anything is written, and asked by the form only to
+place each message beside its field."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
-from approvals.models import DeciderRole, Outcome
+from django.utils import timezone
+
+from approvals.models import DeciderRole, DslAction, Outcome
 from declarations.kinds import Kind
+from declarations.models import Declaration
 
 APPROVAL_OUTCOMES = (Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS, Outcome.REFUSED)
 
@@ -71,4 +74,36 @@ def decision_problems(
         ):
             if not text(name):
                 problems[name] = message
+    return problems
+
+
+def declared_on(declaration: Declaration) -> datetime.date:
+    """The day a declaration was first made (sent), for the DSL's log: nothing was done
+    about it before then."""
+    moment = declaration.first_submitted_at or declaration.submitted_at or declaration.created_at
+    return timezone.localdate(moment)
+
+
+def dsl_log_problems(
+    *,
+    declaration: Declaration,
+    action: str,
+    done_on: datetime.date | None,
+    outcome: str,
+    today: datetime.date,
+) -> dict[str, str]:
+    """Each field of an entry of the DSL's log (R41) that is missing or wrong."""
+    problems: dict[str, str] = {}
+    if action not in DslAction.values:
+        problems["action"] = "Choose what was done."
+    if done_on is None:
+        problems["done_on"] = "Enter the date it was done."
+    elif done_on > today:
+        problems["done_on"] = "The date cannot be in the future. Record what has already been done."
+    elif done_on < (made := declared_on(declaration)):
+        problems["done_on"] = (
+            f"The date cannot be before the declaration was made ({made:%-d %B %Y})."
+        )
+    if not (outcome or "").strip():
+        problems["outcome"] = "Write what came of it (the outcome)."
     return problems

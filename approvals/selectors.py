@@ -12,15 +12,30 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.http import Http404
 from django.utils import timezone
 
-from approvals.models import ApprovalRequest, DeciderRole
+from approvals.models import DSL_ROLES, ApprovalRequest, DeciderRole, DslLogEntry
+from approvals.routing import conflicted_people
 from contactpolicy.refusals import visible_or_404
+from declarations.kinds import codes_where
 from declarations.models import Declaration, DeclarationSubject
 from declarations.selectors import gift_check
-from directory.access import Access
-from directory.models import Role
+from directory.access import SAFEGUARDING_ROLES, Access
+from directory.models import SAFEGUARDING_CHAIN_ROLES, Membership, Person, Role
 from policies.selectors import GiftCheck
 
 OVERSIGHT_ROLES = (Role.HEAD, Role.EXECUTIVE_HEAD, Role.DSL, Role.DEPUTY_DSL)
@@ -124,6 +139,29 @@ def request_get_for(*, user: Any, pk: int) -> ApprovalRequest:
     return visible_or_404(request_list_for(user=user), about="declaration", pk=pk)
 
 
+def declaration_pages_for(*, user: Any, declarations: Iterable[Declaration]) -> dict[int, str]:
+    """Where the reader opens each of these declarations, for those they may open: their
+    own, on its own page; one that came to them (to decide, copied, or for someone they
+    covered), on the page of the latest such request. One query at most."""
+    access = Access.for_user(user)
+    pages: dict[int, str] = {}
+    others = []
+    for declaration in declarations:
+        if declaration.declarant_id == access.person_id:
+            pages[declaration.pk] = declaration.get_absolute_url()
+        else:
+            others.append(declaration.pk)
+    if access.person_id is None or not others:
+        return pages
+    came = ApprovalRequest.objects.filter(
+        Q(decider_id=access.person_id) | Q(on_behalf_of_id=access.person_id),
+        declaration_id__in=others,
+    )
+    for request in came.only("pk", "declaration_id").order_by("created_at", "pk"):
+        pages[request.declaration_id] = request.get_absolute_url()
+    return pages
+
+
 def declaration_trail(declaration: Declaration) -> QuerySet[ApprovalRequest]:
     """Every request and decision on a declaration, oldest first."""
     return declaration.approval_requests.select_related(
@@ -187,3 +225,135 @@ def nobody_to_decide_count(organisation_ids: Iterable[int]) -> int:
         status=ApprovalRequest.Status.OPEN,
         declaration__setting_id__in=list(organisation_ids),
     ).count()
+
+
+# The DSL's log (R41) ---------------------------------------------------------------------
+
+# Who keeps the DSL's log: the designated safeguarding lead (or officer) and the deputies.
+DSL_LOG_ROLES = (Role.DSL, Role.DEPUTY_DSL)
+# What the DSL's home calls a new concern: the kinds that are safeguarding matters and
+# always urgent, the concerns of R19 (declarations.kinds says which).
+CONCERN_KINDS = codes_where(safeguarding=True, urgent=True)
+
+
+def sent_to_the_dsl(declaration: Declaration) -> QuerySet[ApprovalRequest]:
+    """The requests that copied or referred ``declaration`` to a safeguarding lead."""
+    return declaration.approval_requests.filter(decider_role__in=DSL_ROLES)
+
+
+def dsl_log_refusal(*, user: Any, request: ApprovalRequest) -> str | None:
+    """Why ``user`` may not keep the DSL's log from ``request``, or None when they may:
+    they hold the role of DSL or deputy DSL for the declaration's setting, the request
+    is theirs and not a head's told of their own pupils' side (#19), and neither the
+    declaration nor the children are theirs (the declarant, or family)."""
+    access = Access.for_user(user)
+    declaration = request.declaration
+    if is_told(request):
+        return "A copy telling you of your own pupils' side keeps no log."
+    if not access.has_role(*DSL_LOG_ROLES, organisation=declaration.setting_id):
+        return (
+            "Only the designated safeguarding lead or a deputy of "
+            f"{declaration.setting.name} records what was done."
+        )
+    if access.person_id in conflicted_people(declaration):
+        return "You cannot record what was done about your own declaration or your own family."
+    return None
+
+
+def dsl_log_request_for(*, user: Any, pk: int) -> ApprovalRequest:
+    """A request of the person's (as :func:`request_get_for`) on a declaration that was
+    copied or referred to the DSL, from which they may keep its log: a 404 for any
+    other request (nothing of a declaration the DSL was not sent is confirmed), a 403
+    for someone who is not its DSL or deputy DSL."""
+    approval = request_get_for(user=user, pk=pk)
+    if not sent_to_the_dsl(approval.declaration).exists():
+        raise Http404
+    if (reason := dsl_log_refusal(user=user, request=approval)) is not None:
+        raise PermissionDenied(reason)
+    return approval
+
+
+def may_read_dsl_log(*, user: Any, request: ApprovalRequest) -> bool:
+    """Whether the page of ``request`` shows its declaration's log to ``user``: the
+    safeguarding roles of its setting (the head, the Executive Headteacher, the DSL and
+    deputy), never the declarant or the children's family, nor a head told (#19)."""
+    access = Access.for_user(user)
+    declaration = request.declaration
+    return (
+        not is_told(request)
+        and access.has_role(*SAFEGUARDING_ROLES, organisation=declaration.setting_id)
+        and access.person_id not in conflicted_people(declaration)
+    )
+
+
+def dsl_log_of(declaration: Declaration) -> QuerySet[DslLogEntry]:
+    """What the DSL and the deputies did about ``declaration``, in the order it was done."""
+    return declaration.dsl_log.select_related("done_by", "recorded_by")
+
+
+def dsl_log_people(
+    declaration: Declaration, *, actor: Any, on: datetime.date | None = None
+) -> QuerySet[Person]:
+    """Who may be named as having done something about ``declaration``: the person
+    recording it and the people of its safeguarding chain there (its DSL and deputies,
+    its head, the Executive Headteacher), never its declarant or the children's family."""
+    setting = declaration.setting
+    holders = Membership.objects.current(on).filter(
+        role__in=SAFEGUARDING_CHAIN_ROLES,
+        organisation_id__in=[setting.pk, setting.parent_id],
+    )
+    return (
+        Person.objects.filter(Q(pk=actor.pk) | Q(pk__in=holders.values("person_id")))
+        .exclude(pk__in=conflicted_people(declaration))
+        .order_by("family_name", "given_name", "pk")
+    )
+
+
+def new_concerns_for(*, user: Any, limit: int = 10) -> QuerySet[Declaration]:
+    """The DSL's home: concerns (R19) that came to this person (a copy, a referral, or
+    to decide) and are not yet decided, the newest first, each with ``request_pk``, the
+    person's own request to open it from, and ``acted_on``, whether the DSL's log has
+    anything on it yet."""
+    if not user.is_authenticated:
+        return Declaration.objects.none()
+    theirs = (
+        ApprovalRequest.objects.filter(decider=user, declaration_id=OuterRef("pk"))
+        .exclude(TOLD)
+        .order_by("-created_at", "-pk")
+    )
+    return (
+        Declaration.objects.filter(
+            Exists(theirs),
+            kind__in=CONCERN_KINDS,
+            status__in=(Declaration.Status.SUBMITTED, Declaration.Status.MORE_INFO),
+        )
+        .annotate(
+            request_pk=Subquery(theirs.values("pk")[:1]),
+            acted_on=Exists(DslLogEntry.objects.filter(declaration_id=OuterRef("pk"))),
+        )
+        .select_related("declarant", "setting")
+        .order_by("-submitted_at", "-pk")[:limit]
+    )
+
+
+def copies_not_acted_on_for(*, user: Any, limit: int = 10) -> QuerySet[ApprovalRequest]:
+    """The DSL's home: what was copied to this person as DSL or deputy DSL (R22) and has
+    nothing in the DSL's log yet, the urgent first, then the oldest; a concern still
+    waiting is listed with the new concerns instead."""
+    if not user.is_authenticated:
+        return ApprovalRequest.objects.none()
+    still_new = Q(
+        declaration__kind__in=CONCERN_KINDS,
+        declaration__status__in=(Declaration.Status.SUBMITTED, Declaration.Status.MORE_INFO),
+    )
+    acted_on = DslLogEntry.objects.filter(declaration_id=OuterRef("declaration_id"))
+    return (
+        ApprovalRequest.objects.filter(
+            decider=user, purpose=ApprovalRequest.Purpose.COPY, decider_role__in=DSL_ROLES
+        )
+        .exclude(still_new)
+        .exclude(declaration__status=Declaration.Status.WITHDRAWN)
+        .filter(~Exists(acted_on))
+        .select_related("declaration__declarant", "declaration__setting")
+        .order_by("-urgent", "created_at", "pk")[:limit]
+    )

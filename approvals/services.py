@@ -26,6 +26,7 @@ from approvals.audit_actions import (
     APPROVAL_COPIED_TO_DSL,
     APPROVAL_DECIDED,
     APPROVAL_DECISION_REFUSED,
+    APPROVAL_DSL_ACTION_RECORDED,
     APPROVAL_ESCALATED,
     APPROVAL_HEAD_TOLD,
     APPROVAL_PASSED_UP,
@@ -37,13 +38,19 @@ from approvals.audit_actions import (
     APPROVAL_UNROUTABLE,
     COVER_ENDED,
 )
-from approvals.exceptions import ApprovalError, DecisionIncomplete, NotYourDecision
+from approvals.exceptions import (
+    ApprovalError,
+    DecisionIncomplete,
+    DslLogIncomplete,
+    NotYourDecision,
+)
 from approvals.models import (
     FINAL_OUTCOMES,
     ApprovalRequest,
     Cover,
     DeciderRole,
     Decision,
+    DslLogEntry,
     Outcome,
 )
 from approvals.routing import (
@@ -56,7 +63,8 @@ from approvals.routing import (
     reaches_every_setting,
     resolve,
 )
-from approvals.rules import decision_problems
+from approvals.rules import decision_problems, dsl_log_problems
+from approvals.selectors import dsl_log_people, dsl_log_refusal, sent_to_the_dsl
 from contactpolicy import workflow
 from contactpolicy.scheduled import run_each, summary
 from contactpolicy.services import audit_event_record
@@ -70,6 +78,9 @@ from directory.models import Membership, Organisation, Person, Role
 # Sent inside the decision's transaction, so that what listens (the registers, R25)
 # is written with the decision or not at all.
 decision_recorded = Signal()
+# Sent inside the transaction of an entry of the DSL's log (R41), so that the registers
+# put it on the pupils' files with it or not at all.
+dsl_log_recorded = Signal()
 
 OPEN = ApprovalRequest.Status.OPEN
 SUBMITTED = Declaration.Status.SUBMITTED
@@ -903,3 +914,68 @@ def decision_refused_record(
         data={"request": request.pk, "reason": reason},
         request=http_request,
     )
+
+
+# The DSL's log (R41) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def dsl_log_record(
+    *,
+    actor: Person,
+    request: ApprovalRequest,
+    action: str,
+    done_on: datetime.date | None,
+    done_by: Person,
+    outcome: str,
+    http_request=None,
+) -> DslLogEntry:
+    """Record what the DSL or a deputy did about a declaration copied or referred to
+    them: on the log, on each pupil's file it belongs on as a confidential entry (the
+    registers listen) and on the audit trail, all in one transaction."""
+    request = ApprovalRequest.objects.select_related(
+        "declaration__declarant", "declaration__setting"
+    ).get(pk=request.pk)
+    declaration = request.declaration
+    if actor.pk not in {request.decider_id, request.on_behalf_of_id}:
+        raise ApprovalError("This request is not yours: its log is kept from your own.")
+    if not sent_to_the_dsl(declaration).exists():
+        raise ApprovalError("This declaration was not copied or referred to the DSL.")
+    if (reason := dsl_log_refusal(user=actor, request=request)) is not None:
+        raise ApprovalError(reason)
+    today = timezone.localdate()
+    problems = dsl_log_problems(
+        declaration=declaration, action=action, done_on=done_on, outcome=outcome, today=today
+    )
+    if not dsl_log_people(declaration, actor=actor, on=today).filter(pk=done_by.pk).exists():
+        problems["done_by"] = (
+            "Choose someone of the safeguarding team here: never the person who declared it "
+            "or the children's family."
+        )
+    if problems:
+        raise DslLogIncomplete(problems)
+    entry = DslLogEntry.objects.create(
+        declaration=declaration,
+        request=request,
+        action=action,
+        done_on=done_on,
+        done_by=done_by,
+        outcome=outcome.strip(),
+        recorded_by=actor,
+    )
+    dsl_log_recorded.send(sender=DslLogEntry, entry=entry)
+    audit_event_record(
+        actor=actor,
+        action=APPROVAL_DSL_ACTION_RECORDED,
+        target=declaration,
+        data={
+            "request": request.pk,
+            "log_entry": entry.pk,
+            "action": action,
+            "done_on": done_on.isoformat(),
+            "done_by": done_by.pk,
+            "outcome": entry.outcome,
+        },
+        request=http_request,
+    )
+    return entry

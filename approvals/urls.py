@@ -7,6 +7,7 @@ app_name = "approvals"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("<int:pk>/", views.request_detail, name="request"),
+    path("<int:pk>/log/", views.request_dsl_log, name="request_dsl_log"),
     path(
         "<int:pk>/attachments/<int:attachment_pk>/",
         views.request_attachment,

@@ -2,21 +2,27 @@ from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals import services
-from approvals.exceptions import ApprovalError
-from approvals.forms import DecisionForm, RequestFilter
+from approvals.exceptions import ApprovalError, DslLogIncomplete
+from approvals.forms import DecisionForm, DslLogForm, RequestFilter
 from approvals.models import ApprovalRequest
 from approvals.selectors import (
     copies_for,
     dashboard_counts,
     dashboard_for,
+    declaration_pages_for,
     declaration_trail,
+    dsl_log_of,
+    dsl_log_refusal,
+    dsl_log_request_for,
     gift_check_for,
     is_told,
+    may_read_dsl_log,
     related_declarations,
     request_get_for,
+    sent_to_the_dsl,
 )
 from contactpolicy.pagination import page_of, query_without_page
 from contactpolicy.refusals import refused_unless, visible_or_404
@@ -67,13 +73,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The declaration with its history, related declarations, and the decision form."""
     approval = request_get_for(user=request.user, pk=pk)
-    declaration = approval.declaration
-    can_decide = (
-        approval.purpose == ApprovalRequest.Purpose.DECIDE
-        and approval.is_open
-        and approval.decider_id == request.user.pk
+    form = (
+        DecisionForm(request.POST or None, request=approval)
+        if _can_decide(request, approval)
+        else None
     )
-    form = DecisionForm(request.POST or None, request=approval) if can_decide else None
     if request.method == "POST":
         if form is None:
             messages.error(request, "This is not waiting for your decision any more.")
@@ -100,12 +104,44 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Your decision is recorded.")
             return redirect("approvals:dashboard")
     services.request_viewed(actor=request.user, request=approval, http_request=request)
+    return render(
+        request, "approvals/request_detail.html", _detail_context(request, approval, form=form)
+    )
+
+
+def _can_decide(request: HttpRequest, approval: ApprovalRequest) -> bool:
+    return (
+        approval.purpose == ApprovalRequest.Purpose.DECIDE
+        and approval.is_open
+        and approval.decider_id == request.user.pk
+    )
+
+
+def _detail_context(
+    request: HttpRequest,
+    approval: ApprovalRequest,
+    *,
+    form: DecisionForm | None,
+    log_form: DslLogForm | None = None,
+) -> dict:
+    """What the page of a request shows: the declaration, its history, related
+    declarations, the decision form and the DSL's log with its form (R41)."""
+    declaration = approval.declaration
     related = list(related_declarations(user=request.user, declaration=declaration))
     # Whom it is about, as this person may see them: a head told of their own pupils'
     # side of a declaration of several schools sees their own school's (#19).
     subjects_shown_to(user=request.user, declarations=[declaration, *related])
+    pages = declaration_pages_for(user=request.user, declarations=related)
+    for other in related:
+        other.page = pages.get(other.pk, "")
     told = is_told(approval)
-    context = {
+    # The DSL's log: for the safeguarding roles of the setting, on a declaration that
+    # was copied or referred to the DSL; its form for the DSL and the deputies.
+    to_the_dsl = sent_to_the_dsl(declaration).exists()
+    keeps_log = to_the_dsl and dsl_log_refusal(user=request.user, request=approval) is None
+    if keeps_log and log_form is None:
+        log_form = DslLogForm(request=approval, actor=request.user)
+    return {
         "approval": approval,
         "declaration": declaration,
         "kind": declaration.kind_entry,
@@ -124,8 +160,49 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         # A gift beside its setting's rule on gifts, anything against it marked (R40).
         "gift_check": gift_check_for(approval),
+        "dsl_log": list(dsl_log_of(declaration))
+        if to_the_dsl and may_read_dsl_log(user=request.user, request=approval)
+        else None,
+        "log_form": log_form if keeps_log else None,
     }
-    return render(request, "approvals/request_detail.html", context)
+
+
+@require_POST
+def request_dsl_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record in the DSL's log what was done about the declaration of this request (R41):
+    a 404 for a request that is not the person's or whose declaration was not copied or
+    referred to the DSL, a 403 for someone who is not its DSL or deputy DSL."""
+    approval = dsl_log_request_for(user=request.user, pk=pk)
+    log_form = DslLogForm(request.POST, request=approval, actor=request.user)
+    if log_form.is_valid():
+        data = log_form.cleaned_data
+        try:
+            services.dsl_log_record(
+                actor=request.user,
+                request=approval,
+                action=data["action"],
+                done_on=data["done_on"],
+                done_by=data["done_by"],
+                outcome=data["outcome"],
+                http_request=request,
+            )
+        except DslLogIncomplete as error:
+            for name, message in error.problems.items():
+                log_form.add_error(name if name in log_form.fields else None, message)
+        else:
+            messages.success(
+                request,
+                "What was done is recorded in the DSL's log and, as a confidential entry, "
+                "on the files of the pupils it is about.",
+            )
+            return redirect(approval)
+    # Nothing typed is lost: the page again, with the form as it was sent and why.
+    form = DecisionForm(request=approval) if _can_decide(request, approval) else None
+    return render(
+        request,
+        "approvals/request_detail.html",
+        _detail_context(request, approval, form=form, log_form=log_form),
+    )
 
 
 @require_GET

@@ -532,6 +532,9 @@ class Kind:
     # The approved arrangement ends on a date in the answers (R12, R13).
     expiry: Expiry | None = None
     registers: frozenset[Register] = frozenset()
+    # The answers an entry on a staff or pupil file carries (R25, #21): what an inspector
+    # reads to know what happened, in this order. None: every answer the form has.
+    on_file: tuple[str, ...] | None = None
     # A declared personal relationship with the family: not the child's key person (R26).
     blocks_key_person: bool = False
     # A gift (R15): the answers checked against the setting's rule on gifts (R40), shown
@@ -570,6 +573,17 @@ class Kind:
                 continue
             rows.append((str(form_field.label), readable(form_field, value)))
         return rows
+
+    def on_file_answers(self, details: dict[str, Any]) -> list[tuple[str, str]]:
+        """The answers an entry on a file carries (``on_file``), as :meth:`describe`."""
+        if self.on_file is None:
+            return self.describe(details)
+        fields = self.details_form.base_fields
+        return [
+            (str(fields[name].label), readable(fields[name], details[name]))
+            for name in self.on_file
+            if details.get(name) not in (None, "", [])
+        ]
 
     def key_date_of(self, details: dict[str, Any]) -> datetime.date | None:
         if not self.key_date or not details.get(self.key_date):
@@ -687,6 +701,7 @@ register(
             "family on social media where such a relationship exists."
         ),
         details_form=PreExistingRelationshipForm,
+        on_file=("relationship", "description", "since", "social_media", "channels"),
         needs_approval=False,
         ongoing=True,
         decider_in_pre_school=Decider.DSL,
@@ -713,6 +728,7 @@ register(
             "decided before the date."
         ),
         details_form=PlannedSocialContactForm,
+        on_file=("planned_on", "time", "place", "who", "purpose", "channels"),
         needs_approval=True,
         key_date="planned_on",
         share=16,
@@ -737,6 +753,7 @@ register(
             "their family: what it is and how often. It is reviewed from time to time."
         ),
         details_form=RegularSocialContactForm,
+        on_file=("nature", "frequency", "started_on", "channels"),
         needs_approval=True,
         ongoing=True,
         share=7,
@@ -759,6 +776,7 @@ register(
             "birthday or faith card, outside work. It is recorded."
         ),
         details_form=PersonalCommunicationForm,
+        on_file=("occasion", "message_type", "send_on", "channels"),
         needs_approval=True,
         key_date="send_on",
         registers=frozenset({Register.CONTACT_DETAILS}),
@@ -785,6 +803,7 @@ register(
             "pupil's file, and the contact is monitored by your line manager or the head."
         ),
         details_form=WorkOutsideForm,
+        on_file=("activity", "paid", "starts_on", "ends_on", "location", "channels"),
         needs_approval=True,
         ongoing=True,
         key_date="starts_on",
@@ -815,6 +834,7 @@ register(
             "discuss it with you. No approval is needed."
         ),
         details_form=UnplannedContactForm,
+        on_file=("occurred_on", "place", "what_happened", "channels"),
         needs_approval=False,
         share=10,
         everyday=True,
@@ -838,6 +858,7 @@ register(
             "together with any response."
         ),
         details_form=CorrespondenceForm,
+        on_file=("item", "received_on", "proposed_response", "channels"),
         needs_approval=False,
         attachment_required=True,
         registers=frozenset({Register.CORRESPONDENCE}),
@@ -863,6 +884,7 @@ register(
             "straight away."
         ),
         details_form=ContactDetailsForm,
+        on_file=("details_given", "to_whom", "reason", "until", "channels"),
         needs_approval=True,
         decider_in_school=Decider.EXECUTIVE_HEAD,
         decider_in_pre_school=Decider.HEAD,
@@ -895,6 +917,14 @@ register(
             "you will be asked to confirm you did. Use a school phone where you can."
         ),
         details_form=PhoneSharingForm,
+        on_file=(
+            "trip_name",
+            "trip_starts_on",
+            "trip_ends_on",
+            "parents_or_carers",
+            "delete_by",
+            "channels",
+        ),
         needs_approval=True,
         subjects=Subjects.OPTIONAL,
         key_date="trip_starts_on",
@@ -928,6 +958,7 @@ register(
             "rest). Declare the relationship first, then the connection."
         ),
         details_form=SocialMediaForm,
+        on_file=("platform", "account", "pre_existing_declared", "channels"),
         needs_approval=True,
         ongoing=True,
         decider_in_pre_school=Decider.DSL,
@@ -952,6 +983,7 @@ register(
             "what it is and what it is worth."
         ),
         details_form=GiftForm,
+        on_file=("direction", "item", "gift_type", "value", "other_party", "on", "channels"),
         needs_approval=True,
         decider_in_school=Decider.HEAD,
         decider_in_pre_school=Decider.HEAD,
@@ -983,6 +1015,7 @@ register(
             "their families or carers. Declare any such dealing: it is usually refused."
         ),
         details_form=BusinessDealingForm,
+        on_file=("nature", "description", "value", "channels"),
         needs_approval=True,
         ongoing=True,
         decider_in_school=Decider.HEAD,
@@ -1008,6 +1041,7 @@ register(
             "senior staff and the designated safeguarding lead."
         ),
         details_form=WillOrAttorneyForm,
+        on_file=("document", "role", "description", "channels"),
         needs_approval=True,
         safeguarding=True,
         decider_in_school=Decider.EXECUTIVE_HEAD,
@@ -1035,6 +1069,7 @@ register(
             "with supervision, and other agencies involved where needed."
         ),
         details_form=FormerPupilForm,
+        on_file=("current_age_or_setting", "nature_of_contact", "proposed_plan", "channels"),
         needs_approval=True,
         safeguarding=True,
         subjects=Subjects.FORMER_PUPIL,
@@ -1063,6 +1098,7 @@ register(
             "lead. If a child is in immediate danger, act now and speak to the DSL in person."
         ),
         details_form=ConcernForm,
+        on_file=("concern_type", "occurred_on", "description", "channels"),
         needs_approval=False,
         safeguarding=True,
         urgent=True,

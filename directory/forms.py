@@ -254,11 +254,18 @@ class ImportUploadForm(forms.Form):
 class ImportRowForm(forms.Form):
     """One row of an import, its cells to correct."""
 
-    def __init__(self, *args, columns: tuple[str, ...], values: dict[str, str], **kwargs):
+    def __init__(
+        self,
+        *args,
+        columns: tuple[str, ...],
+        values: dict[str, str],
+        labels: dict[str, str],
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         for column in columns:
             self.fields[column] = forms.CharField(
-                label=column.replace("_", " ").capitalize(),
+                label=labels[column],
                 required=False,
                 initial=values.get(column, ""),
                 max_length=300,

@@ -1049,6 +1049,13 @@ class ImportRun(models.Model):
     def is_busy(self) -> bool:
         return self.status in (self.Status.CHECKING, self.Status.QUEUED, self.Status.APPLYING)
 
+    def column_label(self, table: str, column: str) -> str:
+        """A column's name on the pages, with what the uploaded file called it."""
+        from directory.imports.columns import column_label
+
+        headers = next((f.get("headers", {}) for f in self.files if f["table"] == table), {})
+        return column_label(column, headers.get(column, ""))
+
 
 class ImportRow(models.Model):
     """One row of an import: its values as the source gave them, and what the import

@@ -9,6 +9,7 @@ class OversightConfig(AppConfig):
 
     def ready(self) -> None:
         from directory.home import register_panel
-        from oversight.panels import summaries_panel
+        from oversight.panels import safeguarding_panel, summaries_panel
 
+        register_panel(safeguarding_panel)
         register_panel(summaries_panel)

@@ -1,8 +1,14 @@
 from django.http import HttpRequest
+from django.utils import timezone
 
+from approvals.selectors import DSL_LOG_ROLES, copies_not_acted_on_for, new_concerns_for
 from directory.access import SUMMARY_ROLES, Access
 from directory.home import Panel
+from oversight.selectors import PATTERN_PERIOD, patterns_for
 from oversight.summaries import snapshots_for
+
+# How many of each the DSL's home lists; the rest are a link away.
+SHOWN = 5
 
 
 def summaries_panel(request: HttpRequest, access: Access) -> Panel | None:
@@ -16,4 +22,28 @@ def summaries_panel(request: HttpRequest, access: Access) -> Panel | None:
         template="oversight/panels/summaries.html",
         context={"latest": latest},
         order=20,
+    )
+
+
+def safeguarding_panel(request: HttpRequest, access: Access) -> Panel | None:
+    """The DSL's home (and the deputy's, R41): new concerns, what was copied to them
+    and is not yet in the DSL's log, and the patterns above their thresholds over the
+    last year, each a link to the thing. A fixed number of queries."""
+    if not access.has_role(*DSL_LOG_ROLES):
+        return None
+    today = timezone.localdate()
+    patterns = patterns_for(user=request.user, since=today - PATTERN_PERIOD, until=today)
+    return Panel(
+        title="Safeguarding",
+        template="oversight/panels/safeguarding.html",
+        context={
+            "concerns": list(new_concerns_for(user=request.user, limit=SHOWN + 1)),
+            "copies": list(copies_not_acted_on_for(user=request.user, limit=SHOWN + 1)),
+            "several_staff": patterns["several_staff"][:SHOWN],
+            "repeated_gifts": patterns["repeated_gifts"][:SHOWN],
+            "many_declarations": patterns["many_declarations"][:SHOWN],
+            "patterns": sum(len(found) for found in patterns.values()),
+            "shown": SHOWN,
+        },
+        order=3,  # after what is urgent (the decisions, R39)
     )

@@ -47,14 +47,20 @@ def _pupil_subjects(
     )
 
 
+# The thresholds a pattern is looked for at unless the DSL chooses others, and the
+# period: the patterns page starts from them, the DSL's home lists what is above them.
+PATTERN_THRESHOLDS = {"staff_threshold": 3, "gift_threshold": 2, "declaration_threshold": 3}
+PATTERN_PERIOD = datetime.timedelta(days=365)
+
+
 def patterns_for(
     *,
     user: Any,
     since: datetime.date,
     until: datetime.date,
-    staff_threshold: int = 3,
-    gift_threshold: int = 2,
-    declaration_threshold: int = 3,
+    staff_threshold: int = PATTERN_THRESHOLDS["staff_threshold"],
+    gift_threshold: int = PATTERN_THRESHOLDS["gift_threshold"],
+    declaration_threshold: int = PATTERN_THRESHOLDS["declaration_threshold"],
 ) -> dict[str, list[Pattern]]:
     """Three patterns over a period, each counted in the database (grouped queries):
 

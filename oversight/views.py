@@ -4,7 +4,6 @@ reads through a scoped selector: what a person may not see is a 404."""
 from __future__ import annotations
 
 import csv
-import datetime
 import itertools
 import math
 from typing import Any
@@ -45,11 +44,9 @@ def patterns(request: HttpRequest) -> HttpResponse:
         raise Refused(page="Patterns across declarations")
     today = timezone.localdate()
     initial = {
-        "date_from": today - datetime.timedelta(days=365),
+        "date_from": today - selectors.PATTERN_PERIOD,
         "date_to": today,
-        "staff_threshold": 3,
-        "gift_threshold": 2,
-        "declaration_threshold": 3,
+        **selectors.PATTERN_THRESHOLDS,
     }
     form = PatternForm(request.GET or initial)
     found = None

@@ -12,8 +12,10 @@ from policies.selectors import (
     acknowledgement_counts,
     compliance_organisations_for,
     percentage,
+    settings_without_policy,
     training_counts_by_organisation,
     training_status,
+    versions_in_force_for,
     versions_to_acknowledge,
 )
 
@@ -34,6 +36,7 @@ def policy_panel(request: HttpRequest, access: Access) -> Panel | None:
         template="policies/panels/policy.html",
         context={
             "to_acknowledge": versions_to_acknowledge(user=request.user).count(),
+            "in_force": versions_in_force_for(user=request.user).exists(),
             "training_status": status,
             "training_label": TrainingStatus.LABELS[status],
             "training_attention": status != TrainingStatus.CURRENT,
@@ -69,14 +72,26 @@ def _todo(below, target: int, *, one: str, many: str, url_name: str, order: int)
 def compliance_todos(request: HttpRequest, organisation_ids: frozenset[int]) -> list[Todo]:
     """The administrator's to-do list: organisations where fewer people than the target
     have acknowledged the policy in force (R30) or have safeguarding training up to date
-    (R31), each line leading to the report of the lowest. Four queries."""
+    (R31), each line leading to the report of the lowest; and the settings with no
+    policy to acknowledge at all. Five queries."""
     acknowledgement_target = settings.ACKNOWLEDGEMENT_TARGET_PERCENT
     training_target = settings.TRAINING_TARGET_PERCENT
     acknowledged = _below_target(acknowledgement_counts(organisation_ids), acknowledgement_target)
     trained = _below_target(
         training_counts_by_organisation(organisation_ids, timezone.localdate()), training_target
     )
+    unpublished = list(settings_without_policy(organisation_ids).values_list("pk", flat=True))
     return [
+        Todo(
+            len(unpublished),
+            plural(
+                len(unpublished),
+                "school or pre-school with no policy published: nobody there can acknowledge it",
+                "schools or pre-schools with no policy published: nobody there can acknowledge it",
+            ),
+            reverse("policies:version_new"),
+            order=45,
+        ),
         _todo(
             acknowledged,
             acknowledgement_target,

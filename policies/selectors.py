@@ -63,6 +63,17 @@ def in_force_version_ids(organisations: QuerySet[Organisation]) -> QuerySet:
     )
 
 
+def settings_without_policy(organisation_ids: Iterable[int]) -> QuerySet[Organisation]:
+    """The schools and pre-schools among these with no policy in force: none of their
+    own, nor of their trust or federation (R29). One query."""
+    return (
+        Organisation.objects.filter(pk__in=organisation_ids, kind__in=Organisation.SETTING_KINDS)
+        .annotate(in_force=Coalesce(_newest_version("pk"), _newest_version("parent_id")))
+        .filter(in_force__isnull=True)
+        .order_by("name")
+    )
+
+
 def version_in_force_for(organisation: Organisation) -> PolicyVersion | None:
     return (
         PolicyVersion.objects.filter(

@@ -42,6 +42,18 @@ class RangeForm(forms.Form):
         return cleaned
 
 
+class ExportForm(RangeForm):
+    """A file exported for an inspection, a subject access request or a referral: the
+    reason is printed on the cover sheet and kept on the audit trail (R34, #21)."""
+
+    reason = forms.CharField(
+        label="Why you are exporting it",
+        max_length=300,
+        help_text="For example: Ofsted inspection, 4 December; or a subject access request.",
+        error_messages={"required": "Say why you are exporting the file."},
+    )
+
+
 class EntryFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

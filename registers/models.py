@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from approvals.models import Decision
+from approvals.models import Decision, DslLogEntry
 from contactpolicy.models import AppendOnlyModel
 from declarations.models import Declaration
 from directory.models import FamilyMember, Organisation, Person, Pupil
@@ -24,6 +24,7 @@ class RegisterEntry(AppendOnlyModel):
         REVIEW = "review", "Monitoring review"
         CONFIRMATION = "confirmation", "Confirmation"
         CORRECTION = "correction", "Correction"
+        DSL_LOG = "dsl_log", "DSL's log"
 
     file = models.CharField(max_length=10, choices=File.choices)
     person = models.ForeignKey(
@@ -47,10 +48,19 @@ class RegisterEntry(AppendOnlyModel):
     decision = models.ForeignKey(
         Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="register_entries"
     )
+    dsl_log = models.ForeignKey(
+        DslLogEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="register_entries",
+        help_text="What the DSL or a deputy did, for an entry of the DSL's log (R41).",
+    )
     text = models.TextField(help_text="What was decided, as it stood when recorded.")
     confidential = models.BooleanField(
         default=False,
-        help_text="A referral or LADO consultation: not shown to the staff member themself.",
+        help_text="A referral, a LADO consultation or the DSL's log: not shown to the staff "
+        "member themself.",
     )
     amends = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
@@ -83,6 +93,11 @@ class RegisterEntry(AppendOnlyModel):
                 fields=["decision", "pupil"],
                 condition=Q(entry_kind="outcome", file="pupil"),
                 name="register_one_pupil_entry_per_decision",
+            ),
+            models.UniqueConstraint(
+                fields=["dsl_log", "pupil"],
+                condition=Q(entry_kind="dsl_log"),
+                name="register_one_pupil_entry_per_dsl_log",
             ),
         ]
         indexes = [

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from approvals.models import CONFIDENTIAL_OUTCOMES, Decision, Outcome
+from approvals.models import CONFIDENTIAL_OUTCOMES, ApprovalRequest, Decision, Outcome
 from contactpolicy.models import AuditEvent
 from contactpolicy.refusals import refused_unless, visible_or_404
 from declarations.audit_actions import DECLARATION_ATTACHMENT_VIEWED, DECLARATION_VIEWED
@@ -192,6 +192,72 @@ def pupil_file_for(*, user: Any, pupil_pk: int) -> FileView:
         confidential_to(user)
     )
     return FileView(owner=pupil, entries=entries.select_related(*ENTRY_RELATED))
+
+
+# Who sees, on a pupil's file, the declarations and concerns about the child not yet
+# decided: the designated safeguarding lead (or officer) and the deputies (#21).
+OPEN_MATTER_ROLES = (Role.DSL, Role.DEPUTY_DSL)
+OPEN_STATUSES = (Declaration.Status.SUBMITTED, Declaration.Status.MORE_INFO)
+
+
+def open_matters_for(*, user: Any, pupil: Pupil, limit: int = 50) -> list[Declaration]:
+    """For the DSL and deputy DSL of the child's setting (directly or through its trust
+    or federation): the declarations and concerns naming the child, or one of their
+    family (as ``registers.services.files_of`` reads it), that are not yet decided, the
+    newest first; nobody else sees them here, and nobody their own. Each carries
+    ``named_directly``, ``via_given_name`` and ``via_family_name`` (the family member
+    it names, when it is through one), ``link`` (the person's own request on it, to
+    open it from; None if they have none) and ``waiting_for`` (the open request to
+    decide it, if any).
+    Two queries, whatever their number."""
+    access = Access.for_user(user)
+    if not access.acts_as(*OPEN_MATTER_ROLES, organisation=pupil.setting_id):
+        return []
+    named = DeclarationSubject.objects.filter(declaration_id=OuterRef("pk"), pupil_id=pupil.pk)
+    through_family = DeclarationSubject.objects.filter(
+        declaration_id=OuterRef("pk"), family_member__links__pupil_id=pupil.pk
+    ).order_by("pk")
+    # A family member's children in the same setting or federation only (files_of).
+    same_group = Q(setting_id=pupil.setting_id)
+    if pupil.setting.parent_id:
+        same_group |= Q(setting__parent_id=pupil.setting.parent_id)
+    declarations = list(
+        Declaration.objects.filter(status__in=OPEN_STATUSES)
+        .filter(Exists(named) | (Exists(through_family) & same_group))
+        .exclude(declarant_id=access.person_id)
+        .annotate(
+            named_directly=Exists(named),
+            via_given_name=Subquery(through_family.values("family_member__given_name")[:1]),
+            via_family_name=Subquery(through_family.values("family_member__family_name")[:1]),
+        )
+        .select_related("declarant", "setting")
+        .order_by("-submitted_at", "-pk")[:limit]
+    )
+    requests = (
+        # Never an empty list, which Django answers without asking: the same queries
+        # whether or not anything is open.
+        ApprovalRequest.objects.filter(
+            declaration_id__in=[declaration.pk for declaration in declarations] or [0]
+        )
+        .filter(
+            Q(decider_id=access.person_id)
+            | Q(on_behalf_of_id=access.person_id)
+            | Q(purpose=ApprovalRequest.Purpose.DECIDE, status=ApprovalRequest.Status.OPEN)
+        )
+        .select_related("decider")
+        .order_by("created_at", "pk")
+    )
+    link: dict[int, ApprovalRequest] = {}
+    waiting: dict[int, ApprovalRequest] = {}
+    for request in requests:
+        if access.person_id in {request.decider_id, request.on_behalf_of_id}:
+            link[request.declaration_id] = request  # the newest of theirs (as elsewhere)
+        if request.purpose == ApprovalRequest.Purpose.DECIDE and request.is_open:
+            waiting[request.declaration_id] = request
+    for declaration in declarations:
+        declaration.link = link.get(declaration.pk)
+        declaration.waiting_for = waiting.get(declaration.pk)
+    return declarations
 
 
 def may_correct(access: Access, entry: RegisterEntry) -> bool:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from approvals.models import CONFIDENTIAL_OUTCOMES, DeciderRole, Decision, Outcome
+from approvals.models import CONFIDENTIAL_OUTCOMES, DeciderRole, Decision, DslLogEntry, Outcome
 from approvals.routing import resolve
 from contactpolicy import workflow
 from contactpolicy.scheduled import run_each, summary
@@ -160,6 +160,31 @@ def register_outcome_record(*, decision: Decision) -> list[RegisterEntry]:
 
 
 @transaction.atomic
+def register_dsl_log_record(*, entry: DslLogEntry) -> list[RegisterEntry]:
+    """What the DSL or a deputy did (R41), as a confidential entry on each pupil's file
+    the declaration belongs on (the children of a named parent included). The log and
+    the audit trail keep it whether or not the declaration names a child."""
+    declaration = entry.declaration
+    entries = [
+        RegisterEntry(
+            file=RegisterEntry.File.PUPIL,
+            pupil_id=pupil_id,
+            via_family_member_id=member,
+            entry_kind=RegisterEntry.EntryKind.DSL_LOG,
+            declaration=declaration,
+            dsl_log=entry,
+            text=entry.in_words(),
+            confidential=True,
+            recorded_by=entry.recorded_by,
+        )
+        for pupil_id, member in files_of(declaration).items()
+    ]
+    for file_entry in entries:
+        file_entry.save()
+    return entries
+
+
+@transaction.atomic
 def register_entry_correct(
     *, actor: Person, entry: RegisterEntry, text: str, reason: str, request=None
 ) -> RegisterEntry:
@@ -178,6 +203,7 @@ def register_entry_correct(
         entry_kind=RegisterEntry.EntryKind.CORRECTION,
         declaration_id=entry.declaration_id,
         decision_id=entry.decision_id,
+        dsl_log_id=entry.dsl_log_id,
         text=text.strip(),
         confidential=entry.confidential,
         amends=entry,

@@ -33,13 +33,14 @@ from registers.forms import (
     ConfirmForm,
     CorrectionForm,
     EntryFilter,
+    ExportForm,
     KeyPersonForm,
-    RangeForm,
     ReviewForm,
     RoundAnswerForm,
     RoundOpenForm,
 )
 from registers.models import FollowUp, RegisterEntry, RoundResponse
+from registers.substance import substance_for
 
 
 @require_GET
@@ -93,25 +94,42 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+FILE_PAGES = {
+    Person: ("registers/staff_file.html", "registers:staff_file_export"),
+    Pupil: ("registers/pupil_file.html", "registers:pupil_file_export"),
+}
+
+
 def _file_page(
-    request: HttpRequest, file: selectors.FileView, template: str, export: str, **extra: Any
+    request: HttpRequest,
+    file: selectors.FileView,
+    *,
+    export_form: ExportForm | None = None,
+    status: int = 200,
+    **extra: Any,
 ):
+    template, export = FILE_PAGES[type(file.owner)]
     access = Access.for_user(request.user)
-    filterset = EntryFilter(request.GET or None, queryset=file.entries)
-    services.file_viewed(
-        actor=request.user,
-        owner=file.owner,
-        request=request,
-        filters={key: value for key, value in request.GET.items() if value},
-    )
+    # An export refused for a missing reason shows the page again, the export open
+    # with what was typed: the filters are the page's own, not the export's.
+    filters = None if export_form is not None else request.GET or None
+    filterset = EntryFilter(filters, queryset=file.entries)
+    if export_form is None:
+        services.file_viewed(
+            actor=request.user,
+            owner=file.owner,
+            request=request,
+            filters={key: value for key, value in request.GET.items() if value},
+        )
     page = page_of(request, filterset.qs)
+    page.object_list = substance_for(user=request.user, entries=page.object_list)
     context = {
         "file": file,
         "owner": file.owner,
         "filter": filterset,
         "page": page,
-        "query": query_without_page(request),
-        "export_form": RangeForm(prefix="export"),
+        "query": query_without_page(request) if filters else "",
+        "export_form": export_form or ExportForm(prefix="export"),
         "export_pdf": reverse(export, args=[file.owner.pk, "pdf"]),
         "export_csv": reverse(export, args=[file.owner.pk, "csv"]),
         # Which entries offer "Add a correction": the rule the correction page keeps.
@@ -120,36 +138,43 @@ def _file_page(
         },
         **extra,
     }
-    if request.htmx:
+    if request.htmx and export_form is None:
         template += "#entries"
-    return render(request, template, context)
+    return render(request, template, context, status=status)
+
+
+def _staff_extra(file: selectors.FileView) -> dict[str, Any]:
+    return {"waiting": selectors.open_declarations_for_file(file=file)}
+
+
+def _pupil_extra(request: HttpRequest, file: selectors.FileView) -> dict[str, Any]:
+    # For the DSL and deputy: what is about the child and not yet decided (#21).
+    if request.htmx:
+        return {"open_matters": []}
+    return {"open_matters": selectors.open_matters_for(user=request.user, pupil=file.owner)}
 
 
 @require_GET
 def staff_file(request: HttpRequest, pk: int) -> HttpResponse:
     file = selectors.staff_file_for(user=request.user, person_pk=pk)
-    return _file_page(
-        request,
-        file,
-        "registers/staff_file.html",
-        "registers:staff_file_export",
-        waiting=selectors.open_declarations_for_file(file=file),
-    )
+    return _file_page(request, file, **_staff_extra(file))
 
 
 @require_GET
 def pupil_file(request: HttpRequest, pk: int) -> HttpResponse:
     file = selectors.pupil_file_for(user=request.user, pupil_pk=pk)
-    return _file_page(request, file, "registers/pupil_file.html", "registers:pupil_file_export")
+    return _file_page(request, file, **_pupil_extra(request, file))
 
 
 def _export(request: HttpRequest, file: selectors.FileView, fmt: str) -> HttpResponse:
-    form = RangeForm(request.GET, prefix="export")
+    form = ExportForm(request.GET, prefix="export")
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, f"The export was not made: {error}")
-        return redirect(_file_url(file))
+        messages.error(request, "The export was not made: see below.")
+        extra = (
+            _staff_extra(file) if isinstance(file.owner, Person) else _pupil_extra(request, file)
+        )
+        return _file_page(request, file, export_form=form, status=400, **extra)
+    reason = form.cleaned_data["reason"]
     entries = file.entries
     date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
     if date_from:
@@ -163,6 +188,7 @@ def _export(request: HttpRequest, file: selectors.FileView, fmt: str) -> HttpRes
         exported=fmt,
         date_from=date_from,
         date_to=date_to,
+        reason=reason,
     )
     name = _file_name(file, fmt)
     if fmt == "csv":
@@ -171,8 +197,9 @@ def _export(request: HttpRequest, file: selectors.FileView, fmt: str) -> HttpRes
         response.write("\ufeff")  # so that spreadsheet programs read the £ and accents
         writer = csv.writer(response)
         writer.writerow(ENTRY_COLUMNS)
-        for entry in entries.order_by("recorded_at", "pk").iterator(chunk_size=500):
-            writer.writerow(csv_safe(entry_row(entry)))
+        for chunk in _chunks(entries.order_by("recorded_at", "pk")):
+            for entry in substance_for(user=request.user, entries=chunk):
+                writer.writerow(csv_safe(entry_row(entry)))
         return response
     from weasyprint import HTML
 
@@ -181,7 +208,11 @@ def _export(request: HttpRequest, file: selectors.FileView, fmt: str) -> HttpRes
         {
             "file": file,
             "owner": file.owner,
-            "entries": entries.order_by("recorded_at", "pk"),
+            "entries": substance_for(
+                user=request.user, entries=entries.order_by("recorded_at", "pk")
+            ),
+            "reason": reason,
+            "organisation": _organisation_of(file),
             "date_from": date_from,
             "date_to": date_to,
             "exported_by": request.user,
@@ -190,10 +221,44 @@ def _export(request: HttpRequest, file: selectors.FileView, fmt: str) -> HttpRes
         },
         request=request,
     )
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf(
+        pdf_variant="pdf/ua-1"  # tagged, for screen readers, as the summaries are
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+EXPORT_CHUNK = 500
+
+
+def _chunks(entries):
+    """The entries in pages of EXPORT_CHUNK, each read with its substance at once."""
+    chunk = []
+    for entry in entries.iterator(chunk_size=EXPORT_CHUNK):
+        chunk.append(entry)
+        if len(chunk) == EXPORT_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _iso(moment) -> str:
+    """A time as ISO 8601 with its offset, in the product's time zone."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
+
+
+def _organisation_of(file: selectors.FileView) -> str:
+    """The name on the cover sheet: the pupil's setting, or the settings of the staff
+    member's file whose entries the reader was shown."""
+    if isinstance(file.owner, Pupil):
+        return file.owner.setting.name
+    memberships = file.owner.memberships.select_related("organisation")
+    if file.setting_ids is not None:
+        memberships = memberships.filter(organisation_id__in=file.setting_ids)
+    names = sorted({membership.organisation.name for membership in memberships})
+    return ", ".join(names)
 
 
 ENTRY_COLUMNS = [
@@ -205,6 +270,9 @@ ENTRY_COLUMNS = [
     "Kind",
     "Setting",
     "Declared by",
+    "Declared at",
+    "About",
+    "What was declared",
     "Through family member",
     "Recorded by",
     "Text",
@@ -217,7 +285,7 @@ ENTRY_COLUMNS = [
 def entry_row(entry: RegisterEntry) -> list[str]:
     owner = entry.person.get_full_name() if entry.person_id else str(entry.pupil)
     return [
-        timezone.localtime(entry.recorded_at).strftime("%Y-%m-%d %H:%M"),
+        _iso(entry.recorded_at),
         entry.get_file_display(),
         owner,
         entry.get_entry_kind_display(),
@@ -225,21 +293,16 @@ def entry_row(entry: RegisterEntry) -> list[str]:
         entry.declaration.kind_entry.name,
         entry.declaration.setting.name,
         entry.declaration.declarant.get_full_name(),
+        _iso(entry.substance.declared_at),
+        entry.substance.people_text,
+        entry.substance.answers_text,
         str(entry.via_family_member) if entry.via_family_member_id else "",
         entry.recorded_by.get_full_name() if entry.recorded_by_id else "",
         entry.text,
         "Yes" if entry.confidential else "No",
-        timezone.localtime(entry.amends.recorded_at).strftime("%Y-%m-%d %H:%M")
-        if entry.amends_id
-        else "",
+        _iso(entry.amends.recorded_at) if entry.amends_id else "",
         entry.reason,
     ]
-
-
-def _file_url(file: selectors.FileView) -> str:
-    if isinstance(file.owner, Pupil):
-        return reverse("registers:pupil_file", args=[file.owner.pk])
-    return reverse("registers:staff_file", args=[file.owner.pk])
 
 
 def _file_name(file: selectors.FileView, fmt: str) -> str:

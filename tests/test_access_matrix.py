@@ -152,6 +152,19 @@ def build() -> types.SimpleNamespace:
     o.staff_entry = RegisterEntry.objects.get(decision=decision, file=RegisterEntry.File.STAFF)
     o.follow_up = FollowUp.objects.get(decision=decision, kind=FollowUp.Kind.REVIEW)
 
+    # A concern by teacher_a about the pupil: decided by the head, copied to the DSL
+    # (R22), who keeps the DSL's log from the copy (R41).
+    o.concern = DeclarationFactory(
+        declarant=world.teacher_a, setting=world.school_a, kind="concern"
+    )
+    DeclarationSubjectFactory(declaration=o.concern, pupil=o.pupil)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        declaration_submit(actor=world.teacher_a, declaration=o.concern)
+    o.dsl_copy = ApprovalRequest.objects.get(
+        declaration=o.concern, purpose=ApprovalRequest.Purpose.COPY
+    )
+    assert o.dsl_copy.decider == world.dsl_a
+
     # A draft, for the pages of a declaration that can still change.
     o.draft = DeclarationFactory(
         declarant=world.teacher_a, setting=world.school_a, kind="planned_social_contact"
@@ -487,6 +500,8 @@ APP_ROWS = [
     # Deciding (#5): the dashboard lists the person's own requests (empty for others).
     row("approvals:dashboard", default=200),
     row("approvals:request", kwargs=pk("approval"), line_manager=200),
+    # The DSL's log (R41): posted to from the DSL's own copy (the POST matrix).
+    row("approvals:request_dsl_log", kwargs=pk("dsl_copy"), default=405),
     row(
         "approvals:request_attachment",
         kwargs=lambda o: {"pk": o.approval.pk, "attachment_pk": o.attachment.pk},
@@ -496,10 +511,20 @@ APP_ROWS = [
     row("registers:index", default=200),
     row("registers:staff_list", default=200),  # the people the person may see
     row("registers:staff_file", kwargs=pk("world.teacher_a"), **STAFF_FILE),
-    row("registers:staff_file_export", kwargs=pk("world.teacher_a", fmt="csv"), **STAFF_FILE),
+    row(
+        "registers:staff_file_export",
+        kwargs=pk("world.teacher_a", fmt="csv"),
+        query={"export-reason": "Inspection"},
+        **STAFF_FILE,
+    ),
     row("registers:pupil_list", default=200),  # empty for who may open no pupil's file
     row("registers:pupil_file", kwargs=pk("pupil"), **PUPIL_FILE),
-    row("registers:pupil_file_export", kwargs=pk("pupil", fmt="csv"), **PUPIL_FILE),
+    row(
+        "registers:pupil_file_export",
+        kwargs=pk("pupil", fmt="csv"),
+        query={"export-reason": "Inspection"},
+        **PUPIL_FILE,
+    ),
     # The recorder (the line manager who decided), or the head, Executive Headteacher,
     # DSL or deputy DSL of the setting (registers.selectors.entry_for_correction).
     row(
@@ -892,6 +917,15 @@ def summary_save_data(o: types.SimpleNamespace) -> dict:
     }
 
 
+def dsl_log_data(o: types.SimpleNamespace) -> dict:
+    return {
+        "log-action": "lado_advice",
+        "log-done_on": timezone.localdate().isoformat(),
+        "log-done_by": o.world.dsl_a.pk,
+        "log-outcome": "Advice taken; no further action.",
+    }
+
+
 POST_MATRIX: dict[str, tuple[Row, Any]] = {
     matrix_row.name: (matrix_row, data)
     for matrix_row, data in [
@@ -899,6 +933,9 @@ POST_MATRIX: dict[str, tuple[Row, Any]] = {
         (row("declarations:submit", kwargs=pk("draft"), staff=302), {}),
         (row("declarations:amend", kwargs=pk("declaration"), staff=302), {}),
         (row("declarations:attachment_upload", kwargs=pk("draft"), staff=302), {}),
+        # Only the DSL copied keeps the log from the copy: for anyone else it does not
+        # exist (a head refused from their own request: tests/approvals/test_dsl_log.py).
+        (row("approvals:request_dsl_log", kwargs=pk("dsl_copy"), dsl=302), dsl_log_data),
         # The head, Executive Headteacher or administrator closes school_a's round.
         (
             row(

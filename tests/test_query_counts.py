@@ -38,11 +38,13 @@ CEILINGS = {
     "approver dashboard, Executive Headteacher": 15,  # and the trust's settings to filter by
     "your declarations": 7,
     "your declarations, page 2": 7,
-    "pupil file": 8,
+    # and what each entry says: whom it names, their families, links (#21); as the DSL,
+    # what is open about the child, with the requests to open it from (two, #21)
+    "pupil file": 14,
     # The audit history: one more for each kind of record its events name (read as names
     # and links) and one for which events are confidential (#21); per kind, never per row.
-    "audit search": 9,
-    "audit trail": 11,
+    "audit search": 10,
+    "audit trail": 12,
     "summary, trust, term": 45,  # worked out: with the one-at-a-time lock (add, delete)
     "summary, trust, term, cached": 14,
     "summary, trust, year": 44,

@@ -62,3 +62,39 @@ TABLES = {
     "families": FAMILIES,
     "line_management": LINE_MANAGEMENT,
 }
+
+# What each column is called on the pages, in a school office's words (the names above
+# are the pipeline's own). Where a file called it something else, the page says so too.
+LABELS = {
+    "email": "Email",
+    "given_name": "Forename",
+    "family_name": "Surname",
+    "setting": "School or pre-school",
+    "role": "Role",
+    "job_title": "Job title",
+    "line_manager_email": "Line manager's email",
+    "starts_on": "Start date",
+    "ends_on": "End date",
+    "reference": "MIS reference",
+    "upn": "UPN (unique pupil number)",
+    "preferred_given_name": "Preferred forename",
+    "preferred_family_name": "Preferred surname",
+    "date_of_birth": "Date of birth",
+    "year_group": "Year group",
+    "class_name": "Class or room",
+    "status": "On roll or left",
+    "left_on": "Leaving date",
+    "destination": "Destination",
+    "relationship": "Relationship",
+    "parental_responsibility": "Parental responsibility",
+    "pupil_references": "Pupils' references",
+    "phone": "Phone",
+}
+
+
+def column_label(column: str, header: str = "") -> str:
+    """The column's name on the pages, with the file's own header if it differs."""
+    label = LABELS.get(column, column.replace("_", " ").capitalize())
+    if header and header.strip().casefold() != label.casefold():
+        return f"{label} (“{header.strip()}” in the file)"
+    return label

@@ -103,6 +103,8 @@ class Table:
     name: str
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    # canonical column -> the file's own header for it ("date_of_birth" -> "DOB")
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def header_map(headers: list[object], table: str) -> tuple[dict[int, str], list[str]]:
@@ -152,7 +154,11 @@ def table_from_dataset(dataset: tablib.Dataset, table: str) -> Table:
             f"Its first row has: {found or 'nothing'}. Rename the column or add it, "
             "then upload the file again."
         )
-    result = Table(name=table, ignored_columns=ignored)
+    result = Table(
+        name=table,
+        ignored_columns=ignored,
+        headers={column: str(headers[index]).strip() for index, column in mapping.items()},
+    )
     for number, row in enumerate(dataset, start=2):
         values = {column: text(row[index]) for index, column in mapping.items()}
         if any(values.values()):

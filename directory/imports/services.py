@@ -94,6 +94,7 @@ def tables_from_files(files: dict[str, tuple[str, bytes]]) -> tuple[Tables, list
                 "sha256": hashlib.sha256(content).hexdigest(),
                 "rows": len(read.rows),
                 "ignored": read.ignored_columns,
+                "headers": read.headers,
             }
         )
     return tables, notes

@@ -99,6 +99,11 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if shown in SHOWN:
         rows = rows.filter(action=shown)
+    page = page_of(request, rows, 50)
+    for row in page.object_list:
+        _label_columns(run, row)
+    done = run.status == ImportRun.Status.DONE
+    labels = SHOWN | ({"add": "Added", "change": "Changed"} if done else {})
     counts = {
         "problem": run.problem_count,
         "add": run.added,
@@ -112,11 +117,25 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "run": run,
             "shown": shown if shown in SHOWN else "",
-            "tabs": [(key, label, counts[key]) for key, label in SHOWN.items()],
-            "page": page_of(request, rows, 50),
+            "tabs": [(key, label, counts[key]) for key, label in labels.items()],
+            "page": page,
             "query": query_without_page(request),
         },
     )
+
+
+def _label_columns(run: ImportRun, row: ImportRow) -> None:
+    """The row's problems and changes with each column as the page names it."""
+    row.problem_list = [
+        {**problem, "label": run.column_label(row.table, problem["column"])}
+        if problem.get("column")
+        else problem
+        for problem in row.problems
+    ]
+    row.change_list = [
+        (run.column_label(row.table, column), before, after)
+        for column, (before, after) in row.changes.items()
+    ]
 
 
 @require_POST
@@ -164,7 +183,12 @@ def import_row(request: HttpRequest, pk: int, row: int) -> HttpResponse:
     run = import_run_get_for(user=request.user, pk=pk)
     row = get_object_or_404(ImportRow, run=run, pk=row)
     columns = TABLES[row.table]
-    form = ImportRowForm(request.POST or None, columns=columns, values=row.values)
+    form = ImportRowForm(
+        request.POST or None,
+        columns=columns,
+        values=row.values,
+        labels={column: run.column_label(row.table, column) for column in columns},
+    )
     editable = not row.applied and run.status in (ImportRun.Status.PREVIEW, ImportRun.Status.DONE)
     if request.method == "POST" and editable:
         try:
@@ -189,6 +213,7 @@ def import_row(request: HttpRequest, pk: int, row: int) -> HttpResponse:
         except (IllegalTransition, ImportNotAllowed) as refused:
             messages.error(request, str(refused))
             return redirect("directory:import_detail", pk=run.pk)
+    _label_columns(run, row)
     problems: dict[str, list[str]] = {}
     for problem in row.problems:
         problems.setdefault(problem["column"], []).append(problem["message"])

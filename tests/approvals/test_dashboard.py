@@ -541,3 +541,31 @@ def test_the_next_page_keeps_the_filter(client, world, mine):
     response = client.get(DASHBOARD, {"kind": "planned_social_contact"})
 
     assert "kind=planned_social_contact&amp;page=2" in response.text
+
+
+def test_related_declarations_link_to_where_the_reader_may_open_them(client, world, related_world):
+    """#21: the head reads the declarant's other gift, which came to her too, through its
+    request; one that never came to her is named with its reference, not linked."""
+    main = ApprovalRequest.objects.create(
+        declaration=related_world["main"],
+        decider=world.head_a,
+        decider_role=DeciderRole.HEAD,
+        routing_reason="Test route.",
+        due_on=today() + datetime.timedelta(days=5),
+    )
+    gift = ApprovalRequest.objects.create(
+        declaration=related_world["own_other"],
+        decider=world.head_a,
+        decider_role=DeciderRole.HEAD,
+        routing_reason="Test route.",
+        due_on=today() + datetime.timedelta(days=5),
+        status=ApprovalRequest.Status.DECIDED,
+    )
+    sign_in_with_mfa(client, world.head_a)
+
+    response = client.get(main.get_absolute_url())
+
+    opened = f'<a href="{gift.get_absolute_url()}"><span class="visually-hidden">Open </span>'
+    assert f"{opened}{related_world['own_other'].reference}</a>" in response.text
+    same_pupil = related_world["same_pupil"].reference
+    assert f"· {same_pupil}</li>" in response.text

@@ -587,6 +587,76 @@ def test_a_concern_reaches_the_dsl_who_finds_it_in_the_audit_history(demo, visit
     assert declaration.reference in page.content()
 
 
+def test_the_dsl_records_lado_advice_on_a_concern_and_finds_it_on_the_childs_file(demo, visit):
+    """#21: the concern just copied to the DSL is on her home page and on the child's
+    file as open; she records in the DSL's log that she sought LADO advice (a date in
+    the future first, refused with what she typed kept), and it is on the file,
+    confidential."""
+    from approvals.models import DslLogEntry
+    from declarations.models import Declaration
+    from registers.models import RegisterEntry
+
+    teacher, dsl = demo["bro_teacher1"], demo["bro_dsl"]
+    pupil = a_pupil_of("Brookfield Primary School")
+    tab = visit(name="teacher")
+    tab.sign_in(teacher)
+    declare(
+        tab,
+        "I am worried about a child's or parent's contact with me",
+        pupil=pupil,
+        answers=[
+            lambda page: page.get_by_label("What the concern is").select_option(
+                label="Someone is trying to make contact beyond the professional"
+            ),
+            lambda page: page.get_by_label("What happened").fill(
+                "A parent keeps messaging me late at night about their child."
+            ),
+        ],
+    )
+    declaration = Declaration.objects.filter(declarant=teacher).latest("pk")
+
+    dsl_tab = visit(name="dsl")
+    dsl_tab.sign_in(dsl)
+    page = dsl_tab.page
+    dsl_tab.go(reverse("registers:pupil_file", args=[pupil.pk]))
+    dsl_tab.check("pupil-file-open")
+    open_section = page.get_by_role("region", name="Open: not yet decided")
+    assert declaration.reference in open_section.inner_text()
+    dsl_tab.go("/")
+    dsl_tab.check("home")
+    safeguarding = page.get_by_role("region", name="Safeguarding")
+    safeguarding.get_by_role(
+        "link", name=re.compile(re.escape(f"({declaration.reference}): {teacher.get_full_name()}"))
+    ).first.click()
+    page.wait_for_load_state()
+    dsl_tab.check("copy")
+    outcome = "The LADO advised that the parent be reminded of the school's ways to get in touch."
+    page.get_by_role("radio", name="Sought advice from the LADO").check()
+    page.get_by_label("Date it was done").fill(in_days(1))
+    page.get_by_label("Outcome").fill(outcome)
+    page.get_by_role("button", name="Add to the DSL's log").click()
+    page.wait_for_load_state()
+    dsl_tab.check("log-refused")
+    assert "The date cannot be in the future" in page.content()
+    assert page.get_by_label("Outcome").input_value() == outcome
+    assert not DslLogEntry.objects.exists()
+    page.get_by_label("Date it was done").fill(in_days(0))
+    page.get_by_role("button", name="Add to the DSL's log").click()
+    page.wait_for_load_state()
+    dsl_tab.check("log-recorded")
+    log = page.get_by_role("region", name=re.compile("The DSL's log"))
+    assert "Sought advice from the LADO" in log.inner_text()
+    entry = RegisterEntry.objects.get(pupil=pupil, entry_kind=RegisterEntry.EntryKind.DSL_LOG)
+    assert entry.confidential
+
+    dsl_tab.go(reverse("registers:pupil_file", args=[pupil.pk]))
+    dsl_tab.check("pupil-file-logged")
+    entries = page.locator(".register-entries").inner_text()
+    assert "DSL's log: Concern" in entries
+    assert "Confidential" in entries
+    assert outcome in entries
+
+
 def test_nobody_takes_over_an_account_and_the_dsl_finds_every_attempt(demo, visit, settings):
     """#18's walk: a caretaker finds no way to change his email; the administrator's
     attempt to make herself DSL waits for the head, who is told and confirms it; a

@@ -150,7 +150,8 @@ def test_the_page_lists_who_has_not_signed_in_with_send_again_for_each(
     assert "Send again<span" in page
     sent = timezone.localtime(Invitation.objects.get(person=live.new_teacher).sent_at)
     assert f"Sent {sent:%-d %B %Y}; the link works until" in page
-    assert "Send to everyone not yet invited (0)" in page
+    assert "Send to everyone not yet invited" not in page  # nobody left to send to
+    assert "Everyone here has been sent an invitation" in page
 
 
 def test_send_again_replaces_the_invitation_and_the_old_link_says_so(

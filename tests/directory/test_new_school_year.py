@@ -333,6 +333,7 @@ def test_a_first_day_that_does_not_fit_is_refused_saying_why(
 
     assert response.status_code == 200
     assert message in response.text
+    assert response.text.count(message) == 1  # in the summary, not again below it
     assert "There is a problem" in response.text
     assert not SchoolYearRollover.objects.exists()
     assert year_groups(school_a["5"]) == ["5"] * 3

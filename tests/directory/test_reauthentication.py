@@ -41,11 +41,13 @@ def steps(world) -> dict[str, tuple[object, str]]:
     return {
         "staff file export": (
             world.head_a,
-            reverse("registers:staff_file_export", args=[world.teacher_a.pk, "csv"]),
+            reverse("registers:staff_file_export", args=[world.teacher_a.pk, "csv"])
+            + "?export-reason=Inspection",
         ),
         "pupil file export": (
             world.dsl_a,
-            reverse("registers:pupil_file_export", args=[pupil.pk, "csv"]),
+            reverse("registers:pupil_file_export", args=[pupil.pk, "csv"])
+            + "?export-reason=Inspection",
         ),
         "audit CSV": (world.dsl_a, reverse("oversight:audit_export")),
         "publishing a policy": (world.head_a, reverse("policies:version_new")),

@@ -1,5 +1,6 @@
 """``manage.py seed_demo``: the demo federation, pre-school, people and pupils."""
 
+import datetime
 import io
 import re
 
@@ -9,9 +10,11 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from contactpolicy.models import AuditEvent
+from declarations.models import Declaration
 from directory.access import Access
 from directory.demo import DEMO_TOTP_SECRET
 from directory.identity.mfa import mfa_required
@@ -249,3 +252,18 @@ def test_seed_demo_refuses_to_run_in_production(settings):
     assert not Pupil.objects.exists()
     assert not AuditEvent.objects.exists()
     assert "password" not in out.getvalue()
+
+
+def test_the_demos_trail_is_true_nothing_after_it_was_loaded_and_no_old_record_made_today(demo):
+    """#21 item 8: the demo's history happened when it says, as the DSL reads it in the
+    audit search and on each declaration's history."""
+    now = timezone.now()
+    assert not AuditEvent.objects.filter(occurred_at__gt=now).exists()
+    for model in apps.get_models():
+        if model.__name__.startswith("Historical"):
+            assert not model.objects.filter(history_date__gt=now).exists(), model.__name__
+    old = Declaration.objects.filter(submitted_at__lt=now - datetime.timedelta(days=7))
+    assert old.count() > 100
+    created = Declaration.history.filter(history_type="+", id__in=old.values("pk"))
+    assert created.count() == old.count()
+    assert not created.filter(history_date__gt=now - datetime.timedelta(days=7)).exists()

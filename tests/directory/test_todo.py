@@ -39,10 +39,12 @@ def tidy(world, *, not_acknowledged=(), not_trained=(), trained_long_ago=()):
     staff with a line manager: nothing on anybody's list."""
     Person.objects.update(last_login=timezone.now() - datetime.timedelta(days=7))
     world.version = PolicyVersionFactory(organisation=world.federation)
+    elsewhere = PolicyVersionFactory(organisation=world.other_school)
     long_ago = timezone.localdate() - datetime.timedelta(days=400)
     for person in Person.objects.all():
         if person not in not_acknowledged:
             AcknowledgementFactory(person=person, version=world.version)
+            AcknowledgementFactory(person=person, version=elsewhere)
         if person in trained_long_ago:
             TrainingRecordFactory(person=person, completed_on=long_ago)
         elif person not in not_trained:
@@ -321,3 +323,37 @@ def test_the_list_costs_the_same_queries_however_much_is_waiting(client, world):
 
     assert len(todos(client, school.administrator)) == 7
     assert few == many
+
+
+def test_a_school_with_no_policy_published_is_on_the_list_until_one_is(client, world):
+    """A new school's administrator is told no one can acknowledge a policy there yet."""
+    before = todos(client, world.administrator)
+    PolicyVersionFactory(organisation=world.school_a)
+    after = todos(client, world.administrator)
+    PolicyVersionFactory(organisation=world.federation)  # in force for both its schools
+    AcknowledgementFactory(
+        person=world.administrator, version=world.federation.policy_versions.get()
+    )
+    last = todos(client, world.administrator)
+
+    unpublished = "no policy published: nobody there can acknowledge it"
+    assert (
+        f"2 schools or pre-schools with {unpublished}",
+        reverse("policies:version_new"),
+    ) in before
+    assert (f"1 school or pre-school with {unpublished}", reverse("policies:version_new")) in after
+    assert not any(unpublished in text for text, _ in last)
+
+
+def test_the_home_page_does_not_say_a_policy_was_acknowledged_where_none_is_published(
+    client, world
+):
+    sign_in_with_mfa(client, world.teacher_a)
+    before = client.get(reverse("home")).text
+    version = PolicyVersionFactory(organisation=world.federation)
+    AcknowledgementFactory(person=world.teacher_a, version=version)
+    after = client.get(reverse("home")).text
+
+    assert "No policy has been published for where you work yet." in before
+    assert "You have acknowledged the policy in force" not in before
+    assert "You have acknowledged the policy in force where you work." in after

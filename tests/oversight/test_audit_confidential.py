@@ -11,10 +11,12 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
-from approvals.models import ApprovalRequest
-from approvals.services import decision_record
+from approvals.audit_actions import APPROVAL_DSL_ACTION_RECORDED
+from approvals.models import ApprovalRequest, DslAction
+from approvals.services import decision_record, dsl_log_record
 from contactpolicy.audit_details import WITHHELD
 from declarations.kinds import get_kind
 from declarations.services import Subject, declaration_save_draft
@@ -28,6 +30,7 @@ pytestmark = pytest.mark.django_db
 CONCERN = "She waits by the school gate for me every evening"
 PLACE = "The Wolfsbane Arms, upstairs"
 GIFT = "A hand-knitted Quillfeather scarf"
+LOGGED = "The LADO advised a conversation with the Pendlebury family"
 
 
 def declared(world, kind: str, **answers):
@@ -147,3 +150,26 @@ def test_another_schools_dsl_reads_none_of_it(client, world, trail):
 
     assert escape(str(trail["concern"])) not in head_other_rows
     assert escape(CONCERN) not in head_other_rows
+
+
+def test_the_dsls_log_is_confidential_whatever_it_is_about(client, world, trail):
+    copy = ApprovalRequest.objects.get(declaration=trail["concern"], decider=world.dsl_a)
+    dsl_log_record(
+        actor=world.dsl_a,
+        request=copy,
+        action=DslAction.LADO_ADVICE,
+        done_on=timezone.localdate(),
+        done_by=world.dsl_a,
+        outcome=LOGGED,
+    )
+
+    assert APPROVAL_DSL_ACTION_RECORDED.confidential  # by its action, not only its record
+    as_administrator = page(client, world.administrator)
+    assert "DSL&#x27;s log: what was done recorded" in as_administrator
+    assert escape(LOGGED) not in as_administrator
+    as_dsl = page(client, world.dsl_a)
+    assert escape(LOGGED) in as_dsl
+    assert "Sought advice from the LADO" in as_dsl
+    assert f"Done by:</span> {escape(world.dsl_a.get_full_name())}" in as_dsl.replace(
+        f'<a href="/registers/staff/{world.dsl_a.pk}/">', ""
+    ).replace("</a>", "")

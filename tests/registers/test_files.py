@@ -3,10 +3,10 @@
 import csv
 import datetime
 import io
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver, reverse
@@ -51,15 +51,21 @@ def as_(client, person):
     return client
 
 
+REASON = "Ofsted inspection, December"
+
+
 def staff_url(person, fmt=None):
+    """The file's page, or its export with a reason given (``fmt``)."""
     if fmt:
-        return reverse("registers:staff_file_export", args=[person.pk, fmt])
+        url = reverse("registers:staff_file_export", args=[person.pk, fmt])
+        return f"{url}?{urlencode({'export-reason': REASON})}"
     return reverse("registers:staff_file", args=[person.pk])
 
 
 def pupil_url(pupil, fmt=None):
     if fmt:
-        return reverse("registers:pupil_file_export", args=[pupil.pk, fmt])
+        url = reverse("registers:pupil_file_export", args=[pupil.pk, fmt])
+        return f"{url}?{urlencode({'export-reason': REASON})}"
     return reverse("registers:pupil_file", args=[pupil.pk])
 
 
@@ -434,34 +440,57 @@ def test_a_staff_file_export_is_not_found_outside_its_scope(world, files, client
     ],
 )
 @pytest.mark.parametrize("fmt", ["csv", "pdf"])
-def test_an_export_with_a_bad_range_goes_back_to_the_file_with_a_message(
+def test_an_export_with_a_bad_range_shows_the_file_again_with_a_message(
     world, files, client, query, message, fmt
 ):
-    response = as_(client, world.head_a).get(staff_url(world.teacher_a, fmt), query)
+    response = as_(client, world.head_a).get(
+        staff_url(world.teacher_a, fmt).split("?")[0], {**query, "export-reason": REASON}
+    )
 
-    assert response.status_code == 302
-    assert response.url == staff_url(world.teacher_a)
-    assert any(message in str(m) for m in get_messages(response.wsgi_request))
+    assert response.status_code == 400
+    assert "The export was not made" in response.text
+    assert message in response.text
+    assert REASON in response.text  # what was typed is still there
     assert not events("register.staff_file_exported").exists()
 
 
-def test_a_pupil_file_export_with_a_bad_range_goes_back_to_the_pupil_file(world, files, client):
-    query = {"export-date_from": "2024-05-02", "export-date_to": "2024-05-01"}
+@pytest.mark.parametrize("fmt", ["csv", "pdf"])
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_an_export_without_a_reason_is_not_made(world, files, client, fmt, reason):
+    url = reverse("registers:pupil_file_export", args=[files.pupil.pk, fmt])
 
-    response = as_(client, world.dsl_a).get(pupil_url(files.pupil, "csv"), query)
+    response = as_(client, world.dsl_a).get(url, {"export-reason": reason})
 
-    assert response.status_code == 302
-    assert response.url == pupil_url(files.pupil)
+    assert response.status_code == 400
+    assert "Say why you are exporting the file." in response.text
+    assert response["Content-Type"].startswith("text/html")
+    assert not events("register.pupil_file_exported").exists()
+
+
+def test_a_pupil_file_export_with_a_bad_range_shows_the_pupil_file_again(world, files, client):
+    query = {"export-date_from": "2024-05-02", "export-date_to": "2024-05-01", "export-reason": "x"}
+    url = reverse("registers:pupil_file_export", args=[files.pupil.pk, "csv"])
+
+    response = as_(client, world.dsl_a).get(url, query)
+
+    assert response.status_code == 400
+    assert f"Pupil file: {files.pupil}" in response.text
     assert not events("register.pupil_file_exported").exists()
 
 
 def test_an_export_keeps_only_the_entries_in_the_range(world, dated, client):
-    query = {"export-date_from": days_ago(6).date(), "export-date_to": days_ago(4).date()}
+    query = {
+        "export-date_from": days_ago(6).date(),
+        "export-date_to": days_ago(4).date(),
+        "export-reason": REASON,
+    }
 
-    response = as_(client, world.head_a).get(staff_url(world.teacher_a, "csv"), query)
+    response = as_(client, world.head_a).get(
+        reverse("registers:staff_file_export", args=[world.teacher_a.pk, "csv"]), query
+    )
 
-    _, *rows = csv_rows(response)
-    assert [row[10] for row in rows] == ["MIDDLE review entry."]
+    header, *rows = csv_rows(response)
+    assert [row[header.index("Text")] for row in rows] == ["MIDDLE review entry."]
 
 
 def test_a_csv_cell_that_starts_a_formula_is_made_harmless(world, client):

@@ -72,7 +72,10 @@ def test_a_dsl_never_sees_a_lado_consultation_about_themself_on_a_pupil_file(wor
 
     sign_in_with_mfa(client, world.dsl_a)
     page = client.get(reverse("registers:pupil_file", args=[pupil.pk]))
-    export = client.get(reverse("registers:pupil_file_export", args=[pupil.pk, "csv"]))
+    export = client.get(
+        reverse("registers:pupil_file_export", args=[pupil.pk, "csv"]),
+        {"export-reason": "Inspection"},
+    )
     correct = client.get(reverse("registers:entry_correct", args=[entry.pk]))
 
     assert page.status_code == 200

@@ -185,3 +185,41 @@ def test_a_large_import_is_written_by_the_worker_with_its_progress_on_the_page(
     ).content.decode()
     assert "hx-trigger" not in progress  # stops asking once it is done
     assert "The import has finished" in progress
+
+
+def test_problems_name_the_column_as_the_file_does_and_nothing_to_import_offers_no_button(
+    admin, world_for_the_module
+):
+    """A school office reads "Date of birth", and the header of its own file, never the
+    pipeline's names; with nothing to add or change there is no "Import 0 rows"."""
+    world = world_for_the_module
+    rows = [
+        ["Adno", "Legal Forename", "Legal Surname", "DOB"],
+        ["2001", "Darren", "Taylor", "31/09/2015"],
+    ]
+    response = upload(admin, world, csv_bytes(rows))
+    run = ImportRun.objects.get()
+    page = admin.get(response.url).content.decode()
+    row = run.rows.get()
+    form = admin.get(reverse("directory:import_row", args=[run.pk, row.pk])).content.decode()
+
+    assert "Date of birth (“DOB” in the file):</strong> “31/09/2015” is not a real date" in page
+    assert "Dateofbirth" not in page
+    assert "Nothing to import until the rows with problems are corrected." in page
+    assert "Import 0 rows" not in page
+    assert "Row 2 of the pupils file: Darren Taylor" in form
+    assert "MIS reference (“Adno” in the file)" in form
+    assert ">Upn<" not in form
+    assert "UPN (unique pupil number)" in form
+
+
+def test_once_imported_the_tabs_say_what_was_done(admin, world_for_the_module):
+    world = world_for_the_module
+    response = upload(admin, world, csv_bytes(ROWS[:2]))
+    run = ImportRun.objects.get()
+    admin.post(reverse("directory:import_confirm", args=[run.pk]))
+
+    page = admin.get(response.url).content.decode()
+
+    assert "Added (1)" in page
+    assert "To add (" not in page
