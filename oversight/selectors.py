@@ -14,7 +14,8 @@ from django.db.models.functions import Cast, TruncDate
 
 from approvals.models import CONFIDENTIAL_OUTCOMES
 from contactpolicy.audit import codes_of, registry
-from contactpolicy.audit_details import describe_events
+from contactpolicy.audit_actions import ACCESS_REFUSED
+from contactpolicy.audit_details import Shown, describe_events
 from contactpolicy.models import AuditEvent
 from declarations.kinds import codes_where
 from declarations.models import Declaration, DeclarationSubject
@@ -166,11 +167,14 @@ def audit_events_for(*, user: Any, filters: dict[str, Any] | None = None) -> Que
         ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
         person_type = ContentType.objects.get_for_model(Person)
         # A file opened is about the person whose file it is; an event with no
-        # target at all (an audit search) is about whoever did it.
+        # target at all (an audit search) is about whoever did it; a record of another
+        # school someone tried to open is theirs too (#21), read without its name
+        # (audit_events_describe).
         events = AuditEvent.objects.annotate(day=TruncDate("occurred_at")).filter(
             Q(organisation_pk__in=scope)
             | Q(organisation_pk__isnull=True, target_type__isnull=True)
             & Exists(members_then.filter(person_id=OuterRef("actor_id")))
+            | Q(action=ACCESS_REFUSED) & Exists(members_then.filter(person_id=OuterRef("actor_id")))
             | Q(organisation_pk__isnull=True, target_type=person_type)
             & Exists(
                 members_then.annotate(key=Cast("person_id", CharField())).filter(
@@ -255,10 +259,37 @@ def audit_events_describe(*, user: Any, events: Any) -> list[AuditEvent]:
     each with its label, who, its record and its details in words, linked where the
     person may open what they name; a confidential event's details withheld from those
     who may not read them. A fixed number of queries, whatever the number of events."""
-    return describe_events(
+    events = describe_events(
         events,
         reader=user,
         may_read_confidential=lambda event: reads_confidential_details(
             user=user, organisation_pk=event.organisation_pk
         ),
     )
+    _elsewhere(user, events)
+    return events
+
+
+def _elsewhere(user: Any, events: list[AuditEvent]) -> None:
+    """A refusal of a record of an organisation the reader does not oversee (one of
+    their staff tried to open another school's pupil file) says where, never which
+    record: that school's DSL reads its name (one query)."""
+    if Access.for_user(user).is_superuser:
+        return
+    scope = audit_scope_for(user=user)
+    outside = [
+        event
+        for event in events
+        if event.action == ACCESS_REFUSED and event.organisation_pk not in scope
+    ]
+    names = dict(
+        Organisation.objects.filter(
+            pk__in={event.organisation_pk for event in outside}
+        ).values_list("pk", "name")
+    )
+    for event in outside:
+        what = event.target_type.name if event.target_type_id else "page"
+        where = names.get(event.organisation_pk, "another organisation")
+        event.record = Shown(f"A {what} of {where}")
+        event.details = []
+        event.elsewhere = True

@@ -117,7 +117,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 
     def rows():
         yield "\ufeff" + writer.writerow(
-            ["When", "Who", "Action", "What", "Record", "Details", "IP address"]
+            ["When", "Who", "Action", "What", "Record and its number", "Details", "IP address"]
         )
         # Read a chunk at a time: its names and links in a few queries, whatever its size.
         read = events[:AUDIT_EXPORT_LIMIT].iterator(chunk_size=EXPORT_CHUNK)
@@ -139,8 +139,10 @@ def audit_row(event) -> list[str]:
         timezone.localtime(event.occurred_at).isoformat(timespec="seconds"),
         event.who.text,
         event.label,
-        event.target_label,
-        f"{event.target_type.model} {event.target_id}" if event.target_type_id else "",
+        event.record.text,
+        ""
+        if getattr(event, "elsewhere", False) or not event.target_type_id
+        else f"{event.target_type.name.capitalize()} {event.target_id}",
         details_text(event),
         event.ip_address or "",
     ]

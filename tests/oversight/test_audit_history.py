@@ -29,7 +29,7 @@ from tests.factories.declarations import DeclarationFactory, DeclarationSubjectF
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["When", "Who", "Action", "What", "Record", "Details", "IP address"]
+HEADER = ["When", "Who", "Action", "What", "Record and its number", "Details", "IP address"]
 
 
 def search(client, user, **filters):
@@ -526,7 +526,7 @@ def test_the_export_is_a_csv_attachment_of_the_events_in_scope(client, world, sc
         world.head_a.get_full_name(),
         "Pupil file opened",
         str(scene.pupil_a),
-        f"pupil {scene.pupil_a.pk}",
+        f"Pupil {scene.pupil_a.pk}",
     ]
 
 

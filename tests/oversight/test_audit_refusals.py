@@ -26,7 +26,7 @@ from oversight.models import SummarySnapshot
 from policies.middleware import SESSION_KEY
 from registers.models import FollowUp, RegisterEntry
 from tests.conftest import sign_in_with_mfa
-from tests.factories import PASSWORD, PupilFactory, person_with_roles
+from tests.factories import PASSWORD, PupilFactory, SchoolFactory, person_with_roles
 from tests.factories.policies import PolicyVersionFactory, TrainingRecordFactory
 from tests.two_schools import declare, submit
 
@@ -184,11 +184,37 @@ def test_another_schools_attempt_to_open_a_record_is_a_404_and_a_refusal_filed_u
     assert refusal.data.get("asked_for") == asked_for
     assert refusal.data["path"] == url(records).split("?")[0]
     assert refusal.ip_address == "127.0.0.1"
-    # Ash's DSL and the federation's administrator find it; the intruder's own school
-    # does not: it is not about its records.
+    # Ash's DSL and the federation's administrator find it; so does the intruder's own
+    # school, which reads that its teacher tried, not what (the next test).
     assert refusal.pk in found_by(client, world.dsl_a)
     assert refusal.pk in found_by(client, world.administrator)
-    assert refusal.pk not in found_by(client, world.administrator_other)
+    assert refusal.pk in found_by(client, world.administrator_other)
+    unrelated = person_with_roles(SchoolFactory(name="Elm Primary School"), Role.DSL)
+    assert refusal.pk not in found_by(client, unrelated)  # neither the record's nor theirs
+
+
+def test_the_intruders_own_school_reads_where_they_tried_never_whose_record(client, world, ash):
+    """#21's done-when: a teacher's attempt on another school's pupil file is in her
+    school's DSL's search, saying which school; the pupil is named to that school only."""
+    dsl_other = person_with_roles(world.other_school, Role.DSL)
+    signed_in(client, world.teacher_other)
+    client.get(reverse("registers:pupil_file", args=[ash["pupil"].pk]))
+
+    signed_in(client, dsl_other)
+    theirs = client.get(reverse("oversight:audit"), {"refused": "on"})
+    export = client.get(reverse("oversight:audit_export"), {"refused": "on"})
+    ours = signed_in(client, world.dsl_a).get(reverse("oversight:audit"), {"refused": "on"})
+
+    rows = theirs.text.split("<tbody>", 1)[1]
+    assert escape(world.teacher_other.get_full_name()) in rows
+    assert "A pupil of Ash Primary School" in rows
+    assert "Ashgrove" not in rows
+    assert "Xanthe" not in rows
+    assert str(ash["pupil"].pk) not in rows.split("A pupil of", 1)[1].split("</tr>", 1)[0]
+    csv = b"".join(export.streaming_content).decode()
+    assert "A pupil of Ash Primary School" in csv
+    assert "Ashgrove" not in csv
+    assert "Xanthe Ashgrove" in ours.text
 
 
 def test_a_teacher_of_the_same_school_opening_a_pupil_file_is_refused_and_found(client, world, ash):
