@@ -69,6 +69,18 @@ class Key:
     # For a value that is itself keys and values (a declaration's answers): how its own
     # keys read, before anything declared elsewhere.
     keys: Mapping[str, Key] | None = None
+    # ... or chosen by the value of another key beside it (the answers by the kind the
+    # event names): (that key, {its value: keys}); ``keys`` when it names none of them.
+    keys_by: tuple[str, Mapping[str, Mapping[str, Key]]] | None = None
+
+    def inner_keys(self, beside: Mapping[str, Any]) -> Mapping[str, Key] | None:
+        """How the keys of this key's value read, given the keys beside it."""
+        if self.keys_by is not None:
+            name, table = self.keys_by
+            chosen = table.get(str(beside.get(name)))
+            if chosen is not None:
+                return chosen
+        return self.keys
 
     def choice(self, value: Any) -> str | None:
         choices = self.choices() if callable(self.choices) else self.choices
@@ -279,7 +291,7 @@ def _changes(
             continue
         label = label_for(key, name)
         if isinstance(old, dict) and isinstance(new, dict) and depth < 2:
-            inner = _changes(action, old, new, refs, depth + 1, key.keys)
+            inner = _changes(action, old, new, refs, depth + 1, key.inner_keys({**before, **after}))
             lines.append(Line(label, lines=inner))
             continue
         was = [Shown("none")] if old is MISSING else _values(key, old, refs)
@@ -322,7 +334,8 @@ def _lines(
             continue
         label = label_for(key, name)
         if isinstance(value, dict) and not key.refers_to and key.choices is None and depth < 2:
-            lines.append(Line(label, lines=_lines(action, value, refs, depth + 1, key.keys)))
+            inner = key.inner_keys(data)
+            lines.append(Line(label, lines=_lines(action, value, refs, depth + 1, inner)))
         else:
             lines.append(Line(label, _values(key, value, refs)))
     return lines

@@ -37,23 +37,34 @@ def attachments_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
 references.add("attachment", attachments_shown, model="declarations.Attachment")
 
 declarations = audit_actions.actions
-# A declaration's answers, by the labels of its kind's form (the first kind to ask wins).
+
+
+def _answer_key(form_field: forms.Field) -> Key:
+    choices = (
+        {str(value): str(label) for value, label in form_field.choices}
+        if isinstance(form_field, forms.ChoiceField)
+        and not isinstance(form_field, forms.ModelChoiceField)
+        else {}
+    )
+    return Key(str(form_field.label or ""), choices=choices or None)
+
+
+# A declaration's answers, by the labels of its kind's form: the event names the kind
+# ("kind" beside "details"); for a row written before it did, the first kind to ask.
+answers_by_kind: dict[str, dict[str, Key]] = {
+    kind.code: {name: _answer_key(field) for name, field in kind.details_form.base_fields.items()}
+    for kind in KINDS.values()
+}
 answers: dict[str, Key] = {}
-for kind in KINDS.values():
-    for name, form_field in kind.details_form.base_fields.items():
-        choices = (
-            {str(value): str(label) for value, label in form_field.choices}
-            if isinstance(form_field, forms.ChoiceField)
-            and not isinstance(form_field, forms.ModelChoiceField)
-            else {}
-        )
-        answers.setdefault(name, Key(str(form_field.label or ""), choices=choices or None))
+for kind_answers in answers_by_kind.values():
+    for name, key in kind_answers.items():
+        answers.setdefault(name, key)
 for name, label, how in (
     ("status", "Status", {"choices": dict(Declaration.Status.choices)}),
     ("kind", "Kind", {"choices": dict(kind_choices())}),
     ("setting", "Made at", {"refers_to": "organisation"}),
     ("subjects", "About", {}),
-    ("details", "Answers", {"keys": answers}),
+    ("details", "Answers", {"keys": answers, "keys_by": ("kind", answers_by_kind)}),
     ("notes", "Notes", {}),
     ("urgent", "Urgent", {}),
     ("amends", "Amends", {"refers_to": "declaration"}),

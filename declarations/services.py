@@ -68,9 +68,11 @@ class Subject:
 def _snapshot(declaration: Declaration) -> dict[str, Any]:
     return {
         "status": declaration.status,
+        "kind": declaration.kind,
         "details": declaration.details,
         "notes": declaration.notes,
-        "urgent": declaration.urgent,
+        # Urgent as it is dealt with: always, for a kind that always is (a concern).
+        "urgent": declaration.is_urgent,
         "setting": declaration.setting_id,
         "subjects": _subjects_for_the_trail(declaration),
     }

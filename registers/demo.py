@@ -112,6 +112,17 @@ def photo_of_a_card(width: int = 96, height: int = 64) -> bytes:
     )
 
 
+def _in_working_hours(moment: datetime.datetime) -> datetime.datetime:
+    """A decision a head or line manager makes in the working day (7:00 to 19:00): one
+    that would fall in the night is made the next morning instead."""
+    local = timezone.localtime(moment)
+    if local.hour >= 19:
+        return _at(local.date() + datetime.timedelta(days=1), 8, local.minute)
+    if local.hour < 7:
+        return _at(local.date(), 8, local.minute)
+    return moment
+
+
 @contextlib.contextmanager
 def _at_the_time(moment: datetime.datetime) -> Iterator[None]:
     """Everything inside happens at ``moment``: the services read the clock themselves."""
@@ -212,7 +223,7 @@ class _History:
         if (self.today - day).days <= WAITING_DAYS:
             return  # still waiting for its decision
         wait = datetime.timedelta(hours=self.rng.choice([3, 20, 30, 50, 75, 100, 130, 200, 330]))
-        decided_at = submitted_at + wait
+        decided_at = _in_working_hours(submitted_at + wait)
         if decided_at.date() > request.due_on:
             # Not decided in time: the scheduled job passes it one level up the next
             # morning it acts (a school day, unless the contact would not wait), and the

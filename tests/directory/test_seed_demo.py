@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from approvals.models import Decision
 from contactpolicy.models import AuditEvent
 from declarations.models import Declaration
 from directory.access import Access
@@ -267,3 +268,13 @@ def test_the_demos_trail_is_true_nothing_after_it_was_loaded_and_no_old_record_m
     created = Declaration.history.filter(history_type="+", id__in=old.values("pk"))
     assert created.count() == old.count()
     assert not created.filter(history_date__gt=now - datetime.timedelta(days=7)).exists()
+
+
+def test_the_demos_decisions_are_made_in_the_working_day(demo):
+    hours = {
+        timezone.localtime(moment).hour
+        for moment in Decision.objects.values_list("decided_at", flat=True)
+    }
+    assert hours
+    assert min(hours) >= 7
+    assert max(hours) < 19

@@ -163,6 +163,21 @@ def test_the_details_of_a_change_read_as_before_and_after(client, world):
     assert "Plans changed" in rows
 
 
+def test_a_declarations_answers_read_by_its_own_kinds_labels_and_a_concern_is_urgent(
+    client, world
+):
+    """Two kinds both ask "description": a concern's reads "What happened", never the
+    relationship's "Describe the relationship"; a concern is urgent whatever was ticked."""
+    declare(world.teacher_a, world.school_a, kind="concern")
+
+    rows = results(search(client, world.dsl_a, action="declaration.created"))
+
+    assert "What happened:" in rows
+    assert "Describe the relationship" not in rows
+    assert re.search(r"Urgent:</span>\s*yes", rows)
+    assert re.search(r"Kind:</span>\s*Concern", rows)
+
+
 # Queries ----------------------------------------------------------------------------------
 
 
