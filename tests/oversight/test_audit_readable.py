@@ -163,9 +163,7 @@ def test_the_details_of_a_change_read_as_before_and_after(client, world):
     assert "Plans changed" in rows
 
 
-def test_a_declarations_answers_read_by_its_own_kinds_labels_and_a_concern_is_urgent(
-    client, world
-):
+def test_a_declarations_answers_read_by_its_own_kinds_labels_and_a_concern_is_urgent(client, world):
     """Two kinds both ask "description": a concern's reads "What happened", never the
     relationship's "Describe the relationship"; a concern is urgent whatever was ticked."""
     declare(world.teacher_a, world.school_a, kind="concern")
