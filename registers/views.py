@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contactpolicy.exports import csv_safe
@@ -306,13 +307,14 @@ def entry_row(entry: RegisterEntry) -> list[str]:
 
 
 def _file_name(file: selectors.FileView, fmt: str) -> str:
+    """What the download is called: whose file it is, as the school knows them (the
+    staff member's name, the pupil's MIS reference), and the day; plain ASCII."""
     owner = file.owner
     if isinstance(owner, Person):
-        stem = f"staff-file-{owner.pk}"
+        stem = f"staff-file-{slugify(owner.get_full_name())}"
     else:
-        stem = f"pupil-file-{owner.setting_id}-{owner.reference}"
-    safe = "".join(char if char.isalnum() or char in "-_" else "-" for char in stem)
-    return f"{safe}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+        stem = f"pupil-file-{slugify(owner.reference)}"
+    return f"{stem}-{timezone.localdate():%Y-%m-%d}.{fmt}"
 
 
 @require_GET

@@ -18,6 +18,7 @@ from contactpolicy.models import AuditEvent
 from declarations.kinds import KINDS, DetailsForm
 from declarations.services import declaration_submit
 from registers.models import RegisterEntry
+from tests.clock import TODAY
 from tests.conftest import sign_in_with_mfa
 from tests.factories import FamilyLinkFactory, PupilFactory
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
@@ -170,6 +171,9 @@ def test_the_pdf_has_a_cover_sheet_with_who_when_why_page_numbers_and_the_substa
 
     response = page(client, world.dsl_a, url, **{"export-reason": REASON})
 
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="pupil-file-{link.pupil.reference.lower()}-{TODAY:%Y-%m-%d}.pdf"'
+    )
     pdf = pypdf.PdfReader(io.BytesIO(response.content))
     cover, *rest = [sheet.extract_text() for sheet in pdf.pages]
     assert rest, "the entries start on a page after the cover sheet"
