@@ -239,3 +239,20 @@ def test_a_refused_attempt_to_decide_is_kept_on_the_record(
     assert not AuditEvent.objects.filter(action="approval.decision_refused").exists()
     request.refresh_from_db()
     assert request.status == ApprovalRequest.Status.OPEN
+
+
+@pytest.mark.parametrize(
+    ("kind", "waits"),
+    [("planned_social_contact", "to decide, by"), ("unplanned_contact", "to read and note it, by")],
+)
+def test_the_declarant_reads_what_the_person_it_waits_for_does_with_it(
+    client, world, django_capture_on_commit_callbacks, kind, waits
+):
+    declaration = submitted(
+        world.teacher_a, world.school_a, kind, django_capture_on_commit_callbacks
+    )
+
+    sign_in_with_mfa(client, world.teacher_a)
+    page = client.get(declaration.get_absolute_url()).text
+
+    assert waits in page

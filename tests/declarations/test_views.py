@@ -394,7 +394,7 @@ def test_teaching_assistant_declares_four_kinds_and_sees_them_submitted(
     ("kind", "needs_approval_text"),
     [
         ("planned_social_contact", "Do not go ahead until it is approved."),
-        ("unplanned_contact", "No approval is needed."),
+        ("unplanned_contact", "Nothing needs approving."),
     ],
 )
 def test_detail_page_shows_the_history_and_what_happens_next(
