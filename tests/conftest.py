@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import inspect
+import os
 import time
 from collections.abc import Callable, Iterator
 
@@ -71,6 +72,18 @@ def _uploads_in_a_temporary_folder(_media_folder) -> Iterator[None]:
     the project's var/: one folder for the session."""
     with override_settings(MEDIA_ROOT=_media_folder):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_shared_by_the_workers(tmp_path_factory) -> Iterator[None]:
+    """The demo seeded once in the whole run, not once in each pytest-xdist worker: they
+    share a folder of the run's temporary one (tests/demo.py ``shared_folder``)."""
+    base = tmp_path_factory.getbasetemp()
+    demo.shared_folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo"
+    try:
+        yield
+    finally:
+        demo.shared_folder = None
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -137,7 +150,13 @@ def sign_in_with_mfa(client: Client, person: Person, *, factor: str = "totp") ->
 ONCE_PER_MODULE: set[str] = set()
 # What data built once needs before it is built: the test database, the test
 # environment (pytest-django's), fast passwords and the clock.
-OURS = ("django_db_setup", "_fast_passwords", "_uploads_in_a_temporary_folder", "_clock")
+OURS = (
+    "django_db_setup",
+    "_fast_passwords",
+    "_uploads_in_a_temporary_folder",
+    "_demo_shared_by_the_workers",
+    "_clock",
+)
 
 
 @contextlib.contextmanager

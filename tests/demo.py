@@ -15,13 +15,25 @@ folder keeps them for the whole session, so restored rows still find their files
 Anything else seeds afresh. The clock of a module that is given the demo back is moved
 on to the moment the seed ended if it is earlier, so that what its tests do still comes
 after the demo's own history, as when they seeded it themselves.
+
+The processes of one run (pytest-xdist's workers) share it too: the first to need the
+demo seeds it and leaves the snapshot in a folder they all share (``shared_folder``, set
+by tests/conftest.py), under a lock that another worker needing it meanwhile waits on;
+the others put it back from there, into their own test databases, as long as those
+have the same tables and columns (the same migrations), on the same day on the same
+kind of clock. Its files are put back under each one's own MEDIA_ROOT.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
+import fcntl
 import io
+import os
+import pickle
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,22 +58,9 @@ class Snapshot:
     a transaction, nor be rolled back with it)."""
 
     def __init__(self) -> None:
-        connection.ensure_connection()
+        self.columns = tables_and_columns()
         with connection.cursor() as cursor:
-            tables = [
-                table
-                for table in connection.introspection.table_names(cursor)
-                if table != "django_migrations"
-            ]
-            # Named columns, not the tables' order: a migration test that goes back and
-            # forth may rebuild a table.
-            self.columns = {
-                table: [
-                    column.name
-                    for column in connection.introspection.get_table_description(cursor, table)
-                ]
-                for table in tables
-            }
+            tables = list(self.columns)
             if connection.vendor == "postgresql":
                 self.sequences = [
                     (sequence["name"], table, sequence["column"])
@@ -129,6 +128,22 @@ class Snapshot:
                 )
 
 
+def tables_and_columns() -> dict[str, list[str]]:
+    """Every table of the test database but the migrations', with its columns by name
+    (not the tables' order: a migration test that goes back and forth may rebuild a
+    table)."""
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        return {
+            table: [
+                column.name
+                for column in connection.introspection.get_table_description(cursor, table)
+            ]
+            for table in connection.introspection.table_names(cursor)
+            if table != "django_migrations"
+        }
+
+
 def _quoted(name: str) -> str:
     return connection.ops.quote_name(name)
 
@@ -166,10 +181,13 @@ class _Loaded:
     # The files the seed wrote (its photo of a card): another module's test may remove
     # them while the demo's rows are rolled back (the scheduled sweep of files no row
     # points at, run by run_scheduled_jobs), so they are put back with the rows.
-    files: dict[Path, bytes] = dataclasses.field(default_factory=dict)
+    # By their path under MEDIA_ROOT.
+    files: dict[str, bytes] = dataclasses.field(default_factory=dict)
 
     def put_files_back(self) -> None:
-        for path, content in self.files.items():
+        root = Path(settings.MEDIA_ROOT)
+        for name, content in self.files.items():
+            path = root / name
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(content)
@@ -182,6 +200,9 @@ def _media_files() -> set[Path]:
 
 _loaded: _Loaded | None = None
 _restored_in_a_transaction = False
+# A folder every process of this run shares (tests/conftest.py sets it; None: this
+# process alone).
+shared_folder: Path | None = None
 
 
 def _key() -> tuple:
@@ -194,9 +215,52 @@ def _key() -> tuple:
     )
 
 
+def _shared_key() -> tuple:
+    """What the snapshot another process left serves: the same kind of database, the
+    same day on the same kind of clock (its tables are compared when it is read)."""
+    return (connection.vendor, timezone.localdate(), clock.module_clock is not None)
+
+
+@contextlib.contextmanager
+def _shared() -> Iterator[Path | None]:
+    """The file another process of the run left the demo in, or is to be left in, held
+    under a lock: a process that needs the demo while another seeds it waits for it."""
+    if shared_folder is None:
+        yield None
+        return
+    shared_folder.mkdir(parents=True, exist_ok=True)
+    with (shared_folder / "demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield shared_folder / "demo.pickle"
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _read(path: Path | None) -> _Loaded | None:
+    """The demo another process of the run seeded, if it serves this one."""
+    if path is None or not path.exists():
+        return None
+    with path.open("rb") as file:
+        shared_key, loaded = pickle.load(file)  # noqa: S301 (this run's own file)
+    if shared_key != _shared_key() or loaded.snapshot.columns != tables_and_columns():
+        return None
+    loaded.key = _key()
+    return loaded
+
+
+def _write(path: Path | None, loaded: _Loaded) -> None:
+    if path is None:
+        return
+    written = path.with_suffix(f".{os.getpid()}")
+    with written.open("wb") as file:
+        pickle.dump((_shared_key(), loaded), file, protocol=pickle.HIGHEST_PROTOCOL)
+    written.replace(path)
+
+
 def load_demo() -> str:
-    """The demo, loaded into the test database (seeded the first time in this process,
-    put back from its snapshot after); returns what ``manage.py seed_demo`` printed when
+    """The demo, loaded into the test database (seeded the first time in this run, put
+    back from its snapshot after); returns what ``manage.py seed_demo`` printed when
     it loaded it. For a database holding nothing of its own yet: every table is emptied
     before the demo is put back."""
     global _loaded, _restored_in_a_transaction
@@ -208,23 +272,36 @@ def load_demo() -> str:
     )
     assert not Person.objects.exists(), unused
     assert not Organisation.objects.exists(), unused
-    key = _key()
-    if _loaded is not None and _loaded.key == key and _clock_caught_up(_loaded.ended_at):
+    if _loaded is None or _loaded.key != _key():
+        with _shared() as path:
+            _loaded = _read(path)
+            if _loaded is None:
+                _loaded = _seed()
+                _write(path, _loaded)
+                return _loaded.printed
+    if _clock_caught_up(_loaded.ended_at):
         _loaded.snapshot.restore()
         _loaded.put_files_back()
         if connection.in_atomic_block:
             _restored_in_a_transaction = True
         return _loaded.printed
+    _loaded = _seed()
+    return _loaded.printed
+
+
+def _seed() -> _Loaded:
+    """The demo seeded here, now, and its snapshot."""
     out = io.StringIO()
     before = _media_files()
     call_command("seed_demo", stdout=out)
-    written = {path: path.read_bytes() for path in _media_files() - before}
-    _loaded = _Loaded(key, Snapshot(), out.getvalue(), timezone.now(), written)
+    root = Path(settings.MEDIA_ROOT)
+    written = {str(path.relative_to(root)): path.read_bytes() for path in _media_files() - before}
+    loaded = _Loaded(_key(), Snapshot(), out.getvalue(), timezone.now(), written)
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:  # the seed's foreign keys checked once, here
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    return _loaded.printed
+    return loaded
 
 
 def _clock_caught_up(moment: datetime.datetime) -> bool:

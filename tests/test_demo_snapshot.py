@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from directory.models import Person, Role
+from tests import demo as demo_module
 from tests.conftest import once_per_module
 from tests.demo import Snapshot, _clock_caught_up, load_demo
 from tests.factories import SchoolFactory, person_with_roles
@@ -82,3 +83,32 @@ def test_a_module_given_the_demo_later_has_its_clock_moved_on_to_the_end_of_the_
 
     assert _clock_caught_up(end_of_the_seed)
     assert end_of_the_seed <= timezone.now() < end_of_the_seed + datetime.timedelta(seconds=30)
+
+
+def test_the_demo_left_for_another_worker_is_put_back_row_for_row(demo, tmp_path, monkeypatch):
+    """What the first pytest-xdist worker to seed the demo leaves in the run's shared
+    folder is the demo the others put back."""
+    before = every_row()
+    monkeypatch.setattr(demo_module, "shared_folder", tmp_path)
+    with demo_module._shared() as path:
+        demo_module._write(path, demo_module._loaded)
+    new_person()  # rows the demo does not hold
+
+    with demo_module._shared() as path:
+        left = demo_module._read(path)
+    assert left is not None
+    left.snapshot.restore()
+
+    assert left.printed == demo
+    assert every_row() == before
+
+
+def test_the_demo_left_by_a_worker_with_other_tables_is_not_used(demo, tmp_path, monkeypatch):
+    monkeypatch.setattr(demo_module, "shared_folder", tmp_path)
+    with demo_module._shared() as path:
+        demo_module._write(path, demo_module._loaded)
+        left = demo_module._read(path)
+        left.snapshot.columns["directory_person"].append("a_column_this_database_has_not")
+        demo_module._write(path, left)
+
+        assert demo_module._read(path) is None
