@@ -80,12 +80,12 @@ def compliance_todos(request: HttpRequest, organisation_ids: frozenset[int]) -> 
     trained = _below_target(
         training_counts_by_organisation(organisation_ids, timezone.localdate()), training_target
     )
-    unpublished = list(settings_without_policy(organisation_ids).values_list("pk", flat=True))
+    unpublished = settings_without_policy(organisation_ids).count()
     return [
         Todo(
-            len(unpublished),
+            unpublished,
             plural(
-                len(unpublished),
+                unpublished,
                 "school or pre-school with no policy published: nobody there can acknowledge it",
                 "schools or pre-schools with no policy published: nobody there can acknowledge it",
             ),

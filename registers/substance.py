@@ -107,9 +107,11 @@ def substance_for(*, user: Any, entries: Iterable[RegisterEntry]) -> list[Regist
             else:
                 hidden += 1
         kind = declaration.kind_entry
+        # A concern's answers: its declarant and the safeguarding roles only, as in the
+        # audit history (a superuser, too, reads that it happened, not what it said).
         withheld = (
             kind.safeguarding
-            and not own
+            and declaration.declarant_id != access.person_id
             and not access.has_role(*SAFEGUARDING_ROLES, organisation=declaration.setting_id)
         )
         read[pk] = Substance(

@@ -5,6 +5,7 @@ not see is a 404."""
 from __future__ import annotations
 
 import csv
+import itertools
 from typing import Any
 
 from django.contrib import messages
@@ -198,7 +199,9 @@ def _export(request: HttpRequest, file: selectors.FileView, fmt: str) -> HttpRes
         response.write("\ufeff")  # so that spreadsheet programs read the £ and accents
         writer = csv.writer(response)
         writer.writerow(ENTRY_COLUMNS)
-        for chunk in _chunks(entries.order_by("recorded_at", "pk")):
+        ordered = entries.order_by("recorded_at", "pk").iterator(chunk_size=EXPORT_CHUNK)
+        # A chunk at a time, each read with its substance at once.
+        for chunk in itertools.batched(ordered, EXPORT_CHUNK):
             for entry in substance_for(user=request.user, entries=chunk):
                 writer.writerow(csv_safe(entry_row(entry)))
         return response
@@ -231,18 +234,6 @@ def _export(request: HttpRequest, file: selectors.FileView, fmt: str) -> HttpRes
 
 
 EXPORT_CHUNK = 500
-
-
-def _chunks(entries):
-    """The entries in pages of EXPORT_CHUNK, each read with its substance at once."""
-    chunk = []
-    for entry in entries.iterator(chunk_size=EXPORT_CHUNK):
-        chunk.append(entry)
-        if len(chunk) == EXPORT_CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _iso(moment) -> str:

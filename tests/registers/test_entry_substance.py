@@ -20,7 +20,7 @@ from declarations.services import declaration_submit
 from registers.models import RegisterEntry
 from tests.clock import TODAY
 from tests.conftest import sign_in_with_mfa
-from tests.factories import FamilyLinkFactory, PupilFactory
+from tests.factories import FamilyLinkFactory, PersonFactory, PupilFactory
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +215,22 @@ def test_a_file_page_reads_the_substance_in_a_fixed_number_of_queries(world, cli
         response = client.get(pupil_file(pupil))
     assert response.text.count("What the gift is") == 10
     assert len(ten) == len(one)
+
+
+def test_a_superuser_reads_that_a_concern_was_declared_not_what_it_said(world, client):
+    declaration = DeclarationFactory(
+        declarant=world.teacher_a, setting=world.school_a, kind="concern", status="decided"
+    )
+    RegisterEntry.objects.create(
+        file="staff",
+        person=world.teacher_a,
+        declaration=declaration,
+        entry_kind="outcome",
+        text="Noted.",
+    )
+    operator = PersonFactory(is_superuser=True)
+
+    text = page(client, operator, staff_file(world.teacher_a)).text
+
+    assert "late-night messages" not in text
+    assert "Seen by the safeguarding lead and the head only." in text
