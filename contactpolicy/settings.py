@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     # sign-in pages) take precedence over those of the libraries.
     "contactpolicy",
     "directory",
+    "onboarding",
     "policies",
     "declarations",
     "approvals",
@@ -490,7 +491,7 @@ INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))
 ACKNOWLEDGEMENT_TARGET_PERCENT = int(os.environ.get("ACKNOWLEDGEMENT_TARGET_PERCENT", "100"))
 TRAINING_TARGET_PERCENT = int(os.environ.get("TRAINING_TARGET_PERCENT", "100"))
 
-# The school's MIS through Wonde (R38, #20; directory/imports/wonde.py). Each
+# The school's MIS through Wonde (R38, #20; onboarding/imports/wonde.py). Each
 # organisation's Wonde access token is kept in the database, encrypted with MIS_TOKEN_KEY
 # (a Fernet key: `python -c "from cryptography.fernet import Fernet;
 # print(Fernet.generate_key().decode())"`; several, comma-separated, to rotate: the first

@@ -17,5 +17,6 @@ urlpatterns = [
     path("registers/", include("registers.urls")),
     path("registers/", include("oversight.urls")),
     path("", include("directory.urls")),
+    path("", include("onboarding.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,6 @@ from allauth.account import views as account
 from django.urls import path, re_path
 
 from directory import views
-from directory.invitations import views as invitations
 
 urlpatterns = [
     path("login/", account.login, name="account_login"),
@@ -26,8 +25,6 @@ urlpatterns = [
         account.password_reset_from_key,
         name="account_reset_password_from_key",
     ),
-    # The link in an invitation (going live, #20): the product's own page, not allauth's.
-    path("invitation/<int:pk>/<str:token>/", invitations.invitation_page, name="invitation_accept"),
     path(
         "password/reset/key/done/",
         account.password_reset_from_key_done,

@@ -3,6 +3,7 @@ sign-in limits per account and address; the account emails in the product's word
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -29,8 +30,17 @@ from directory.identity import mfa, rules
 from directory.identity.mfa import SSO_MFA_SESSION_KEY
 from directory.identity.oidc import configured_oidc_providers
 from directory.identity.saml import identity_provider_of, saml_apps
-from directory.invitations.services import invitations_accepted_on_sign_in
 from directory.models import Person
+
+# What apps above the directory do when someone signs in (an explicit hook, registered
+# in their AppConfig.ready): onboarding accepts the person's invitations (#20).
+_on_sign_in: list[Callable[..., None]] = []
+
+
+def register_on_sign_in(hook: Callable[..., None]) -> None:
+    if hook not in _on_sign_in:
+        _on_sign_in.append(hook)
+
 
 SSO_PENDING_SESSION_KEY = "sso_accepted"
 
@@ -155,12 +165,13 @@ class AccountAdapter(DefaultAccountAdapter):
                 request=request,
             )
         # A first sign-in, by single sign-on or a password chosen another way, accepts
-        # the person's invitations (going live, #20).
-        invitations_accepted_on_sign_in(
-            person=user,
-            how="single sign-on" if accepted is not None else "signed in with a password",
-            request=request,
-        )
+        # the person's invitations (going live, #20: onboarding's hook).
+        for hook in _on_sign_in:
+            hook(
+                person=user,
+                how="single sign-on" if accepted is not None else "signed in with a password",
+                request=request,
+            )
         return super().post_login(request, user, **kwargs)
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:

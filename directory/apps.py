@@ -8,17 +8,10 @@ class DirectoryConfig(AppConfig):
     verbose_name = "Directory of organisations, people and pupils"
 
     def ready(self) -> None:
-        from contactpolicy.scheduled import register_job
         from contactpolicy.tasks import register_administrators_of
-        from directory import (  # noqa: F401  (sessions: its receiver; checks: registered)
-            checks,
-            home,
-            notifications,
-            sessions,
-        )
+        from directory import home, notifications, sessions  # noqa: F401  (sessions: its receiver)
         from directory.demo_hooks import register_demo_loader
         from directory.identity import mfa
-        from directory.imports.mis import mis_sync_nightly
 
         # Told when an email to one of their people could not be sent.
         register_administrators_of(notifications.administrators_for)
@@ -29,36 +22,14 @@ class DirectoryConfig(AppConfig):
         home.register_panel(home.todo_panel)
         home.register_todo(home.directory_todos)
         mfa.connect_audit_receivers()
-        # Every school connected to its MIS through Wonde, synced each night (#20).
-        register_job(mis_sync_nightly)
         # First of the demo's loaders: the calendar the history's due dates count on.
         register_demo_loader(demo_calendar_load)
-        register_demo_loader(demo_new_school_load)
-        register_demo_loader(demo_wonde_note)
 
 
 def demo_calendar_load(plan) -> str:
     from directory.demo import demo_calendar_load  # the demo needs Faker (development)
 
     return demo_calendar_load(plan)
-
-
-def demo_new_school_load(plan) -> str:
-    from directory.demo_import import demo_new_school_load
-
-    return demo_new_school_load(plan)
-
-
-def demo_wonde_note(plan) -> str:
-    """How to sync the new school from the local Wonde test server that `make run` starts."""
-    from directory.demo_import import NEW_SCHOOL
-    from directory.imports.wonde_local import DEMO_SCHOOL_ID, DEMO_TOKEN
-
-    return (
-        f"{NEW_SCHOOL} is also in the local Wonde test server (make run starts it; "
-        f"manage.py run_wonde_test_server): connect it with the Wonde school ID "
-        f"{DEMO_SCHOOL_ID} and the access token {DEMO_TOKEN}."
-    )
 
 
 class ContactAdminConfig(admin_apps.AdminConfig):

@@ -8,13 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.urls import reverse
-
 from contactpolicy.audit_details import Shown, keys, references
 from directory import audit_actions
 from directory.access import PUPIL_ROLES, Access
 from directory.models import FamilyMember, Membership, Organisation, Pupil, Role, SignInMethod
-from directory.selectors import import_runs_for
 
 
 def organisations_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
@@ -50,20 +47,9 @@ def family_members_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
     }
 
 
-def imports_shown(ids: set[int], reader: Any) -> Mapping[int, Shown]:
-    visible = set(import_runs_for(user=reader).filter(pk__in=ids).values_list("pk", flat=True))
-    return {
-        pk: Shown(
-            f"Import {pk}", reverse("directory:import_detail", args=[pk]) if pk in visible else ""
-        )
-        for pk in ids
-    }
-
-
 references.add("organisation", organisations_shown, model="directory.Organisation")
 references.add("membership", memberships_shown, model="directory.Membership")
 references.add("family member", family_members_shown, model="directory.FamilyMember")
-references.add("import", imports_shown, model="directory.ImportRun")
 
 # Keys holding a person by id, whichever app writes them.
 for name, label in (
@@ -90,7 +76,6 @@ for name, label in (
 keys.add("pupil", "Pupil", refers_to="pupil")
 keys.add("pupils", "Pupils", refers_to="pupil")
 keys.add("family_member", "Family member", refers_to="family member")
-keys.add("import", "Import", refers_to="import")
 keys.add("role", "Role", choices=dict(Role.choices))
 keys.add("sign_in_method", "Signs in", choices=dict(SignInMethod.choices))
 keys.add("fields", "Fields", words=True)

@@ -5,13 +5,11 @@ from typing import Any
 
 from allauth.account.forms import LoginForm
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 
 from contactpolicy.forms import DateInput
 from directory.identity.rules import password_refusal
 from directory.identity.services import password_sign_in_refused
-from directory.models import Term, YearGroup
+from directory.models import Term
 from directory.periods import TERM_ORDER
 
 
@@ -148,125 +146,3 @@ class TermDatesForm(forms.Form):
             )
             for term in TERM_ORDER
         }
-
-
-class NewSchoolYearForm(forms.Form):
-    """The new school year at one setting (R38): its first day, its leaving year and
-    where the leavers go (directory/school_year.py)."""
-
-    starts_on = forms.DateField(
-        label="First day of the new school year",
-        widget=DateInput,
-        help_text="The leavers' leaving date is the last day of the summer term before it "
-        "(from the term dates), or the day before this date where no term dates are set.",
-    )
-    leaving_year_group = forms.ChoiceField(
-        label="Leaving year",
-        choices=YearGroup.choices,
-        help_text="The last year group of this school or pre-school: its pupils, and any in "
-        "a year group above it, become former pupils. Every other year group moves up one.",
-    )
-    destination = forms.CharField(
-        label="Where the leavers go next (optional)",
-        max_length=200,
-        required=False,
-        help_text="One for the whole leaving year, for example Secondary school. Leave "
-        "empty to keep what each pupil's record says.",
-    )
-    empty_classes = forms.BooleanField(
-        label="Empty the classes of the pupils who move up",
-        required=False,
-        help_text="Their classes or rooms change with the year; the next import or MIS "
-        "sync fills them in. Leavers keep their last class.",
-    )
-
-
-class ImportUploadForm(forms.Form):
-    """The MIS's spreadsheets for one organisation: any of the four tables, each a file."""
-
-    organisation = forms.ModelChoiceField(
-        queryset=None,
-        label="Import into",
-        empty_label=None,
-        help_text="A trust or federation's files may name any of its schools in a School "
-        "column; a school's files need none.",
-    )
-    staff = forms.FileField(
-        label="Staff",
-        required=False,
-        help_text="Email, forename, surname; optional school, role, job title, line manager "
-        "email, start and end dates.",
-    )
-    pupils = forms.FileField(
-        label="Pupils",
-        required=False,
-        help_text="Admission number (Adno), legal forename and surname, date of birth; "
-        "optional UPN, preferred names, year, class, school, status and leaving date.",
-    )
-    families = forms.FileField(
-        label="Family members and contacts",
-        required=False,
-        help_text="Forename, surname, relationship, the children's admission numbers "
-        "(separated by ;); optional contact id, parental responsibility (yes or no), "
-        "email and telephone.",
-    )
-    line_management = forms.FileField(
-        label="Line management",
-        required=False,
-        help_text="Email of the member of staff and of their line manager.",
-    )
-
-    TABLES = ("staff", "pupils", "families", "line_management")
-
-    def __init__(self, *args, organisations, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
-        for name in self.TABLES:
-            self.fields[name].widget.attrs["accept"] = (
-                ".csv,.xlsx,text/csv,"
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        given = [name for name in self.TABLES if cleaned.get(name)]
-        if not given and not self.errors:
-            raise forms.ValidationError("Choose at least one file to import.")
-        limit = settings.IMPORT_MAX_BYTES
-        for name in given:
-            upload = cleaned[name]
-            if upload.size > limit:
-                self.add_error(
-                    name,
-                    f"The file is {filesizeformat(upload.size)}; a file can be up to "
-                    f"{filesizeformat(limit)}. Split it, for example one file per school.",
-                )
-        return cleaned
-
-    def files_read(self) -> dict[str, tuple[str, bytes]]:
-        return {
-            name: (upload.name, upload.read())
-            for name in self.TABLES
-            if (upload := self.cleaned_data.get(name))
-        }
-
-
-class ImportRowForm(forms.Form):
-    """One row of an import, its cells to correct."""
-
-    def __init__(
-        self,
-        *args,
-        columns: tuple[str, ...],
-        values: dict[str, str],
-        labels: dict[str, str],
-        **kwargs,
-    ):
-        super().__init__(*args, **kwargs)
-        for column in columns:
-            self.fields[column] = forms.CharField(
-                label=labels[column],
-                required=False,
-                initial=values.get(column, ""),
-                max_length=300,
-            )

@@ -17,8 +17,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from directory.access import CONFIRMING_ROLES, Access
-from directory.invitations.selectors import invitations_waiting_count, never_invited_count
-from directory.models import ImportRun, Membership, Organisation, Person, Role
+from directory.models import Membership, Organisation, Person, Role
 from directory.selectors import without_line_manager
 from directory.services import role_requests_for
 
@@ -100,22 +99,13 @@ def todo_panel(request: HttpRequest, access: Access) -> Panel | None:
 
 
 def directory_todos(request: HttpRequest, organisation_ids: frozenset[int]) -> list[Todo]:
-    """People without a line manager; imports and syncs with rows still to resolve;
-    invitations not sent, or not yet accepted."""
+    """People without a line manager."""
     no_manager = (
         without_line_manager(Membership.objects.filter(organisation_id__in=organisation_ids))
         .values("person_id")
         .distinct()
         .count()
     )
-    unresolved = ImportRun.objects.filter(
-        organisation_id__in=organisation_ids, problem_count__gt=0
-    ).exclude(status=ImportRun.Status.CANCELLED)
-    unresolved_count = unresolved.count()
-    first_unresolved = unresolved.order_by("-started_at").values_list("pk", flat=True).first()
-    never_invited = never_invited_count(organisation_ids)
-    waiting = invitations_waiting_count(organisation_ids)
-    going_live = reverse("directory:invitations")
     return [
         Todo(
             no_manager,
@@ -126,38 +116,6 @@ def directory_todos(request: HttpRequest, organisation_ids: frozenset[int]) -> l
             ),
             f"{reverse('admin:directory_membership_changelist')}?no_line_manager=yes",
             order=20,
-        ),
-        Todo(
-            unresolved_count,
-            plural(
-                unresolved_count,
-                "import or sync with rows still to correct or leave out",
-                "imports and syncs with rows still to correct or leave out",
-            ),
-            reverse("directory:import_detail", kwargs={"pk": first_unresolved})
-            if unresolved_count == 1
-            else reverse("directory:imports"),
-            order=25,
-        ),
-        Todo(
-            never_invited,
-            plural(
-                never_invited,
-                "person who has not been sent an invitation to sign in",
-                "people who have not been sent an invitation to sign in",
-            ),
-            going_live,
-            order=30,
-        ),
-        Todo(
-            waiting,
-            plural(
-                waiting,
-                "invitation not accepted yet (never signed in)",
-                "invitations not accepted yet (never signed in)",
-            ),
-            going_live,
-            order=31,
         ),
     ]
 

@@ -7,9 +7,9 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from contactpolicy.refusals import Refused, visible_or_404
+from contactpolicy.refusals import Refused
 from directory.access import POLICY_ROLES, Access
-from directory.models import ImportRun, Membership, Organisation, Role
+from directory.models import Membership, Organisation, Role
 
 # The roles that report to a line manager; a head or Executive Headteacher answers to
 # the chain above them (approvals.routing) instead.
@@ -53,20 +53,6 @@ def chosen_organisation(
         other = Organisation.objects.filter(pk=int(value)).first()
         raise Refused(other) if other is not None else Http404
     return chosen
-
-
-def import_runs_for(*, user: Any):
-    """The imports and syncs into the organisations the person administers."""
-    access = Access.for_user(user)
-    runs = ImportRun.objects.select_related("organisation", "started_by", "applied_by")
-    if access.is_superuser:
-        return runs
-    return runs.filter(organisation_id__in=access.organisation_ids(Role.ADMINISTRATOR))
-
-
-def import_run_get_for(*, user: Any, pk: int):
-    """One import the person may see, or a 404."""
-    return visible_or_404(import_runs_for(user=user), pk=pk)
 
 
 def without_line_manager(memberships: QuerySet[Membership]) -> QuerySet[Membership]:

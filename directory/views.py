@@ -9,10 +9,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from directory import school_year
 from directory.access import Access
-from directory.exceptions import CalendarError, RoleRequestError, SchoolYearError
-from directory.forms import NewSchoolYearForm, TermDatesForm
+from directory.exceptions import CalendarError, RoleRequestError
+from directory.forms import TermDatesForm
 from directory.home import panels_for
 from directory.identity.mfa import sensitive_step
 from directory.periods import EARLIEST_YEAR, half_terms_for, school_year_of, term_dates_for
@@ -148,69 +147,3 @@ def role_requests(request: HttpRequest) -> HttpResponse:
             )
         return redirect("directory:role_requests")
     return render(request, "directory/role_requests.html", {"waiting": waiting})
-
-
-@require_http_methods(["GET", "POST"])
-def new_school_year(request: HttpRequest) -> HttpResponse:
-    """The administrator starts a setting's new school year (R38): the form, a preview of
-    what moves where (a GET, which writes nothing), then the confirmation (a POST)."""
-    settings = school_year.school_year_settings_for(user=request.user)
-    data = request.POST if request.method == "POST" else request.GET
-    setting = chosen_organisation(settings, data.get("organisation"))
-    if setting is None:
-        raise Http404
-    today = timezone.localdate()
-    counts = school_year.year_group_counts(setting)
-    form = NewSchoolYearForm(
-        data if "starts_on" in data else None,
-        initial={
-            "starts_on": school_year.suggested_first_day(setting, today),
-            "leaving_year_group": school_year.top_year_group(counts),
-        },
-    )
-    plan = None
-    if form.is_bound and form.is_valid():
-        choice = {
-            "setting": setting,
-            "starts_on": form.cleaned_data["starts_on"],
-            "leaving_year_group": form.cleaned_data["leaving_year_group"],
-            "destination": form.cleaned_data["destination"],
-            "empty_classes": form.cleaned_data["empty_classes"],
-        }
-        try:
-            if request.method == "POST":
-                rollover = school_year.new_school_year_start(
-                    actor=request.user, request=request, **choice
-                )
-            else:
-                plan = school_year.new_school_year_plan(counts=counts, today=today, **choice)
-        except SchoolYearError as error:
-            form.add_error(None, str(error))
-        else:
-            if request.method == "POST":
-                counts = rollover.counts
-                messages.success(
-                    request,
-                    f"The school year {rollover.year} to {rollover.year + 1} has started at "
-                    f"{setting}: {counts['moved_total']} pupils moved up a year group and "
-                    f"{counts['left_total']} became former pupils, with the leaving date "
-                    f"{rollover.left_on:%-d %B %Y}.",
-                )
-                return redirect(f"{reverse('directory:new_school_year')}?organisation={setting.pk}")
-    return render(
-        request,
-        "directory/new_school_year.html",
-        {
-            "settings": settings,
-            "setting": setting,
-            "form": form,
-            "plan": plan,
-            "counts": [
-                (school_year.label(year_group), counts[year_group])
-                for year_group in school_year.YEAR_GROUP_ORDER
-                if counts.get(year_group)
-            ],
-            "without_year_group": counts.get("", 0),
-            "rollovers": school_year.rollovers_of(setting),
-        },
-    )

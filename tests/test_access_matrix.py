@@ -57,19 +57,11 @@ from django.utils import timezone
 from approvals.models import ApprovalRequest, Cover, DeciderRole, Outcome, RoutingRule
 from approvals.services import decision_record
 from declarations.services import attachment_add, declaration_submit
-from directory.imports.mis import mis_connection_set
-from directory.imports.services import import_check
-from directory.models import (
-    ClosureDay,
-    ImportRun,
-    Membership,
-    MisSync,
-    Person,
-    Role,
-    Term,
-    TermDates,
-)
+from directory.models import ClosureDay, Membership, Person, Role, Term, TermDates
 from directory.periods import current_term_token, period_from_token
+from onboarding.imports.mis import mis_connection_set
+from onboarding.imports.services import import_check
+from onboarding.models import ImportRun, MisSync
 from oversight.services import summary_snapshot_save
 from policies.selectors import versions_to_acknowledge
 from policies.services import acknowledgement_record, policy_version_publish, training_record_add
@@ -573,39 +565,39 @@ APP_ROWS = [
     ),
     row("directory:term_dates", query=organisation("world.school_a"), **POLICY),
     # The new school year (R38): the administrators of the setting or its federation.
-    row("directory:new_school_year", query=organisation("world.school_a"), administrator=200),
+    row("onboarding:new_school_year", query=organisation("world.school_a"), administrator=200),
     # Going live (#20): the invitations of an organisation, for its administrators (the
     # federation's administers school_a); another school's administrator is refused.
-    row("directory:invitations", query=organisation("world.school_a"), administrator=200),
+    row("onboarding:invitations", query=organisation("world.school_a"), administrator=200),
     # The link in an invitation is public; a made-up one does not work (404).
     row(
-        "invitation_accept",
+        "onboarding:invitation_accept",
         kwargs={"pk": 999999, "token": "made-up-key"},
         default=404,
         anonymous=404,
     ),
     # Imports (R38, #20): an administrator's own organisations' imports only; confirming,
-    # cancelling are posts (tests/directory/imports/test_pages.py).
-    row("directory:imports", **ok("administrator", "other_administrator")),
-    row("directory:import_detail", kwargs=pk("import_run"), administrator=200),
-    row("directory:import_confirm", kwargs=pk("import_run"), default=405),
-    row("directory:import_cancel", kwargs=pk("import_run"), default=405),
+    # cancelling are posts (tests/onboarding/imports/test_pages.py).
+    row("onboarding:imports", **ok("administrator", "other_administrator")),
+    row("onboarding:import_detail", kwargs=pk("import_run"), administrator=200),
+    row("onboarding:import_confirm", kwargs=pk("import_run"), default=405),
+    row("onboarding:import_cancel", kwargs=pk("import_run"), default=405),
     row(
-        "directory:import_row",
+        "onboarding:import_row",
         kwargs=lambda o: {"pk": o.import_run.pk, "row": o.import_row.pk},
         administrator=200,
     ),
     # The school's MIS through Wonde (#20): its administrators only (the federation's);
-    # testing the connection and "Sync now" are posts (tests/directory/imports/
+    # testing the connection and "Sync now" are posts (tests/onboarding/imports/
     # test_mis_sync.py). Another school's administrator sees their own school's page.
     row(
-        "directory:mis_connection",
+        "onboarding:mis_connection",
         query=organisation("world.school_a"),
         administrator=200,
     ),
-    row("directory:mis_connection_test", default=405),
-    row("directory:mis_sync_start", default=405),
-    row("directory:mis_sync", kwargs=pk("mis_sync"), administrator=200),
+    row("onboarding:mis_connection_test", default=405),
+    row("onboarding:mis_sync_start", default=405),
+    row("onboarding:mis_sync", kwargs=pk("mis_sync"), administrator=200),
 ]
 
 
@@ -963,12 +955,12 @@ POST_MATRIX: dict[str, tuple[Row, Any]] = {
         ),
         # Only the administrators of school_a (the federation's) confirm or cancel its
         # import; for anyone else it does not exist.
-        (row("directory:import_confirm", kwargs=pk("import_run"), administrator=302), {}),
-        (row("directory:import_cancel", kwargs=pk("import_run"), administrator=302), {}),
+        (row("onboarding:import_confirm", kwargs=pk("import_run"), administrator=302), {}),
+        (row("onboarding:import_cancel", kwargs=pk("import_run"), administrator=302), {}),
         # Only school_a's administrators test its connection or sync it now (the test of
         # the connection finds no Wonde here, and says so).
-        (row("directory:mis_connection_test", administrator=302), organisation("world.school_a")),
-        (row("directory:mis_sync_start", administrator=302), organisation("world.school_a")),
+        (row("onboarding:mis_connection_test", administrator=302), organisation("world.school_a")),
+        (row("onboarding:mis_sync_start", administrator=302), organisation("world.school_a")),
     ]
 }
 

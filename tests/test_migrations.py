@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE_THE_MOVE = [
@@ -136,3 +136,93 @@ def test_moving_term_dates_and_saved_summaries_keeps_every_row():
         connection.cursor() as cursor,
     ):
         cursor.execute("UPDATE oversight_summarysnapshot SET title = 'Changed'")
+
+
+# The onboarding app's tables, as the directory named them before #17 moved them.
+ONBOARDING_MOVED = ["importrun", "importrow", "invitation", "misconnection", "missync"]
+ONBOARDING_MOVED += ["schoolyearrollover"]
+
+
+def test_moving_imports_and_invitations_to_onboarding_keeps_every_row():
+    apps = _migrate([("directory", "0013_mis_connections")])
+    organisation = apps.get_model("directory", "Organisation").objects.create(
+        name="Ash Primary School", kind="school"
+    )
+    admin = apps.get_model("directory", "Person").objects.create(
+        email="admin@ash.example", given_name="Ada", family_name="Ash", password="!"
+    )
+    run = apps.get_model("directory", "ImportRun").objects.create(
+        organisation=organisation, source="spreadsheet", status="done", started_by=admin, added=1
+    )
+    apps.get_model("directory", "ImportRow").objects.create(
+        run=run, table="staff", number=2, values={"email": "new@ash.example"}, action="add"
+    )
+    connection_row = apps.get_model("directory", "MisConnection").objects.create(
+        organisation=organisation, school_id="A1930499544", token_encrypted="sealed"
+    )
+    apps.get_model("directory", "MisSync").objects.create(
+        connection=connection_row, status="done", import_run=run, requested_by=admin
+    )
+    apps.get_model("directory", "Invitation").objects.create(
+        person=admin,
+        organisation=organisation,
+        kind="password",
+        expires=datetime.datetime(2027, 1, 1, tzinfo=datetime.UTC),
+    )
+    apps.get_model("directory", "SchoolYearRollover").objects.create(
+        setting=organisation,
+        year=2027,
+        starts_on=datetime.date(2027, 9, 2),
+        left_on=datetime.date(2027, 7, 21),
+        leaving_year_group="6",
+        made_by=admin,
+    )
+    run_type, _ = apps.get_model("contenttypes", "ContentType").objects.get_or_create(
+        app_label="directory", model="importrun"
+    )
+    apps.get_model("contactpolicy", "AuditEvent").objects.create(
+        action="directory.import.applied",
+        target_type=run_type,
+        target_id=str(run.pk),
+        target_label="Import",
+        organisation_pk=organisation.pk,
+    )
+    before = _row_counts()
+
+    apps = _migrate(_latest())
+
+    after = _row_counts()
+    renamed = {f"directory_{model}": f"onboarding_{model}" for model in ONBOARDING_MOVED}
+    for table, count in before.items():
+        assert after[renamed.get(table, table)] == count, table
+    for old in renamed:
+        assert old not in after
+    moved_run = apps.get_model("onboarding", "ImportRun").objects.get()
+    assert (moved_run.pk, moved_run.organisation_id, moved_run.added) == (
+        run.pk,
+        organisation.pk,
+        1,
+    )
+    assert apps.get_model("onboarding", "ImportRow").objects.get().run_id == run.pk
+    sync = apps.get_model("onboarding", "MisSync").objects.get()
+    assert (sync.import_run_id, sync.connection.school_id) == (run.pk, "A1930499544")
+    assert apps.get_model("onboarding", "Invitation").objects.get().person_id == admin.pk
+    assert apps.get_model("onboarding", "SchoolYearRollover").objects.get().year == 2027
+    event = apps.get_model("contactpolicy", "AuditEvent").objects.get()
+    assert (event.target_type.app_label, event.target_type.model) == ("onboarding", "importrun")
+    # A second start of the same school year is still refused by the database itself.
+    with (
+        pytest.raises(
+            IntegrityError,
+            match=r"school_year_rollover_once_per_setting_and_year|onboarding_schoolyearrollover\.setting_id",
+        ),
+        transaction.atomic(),
+    ):
+        apps.get_model("onboarding", "SchoolYearRollover").objects.create(
+            setting_id=organisation.pk,
+            year=2027,
+            starts_on=datetime.date(2027, 9, 2),
+            left_on=datetime.date(2027, 7, 21),
+            leaving_year_group="6",
+            made_by_id=admin.pk,
+        )

@@ -6,7 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from directory.models import FamilyLink, ImportRun, Membership, Pupil
+from directory.models import FamilyLink, Membership, Pupil
+from onboarding.models import ImportRun
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from approvals.models import ApprovalRequest, DeciderRole
-from directory.models import ImportRun, Invitation, Membership, Person, Role
+from directory.models import Membership, Person, Role
+from onboarding.models import ImportRun, Invitation
 from tests.conftest import sign_in_with_mfa
 from tests.factories import MembershipFactory, PersonFactory
 from tests.factories.declarations import DeclarationFactory
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 NOBODY = f"{reverse('admin:approvals_approvalrequest_changelist')}?unassigned=yes"
 NO_MANAGER = f"{reverse('admin:directory_membership_changelist')}?no_line_manager=yes"
-GOING_LIVE = reverse("directory:invitations")
+GOING_LIVE = reverse("onboarding:invitations")
 
 
 def tidy(world, *, not_acknowledged=(), not_trained=(), trained_long_ago=()):
@@ -175,21 +176,21 @@ def test_imports_with_rows_to_resolve_lead_to_the_import_or_to_the_list_of_them(
 
     lines = todos(client, school.administrator)
 
-    detail = reverse("directory:import_detail", kwargs={"pk": waiting.pk})
+    detail = reverse("onboarding:import_detail", kwargs={"pk": waiting.pk})
     assert lines == [("1 import or sync with rows still to correct or leave out", detail)]
     assert client.get(detail).status_code == 200
     an_import(school.federation, problems=1, status=ImportRun.Status.DONE)
     assert todos(client, school.administrator) == [
         (
             "2 imports and syncs with rows still to correct or leave out",
-            reverse("directory:imports"),
+            reverse("onboarding:imports"),
         )
     ]
     assert todos(client, school.administrator_other) == [
         (
             "1 import or sync with rows still to correct or leave out",
             reverse(
-                "directory:import_detail",
+                "onboarding:import_detail",
                 kwargs={"pk": ImportRun.objects.get(problem_count=4).pk},
             ),
         )

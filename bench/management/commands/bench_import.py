@@ -15,8 +15,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
-from directory.imports.services import import_apply, import_check, import_write, tables_from_files
-from directory.models import ImportRun, Membership, Organisation, Person, Role
+from directory.models import Membership, Organisation, Person, Role
+from onboarding.imports.services import import_apply, import_check, import_write, tables_from_files
+from onboarding.models import ImportRun
 
 
 class QueryCounter:
