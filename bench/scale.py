@@ -54,6 +54,7 @@ from declarations.audit_actions import (
 )
 from declarations.kinds import KINDS, Subjects, get_kind
 from declarations.models import Attachment, Declaration, DeclarationSubject
+from demo.history import photo_of_a_card
 from directory.calendar import calendar_for
 from directory.models import (
     FamilyLink,
@@ -67,7 +68,6 @@ from directory.models import (
 from directory.models import Role as R
 from policies.models import Acknowledgement, PolicyVersion, TrainingRecord
 from registers.audit_actions import FOLLOW_UP_SET, OUTCOME_RECORDED
-from registers.demo import photo_of_a_card
 from registers.models import FollowUp, RegisterEntry
 
 LOADED = SCALE_LOADED  # the audit event that says a load finished

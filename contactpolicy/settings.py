@@ -96,8 +96,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
 ]
 if not PRODUCTION:
-    # The scale seeder and the benchmark: development only, not in the Docker image.
-    INSTALLED_APPS.append("bench")
+    # The demo with its local identity provider and Wonde, the scale seeder and the
+    # benchmark: development only, not in the Docker image.
+    INSTALLED_APPS += ["demo", "bench"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -10,7 +10,6 @@ class DirectoryConfig(AppConfig):
     def ready(self) -> None:
         from contactpolicy.tasks import register_administrators_of
         from directory import home, notifications, sessions  # noqa: F401  (sessions: its receiver)
-        from directory.demo_hooks import register_demo_loader
         from directory.identity import mfa
 
         # Told when an email to one of their people could not be sent.
@@ -22,14 +21,6 @@ class DirectoryConfig(AppConfig):
         home.register_panel(home.todo_panel)
         home.register_todo(home.directory_todos)
         mfa.connect_audit_receivers()
-        # First of the demo's loaders: the calendar the history's due dates count on.
-        register_demo_loader(demo_calendar_load)
-
-
-def demo_calendar_load(plan) -> str:
-    from directory.demo import demo_calendar_load  # the demo needs Faker (development)
-
-    return demo_calendar_load(plan)
 
 
 class ContactAdminConfig(admin_apps.AdminConfig):

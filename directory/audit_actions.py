@@ -79,7 +79,6 @@ CLOSURE_DAY_CHANGED = actions.add(
     "directory.closureday.changed",
     "Closure day (INSET or other) changed in the administration screens",
 )
-DEMO_LOADED = actions.add("demo.loaded", "Demo data loaded")
 
 # Accounts and powerful roles (#18, R37): the changes an attacker would want.
 accounts = ActionGroup("Accounts and roles")

@@ -5,7 +5,3 @@ class CalendarError(Exception):
 class RoleRequestError(Exception):
     """A role request that cannot be confirmed or refused by this person; the message
     says why."""
-
-
-class DemoError(Exception):
-    """A development-only demo step that cannot be done; the message says why."""

@@ -14,7 +14,6 @@ class OnboardingConfig(AppConfig):
         from contactpolicy.scheduled import register_job
         from directory import home
         from directory.adapters import register_on_sign_in
-        from directory.demo_hooks import register_demo_loader
         from onboarding import checks  # noqa: F401  (registered)
         from onboarding.home import onboarding_todos
         from onboarding.imports.mis import mis_sync_nightly
@@ -25,23 +24,3 @@ class OnboardingConfig(AppConfig):
         register_on_sign_in(invitations_accepted_on_sign_in)
         # Every school connected to its MIS through Wonde, synced each night (#20).
         register_job(mis_sync_nightly)
-        register_demo_loader(demo_new_school_load)
-        register_demo_loader(demo_wonde_note)
-
-
-def demo_new_school_load(plan) -> str:
-    from onboarding.demo_import import demo_new_school_load
-
-    return demo_new_school_load(plan)
-
-
-def demo_wonde_note(plan) -> str:
-    """How to sync the new school from the local Wonde test server that `make run` starts."""
-    from onboarding.demo_import import NEW_SCHOOL
-    from onboarding.imports.wonde_local import DEMO_SCHOOL_ID, DEMO_TOKEN
-
-    return (
-        f"{NEW_SCHOOL} is also in the local Wonde test server (make run starts it; "
-        f"manage.py run_wonde_test_server): connect it with the Wonde school ID "
-        f"{DEMO_SCHOOL_ID} and the access token {DEMO_TOKEN}."
-    )

@@ -7,13 +7,10 @@ class PoliciesConfig(AppConfig):
 
     def ready(self) -> None:
         from contactpolicy.scheduled import register_job
-        from directory.demo_hooks import register_demo_loader
         from directory.home import register_panel, register_todo
-        from policies.demo import demo_load
         from policies.panels import compliance_todos, policy_panel
         from policies.services import scheduled_job
 
         register_job(scheduled_job)
         register_panel(policy_panel)
         register_todo(compliance_todos)
-        register_demo_loader(demo_load)

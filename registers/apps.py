@@ -6,13 +6,10 @@ class RegistersConfig(AppConfig):
 
     def ready(self) -> None:
         from contactpolicy.scheduled import register_job
-        from directory.demo_hooks import register_demo_loader
         from directory.home import register_panel
         from registers import handlers  # noqa: F401  (writes outcomes onto the files)
-        from registers.demo import demo_load
         from registers.panels import registers_panel
         from registers.services import scheduled_job
 
         register_job(scheduled_job)
         register_panel(registers_panel)
-        register_demo_loader(demo_load)

@@ -1,5 +1,5 @@
 """Identity providers the single sign-on tests start on 127.0.0.1 (#18): the product's
-own local OpenID Connect provider (directory/identity/local_provider.py), standing in for
+own local OpenID Connect provider (demo/identity_provider.py), standing in for
 Microsoft and Google and able to misbehave on purpose, and the settings that point the
 product at it."""
 
@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
-from directory.identity.local_provider import LocalIdentityProvider
+from demo.identity_provider import LocalIdentityProvider
 
 CLIENTS = {"test-microsoft-client": "microsoft-secret", "test-google-client": "google-secret"}
 

@@ -1,5 +1,5 @@
 """Wonde on 127.0.0.1 for the tests (#20): the local Wonde server
-(onboarding/imports/wonde_local.py) answering from the fixtures of tests/fixtures/wonde/,
+(demo/wonde_server.py) answering from the fixtures of tests/fixtures/wonde/,
 Hazel Lane Primary School, with pages of three so that every endpoint takes several.
 The tests talk to it over HTTP through the real client; nothing is mocked."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.test import override_settings
 
-from onboarding.imports.wonde_local import WondeTestServer, load_fixture
+from demo.wonde_server import WondeTestServer, load_fixture
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wonde"
 SCHOOL_ID = "A1000000101"

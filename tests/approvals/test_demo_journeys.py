@@ -14,8 +14,8 @@ from django.utils import timezone
 from approvals.models import ApprovalRequest
 from declarations.kinds import get_kind
 from declarations.services import Subject, declaration_save_draft, declaration_submit
+from demo.people import demo_plan
 from directory.calendar import calendar_for
-from directory.demo import demo_plan
 from directory.models import ClosureDay, Organisation, Person, Pupil, Term, TermDates
 from tests.conftest import once_per_module
 from tests.demo import load_demo

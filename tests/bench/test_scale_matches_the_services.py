@@ -27,7 +27,7 @@ from declarations.services import (
     declaration_submit,
     declaration_withdraw,
 )
-from registers.demo import photo_of_a_card
+from demo.history import photo_of_a_card
 from registers.models import FollowUp, RegisterEntry
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from directory.demo import DEMO_TOTP_SECRET
+from demo.people import DEMO_TOTP_SECRET
 from tests.demo import load_demo
 from tests.mfa import at_the_start_of_a_step, totp
 
@@ -83,14 +83,14 @@ def live_server() -> Iterator:
 
 @pytest.fixture
 def demo(transactional_db) -> dict:
-    """The demo's people by their key in the demo plan (see directory/demo.py), the
+    """The demo's people by their key in the demo plan (see demo/people.py), the
     demo put back as it was loaded before each journey (pytest-django empties the
     database after it). The live server answers from another thread (and on PostgreSQL
     another connection), so the journeys commit, and cannot share the demo in a
     transaction rolled back after each as the other tests do: ``load_demo`` seeds it once
     for the process and puts its rows back for every journey (tests/demo.py), which is
     a fraction of a second; its files are in the session's media folder."""
-    from directory.demo import demo_plan
+    from demo.people import demo_plan
     from directory.models import Person
 
     load_demo()

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contactpolicy.models import AuditEvent
-from directory.demo import BROOKFIELD_DOMAIN, BROOKFIELD_SSO
-from directory.identity.local_provider import LocalIdentityProvider
+from demo.identity_provider import LocalIdentityProvider
+from demo.people import BROOKFIELD_DOMAIN, BROOKFIELD_SSO
 from policies.models import Acknowledgement
 from tests.browser.conftest import PHONE
 from tests.saml_idp import (

@@ -16,8 +16,8 @@ from django.utils.html import escape
 from approvals.models import Decision
 from contactpolicy.models import AuditEvent
 from declarations.models import Declaration
+from demo.people import DEMO_TOTP_SECRET
 from directory.access import Access
-from directory.demo import DEMO_TOTP_SECRET
 from directory.identity.mfa import mfa_required
 from directory.models import FamilyMember, Membership, Organisation, Person, Pupil, Role
 from tests.conftest import once_per_module

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from contactpolicy.models import AuditEvent
-from directory.identity.local_provider import OUTSIDE_TENANT, LocalIdentityProvider
+from demo.identity_provider import OUTSIDE_TENANT, LocalIdentityProvider
 from directory.models import Organisation, Person, Role, SignInMethod
 from tests.factories import PASSWORD, FederationFactory, SchoolFactory, person_with_roles
 from tests.sso import CLIENTS, oidc_settings, sso_sign_in

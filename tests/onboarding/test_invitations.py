@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from contactpolicy.models import AuditEvent
 from declarations.models import Declaration
-from directory.identity.local_provider import LocalIdentityProvider
+from demo.identity_provider import LocalIdentityProvider
 from directory.models import Person, Role
 from onboarding.models import Invitation
 from tests.conftest import sign_in_with_mfa

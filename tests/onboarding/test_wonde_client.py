@@ -9,6 +9,7 @@ import logging
 
 import pytest
 
+from demo.wonde_server import WondeTestServer, wonde_data_from_rows
 from directory.models import Role
 from onboarding.imports.columns import TABLES
 from onboarding.imports.sources import Source
@@ -21,7 +22,6 @@ from onboarding.imports.wonde import (
     WondeTokenRefused,
     WondeUnreachable,
 )
-from onboarding.imports.wonde_local import WondeTestServer, wonde_data_from_rows
 from tests.factories import SchoolFactory, person_with_roles
 from tests.wonde_server import PAGE, SCHOOL_ID, SLOW_SECONDS, TOKEN, WRONG_TOKEN, wonde_running
 

@@ -23,7 +23,7 @@ from approvals.models import ApprovalRequest, Cover, DeciderRole, RoutingRule
 from contactpolicy.audit import label_of, registry
 from contactpolicy.models import AuditEvent
 from declarations.kinds import kind_choices
-from directory.demo import DEMO_PASSWORD, demo_plan
+from demo.people import DEMO_PASSWORD, demo_plan
 from directory.models import FamilyLink, FamilyMember, Organisation, Person, Pupil, Role
 from directory.periods import current_term_token, period_from_token
 from oversight.services import summary_snapshot_save

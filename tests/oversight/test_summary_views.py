@@ -73,7 +73,7 @@ def declared(
     wait: datetime.timedelta = datetime.timedelta(days=1),
 ) -> Declaration:
     """A submitted declaration written straight to the database with the dates chosen
-    (as registers.demo does), routed to ``decider`` and decided by them if given."""
+    (as demo.history does), routed to ``decider`` and decided by them if given."""
     details = {**details_json(kind), FREE_TEXT_FIELD[kind]: DETAILS_TEXT}
     submitted_at = at(on)
     declaration = DeclarationFactory(

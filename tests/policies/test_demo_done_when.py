@@ -12,7 +12,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from directory.demo import demo_plan
+from demo.people import demo_plan
 from directory.models import Membership, Organisation, Person
 from policies.models import PolicyVersion
 from policies.selectors import versions_to_acknowledge

@@ -12,7 +12,7 @@ from django.utils.html import escape
 from approvals.models import ApprovalRequest, Decision, Outcome
 from approvals.selectors import gift_check_for
 from declarations.kinds import kinds_where
-from directory.demo import demo_plan
+from demo.people import demo_plan
 from directory.models import Organisation, Person
 from policies.models import GiftRule
 from policies.selectors import gift_rule_in_force

@@ -17,9 +17,9 @@ from declarations.audit_actions import DECLARATION_ATTACHMENT_VIEWED
 from declarations.kinds import get_kind
 from declarations.models import Attachment
 from declarations.services import Subject, declaration_save_draft, declaration_submit
-from directory.demo import demo_plan
+from demo.history import photo_of_a_card
+from demo.people import demo_plan
 from directory.models import Organisation, Person, Pupil
-from registers.demo import photo_of_a_card
 from registers.models import FollowUp, RegisterEntry
 from registers.services import follow_up_work
 from tests.conftest import once_per_module, sign_in_with_mfa

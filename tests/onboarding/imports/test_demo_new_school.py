@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from demo.new_school import ADMIN_EMAIL, NEW_SCHOOL, demo_new_school_load
 from directory.models import FamilyLink, Membership, Person, Pupil
-from onboarding.demo_import import ADMIN_EMAIL, NEW_SCHOOL, demo_new_school_load
 from onboarding.models import ImportRow, ImportRun
 from tests.conftest import sign_in_with_mfa
 

@@ -9,16 +9,16 @@ import pytest
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from demo.management.commands.run_wonde_test_server import Command
+from demo.new_school import ADMIN_EMAIL, NEW_SCHOOL, demo_new_school_load
+from demo.wonde_server import DEMO_SCHOOL_ID, DEMO_TOKEN
 from directory.models import Organisation, Person, Pupil
-from onboarding.demo_import import ADMIN_EMAIL, NEW_SCHOOL, demo_new_school_load
 from onboarding.imports.services import (
     import_apply,
     import_check,
     import_row_correct,
     tables_from_files,
 )
-from onboarding.imports.wonde_local import DEMO_SCHOOL_ID, DEMO_TOKEN
-from onboarding.management.commands.run_wonde_test_server import Command
 from onboarding.models import ImportRow, ImportRun, MisSync
 from tests.conftest import sign_in_with_mfa
 

@@ -3,8 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from contactpolicy.services import audit_event_record
-from directory.audit_actions import DEMO_LOADED
-from directory.demo_hooks import demo_loaders
+from demo.audit_actions import DEMO_LOADED
 
 
 class Command(BaseCommand):
@@ -19,7 +18,8 @@ class Command(BaseCommand):
                 "seed_demo loads people with a published password; it never runs in production."
             )
         try:
-            from directory import demo
+            from demo import history, new_school, policy
+            from demo import people as demo
         except ImportError as error:  # faker comes with the development dependencies
             raise CommandError(f"seed_demo needs the development dependencies: {error}") from error
 
@@ -35,7 +35,17 @@ class Command(BaseCommand):
                     f"{len(plan.family)} family members."
                 )
             )
-        for loader in demo_loaders():
+        # In this order: the calendar the history's due dates count on, the new school
+        # still to import, the policies, then fifteen months of history made by the
+        # services. Each is idempotent and says what it did, or nothing.
+        loaders = (
+            demo.demo_calendar_load,
+            new_school.demo_new_school_load,
+            new_school.demo_wonde_note,
+            policy.demo_load,
+            history.demo_load,
+        )
+        for loader in loaders:
             line = loader(plan)
             if line:
                 self.stdout.write(self.style.SUCCESS(line))

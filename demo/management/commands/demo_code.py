@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from directory.exceptions import DemoError
+from demo.people import DemoError
 from directory.models import Person
 
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if settings.PRODUCTION:
             raise CommandError("demo_code is for the demo only; it never runs in production.")
-        from directory import demo
+        from demo import people as demo
 
         person = Person.objects.filter(email__iexact=options["email"].strip()).first()
         if person is None:

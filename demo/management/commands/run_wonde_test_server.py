@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 "run_wonde_test_server serves made-up pupils as if it were Wonde; it never "
                 "runs in production."
             )
-        from onboarding.imports.wonde_local import (
+        from demo.wonde_server import (
             DEMO_SCHOOL_ID,
             DEMO_TOKEN,
             WondeTestServer,
@@ -61,7 +61,7 @@ class Command(BaseCommand):
         if fixture:
             data = load_fixture(fixture)
         else:
-            from onboarding.demo_import import NEW_SCHOOL, NEW_SCHOOL_URN, demo_new_school_tables
+            from demo.new_school import NEW_SCHOOL, NEW_SCHOOL_URN, demo_new_school_tables
 
             today = datetime.date.today()  # noqa: DTZ011 (as seed_demo writes the files)
             data = wonde_data_from_rows(

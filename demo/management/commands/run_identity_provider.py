@@ -22,7 +22,7 @@ class Command(BaseCommand):
                 "run_identity_provider signs anybody in without a password; it never runs "
                 "in production."
             )
-        from directory.identity.local_provider import LocalIdentityProvider
+        from demo.identity_provider import LocalIdentityProvider
 
         address = urlsplit(settings.LOCAL_IDENTITY_PROVIDER_URL)
         clients = {

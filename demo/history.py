@@ -3,7 +3,7 @@ and the pre-school, so that the decisions dashboard, the files and the governors
 summaries (R33) have something to show. Among them is a declaration of the Executive
 Headteacher's own, decided by the Chair of Governors this term, and a voucher from a
 family waiting for the head of Brookfield. The demo follows policy 004, which allows no
-gifts of money or goods (policies/demo.py): a gift against its setting's rule is never
+gifts of money or goods (demo/policy.py): a gift against its setting's rule is never
 approved in it.
 
 The history is made by the real services, each called at the moment it happened: the
@@ -46,10 +46,10 @@ from declarations.services import (
     declaration_save_draft,
     declaration_submit,
 )
+from demo.policy import _people
 from directory.calendar import calendar_for
 from directory.models import Organisation, Person, Pupil
 from directory.periods import current_term_token, period_from_token
-from policies.demo import _people
 from policies.models import GiftType
 
 SEED = 8

@@ -199,7 +199,7 @@ def demo_files_folder() -> Path:
 @transaction.atomic
 def demo_new_school_load(plan) -> str:
     """The new school and its administrator, and its MIS's files on disk (idempotent)."""
-    from directory.demo import DEMO_PASSWORD, demo_authenticators_add, school_year_start
+    from demo.people import DEMO_PASSWORD, demo_authenticators_add, school_year_start
 
     folder = demo_files_folder()
     folder.mkdir(parents=True, exist_ok=True)
@@ -231,4 +231,15 @@ def demo_new_school_load(plan) -> str:
     return (
         f"A new school to import, {NEW_SCHOOL}: sign in as {ADMIN_EMAIL} (administrator); "
         f"its MIS's spreadsheets are {where}."
+    )
+
+
+def demo_wonde_note(plan) -> str:
+    """How to sync the new school from the local Wonde test server that `make run` starts."""
+    from demo.wonde_server import DEMO_SCHOOL_ID, DEMO_TOKEN
+
+    return (
+        f"{NEW_SCHOOL} is also in the local Wonde test server (make run starts it; "
+        f"manage.py run_wonde_test_server): connect it with the Wonde school ID "
+        f"{DEMO_SCHOOL_ID} and the access token {DEMO_TOKEN}."
     )

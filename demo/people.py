@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from directory.exceptions import DemoError
 from directory.models import (
     ClosureDay,
     FamilyLink,
@@ -58,6 +57,10 @@ YEAR_GROUP_OF_CLASS = {
     "Acorns room": YearGroup.NURSERY_1,
     "Oak room": YearGroup.NURSERY_2,
 }
+
+
+class DemoError(Exception):
+    """A development-only demo step that cannot be done; the message says why."""
 
 
 @dataclass

@@ -22,7 +22,7 @@ from policies.models import (
     TrainingRecord,
 )
 
-DEMO_TEXTS = Path(__file__).resolve().parent / "demo_texts"
+DEMO_TEXTS = Path(__file__).resolve().parent / "policy_texts"
 FEDERATION_TEXT = (DEMO_TEXTS / "federation_policy.txt").read_text(encoding="utf-8").strip()
 
 PRESCHOOL_TEXT = (DEMO_TEXTS / "preschool_policy.txt").read_text(encoding="utf-8").strip()
@@ -46,7 +46,7 @@ PRESCHOOL_CHANNELS = {
 # The rule on gifts (R40), as policy 004 says: staff must not "give, receive or exchange
 # gifts of money or goods" with pupils, their families or carers. Set by the federation
 # (so for both its schools) and by the pre-school, before the history the demo shows
-# (registers/demo.py), so that its decisions were made under it.
+# (demo/history.py), so that its decisions were made under it.
 GIFT_RULES = {"fed": "admin", "pre": "pre_manager"}  # organisation -> who set it
 GIFT_RULES_SET_DAYS_AGO = 730
 
