@@ -72,8 +72,8 @@ from declarations.audit_actions import DECLARATION_VIEWED
 from declarations.kinds import get_kind
 from declarations.models import Declaration
 from declarations.selectors import settings_involved
-from directory.calendar import SchoolCalendar, calendar_for, calendars_for
 from directory.models import Membership, Organisation, Person, Role
+from schoolcalendar.calendar import SchoolCalendar, calendar_for, calendars_for
 
 # Sent inside the decision's transaction, so that what listens (the registers, R25)
 # is written with the decision or not at all.

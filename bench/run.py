@@ -447,7 +447,7 @@ def main() -> None:
     trust, school = people["trust"], people["school"]
     from bench.scale import loaded_plan
     from declarations.models import Declaration
-    from directory.periods import current_term_token
+    from schoolcalendar.periods import current_term_token
 
     today = datetime.date.today()  # noqa: DTZ011
     term = current_term_token(trust, today)

@@ -55,7 +55,6 @@ from declarations.audit_actions import (
 from declarations.kinds import KINDS, Subjects, get_kind
 from declarations.models import Attachment, Declaration, DeclarationSubject
 from demo.history import photo_of_a_card
-from directory.calendar import calendar_for
 from directory.models import (
     FamilyLink,
     FamilyMember,
@@ -69,6 +68,7 @@ from directory.models import Role as R
 from policies.models import Acknowledgement, PolicyVersion, TrainingRecord
 from registers.audit_actions import FOLLOW_UP_SET, OUTCOME_RECORDED
 from registers.models import FollowUp, RegisterEntry
+from schoolcalendar.calendar import calendar_for
 
 LOADED = SCALE_LOADED  # the audit event that says a load finished
 SCALE_PASSWORD = "contact-scale-2026"  # noqa: S105 (printed for load tests; refused in production)

@@ -70,7 +70,10 @@ INSTALLED_APPS = [
     # sign-in pages) take precedence over those of the libraries.
     "contactpolicy",
     "directory",
+    "schoolcalendar",
+    "identity",
     "onboarding",
+    "mis",
     "policies",
     "declarations",
     "approvals",
@@ -113,13 +116,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # The sign-in pages' forms lead on to the identity providers (#18).
-    "directory.identity.middleware.SignInFormActionMiddleware",
+    "identity.middleware.SignInFormActionMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "directory.sessions.IdleTimeoutMiddleware",
+    "identity.sessions.IdleTimeoutMiddleware",
     # After allauth's and htmx's: someone who must use a second factor reaches only the
     # pages that set it up until they have (R37, #18).
-    "directory.middleware.SecondFactorRequiredMiddleware",
+    "identity.second_factor.SecondFactorRequiredMiddleware",
     "policies.middleware.AcknowledgeFirstMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "contactpolicy.middleware.NoStoreForSignedInMiddleware",
@@ -142,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "directory.context_processors.access",
+                "identity.context_processors.second_factor",
                 "policies.context_processors.policy",
             ],
         },
@@ -218,7 +222,7 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "directory.Person"
-AUTHENTICATION_BACKENDS = ["directory.auth_backends.AuthenticationBackend"]
+AUTHENTICATION_BACKENDS = ["identity.auth_backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -232,7 +236,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 # django-allauth: email and password, no self sign-up, reset by email.
-ACCOUNT_ADAPTER = "directory.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "identity.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -247,14 +251,14 @@ ACCOUNT_CHANGE_EMAIL = False
 # not exist); a notice to the person when their password is changed or reset.
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_NOTIFICATIONS = True
-ACCOUNT_FORMS = {"login": "directory.forms.SignInForm"}
+ACCOUNT_FORMS = {"login": "identity.forms.SignInForm"}
 
 # Single sign-on (R36, #18): allauth's social accounts, never a sign-up. Microsoft Entra ID
 # and Google Workspace through its OpenID Connect provider, whose class is replaced by
-# one that checks the nonce and always the token's signature (directory/identity/oidc.py);
+# one that checks the nonce and always the token's signature (identity/oidc.py);
 # SAML 2.0 apps are built from each organisation's settings in the directory
-# (directory/identity/saml.py). Who may sign in is decided in directory/identity/rules.py.
-SOCIALACCOUNT_ADAPTER = "directory.adapters.SocialAccountAdapter"
+# (identity/saml.py). Who may sign in is decided in identity/rules.py.
+SOCIALACCOUNT_ADAPTER = "identity.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
@@ -298,13 +302,13 @@ for _key, _name, _default_issuer in (
     )
 SOCIALACCOUNT_PROVIDERS = {
     "openid_connect": {
-        "provider_class": "directory.identity.oidc.SchoolOpenIDConnectProvider",
+        "provider_class": "identity.oidc.SchoolOpenIDConnectProvider",
         "APPS": _oidc_apps,
     },
-    "saml": {"provider_class": "directory.identity.saml.SchoolSAMLProvider"},
+    "saml": {"provider_class": "identity.saml.SchoolSAMLProvider"},
 }
 
-# Wrong passwords are counted per account *and* address (directory/adapters.py): three
+# Wrong passwords are counted per account *and* address (identity/adapters.py): three
 # in a minute and the next waits a minute; five in fifteen minutes lock that address out
 # of that account for fifteen minutes, so a stranger elsewhere cannot keep its owner
 # out. One address may fail sixty times a minute over all accounts. Sign-ins that
@@ -323,12 +327,12 @@ ACCOUNT_RATE_LIMITS = {
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Before the most sensitive steps (an export, the audit CSV, granting a role, publishing
 # a policy) a person confirms it is them again unless they have in the last 15 minutes,
-# signing in included (R37, directory/identity/mfa.py).
+# signing in included (R37, identity/mfa.py).
 ACCOUNT_REAUTHENTICATION_TIMEOUT = int(timedelta(minutes=15).total_seconds())
 
 # Multi-factor authentication (allauth.mfa): an authenticator app, a passkey or security
 # key, and recovery codes. Who must use it is set per organisation (Organisation.mfa_roles).
-MFA_ADAPTER = "directory.adapters.MFAAdapter"
+MFA_ADAPTER = "identity.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = "Staff contact register"
 # A passkey is a second step after the password, never a way in on its own.
@@ -340,7 +344,7 @@ MFA_WEBAUTHN_USER_VERIFICATION = "preferred"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 
 SESSION_COOKIE_AGE = int(timedelta(hours=8).total_seconds())  # one working day
-# Signed out after this long without use (directory/sessions.py): the roles that see
+# Signed out after this long without use (identity/sessions.py): the roles that see
 # children's records or run the register, and everybody else.
 SESSION_IDLE_MINUTES_SENIOR = int(os.environ.get("SESSION_IDLE_MINUTES_SENIOR", "30"))
 SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "120"))
@@ -492,11 +496,11 @@ INVITATION_DAYS = int(os.environ.get("INVITATION_DAYS", "14"))
 ACKNOWLEDGEMENT_TARGET_PERCENT = int(os.environ.get("ACKNOWLEDGEMENT_TARGET_PERCENT", "100"))
 TRAINING_TARGET_PERCENT = int(os.environ.get("TRAINING_TARGET_PERCENT", "100"))
 
-# The school's MIS through Wonde (R38, #20; onboarding/imports/wonde.py). Each
+# The school's MIS through Wonde (R38, #20; mis/wonde.py). Each
 # organisation's Wonde access token is kept in the database, encrypted with MIS_TOKEN_KEY
 # (a Fernet key: `python -c "from cryptography.fernet import Fernet;
 # print(Fernet.generate_key().decode())"`; several, comma-separated, to rotate: the first
-# encrypts, any decrypts). Production refuses to start without it (directory/checks.py);
+# encrypts, any decrypts). Production refuses to start without it (mis/checks.py);
 # development and tests derive one from SECRET_KEY. WONDE_API_URL is Wonde's address
 # (another region's, or in development the local test server that
 # `manage.py run_wonde_test_server` starts); it is not something an administrator types,

@@ -44,9 +44,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from contactpolicy.refusals import visible_or_404
 from declarations.models import Attachment, Declaration, DeclarationSubject
 from directory.access import Access
-from directory.calendar import calendar_for
 from directory.models import FamilyLink, FamilyMember, Organisation, Pupil, Role
 from policies.selectors import GiftCheck, gift_rule_in_force
+from schoolcalendar.calendar import calendar_for
 
 
 def declaration_list_for(*, user: Any) -> QuerySet[Declaration]:

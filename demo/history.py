@@ -47,10 +47,10 @@ from declarations.services import (
     declaration_submit,
 )
 from demo.policy import _people
-from directory.calendar import calendar_for
 from directory.models import Organisation, Person, Pupil
-from directory.periods import current_term_token, period_from_token
 from policies.models import GiftType
+from schoolcalendar.calendar import calendar_for
+from schoolcalendar.periods import current_term_token, period_from_token
 
 SEED = 8
 HISTORY_DAYS = 460  # back to the summer term of the school year before last

@@ -17,7 +17,6 @@ from django.utils import timezone
 from faker import Faker
 
 from directory.models import (
-    ClosureDay,
     FamilyLink,
     FamilyMember,
     Membership,
@@ -25,11 +24,10 @@ from directory.models import (
     Person,
     Pupil,
     Role,
-    Term,
-    TermDates,
     YearGroup,
 )
-from directory.periods import easter_sunday
+from schoolcalendar.models import ClosureDay, Term, TermDates
+from schoolcalendar.periods import easter_sunday
 
 DEMO_PASSWORD = "contact-demo-2026"  # noqa: S105 (printed for the demo; refused in production)
 # The authenticator secret of every demo person whose role needs a second factor (R37),
@@ -515,7 +513,7 @@ def demo_authenticators_add(people: dict[str, Person]) -> None:
     from allauth.mfa.models import Authenticator
     from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 
-    from directory.identity.mfa import mfa_required
+    from identity.mfa import mfa_required
 
     secret = get_adapter().encrypt(DEMO_TOTP_SECRET)
     for key, person in people.items():

@@ -1,5 +1,5 @@
 """A local stand-in for Wonde's API on 127.0.0.1, for the tests and the demo (never
-production): it answers in Wonde's format (onboarding/imports/wonde.py describes it) from
+production): it answers in Wonde's format (mis/wonde.py describes it) from
 data in memory, with real paging, includes, ``updated_after`` and a 401 for a wrong
 token, and it misbehaves on purpose when told to: slow, a malformed answer, down.
 

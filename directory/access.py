@@ -126,7 +126,7 @@ class Access:
     # organisation ids where the person holds a role directly (not inherited)
     direct_organisation_ids: frozenset[int] = frozenset()
     # organisation id -> the roles that must use a second factor there: its own and
-    # those of its trust or federation (directory/identity/mfa.py reads it, R37)
+    # those of its trust or federation (identity/mfa.py reads it, R37)
     mfa_roles_by_organisation: dict[int, frozenset[str]] = field(default_factory=dict)
 
     @classmethod

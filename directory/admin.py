@@ -30,15 +30,14 @@ from django.utils.decorators import method_decorator
 from simple_history.admin import SimpleHistoryAdmin
 
 from contactpolicy.audit import AuditAction
+from contactpolicy.reauthentication import sensitive_step
 from contactpolicy.refusals import Refused
 from contactpolicy.services import access_refusal_record, audit_event_record
 from directory import audit_actions
 from directory.access import Access
 from directory.exceptions import RoleRequestError
-from directory.identity.mfa import sensitive_step
 from directory.models import (
     SAFEGUARDING_CHAIN_ROLES,
-    ClosureDay,
     FamilyLink,
     FamilyMember,
     Membership,
@@ -47,7 +46,6 @@ from directory.models import (
     Pupil,
     Role,
     SamlIdentityProvider,
-    TermDates,
 )
 from directory.selectors import without_line_manager
 from directory.services import (
@@ -1007,74 +1005,3 @@ def named_anywhere(obj: models.Model) -> bool:
     except (ProtectedError, RestrictedError):
         return True
     return False
-
-
-# The school calendar (R39): the terms with their half-terms, and the INSET and other
-# closure days, that due dates count school days by (directory/calendar.py).
-
-
-@admin.register(TermDates)
-class TermDatesAdmin(AuditedAdmin):
-    """The model's clean() refuses a term that runs backwards, falls outside its school
-    year, overlaps another term of the organisation, or has its half-term outside it."""
-
-    audit_created = audit_actions.TERM_DATES_CREATED
-    audit_changed = audit_actions.TERM_DATES_CHANGED
-    scope_lookup = "organisation_id"
-    list_display = [
-        "organisation",
-        "year",
-        "term",
-        "starts_on",
-        "ends_on",
-        "half_term_starts_on",
-        "half_term_ends_on",
-    ]
-    list_filter = ["year", "term", ("organisation", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["organisation"]
-    search_fields = ["organisation__name"]
-    fieldsets = [
-        (None, {"fields": ["organisation", "year", "term"]}),
-        (
-            "The term",
-            {
-                "fields": ["starts_on", "ends_on"],
-                "description": "The first and last day pupils are in school this term. A "
-                "trust's or federation's dates apply to its schools unless a school sets "
-                "its own for the term.",
-            },
-        ),
-        (
-            "Half-term",
-            {
-                "fields": ["half_term_starts_on", "half_term_ends_on"],
-                "description": "The break inside the term, from its first to its last "
-                "weekday (for example Monday 26 to Friday 30 October 2026).",
-            },
-        ),
-    ]
-
-
-class ClosureDayForm(forms.ModelForm):
-    class Meta:
-        model = ClosureDay
-        fields = ["organisation", "starts_on", "ends_on", "reason", "note"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["ends_on"].required = False
-
-
-@admin.register(ClosureDay)
-class ClosureDayAdmin(AuditedAdmin):
-    """INSET days and other days a setting is closed in term time: not school days."""
-
-    form = ClosureDayForm
-    audit_created = audit_actions.CLOSURE_DAY_CREATED
-    audit_changed = audit_actions.CLOSURE_DAY_CHANGED
-    scope_lookup = "organisation_id"
-    list_display = ["organisation", "starts_on", "ends_on", "reason", "note"]
-    list_filter = ["reason", ("organisation", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["organisation"]
-    search_fields = ["organisation__name", "note"]
-    date_hierarchy = "starts_on"

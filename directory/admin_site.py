@@ -17,7 +17,7 @@ class ContactAdminSite(admin.AdminSite):
     # on their page in the directory only, where the change is audited and both
     # addresses are told (directory.services.person_email_change).
     # Nor the social accounts' tables: the providers come from the settings and each
-    # organisation's page, and who signs in how from the person's page (directory/identity).
+    # organisation's page, and who signs in how from the person's page (identity).
     not_administered_here = frozenset(
         {
             "account.emailaddress",

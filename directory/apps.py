@@ -9,8 +9,7 @@ class DirectoryConfig(AppConfig):
 
     def ready(self) -> None:
         from contactpolicy.tasks import register_administrators_of
-        from directory import home, notifications, sessions  # noqa: F401  (sessions: its receiver)
-        from directory.identity import mfa
+        from directory import home, notifications
 
         # Told when an email to one of their people could not be sent.
         register_administrators_of(notifications.administrators_for)
@@ -20,7 +19,6 @@ class DirectoryConfig(AppConfig):
         home.register_panel(home.role_requests_panel)
         home.register_panel(home.todo_panel)
         home.register_todo(home.directory_todos)
-        mfa.connect_audit_receivers()
 
 
 class ContactAdminConfig(admin_apps.AdminConfig):

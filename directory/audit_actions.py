@@ -1,6 +1,6 @@
 """The directory's audit actions: the administration screens (one action per model and
-verb, named after the model changed), the school calendar, the second factor and the
-demo."""
+verb, named after the model changed), accounts and roles, and the single sign-on
+settings."""
 
 from contactpolicy.audit import ActionGroup
 
@@ -52,33 +52,6 @@ HISTORY_POST_REFUSED = actions.add(
     "Attempt to save an old version from a history page refused",
     refusal=True,
 )
-# The second factor (R37, directory/identity/mfa.py): never a code or a secret in the data.
-MFA_SET_UP = actions.add("mfa.set_up", "Second factor set up (authenticator app or key)")
-MFA_REMOVED = actions.add("mfa.removed", "Second factor removed")
-MFA_RECOVERY_CODES_GENERATED = actions.add(
-    "mfa.recovery_codes_generated", "Recovery codes for the second factor made"
-)
-MFA_RECOVERY_CODE_USED = actions.add("mfa.recovery_code_used", "Recovery code used")
-MFA_CODE_REFUSED = actions.add("mfa.code_refused", "Wrong second-factor code refused", refusal=True)
-MFA_REAUTHENTICATED = actions.add(
-    "mfa.reauthenticated", "Confirmed it was them again before a sensitive step"
-)
-TERM_DATES_SET = actions.add("summary.term_dates_set", "Term dates set")
-# The school calendar in the administration screens (R39).
-TERM_DATES_CREATED = actions.add(
-    "directory.termdates.created", "Term dates added in the administration screens"
-)
-TERM_DATES_CHANGED = actions.add(
-    "directory.termdates.changed", "Term dates changed in the administration screens"
-)
-CLOSURE_DAY_CREATED = actions.add(
-    "directory.closureday.created",
-    "Closure day (INSET or other) added in the administration screens",
-)
-CLOSURE_DAY_CHANGED = actions.add(
-    "directory.closureday.changed",
-    "Closure day (INSET or other) changed in the administration screens",
-)
 
 # Accounts and powerful roles (#18, R37): the changes an attacker would want.
 accounts = ActionGroup("Accounts and roles")
@@ -102,21 +75,10 @@ ROLE_CONFIRMED = accounts.add(
 ROLE_REFUSED = accounts.add(
     "account.role_refused", "Role an administrator asked to give themself refused"
 )
-SIGNED_OUT_IDLE = accounts.add(
-    "account.signed_out_idle",
-    "Signed out after a while without using the register, or at the working day's end",
-)
 
-# Single sign-on and sign-in methods (R36, #18): directory/adapters.py, directory/admin.py.
+# Single sign-on and sign-in methods (R36, #18): identity/adapters.py, directory/admin.py.
 sign_in = ActionGroup("Single sign-on")
 
-SSO_SIGNED_IN = sign_in.add("auth.sso_signed_in", "Signed in with single sign-on")
-SSO_REFUSED = sign_in.add("auth.sso_refused", "Single sign-on refused", refusal=True)
-PASSWORD_REFUSED_SSO_REQUIRED = sign_in.add(
-    "auth.password_refused_sso_required",
-    "Password refused: the organisation signs in with single sign-on",
-    refusal=True,
-)
 SIGN_IN_METHOD_CHANGED = sign_in.add(
     "directory.person.sign_in_method_changed", "Person's sign-in method changed"
 )

@@ -1,7 +1,6 @@
 from django.http import HttpRequest
 
 from directory.access import DECIDING_ROLES, Access
-from directory.identity import mfa
 from directory.models import Role
 
 
@@ -15,7 +14,4 @@ def access(request: HttpRequest) -> dict:
         "access": person_access,
         "can_administer": user.is_superuser or person_access.has_role(Role.ADMINISTRATOR),
         "can_decide": person_access.has_role(*DECIDING_ROLES),
-        # For the two-step sign-in pages (R37): from the session and the access above.
-        "mfa_required": mfa.mfa_required(user),
-        "mfa_session_complete": mfa.session_has_second_factor(request),
     }

@@ -8,40 +8,6 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from contactpolicy.forms import DateInput
-from directory.models import YearGroup
-
-
-class NewSchoolYearForm(forms.Form):
-    """The new school year at one setting (R38): its first day, its leaving year and
-    where the leavers go (onboarding/school_year.py)."""
-
-    starts_on = forms.DateField(
-        label="First day of the new school year",
-        widget=DateInput,
-        help_text="The leavers' leaving date is the last day of the summer term before it "
-        "(from the term dates), or the day before this date where no term dates are set.",
-    )
-    leaving_year_group = forms.ChoiceField(
-        label="Leaving year",
-        choices=YearGroup.choices,
-        help_text="The last year group of this school or pre-school: its pupils, and any in "
-        "a year group above it, become former pupils. Every other year group moves up one.",
-    )
-    destination = forms.CharField(
-        label="Where the leavers go next (optional)",
-        max_length=200,
-        required=False,
-        help_text="One for the whole leaving year, for example Secondary school. Leave "
-        "empty to keep what each pupil's record says.",
-    )
-    empty_classes = forms.BooleanField(
-        label="Empty the classes of the pupils who move up",
-        required=False,
-        help_text="Their classes or rooms change with the year; the next import or MIS "
-        "sync fills them in. Leavers keep their last class.",
-    )
-
 
 class ImportUploadForm(forms.Form):
     """The MIS's spreadsheets for one organisation: any of the four tables, each a file."""

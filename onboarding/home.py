@@ -6,21 +6,16 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from directory.home import Todo, plural
-from onboarding.invitations.selectors import invitations_waiting_count, never_invited_count
 from onboarding.models import ImportRun
 
 
 def onboarding_todos(request: HttpRequest, organisation_ids: frozenset[int]) -> list[Todo]:
-    """Imports and syncs with rows still to resolve; invitations not sent, or not yet
-    accepted."""
+    """Imports and syncs with rows still to resolve."""
     unresolved = ImportRun.objects.filter(
         organisation_id__in=organisation_ids, problem_count__gt=0
     ).exclude(status=ImportRun.Status.CANCELLED)
     unresolved_count = unresolved.count()
     first_unresolved = unresolved.order_by("-started_at").values_list("pk", flat=True).first()
-    never_invited = never_invited_count(organisation_ids)
-    waiting = invitations_waiting_count(organisation_ids)
-    going_live = reverse("onboarding:invitations")
     return [
         Todo(
             unresolved_count,
@@ -33,25 +28,5 @@ def onboarding_todos(request: HttpRequest, organisation_ids: frozenset[int]) -> 
             if unresolved_count == 1
             else reverse("onboarding:imports"),
             order=25,
-        ),
-        Todo(
-            never_invited,
-            plural(
-                never_invited,
-                "person who has not been sent an invitation to sign in",
-                "people who have not been sent an invitation to sign in",
-            ),
-            going_live,
-            order=30,
-        ),
-        Todo(
-            waiting,
-            plural(
-                waiting,
-                "invitation not accepted yet (never signed in)",
-                "invitations not accepted yet (never signed in)",
-            ),
-            going_live,
-            order=31,
         ),
     ]

@@ -7,8 +7,8 @@ from django import forms
 
 from contactpolicy.forms import DateInput
 from declarations.kinds import any_kind_choices
-from directory.periods import PeriodError, custom_period, period_choices, period_from_token
 from registers.forms import RangeForm, check_date_range
+from schoolcalendar.periods import PeriodError, custom_period, period_choices, period_from_token
 
 
 class PatternForm(forms.Form):

@@ -11,12 +11,12 @@ from django.db import transaction
 from contactpolicy.services import audit_event_record
 from directory.access import SUMMARY_PUBLISH_ROLES, SUMMARY_SAVE_ROLES, Access
 from directory.models import Organisation, Person
-from directory.periods import Period
 from oversight import notifications
 from oversight.audit_actions import AUDIT_EXPORTED, AUDIT_SEARCHED, SUMMARY_PUBLISHED, SUMMARY_SAVED
 from oversight.exceptions import OversightError
 from oversight.models import SummarySnapshot
 from oversight.summaries import summary_build
+from schoolcalendar.periods import Period
 
 
 def audit_history_read(*, actor: Person, filters: dict[str, Any], exported: bool, request=None):

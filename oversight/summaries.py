@@ -53,7 +53,6 @@ from declarations.kinds import KINDS
 from declarations.models import Declaration
 from directory.access import SUMMARY_ROLES, Access
 from directory.models import Organisation, Role
-from directory.periods import Period
 from oversight.models import SummarySnapshot
 from oversight.suppression import SMALLEST_SHOWN, Equation, Position, hidden_cells
 from policies.selectors import (
@@ -63,6 +62,7 @@ from policies.selectors import (
     training_counts_by_organisation,
 )
 from registers.models import DeclarationRound, FollowUp, RoundResponse
+from schoolcalendar.periods import Period
 
 # The shape of the dictionary; a saved snapshot keeps the version it was made with.
 SCHEMA = 2

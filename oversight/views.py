@@ -21,6 +21,7 @@ from contactpolicy.audit import action_choices
 from contactpolicy.audit_details import WITHHELD, details_text
 from contactpolicy.exports import Echo, csv_safe
 from contactpolicy.pagination import query_without_page, window_of
+from contactpolicy.reauthentication import sensitive_step
 from contactpolicy.refusals import Refused
 from directory.access import (
     POLICY_ROLES,
@@ -28,14 +29,13 @@ from directory.access import (
     SUMMARY_SAVE_ROLES,
     Access,
 )
-from directory.identity.mfa import sensitive_step
 from directory.models import Organisation
-from directory.periods import current_term_token
 from directory.selectors import chosen_organisation
 from oversight import selectors, services, summaries
 from oversight.charts import charts_for
 from oversight.exceptions import OversightError
 from oversight.forms import AuditFilterForm, PatternForm, SummaryForm, SummarySaveForm
+from schoolcalendar.periods import current_term_token
 
 
 @require_GET

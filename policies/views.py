@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from contactpolicy.reauthentication import sensitive_step
 from contactpolicy.uploads import file_download
 from directory.access import Access
-from directory.identity.mfa import sensitive_step
 from directory.models import Person
 from directory.selectors import chosen_organisation
 from policies import selectors, services

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from contactpolicy.exports import csv_safe
 from contactpolicy.pagination import page_of, query_without_page
+from contactpolicy.reauthentication import sensitive_step
 from contactpolicy.workflow import IllegalTransition
 from declarations.kinds import Register
 from directory.access import (
@@ -27,7 +28,6 @@ from directory.access import (
     SUMMARY_ROLES,
     Access,
 )
-from directory.identity.mfa import sensitive_step
 from directory.models import Person, Pupil
 from registers import selectors, services
 from registers.exceptions import RegisterError

@@ -125,7 +125,7 @@ def sign_in_with_mfa(client: Client, person: Person, *, factor: str = "totp") ->
     them (``record_authentication``). This is the one way a test is someone who has
     signed in with MFA, whatever their role (a role that needs none is not asked, and
     the record does not change what it may do). Signing in also counts as confirming it
-    is them for the next 15 minutes (directory/identity/mfa.py): a test that is to be asked
+    is them for the next 15 minutes (identity/mfa.py): a test that is to be asked
     again moves the clock on.
 
     Plain ``client.force_login`` is a session without the second factor: the

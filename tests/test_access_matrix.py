@@ -57,16 +57,18 @@ from django.utils import timezone
 from approvals.models import ApprovalRequest, Cover, DeciderRole, Outcome, RoutingRule
 from approvals.services import decision_record
 from declarations.services import attachment_add, declaration_submit
-from directory.models import ClosureDay, Membership, Person, Role, Term, TermDates
-from directory.periods import current_term_token, period_from_token
-from onboarding.imports.mis import mis_connection_set
+from directory.models import Membership, Person, Role
+from mis.models import MisSync
+from mis.services import mis_connection_set
 from onboarding.imports.services import import_check
-from onboarding.models import ImportRun, MisSync
+from onboarding.models import ImportRun
 from oversight.services import summary_snapshot_save
 from policies.selectors import versions_to_acknowledge
 from policies.services import acknowledgement_record, policy_version_publish, training_record_add
 from registers import services as register_services
 from registers.models import FollowUp, RegisterEntry, RoundResponse
+from schoolcalendar.models import ClosureDay, Term, TermDates
+from schoolcalendar.periods import current_term_token, period_from_token
 from tests.conftest import World, once_per_module, sign_in_with_mfa
 from tests.factories import FamilyLinkFactory, PupilFactory
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory
@@ -382,7 +384,7 @@ APP_ROWS = [
     row("home", default=200),
     row("health", default=200, anonymous=200),
     # Sign-in and account pages (django-allauth's views the product uses,
-    # directory/accounts_urls.py). The sign-in, password-reset and information pages are
+    # identity/accounts_urls.py). The sign-in, password-reset and information pages are
     # public; a signed-in person is sent home from sign-in. Keys and ids are made up.
     # The pages allauth has and the product does not (sign-up, email addresses, a first
     # password, sign-in by code) are not served: tests/directory/test_account_pages.py.
@@ -404,7 +406,7 @@ APP_ROWS = [
     # Roles administrators asked to give themselves: the list is each person's own
     # (empty for most); confirming is a post, tested in test_account_security.py.
     row("directory:role_requests", default=200),
-    # Single sign-on (#18, directory/identity/urls.py): the page before going to
+    # Single sign-on (#18, identity/urls.py): the page before going to
     # Microsoft or Google is public; a callback nobody started is refused (and
     # audited); SAML addresses of an organisation with no SAML service do not exist.
     row(
@@ -429,7 +431,7 @@ APP_ROWS = [
     row("saml_finish_acs", kwargs={"organization_slug": "no-such-school"}, anonymous=404),
     row("saml_metadata", kwargs={"organization_slug": "no-such-school"}, anonymous=404),
     row("saml_sls", kwargs={"organization_slug": "no-such-school"}, anonymous=404),
-    # Two-step sign-in (R37, directory/mfa_urls.py). Nobody here has an authenticator:
+    # Two-step sign-in (R37, identity/mfa_urls.py). Nobody here has an authenticator:
     # what needs one is not found, confirming with one falls back to the password, and
     # the sign-in's second step, asked for outside a sign-in, goes back to the sign-in
     # (or home, for someone signed in).
@@ -563,15 +565,15 @@ APP_ROWS = [
         kwargs=pk("snapshot", fmt="csv"),
         **ok("executive_head", "chair", "governor", "administrator"),
     ),
-    row("directory:term_dates", query=organisation("world.school_a"), **POLICY),
+    row("schoolcalendar:term_dates", query=organisation("world.school_a"), **POLICY),
     # The new school year (R38): the administrators of the setting or its federation.
-    row("onboarding:new_school_year", query=organisation("world.school_a"), administrator=200),
+    row("schoolcalendar:new_school_year", query=organisation("world.school_a"), administrator=200),
     # Going live (#20): the invitations of an organisation, for its administrators (the
     # federation's administers school_a); another school's administrator is refused.
-    row("onboarding:invitations", query=organisation("world.school_a"), administrator=200),
+    row("invitations:going_live", query=organisation("world.school_a"), administrator=200),
     # The link in an invitation is public; a made-up one does not work (404).
     row(
-        "onboarding:invitation_accept",
+        "invitations:accept",
         kwargs={"pk": 999999, "token": "made-up-key"},
         default=404,
         anonymous=404,
@@ -591,13 +593,13 @@ APP_ROWS = [
     # testing the connection and "Sync now" are posts (tests/onboarding/imports/
     # test_mis_sync.py). Another school's administrator sees their own school's page.
     row(
-        "onboarding:mis_connection",
+        "mis:connection",
         query=organisation("world.school_a"),
         administrator=200,
     ),
-    row("onboarding:mis_connection_test", default=405),
-    row("onboarding:mis_sync_start", default=405),
-    row("onboarding:mis_sync", kwargs=pk("mis_sync"), administrator=200),
+    row("mis:connection_test", default=405),
+    row("mis:sync_start", default=405),
+    row("mis:sync", kwargs=pk("mis_sync"), administrator=200),
 ]
 
 
@@ -638,8 +640,8 @@ ADMIN_MODELS: dict[str, tuple[str, bool]] = {
     "approvals_routingrule": ("routing_rule", True),
     "approvals_cover": ("cover", True),
     "approvals_approvalrequest": ("approval", False),  # made by routing only
-    "directory_termdates": ("term_dates", True),
-    "directory_closureday": ("closure_day", True),
+    "schoolcalendar_termdates": ("term_dates", True),
+    "schoolcalendar_closureday": ("closure_day", True),
 }
 # What an administrator may delete (everything else: nothing, 403): a family member whom
 # nothing names, added by mistake (#20); another school's is not found.
@@ -959,8 +961,8 @@ POST_MATRIX: dict[str, tuple[Row, Any]] = {
         (row("onboarding:import_cancel", kwargs=pk("import_run"), administrator=302), {}),
         # Only school_a's administrators test its connection or sync it now (the test of
         # the connection finds no Wonde here, and says so).
-        (row("onboarding:mis_connection_test", administrator=302), organisation("world.school_a")),
-        (row("onboarding:mis_sync_start", administrator=302), organisation("world.school_a")),
+        (row("mis:connection_test", administrator=302), organisation("world.school_a")),
+        (row("mis:sync_start", administrator=302), organisation("world.school_a")),
     ]
 }
 

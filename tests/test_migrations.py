@@ -16,8 +16,9 @@ BEFORE_THE_MOVE = [
 ]
 # Old table -> new table, for the tables the move renamed.
 RENAMED = {
-    "registers_termdates": "directory_termdates",
-    "registers_historicaltermdates": "directory_historicaltermdates",
+    # Down to the directory first, then (#17) into the school calendar's own app.
+    "registers_termdates": "schoolcalendar_termdates",
+    "registers_historicaltermdates": "schoolcalendar_historicaltermdates",
     "registers_summarysnapshot": "oversight_summarysnapshot",
 }
 
@@ -107,13 +108,13 @@ def test_moving_term_dates_and_saved_summaries_keeps_every_row():
         assert after[RENAMED.get(table, table)] == count, table
     for old in RENAMED:
         assert old not in after
-    term_dates = apps.get_model("directory", "TermDates").objects.get()
+    term_dates = apps.get_model("schoolcalendar", "TermDates").objects.get()
     assert (term_dates.organisation_id, term_dates.term, term_dates.ends_on) == (
         school.pk,
         "autumn",
         datetime.date(2026, 12, 18),
     )
-    assert apps.get_model("directory", "HistoricalTermDates").objects.get().id == term_dates.pk
+    assert apps.get_model("schoolcalendar", "HistoricalTermDates").objects.get().id == term_dates.pk
     moved = apps.get_model("oversight", "SummarySnapshot").objects.get()
     assert (moved.pk, moved.title, moved.saved_by_id, moved.data) == (
         snapshot.pk,
@@ -138,38 +139,50 @@ def test_moving_term_dates_and_saved_summaries_keeps_every_row():
         cursor.execute("UPDATE oversight_summarysnapshot SET title = 'Changed'")
 
 
-# The onboarding app's tables, as the directory named them before #17 moved them.
-ONBOARDING_MOVED = ["importrun", "importrow", "invitation", "misconnection", "missync"]
-ONBOARDING_MOVED += ["schoolyearrollover"]
+# Where each table the directory held went when #17 split it into rooms.
+SPLIT = {
+    "directory_importrun": "onboarding_importrun",
+    "directory_importrow": "onboarding_importrow",
+    "directory_invitation": "identity_invitation",
+    "directory_misconnection": "mis_misconnection",
+    "directory_missync": "mis_missync",
+    "directory_schoolyearrollover": "schoolcalendar_schoolyearrollover",
+    "directory_termdates": "schoolcalendar_termdates",
+    "directory_historicaltermdates": "schoolcalendar_historicaltermdates",
+    "directory_closureday": "schoolcalendar_closureday",
+    "directory_historicalclosureday": "schoolcalendar_historicalclosureday",
+}
 
 
-def test_moving_imports_and_invitations_to_onboarding_keeps_every_row():
+def test_splitting_the_directory_into_rooms_keeps_every_row():
     apps = _migrate([("directory", "0013_mis_connections")])
-    organisation = apps.get_model("directory", "Organisation").objects.create(
-        name="Ash Primary School", kind="school"
-    )
-    admin = apps.get_model("directory", "Person").objects.create(
+
+    def old(model):
+        return apps.get_model("directory", model).objects
+
+    organisation = old("Organisation").create(name="Ash Primary School", kind="school")
+    admin = old("Person").create(
         email="admin@ash.example", given_name="Ada", family_name="Ash", password="!"
     )
-    run = apps.get_model("directory", "ImportRun").objects.create(
+    run = old("ImportRun").create(
         organisation=organisation, source="spreadsheet", status="done", started_by=admin, added=1
     )
-    apps.get_model("directory", "ImportRow").objects.create(
+    old("ImportRow").create(
         run=run, table="staff", number=2, values={"email": "new@ash.example"}, action="add"
     )
-    connection_row = apps.get_model("directory", "MisConnection").objects.create(
+    mis_connection = old("MisConnection").create(
         organisation=organisation, school_id="A1930499544", token_encrypted="sealed"
     )
-    apps.get_model("directory", "MisSync").objects.create(
-        connection=connection_row, status="done", import_run=run, requested_by=admin
+    old("MisSync").create(
+        connection=mis_connection, status="done", import_run=run, requested_by=admin
     )
-    apps.get_model("directory", "Invitation").objects.create(
+    old("Invitation").create(
         person=admin,
         organisation=organisation,
         kind="password",
         expires=datetime.datetime(2027, 1, 1, tzinfo=datetime.UTC),
     )
-    apps.get_model("directory", "SchoolYearRollover").objects.create(
+    old("SchoolYearRollover").create(
         setting=organisation,
         year=2027,
         starts_on=datetime.date(2027, 9, 2),
@@ -177,26 +190,57 @@ def test_moving_imports_and_invitations_to_onboarding_keeps_every_row():
         leaving_year_group="6",
         made_by=admin,
     )
-    run_type, _ = apps.get_model("contenttypes", "ContentType").objects.get_or_create(
-        app_label="directory", model="importrun"
+    autumn = old("TermDates").create(
+        organisation=organisation,
+        year=2026,
+        term="autumn",
+        starts_on=datetime.date(2026, 9, 2),
+        ends_on=datetime.date(2026, 12, 18),
     )
-    apps.get_model("contactpolicy", "AuditEvent").objects.create(
-        action="directory.import.applied",
-        target_type=run_type,
-        target_id=str(run.pk),
-        target_label="Import",
-        organisation_pk=organisation.pk,
+    old("HistoricalTermDates").create(
+        id=autumn.pk,
+        organisation_id=organisation.pk,
+        year=2026,
+        term="autumn",
+        starts_on=autumn.starts_on,
+        ends_on=autumn.ends_on,
+        history_date=datetime.datetime(2026, 9, 1, tzinfo=datetime.UTC),
+        history_type="+",
     )
+    inset = old("ClosureDay").create(
+        organisation=organisation,
+        starts_on=datetime.date(2026, 11, 2),
+        ends_on=datetime.date(2026, 11, 2),
+        reason="inset",
+    )
+    old("HistoricalClosureDay").create(
+        id=inset.pk,
+        organisation_id=organisation.pk,
+        starts_on=inset.starts_on,
+        ends_on=inset.ends_on,
+        reason="inset",
+        history_date=datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC),
+        history_type="+",
+    )
+    content_types = apps.get_model("contenttypes", "ContentType").objects
+    audit = apps.get_model("contactpolicy", "AuditEvent").objects
+    for model, target in (("importrun", run), ("closureday", inset)):
+        audit.create(
+            action="directory.import.applied",
+            target_type=content_types.get_or_create(app_label="directory", model=model)[0],
+            target_id=str(target.pk),
+            target_label=model,
+            organisation_pk=organisation.pk,
+        )
     before = _row_counts()
 
     apps = _migrate(_latest())
 
     after = _row_counts()
-    renamed = {f"directory_{model}": f"onboarding_{model}" for model in ONBOARDING_MOVED}
     for table, count in before.items():
-        assert after[renamed.get(table, table)] == count, table
-    for old in renamed:
-        assert old not in after
+        assert after[SPLIT.get(table, table)] == count, table
+    for table in SPLIT:
+        assert table not in after
     moved_run = apps.get_model("onboarding", "ImportRun").objects.get()
     assert (moved_run.pk, moved_run.organisation_id, moved_run.added) == (
         run.pk,
@@ -204,21 +248,31 @@ def test_moving_imports_and_invitations_to_onboarding_keeps_every_row():
         1,
     )
     assert apps.get_model("onboarding", "ImportRow").objects.get().run_id == run.pk
-    sync = apps.get_model("onboarding", "MisSync").objects.get()
+    sync = apps.get_model("mis", "MisSync").objects.get()
     assert (sync.import_run_id, sync.connection.school_id) == (run.pk, "A1930499544")
-    assert apps.get_model("onboarding", "Invitation").objects.get().person_id == admin.pk
-    assert apps.get_model("onboarding", "SchoolYearRollover").objects.get().year == 2027
-    event = apps.get_model("contactpolicy", "AuditEvent").objects.get()
-    assert (event.target_type.app_label, event.target_type.model) == ("onboarding", "importrun")
+    assert apps.get_model("identity", "Invitation").objects.get().person_id == admin.pk
+    assert apps.get_model("schoolcalendar", "SchoolYearRollover").objects.get().year == 2027
+    term_dates = apps.get_model("schoolcalendar", "TermDates").objects.get()
+    assert (term_dates.pk, term_dates.ends_on) == (autumn.pk, datetime.date(2026, 12, 18))
+    assert apps.get_model("schoolcalendar", "HistoricalTermDates").objects.get().id == autumn.pk
+    assert apps.get_model("schoolcalendar", "ClosureDay").objects.get().reason == "inset"
+    assert apps.get_model("schoolcalendar", "HistoricalClosureDay").objects.get().id == inset.pk
+    # The audit events still point at their records: the content types moved with them.
+    targets = {
+        (event.target_type.app_label, event.target_type.model)
+        for event in apps.get_model("contactpolicy", "AuditEvent").objects.all()
+    }
+    assert targets == {("onboarding", "importrun"), ("schoolcalendar", "closureday")}
     # A second start of the same school year is still refused by the database itself.
     with (
         pytest.raises(
             IntegrityError,
-            match=r"school_year_rollover_once_per_setting_and_year|onboarding_schoolyearrollover\.setting_id",
+            match=r"school_year_rollover_once_per_setting_and_year"
+            r"|schoolcalendar_schoolyearrollover\.setting_id",
         ),
         transaction.atomic(),
     ):
-        apps.get_model("onboarding", "SchoolYearRollover").objects.create(
+        apps.get_model("schoolcalendar", "SchoolYearRollover").objects.create(
             setting_id=organisation.pk,
             year=2027,
             starts_on=datetime.date(2027, 9, 2),

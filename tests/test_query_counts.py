@@ -25,7 +25,7 @@ from approvals.models import ApprovalRequest, DeciderRole
 from bench.scale import ScalePlan, personas, seed_scale
 from declarations.models import Declaration
 from directory.models import Membership, Organisation, Person, Pupil, Role
-from directory.periods import current_term_token, school_year_of
+from schoolcalendar.periods import current_term_token, school_year_of
 from tests.clock import TODAY  # the clock every test module runs on
 from tests.conftest import once_per_module, sign_in_with_mfa
 from tests.factories.declarations import DeclarationFactory, DeclarationSubjectFactory

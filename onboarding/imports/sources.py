@@ -4,7 +4,7 @@ A source is asked for an organisation's data, all of it or what changed since a 
 and answers with one ``tablib.Dataset`` per canonical table of
 :mod:`onboarding.imports.columns`, values as text. The import pipeline reads nothing else,
 so a second source (Groupcall Xporter, Arbor's API) is one more class like
-:class:`onboarding.imports.wonde.WondeSource`, and the pipeline, the pages and the sync
+:class:`mis.wonde.WondeSource`, and the pipeline, the pages and the sync
 do not change.
 
 A source that cannot answer raises :class:`SourceError` (or a subclass) whose message

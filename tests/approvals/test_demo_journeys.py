@@ -15,8 +15,9 @@ from approvals.models import ApprovalRequest
 from declarations.kinds import get_kind
 from declarations.services import Subject, declaration_save_draft, declaration_submit
 from demo.people import demo_plan
-from directory.calendar import calendar_for
-from directory.models import ClosureDay, Organisation, Person, Pupil, Term, TermDates
+from directory.models import Organisation, Person, Pupil
+from schoolcalendar.calendar import calendar_for
+from schoolcalendar.models import ClosureDay, Term, TermDates
 from tests.conftest import once_per_module
 from tests.demo import load_demo
 from tests.factories.declarations import cleaned_details

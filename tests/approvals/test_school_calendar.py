@@ -21,8 +21,8 @@ from approvals.services import decision_record, escalation_day
 from contactpolicy.models import AuditEvent
 from declarations.kinds import get_kind
 from declarations.services import Subject, declaration_save_draft, declaration_submit
-from directory.calendar import calendar_for
-from directory.models import ClosureDay, Term, TermDates
+from schoolcalendar.calendar import calendar_for
+from schoolcalendar.models import ClosureDay, Term, TermDates
 from tests.conftest import sign_in_with_mfa
 from tests.factories import PupilFactory
 from tests.factories.declarations import cleaned_details

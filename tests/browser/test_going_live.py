@@ -32,7 +32,7 @@ def mailbox(settings) -> Iterator[Mailbox]:
 def test_a_new_teacher_is_invited_sets_her_password_and_declares_a_contact(demo, visit, mailbox):
     from declarations.models import Declaration
     from directory.models import Membership, Organisation, Person, Role
-    from onboarding.models import Invitation
+    from identity.models import Invitation
 
     brookfield = Organisation.objects.get(name="Brookfield Primary School")
     # Added by the administrator (or the school's import): no password, never signed in.

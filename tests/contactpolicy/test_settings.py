@@ -99,14 +99,14 @@ def test_production_refuses_to_start_misconfigured_naming_the_setting(change, na
     ids=["no key", "not a key", "a second key that is not one"],
 )
 def test_production_refuses_to_run_without_the_key_of_the_mis_tokens(key, named):
-    """The schools' Wonde tokens are encrypted with it (onboarding/imports/tokens.py)."""
+    """The schools' Wonde tokens are encrypted with it (mis/tokens.py)."""
     env = {**PRODUCTION, "MIS_TOKEN_KEY": key}
     env = {name: value for name, value in env.items() if value is not None}
 
     result = run_manage("check", **env)
 
     assert result.returncode != 0
-    assert "onboarding.E001" in result.stderr
+    assert "mis.E001" in result.stderr
     assert named in result.stderr
 
 

@@ -20,9 +20,9 @@ from declarations import kinds as registry
 from declarations.kinds import KINDS, Decider, DetailsForm, Kind, Register, codes_on_register
 from declarations.models import Declaration
 from directory.models import Organisation
-from directory.periods import custom_period
 from oversight.summaries import summary_build
 from registers.models import RegisterEntry
+from schoolcalendar.periods import custom_period
 from tests.conftest import sign_in_with_mfa
 from tests.factories import PupilFactory, SchoolFactory
 from tests.project import APPS, ROOT

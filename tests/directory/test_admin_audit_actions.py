@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from contactpolicy.audit import registry
 from directory.admin import AuditedAdmin
 from tests.factories import PersonFactory
+from tests.project import APPS
 
 ADMINS = [
     pytest.param(model, model_admin, id=model._meta.label)
@@ -21,7 +22,7 @@ def code(model, verb: str) -> str:
 
 
 def test_every_model_of_the_project_in_the_administration_screens_is_audited():
-    project_apps = {"directory", "policies", "declarations", "approvals", "registers", "oversight"}
+    project_apps = set(APPS)
     administered = {
         model._meta.label for model in admin.site._registry if model._meta.app_label in project_apps
     }

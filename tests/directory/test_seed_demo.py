@@ -18,8 +18,8 @@ from contactpolicy.models import AuditEvent
 from declarations.models import Declaration
 from demo.people import DEMO_TOTP_SECRET
 from directory.access import Access
-from directory.identity.mfa import mfa_required
 from directory.models import FamilyMember, Membership, Organisation, Person, Pupil, Role
+from identity.mfa import mfa_required
 from tests.conftest import once_per_module
 from tests.demo import load_demo
 from tests.mfa import at_the_start_of_a_step, totp

@@ -17,7 +17,8 @@ from django.utils.html import escape
 
 from approvals.models import ApprovalRequest, DeciderRole
 from directory.models import Membership, Person, Role
-from onboarding.models import ImportRun, Invitation
+from identity.models import Invitation
+from onboarding.models import ImportRun
 from tests.conftest import sign_in_with_mfa
 from tests.factories import MembershipFactory, PersonFactory
 from tests.factories.declarations import DeclarationFactory
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 NOBODY = f"{reverse('admin:approvals_approvalrequest_changelist')}?unassigned=yes"
 NO_MANAGER = f"{reverse('admin:directory_membership_changelist')}?no_line_manager=yes"
-GOING_LIVE = reverse("onboarding:invitations")
+GOING_LIVE = reverse("invitations:going_live")
 
 
 def tidy(world, *, not_acknowledged=(), not_trained=(), trained_long_ago=()):

@@ -25,10 +25,10 @@ from contactpolicy.models import AuditEvent
 from declarations.kinds import kind_choices
 from demo.people import DEMO_PASSWORD, demo_plan
 from directory.models import FamilyLink, FamilyMember, Organisation, Person, Pupil, Role
-from directory.periods import current_term_token, period_from_token
 from oversight.services import summary_snapshot_save
 from policies.services import permitted_channels_set, training_record_add
 from registers.services import round_open
+from schoolcalendar.periods import current_term_token, period_from_token
 from tests.conftest import rolled_back_at_the_end, sign_in_with_mfa
 from tests.demo import load_demo
 from tests.factories.declarations import DeclarationFactory

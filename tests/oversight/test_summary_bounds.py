@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from approvals.models import DeciderRole, Outcome
 from directory.models import Role
-from directory.periods import custom_period
 from oversight.summaries import summary_build
 from registers.models import DeclarationRound, RoundResponse
+from schoolcalendar.periods import custom_period
 from tests.factories import person_with_roles
 from tests.oversight.test_summary_views import FEWER, days, declared
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from approvals.models import DeciderRole
 from directory.models import Organisation, Person, Role
-from directory.periods import Period, custom_period, school_year_of
 from oversight import summaries
 from oversight.models import SummarySnapshot
+from schoolcalendar.periods import Period, custom_period, school_year_of
 from tests.factories import FederationFactory, SchoolFactory, person_with_roles
 from tests.oversight.test_summary_views import (
     NAMED_HEADING,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from approvals.models import Decision
 from demo.people import demo_plan
 from directory.models import FamilyMember, Organisation, Person, Pupil
-from directory.periods import current_term_token
+from schoolcalendar.periods import current_term_token
 from tests.conftest import once_per_module, sign_in_with_mfa
 from tests.demo import load_demo
 

@@ -9,22 +9,6 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from directory.forms import TermDatesForm
-from directory.models import Term, TermDates
-from directory.periods import (
-    Period,
-    PeriodError,
-    current_term_token,
-    custom_period,
-    default_term,
-    easter_sunday,
-    half_terms_for,
-    period_choices,
-    period_from_token,
-    term_dates_for,
-    term_period,
-    year_period,
-)
 from oversight.forms import SummaryForm, SummarySaveForm
 from oversight.summaries import (
     SUPPRESSED,
@@ -38,6 +22,22 @@ from oversight.summaries import (
 )
 from oversight.suppression import _ranges, exposed, hidden_cells
 from policies.selectors import Completion
+from schoolcalendar.forms import TermDatesForm
+from schoolcalendar.models import Term, TermDates
+from schoolcalendar.periods import (
+    Period,
+    PeriodError,
+    current_term_token,
+    custom_period,
+    default_term,
+    easter_sunday,
+    half_terms_for,
+    period_choices,
+    period_from_token,
+    term_dates_for,
+    term_period,
+    year_period,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -23,9 +23,10 @@ from contactpolicy.exceptions import AppendOnlyError
 from contactpolicy.models import AuditEvent
 from declarations.kinds import get_kind
 from declarations.models import Declaration, DeclarationSubject
-from directory.models import Person, Role, Term, TermDates
-from directory.periods import current_term_token, period_from_token, school_year_of
+from directory.models import Person, Role
 from oversight.models import SummarySnapshot
+from schoolcalendar.models import Term, TermDates
+from schoolcalendar.periods import current_term_token, period_from_token, school_year_of
 from tests.conftest import sign_in_with_mfa
 from tests.factories import FamilyLinkFactory, PupilFactory, person_with_roles
 from tests.factories.declarations import DeclarationFactory, details_json
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 SUMMARY = reverse("oversight:summary")
 SAVE = reverse("oversight:summary_save")
-TERM_DATES = reverse("directory:term_dates")
+TERM_DATES = reverse("schoolcalendar:term_dates")
 FEWER = "fewer than 5"
 NAMED_HEADING = "Decisions you made as Chair"
 # Words only a declarant or a decider wrote: none may reach a governor.

@@ -13,13 +13,14 @@ from demo.management.commands.run_wonde_test_server import Command
 from demo.new_school import ADMIN_EMAIL, NEW_SCHOOL, demo_new_school_load
 from demo.wonde_server import DEMO_SCHOOL_ID, DEMO_TOKEN
 from directory.models import Organisation, Person, Pupil
+from mis.models import MisSync
 from onboarding.imports.services import (
     import_apply,
     import_check,
     import_row_correct,
     tables_from_files,
 )
-from onboarding.models import ImportRow, ImportRun, MisSync
+from onboarding.models import ImportRow, ImportRun
 from tests.conftest import sign_in_with_mfa
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def test_the_new_school_syncs_from_the_local_wonde_with_nothing_to_change(
 ):
     admin, school = imported
     sign_in_with_mfa(client, admin)
-    page = reverse("onboarding:mis_connection")
+    page = reverse("mis:connection")
     client.post(
         page,
         {
@@ -85,14 +86,12 @@ def test_the_new_school_syncs_from_the_local_wonde_with_nothing_to_change(
             "enabled": "on",
         },
     )
-    tested = client.post(
-        reverse("onboarding:mis_connection_test"), {"organisation": school.pk}, follow=True
-    )
+    tested = client.post(reverse("mis:connection_test"), {"organisation": school.pk}, follow=True)
     assert f"it shares the data of {NEW_SCHOOL}" in tested.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        started = client.post(reverse("onboarding:mis_sync_start"), {"organisation": school.pk})
+        started = client.post(reverse("mis:sync_start"), {"organisation": school.pk})
     sync = MisSync.objects.get()
-    assert started.url == reverse("onboarding:mis_sync", args=[sync.pk])
+    assert started.url == reverse("mis:sync", args=[sync.pk])
     assert sync.status == MisSync.Status.DONE, sync.message
     assert sync.counts == {"staff": 12, "pupils": 200, "families": 333, "line_management": 0}
     run = sync.import_run
