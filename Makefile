@@ -8,6 +8,9 @@ UV := $(BIN)/uv
 UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Where the links in emails point: where `make run` serves (`make run PORT=8102` links
+# to port 8102; a server on every address, HOST=0.0.0.0, is linked at 127.0.0.1).
+SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
@@ -62,9 +65,11 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
+run: export SITE_URL := $(SITE_URL)
 run: demo
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop). Sign in with a login above."
+	@echo "Links in emails go to $(SITE_URL)/ (SITE_URL)."
 	@# The local test identity provider (Microsoft and Google stand-ins, development only)
 	@# runs beside the server on 127.0.0.1:8001, and the local Wonde test server (the new
 	@# school's MIS) on 127.0.0.1:8002; both stop with it.
