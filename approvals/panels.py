@@ -24,9 +24,50 @@ def decisions_panel(request: HttpRequest, access: Access) -> Panel | None:
         title="Decisions",
         template="approvals/panels/decisions.html",
         # What is urgent (a concern, R39) stands first on the home page.
-        context={"counts": counts, "urgent": urgent_for(user=request.user)},
+        context={
+            "counts": counts,
+            "urgent": urgent_for(user=request.user),
+            "todos": decision_todos(counts),
+        },
         order=1,
     )
+
+
+def decision_todos(counts: dict[str, int]) -> list[Todo]:
+    """The decider's lines of the home page's to-do list, each a link to the dashboard's
+    list of them; the overdue said beside the count."""
+    dashboard = reverse("approvals:dashboard")
+    todos = [
+        Todo(
+            counts["waiting"],
+            plural(
+                counts["waiting"],
+                "declaration waiting for your decision",
+                "declarations waiting for your decision",
+            ),
+            f"{dashboard}#waiting-title",
+            overdue=counts["overdue"],
+        ),
+        Todo(
+            counts["copies"],
+            plural(
+                counts["copies"],
+                "safeguarding copy not yet read",
+                "safeguarding copies not yet read",
+            ),
+            f"{dashboard}#copies-title",
+        ),
+        Todo(
+            counts["told"],
+            plural(
+                counts["told"],
+                "declaration naming pupils of your school and of another, not yet read",
+                "declarations naming pupils of your school and of another, not yet read",
+            ),
+            f"{dashboard}#told-title",
+        ),
+    ]
+    return [todo for todo in todos if todo.count]
 
 
 def decisions_section(request: HttpRequest, declaration: Declaration) -> Section | None:

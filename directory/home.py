@@ -50,13 +50,16 @@ def panels_for(request: HttpRequest, access: Access) -> list[Panel]:
 
 @dataclass(frozen=True)
 class Todo:
-    """One line of the to-do list: how many wait, what they are (the words after the
-    number, for that number), and the page where they are resolved."""
+    """One line of a to-do list: how many wait, what they are (the words after the
+    number, for that number), and the page where they are resolved; how many of them are
+    overdue, said in words beside it (never by colour alone), and where those are."""
 
     count: int
     text: str
     url: str
     order: int = 100
+    overdue: int = 0
+    overdue_url: str = ""
 
 
 def plural(count: int, one: str, many: str) -> str:
@@ -142,9 +145,52 @@ def roles_panel(request: HttpRequest, access: Access) -> Panel | None:
     return Panel(
         title="Your roles",
         template="directory/panels/roles.html",
-        context={"memberships": memberships, "managed": managed},
+        context={"places": places_of(memberships), "managed": managed_with_titles(managed)},
         order=10,
     )
+
+
+@dataclass(frozen=True)
+class Place:
+    """One organisation where the person works: its name once, their job titles and roles
+    there, each once, and who they report to there."""
+
+    organisation: Organisation
+    job_titles: list[str]
+    roles: list[str]
+    line_managers: list[str]
+
+
+def _once(values) -> list:
+    return list(dict.fromkeys(value for value in values if value))
+
+
+def places_of(memberships) -> list[Place]:
+    by_organisation: dict[int, list[Membership]] = {}
+    for membership in memberships:
+        by_organisation.setdefault(membership.organisation_id, []).append(membership)
+    return [
+        Place(
+            organisation=held[0].organisation,
+            job_titles=_once(membership.job_title for membership in held),
+            roles=_once(membership.get_role_display() for membership in held),
+            line_managers=_once(
+                membership.line_manager.get_full_name()
+                for membership in held
+                if membership.line_manager
+            ),
+        )
+        for held in by_organisation.values()
+    ]
+
+
+def managed_with_titles(people) -> list[tuple[Person, list[str]]]:
+    """Each person managed once, with each of their job titles once (#22: a teaching
+    assistant in two schools is not "Teaching assistant, Teaching assistant")."""
+    return [
+        (person, _once(membership.job_title for membership in person.current_memberships))
+        for person in people
+    ]
 
 
 def administration_panel(request: HttpRequest, access: Access) -> Panel | None:

@@ -1499,8 +1499,19 @@ def test_home_page_counts_drafts_to_finish(client, world):
 
     response = client.get(reverse("home"))
 
-    assert "1 draft to finish." in response.text
-    assert "1 waiting for a decision." in response.text
+    # Each count is a link to those declarations (#22), the other teacher's draft not
+    # counted.
+    mine = reverse("declarations:list")
+    assert (
+        f'<a href="{mine}?status=draft"><span class="badge text-bg-primary rounded-pill me-2">'
+        "1</span>draft to finish</a>" in response.text
+    )
+    assert (
+        f'<a href="{mine}?status=submitted">'
+        '<span class="badge text-bg-primary rounded-pill me-2">1</span>'
+        "declaration waiting for a decision</a>" in response.text
+    )
+    assert "more information from you" not in response.text
 
 
 def test_person_without_a_role_is_not_offered_the_declare_contact_panel(client, world):

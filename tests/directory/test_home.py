@@ -93,3 +93,22 @@ def test_home_page_costs_the_same_queries_however_many_people_are_managed(client
 
     assert response.text.count("<li>") >= 16
     assert len(many) == len(few)
+
+
+def test_people_you_manage_lists_each_person_once_with_each_job_title_once(client, world):
+    """A head's three roles at her school, and a teaching assistant who is staff and a
+    volunteer under the same title, are not repeated (#22: "Peter Allen, Head of school,
+    Head of school, Head of school")."""
+    assistant = person_with_roles(world.school_a, Role.STAFF, Role.VOLUNTEER)
+    assistant.memberships.update(job_title="Teaching assistant", line_manager=world.head_a)
+    world.head_a.memberships.update(job_title="Head of school")
+
+    page = home(client, world.head_a)
+
+    name = escape(assistant.get_full_name())
+    assert page.count(f"{name}, Teaching assistant</li>") == 1
+    assert "Teaching assistant, Teaching assistant" not in page
+    # Her own roles at Ash: the school once, the job title once, each role once.
+    assert page.count("<strong>Ash Primary School</strong>") == 1
+    assert "Head of school: Headteacher" in page
+    assert "Head of school, Head of school" not in page

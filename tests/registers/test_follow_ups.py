@@ -642,3 +642,50 @@ def test_deciding_a_new_version_cancels_the_old_versions_open_follow_ups(
     assert new.due_on == days(60)
     assert work(old.due_on)["due"] == 0
     assert mail.outbox == []
+
+
+# The home page's to-do list (#22) ---------------------------------------------------------
+
+
+def test_the_home_page_lists_only_the_reviews_due_now_each_count_a_link(world, review, client):
+    review(days(5))
+    review(days(10))
+    review(days(120))  # next term's: on the follow-ups page, not on today's list
+    FollowUp.objects.filter(due_on=days(10)).update(due_on=days(-3))
+    signed_in(client, world.line_manager_a)
+
+    home = client.get(reverse("home")).text
+
+    follow_ups = reverse("registers:follow_ups")
+    assert (
+        f'<a href="{follow_ups}#reviews"><span class="badge text-bg-primary rounded-pill me-2">'
+        "2</span>monitoring reviews due for you to record</a>" in home
+    )
+    # Overdue is said in words and is itself a link, not only a colour.
+    assert (
+        f'href="{follow_ups}#reviews"><span aria-hidden="true">&#9888;</span> 1 overdue</a>' in home
+    )
+    assert "1 later monitoring review, not yet due, is on your follow-ups page." in home
+
+
+def test_an_action_past_its_date_is_marked_overdue_on_the_staff_members_home(world, action, client):
+    action(days(7))
+    FollowUp.objects.filter(kind=ACTION).update(due_on=days(-1))
+    signed_in(client, world.teacher_a)
+
+    home = client.get(reverse("home")).text
+
+    assert (
+        "1</span>thing for you to confirm, such as deleting numbers shared for a trip</a>" in home
+    )
+    assert "1 overdue</a>" in home
+
+
+def test_nothing_due_says_so_and_counts_nobody_elses(world, action, client):
+    action(days(7))  # the teacher's, not the other school's head's
+    signed_in(client, world.head_other)
+
+    home = client.get(reverse("home")).text
+
+    assert "Nothing is waiting for you to confirm or review now." in home
+    assert "thing for you to confirm" not in home
