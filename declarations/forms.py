@@ -6,6 +6,7 @@ from typing import Any
 import django_filters
 from django import forms
 
+from contactpolicy.forms import say_what_to_do
 from declarations.kinds import Kind, Subjects, kind_choices, kind_questions
 from declarations.models import Declaration
 from declarations.selectors import (
@@ -63,7 +64,10 @@ class DeclarationForm(forms.Form):
         label="Which setting is this about?",
         queryset=Organisation.objects.none(),
         empty_label="Choose a setting",
-        error_messages={"invalid_choice": "Choose one of your own settings."},
+        error_messages={
+            "required": "Choose which setting this is about",
+            "invalid_choice": "Choose one of your own settings.",
+        },
         help_text="Where you are making the declaration. In a federation or trust you can "
         "also name pupils of its other schools where you work: each school's head is told.",
     )
@@ -148,6 +152,8 @@ class DeclarationForm(forms.Form):
             initial=self.initial.get("details"),
             allow_past=allow_past,
         )
+        say_what_to_do(self)
+        say_what_to_do(self.details)
 
     def chosen_setting(self) -> Organisation | None:
         value = self.data.get("setting") if self.is_bound else self.initial.get("setting")

@@ -19,7 +19,7 @@ import decimal
 import enum
 import random
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -335,6 +335,7 @@ class GiftForm(DetailsForm):
         label="Given or received",
         choices=[("received", "I received it"), ("given", "I gave it or want to give it")],
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether you received the gift or gave it"},
     )
     item = text_field("What the gift is")
     gift_type = forms.ChoiceField(
@@ -342,10 +343,19 @@ class GiftForm(DetailsForm):
         choices=GiftType.choices,
         widget=forms.RadioSelect,
         help_text="Cash and vouchers are never allowed as gifts, whatever their value.",
-        error_messages={"required": "Say whether the gift is goods, a voucher or money."},
+        error_messages={"required": "Choose whether the gift is goods, a voucher or money"},
     )
     value = money_field("Estimated value in pounds", maximum=10_000)
     other_party = text_field("From or to whom")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Said as what to do (#22), where the label alone would not read as a sentence.
+        self.fields["value"].error_messages["required"] = "Enter what the gift is worth, in pounds"
+        self.fields["other_party"].error_messages["required"] = (
+            "Enter who gave the gift, or who it is for"
+        )
+
     on = date_field("Date", required=False)
 
 
@@ -500,6 +510,18 @@ class OneOf(tuple):
         return super().__new__(cls, choices)
 
 
+WAITING_ADVICE = "Do not go ahead until it is approved."
+
+
+def gift_while_waiting(details: Mapping[str, Any]) -> str:
+    if details.get("direction") == "received":
+        return (
+            "Keep the gift aside, unused, until it is decided whether you may keep it: you "
+            "may be asked to return it or to pass it to the school."
+        )
+    return "Do not give the gift until it is approved."
+
+
 @dataclass(frozen=True)
 class Kind:
     code: str
@@ -541,6 +563,10 @@ class Kind:
     # to the declarant and marked for the decider; counted in the DSL's "repeated gifts
     # from one family" pattern.
     gift: GiftAnswers | None = None
+    # What the declarant is told to do while they wait for the decision, from their
+    # answers (#22: a gift already received cannot be "not gone ahead with"). None: the
+    # same for every answer (WAITING_ADVICE), and nothing for a kind that needs no decision.
+    while_waiting: Callable[[Mapping[str, Any]], str] | None = None
     # How common the kind is, as a weight (the demo and the scale seeder draw by it), and
     # whether it is one of the everyday kinds the demo's background history is made of.
     share: int = 1
@@ -556,6 +582,14 @@ class Kind:
     @property
     def is_gift(self) -> bool:
         return self.gift is not None
+
+    def advice_while_waiting(self, details: Mapping[str, Any] | None) -> str:
+        """What to do until it is decided, in words that fit what was answered."""
+        if not self.needs_approval:
+            return ""
+        if self.while_waiting is None:
+            return WAITING_ADVICE
+        return self.while_waiting(details or {})
 
     def gift_declared(self, details: Mapping[str, Any]) -> DeclaredGift | None:
         """What the answers say of the gift; None for a kind that is not a gift."""
@@ -662,7 +696,15 @@ def kind_choices() -> list[tuple[str, str]]:
 
 
 def kind_questions() -> list[tuple[str, str]]:
-    return [(kind.code, kind.question) for kind in KINDS.values()]
+    """The chooser's questions: what is always urgent (a concern about a child) first,
+    set apart from the rest on the page (#22), then the others in the registry's order."""
+    kinds = sorted(KINDS.values(), key=lambda kind: not kind.urgent)
+    return [(kind.code, kind.question) for kind in kinds]
+
+
+def set_apart_codes() -> frozenset[str]:
+    """The kinds the chooser puts first, apart from the others: the always urgent."""
+    return frozenset(kind.code for kind in KINDS.values() if kind.urgent)
 
 
 def any_kind_choices() -> list[tuple[str, str]]:
@@ -988,6 +1030,7 @@ register(
         decider_in_school=Decider.HEAD,
         decider_in_pre_school=Decider.HEAD,
         gift=GiftAnswers(form="gift_type", value="value"),
+        while_waiting=gift_while_waiting,
         share=12,
         everyday=True,
         example={

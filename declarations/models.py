@@ -110,6 +110,11 @@ class Declaration(models.Model):
         return get_kind(self.kind)
 
     @property
+    def advice_while_waiting(self) -> str:
+        """What the declarant does until it is decided, fitting their answers (#22)."""
+        return self.kind_entry.advice_while_waiting(self.details)
+
+    @property
     def is_urgent(self) -> bool:
         """Marked urgent by the declarant, or of a kind that always is (a concern, R19)."""
         return self.urgent or self.kind_entry.urgent

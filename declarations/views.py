@@ -21,7 +21,7 @@ from declarations.forms import (
     initial_from_data,
 )
 from declarations.hooks import detail_sections
-from declarations.kinds import KINDS, Subjects
+from declarations.kinds import KINDS, Subjects, set_apart_codes
 from declarations.models import Declaration
 from declarations.selectors import (
     attachment_get_for,
@@ -34,7 +34,7 @@ from declarations.selectors import (
     people_search,
 )
 from declarations.services import declaration_problems
-from policies.selectors import gift_rules_by_setting, permitted_channels_by_setting
+from policies.selectors import gift_rules_by_setting, merged, permitted_ways_merged
 
 PAGE_SIZE = 25  # a phone's worth of scrolling
 
@@ -66,7 +66,11 @@ def declaration_choose(request: HttpRequest) -> HttpResponse:
     form = ChooseKindForm(request.POST or request.GET or None)
     if form.is_bound and form.is_valid():
         return redirect("declarations:create", kind=form.cleaned_data["kind"])
-    return render(request, "declarations/declaration_choose.html", {"form": form})
+    return render(
+        request,
+        "declarations/declaration_choose.html",
+        {"form": form, "set_apart": set_apart_codes()},
+    )
 
 
 def _search(request, form, kind, query):
@@ -84,6 +88,7 @@ def _search(request, form, kind, query):
 
 def _form_page(request, form, kind, declaration=None) -> HttpResponse:
     query = request.POST.get("q", "") if request.method == "POST" else ""
+    settings = list(form.fields["setting"].queryset)
     pupils, links = _search(request, form, kind, query)
     context = {
         "form": form,
@@ -95,14 +100,17 @@ def _form_page(request, form, kind, declaration=None) -> HttpResponse:
         "searched": bool(query),
         "selected_pupils": form.selected("pupils"),
         "selected_family": form.selected("family_members"),
-        # The setting's permitted ways to communicate, beside the guidance (R32).
-        "permitted_channels": [
-            (setting, rows)
-            for setting, rows in permitted_channels_by_setting(form.fields["setting"].queryset)
-            if rows
-        ],
-        # For a gift, the rule on gifts of each setting the person declares for (R40).
-        "gift_rules": gift_rules_by_setting(form.fields["setting"].queryset)
+        # The permitted ways to communicate (R32) and, for a gift, the rule on gifts
+        # (R40) of the settings the person declares for: each said once, behind a
+        # disclosure, so that the first question is on the first screen of a phone.
+        "permitted_ways": permitted_ways_merged(settings),
+        "gift_rules": merged(
+            [
+                (in_force.setting, f"{in_force.in_words} {in_force.advice}".strip())
+                for in_force in gift_rules_by_setting(settings)
+            ],
+            list(settings),
+        )
         if kind.is_gift
         else [],
     }
@@ -118,7 +126,7 @@ def _save(request, form, kind, declaration=None) -> HttpResponse:
         return _form_page(request, unchecked, kind, declaration)
     as_draft = request.POST.get("action") == "draft"
     if not (form.is_valid_as_draft() if as_draft else form.is_valid()):
-        messages.error(request, "Some answers need attention: see the list at the top.")
+        # The error summary at the top of the page says what to do (#22).
         return _form_page(request, form, kind, declaration)
     try:
         declaration = services.declaration_save_draft(

@@ -338,6 +338,45 @@ def permitted_channels_by_setting(
     ]
 
 
+@dataclass(frozen=True)
+class Merged:
+    """One line shown once for several settings (#22): the settings it is said for, or
+    none when it holds at every one of them."""
+
+    text: str
+    settings: list[Organisation]
+
+
+def merged(lines: Iterable[tuple[Organisation, str]], settings: list[Organisation]) -> list[Merged]:
+    """Each line once, in the order first met, naming its settings only where it does not
+    hold at all of ``settings``: two schools of a federation with the same list read as
+    one list, not the same list twice."""
+    found: dict[str, list[Organisation]] = {}
+    for setting, text in lines:
+        found.setdefault(text, [])
+        if setting not in found[text]:
+            found[text].append(setting)
+    return [
+        Merged(text, [] if len(where) == len(settings) else where) for text, where in found.items()
+    ]
+
+
+def permitted_ways_merged(settings: Iterable[Organisation]) -> list[Merged]:
+    """The permitted ways to communicate of all ``settings``, each way once (R32)."""
+    by_setting = permitted_channels_by_setting(settings)
+    lines = [
+        (
+            setting,
+            f"{row.get_channel_display()}: {row.conditions}"
+            if row.conditions
+            else row.get_channel_display(),
+        )
+        for setting, rows in by_setting
+        for row in rows
+    ]
+    return merged(lines, [setting for setting, _rows in by_setting])
+
+
 def permitted_channels_for(organisation: Organisation) -> list[PermittedChannel]:
     """One setting's permitted list."""
     [(_setting, rows)] = permitted_channels_by_setting([organisation])

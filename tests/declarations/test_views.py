@@ -1,6 +1,8 @@
 """Declaring contact through the pages, as a member of staff would (issue #4, R5 to R20)."""
 
 import datetime
+import re
+import uuid
 from html.parser import HTMLParser
 
 import pytest
@@ -501,7 +503,11 @@ def test_missing_required_details_show_an_error_summary_and_save_nothing(client,
     assert response.status_code == 200
     assert "There is a problem" in response.text
     assert "Tick at least one way the contact happens or happened." in response.text
-    assert "Some answers need attention" in response.text
+    # The summary is the first thing on the page, above the heading and the guidance, and
+    # is not said twice by a message as well (#22).
+    page = response.text
+    assert page.index("There is a problem") < page.index("<h1>") < page.index("Who is this about?")
+    assert "Some answers need attention" not in page
     assert Declaration.objects.count() == 0
     assert not AuditEvent.objects.filter(action__startswith="declaration.").exists()
 
@@ -1612,3 +1618,83 @@ def test_check_your_answers_warns_when_no_school_day_is_left_before_the_contact(
     review = client.get(reverse("declarations:review", args=[declaration.pk])).content.decode()
     assert "no school day is left before Thursday 19 November 2026" in review
     assert "the person deciding and the next person up are told at once" in review
+
+
+def test_a_gift_sent_empty_says_what_to_do_for_each_answer(client, world):
+    """GOV.UK's way (#22): "Enter what the gift is", not Django's "This field is
+    required." behind the field's label."""
+    sign_in_with_mfa(client, world.teacher_a)
+
+    response = client.post(
+        reverse("declarations:create", kwargs={"kind": "gift"}),
+        {"form_token": str(uuid.uuid4()), "action": "save"},
+    )
+
+    page = response.text
+    assert response.status_code == 200
+    for message in (
+        "Choose which setting this is about",
+        "Choose whether you received the gift or gave it",
+        "Enter what the gift is",
+        "Choose whether the gift is goods, a voucher or money",
+        "Enter what the gift is worth, in pounds",
+        "Enter who gave the gift, or who it is for",
+    ):
+        assert message in page, message
+    assert "This field is required" not in page
+    assert "What the gift is: " not in page
+    assert "<title>Error: " in page
+
+
+@pytest.mark.parametrize(
+    ("direction", "told", "not_told"),
+    [
+        ("received", "Keep the gift aside, unused", "Do not go ahead until it is approved."),
+        ("given", "Do not give the gift until it is approved.", "Keep the gift aside"),
+    ],
+)
+def test_what_a_gift_declarant_is_told_to_do_fits_what_they_answered(
+    client, world, family, direction, told, not_told
+):
+    """A gift already received cannot be "not gone ahead with" (#22)."""
+    sign_in_with_mfa(client, world.teacher_a)
+    declaration = save_draft(
+        client,
+        "gift",
+        setting=world.school_a,
+        pupils=[family[0]],
+        details={
+            "channels": ["in_person"],
+            "direction": direction,
+            "item": "Flowers",
+            "gift_type": "goods",
+            "value": "10.00",
+            "other_party": "A parent",
+        },
+    )
+
+    review = client.get(reverse("declarations:review", args=[declaration.pk])).text
+    submit(client, declaration)
+    detail = client.get(declaration.get_absolute_url()).text
+
+    for page in (review, detail):
+        assert told in page
+        assert not_told not in page
+
+
+def test_the_concern_is_set_apart_first_among_the_choices(client, world):
+    sign_in_with_mfa(client, world.teacher_a)
+
+    page = client.get(reverse("declarations:choose")).text
+
+    radios = re.findall(r'<input type="radio" name="kind" value="([a-z_]+)"', page)
+    assert len(radios) == len(KINDS)
+    first = KINDS[radios[0]]
+    assert first.urgent
+    assert not any(KINDS[code].urgent for code in radios[1:])
+    # Its hint is part of its label, so a screen reader reads it with the choice; then
+    # "or" before the everyday choices.
+    assert "It goes straight to the designated safeguarding lead." in page
+    second = KINDS[radios[1]]
+    assert page.index(escape(first.question)) < page.index(">or</p>")
+    assert page.index(">or</p>") < page.index(escape(second.question))

@@ -701,7 +701,7 @@ def test_the_declaration_form_shows_the_settings_permitted_ways_with_conditions(
     response = client.get(DECLARE_URL)
 
     assert response.status_code == 200
-    assert in_page(response, "Permitted ways to communicate with pupils and families")
+    assert in_page(response, "Ways you may communicate with pupils and families")
     assert in_page(response, "Email: School account only.")
     assert in_page(response, "The school's learning platform: Class pages, during term.")
     assert "<li>In person</li>" in response.content.decode()
@@ -726,7 +726,7 @@ def test_the_declaration_form_has_no_permitted_ways_without_a_list(world, client
     response = client.get(DECLARE_URL)
 
     assert response.status_code == 200
-    assert not in_page(response, "Permitted ways to communicate with pupils and families")
+    assert not in_page(response, "Ways you may communicate with pupils and families")
 
 
 # The flag for the decider --------------------------------------------------------------
@@ -863,3 +863,22 @@ def test_a_channels_post_with_an_organisation_that_is_not_an_id_changes_nothing(
 
     assert response.status_code == 404
     assert listed(world.school_a) == {}
+
+
+def test_two_schools_with_the_same_ways_show_them_once(world, client):
+    """Someone at two schools of a federation reads the federation's list once, not once
+    per school (#22); a way only one school allows names that school."""
+    PermittedChannelFactory(organisation=world.federation, channel="email", conditions="")
+    PermittedChannelFactory(organisation=world.school_b, channel="email", conditions="")
+    PermittedChannelFactory(
+        organisation=world.school_b, channel="phone", conditions="School phone."
+    )
+    both = person_with_roles(world.school_a, Role.STAFF)
+    both.memberships.create(organisation=world.school_b, role=Role.STAFF)
+    sign_in_with_mfa(client, both)
+
+    page = client.get(DECLARE_URL).content.decode()
+
+    assert page.count("<summary>Ways you may communicate with pupils and families</summary>") == 1
+    assert page.count("<li>Email</li>") == 1
+    assert "<li>Phone call: School phone. (at Birch Primary School)</li>" in page
