@@ -5,21 +5,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-MOVED = ['misconnection', 'missync']
-
-
-def move_content_types(apps, schema_editor, old="directory", new="mis"):
-    """Permissions, admin history and audit events point at the content type: it moves
-    with the model, so that they still find it."""
-    content_type = apps.get_model("contenttypes", "ContentType")
-    for model in MOVED:
-        if not content_type.objects.filter(app_label=new, model=model).exists():
-            content_type.objects.filter(app_label=old, model=model).update(app_label=new)
-
-
-def move_content_types_back(apps, schema_editor):
-    move_content_types(apps, schema_editor, old="mis", new="directory")
+from contactpolicy.model_moves import content_types_follow
 
 
 class Migration(migrations.Migration):
@@ -53,5 +39,5 @@ class Migration(migrations.Migration):
                 ),
             ]
         ),
-        migrations.RunPython(move_content_types, move_content_types_back),
+        content_types_follow(['misconnection', 'missync'], old="directory", new="mis"),
     ]

@@ -7,21 +7,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-
-MOVED = ['termdates', 'historicaltermdates', 'closureday', 'historicalclosureday', 'schoolyearrollover']
-
-
-def move_content_types(apps, schema_editor, old="directory", new="schoolcalendar"):
-    """Permissions, admin history and audit events point at the content type: it moves
-    with the model, so that they still find it."""
-    content_type = apps.get_model("contenttypes", "ContentType")
-    for model in MOVED:
-        if not content_type.objects.filter(app_label=new, model=model).exists():
-            content_type.objects.filter(app_label=old, model=model).update(app_label=new)
-
-
-def move_content_types_back(apps, schema_editor):
-    move_content_types(apps, schema_editor, old="schoolcalendar", new="directory")
+from contactpolicy.model_moves import content_types_follow
 
 
 class Migration(migrations.Migration):
@@ -145,5 +131,5 @@ class Migration(migrations.Migration):
                 ),
             ]
         ),
-        migrations.RunPython(move_content_types, move_content_types_back),
+        content_types_follow(['termdates', 'historicaltermdates', 'closureday', 'historicalclosureday', 'schoolyearrollover'], old="directory", new="schoolcalendar"),
     ]
