@@ -65,6 +65,7 @@ from directory.models import (
     default_mfa_roles,
 )
 from directory.models import Role as R
+from directory.search import search_name_of
 from policies.models import Acknowledgement, PolicyVersion, TrainingRecord
 from registers.audit_actions import FOLLOW_UP_SET, OUTCOME_RECORDED
 from registers.models import FollowUp, RegisterEntry
@@ -356,6 +357,7 @@ class ScaleSeeder:
             email,
             given,
             family,
+            search_name_of(f"{given} {family}"),
             self.password,
             self._at(joined, 8),
         )
@@ -373,7 +375,10 @@ class ScaleSeeder:
             Organisation,
             ["id", "name", "kind", "parent_id", "urn", "mfa_roles", "safeguarding_chain"],
         )
-        w.columns(Person, ["id", "email", "given_name", "family_name", "password", "date_joined"])
+        w.columns(
+            Person,
+            ["id", "email", "given_name", "family_name", "search_name", "password", "date_joined"],
+        )
         w.columns(
             Membership,
             [
@@ -394,6 +399,7 @@ class ScaleSeeder:
                 "reference",
                 "given_name",
                 "family_name",
+                "search_name",
                 "date_of_birth",
                 "class_name",
                 "status",
@@ -401,7 +407,9 @@ class ScaleSeeder:
                 "key_person_id",
             ],
         )
-        w.columns(FamilyMember, ["id", "given_name", "family_name", "organisation_id"])
+        w.columns(
+            FamilyMember, ["id", "given_name", "family_name", "search_name", "organisation_id"]
+        )
         w.columns(FamilyLink, ["id", "family_member_id", "pupil_id", "relationship"])
 
         plan = self.plan
@@ -542,13 +550,15 @@ class ScaleSeeder:
                 days=rng.randint(0, 364)
             )
             left_on = self.plan.until - datetime.timedelta(days=rng.randint(30, 900))
+            given, family = rng.choice(self.given), rng.choice(self.family)
             w.add(
                 Pupil,
                 pk,
                 school.pk,
                 f"P{n + 1:06d}",
-                rng.choice(self.given),
-                rng.choice(self.family),
+                given,
+                family,
+                search_name_of(f"{given} {family}"),
                 born,
                 "" if former else (f"Room {group % 3 + 1}" if preschool else YEAR_GROUPS[group]),
                 Pupil.Status.FORMER if former else Pupil.Status.CURRENT,
@@ -563,11 +573,13 @@ class ScaleSeeder:
                 members = []
                 for relationship in rng.sample(RELATIONSHIPS[:2], rng.choice([1, 2, 2])):
                     member = w.ids(FamilyMember)
+                    given, family = rng.choice(self.given), rng.choice(self.family)
                     w.add(
                         FamilyMember,
                         member,
-                        rng.choice(self.given),
-                        rng.choice(self.family),
+                        given,
+                        family,
+                        search_name_of(f"{given} {family}"),
                         school.pk,
                     )
                     school.families[member] = []

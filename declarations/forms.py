@@ -10,12 +10,14 @@ from contactpolicy.forms import say_what_to_do
 from declarations.kinds import Kind, Subjects, kind_choices, kind_questions
 from declarations.models import Declaration
 from declarations.selectors import (
+    Found,
     declaring_settings_for,
     family_members_for_declaring,
+    people_described,
     pupils_for_declaring,
 )
 from declarations.services import Subject
-from directory.models import Organisation, Pupil
+from directory.models import FamilyMember, Organisation
 
 NOT_YOURS = (
     "%(value)s is not someone you can choose at this setting. Search again and pick from the list."
@@ -164,21 +166,32 @@ class DeclarationForm(forms.Form):
         except (TypeError, ValueError, Organisation.DoesNotExist):
             return None
 
-    def selected(self, name: str) -> list:
-        """The pupils or family members currently ticked, for the picker."""
-        if name not in self.fields:
+    def chosen(self, *, removed: str = "") -> list[Found]:
+        """The people chosen so far, for the picker's chips, but the one ``removed``
+        (``"pupils:12"``); an id that is not someone the person may name is left out."""
+        if self.made_at is None:
             return []
-        field = self.fields[name]
-        if self.is_bound:
-            ids = plain_ids(self.data.getlist(name))
-        else:
-            ids = plain_ids([getattr(item, "pk", item) for item in self.initial.get(name, [])])
-        if not ids:
+        ids = {}
+        for name in ("pupils", "family_members"):
+            if name not in self.fields:
+                ids[name] = []
+            elif self.is_bound:
+                ids[name] = plain_ids(self.data.getlist(name))
+            else:
+                values = self.initial.get(name) or []
+                ids[name] = plain_ids([getattr(item, "pk", item) for item in values])
+            ids[name] = [pk for pk in ids[name] if f"{name}:{pk}" != removed]
+        if not any(ids.values()):
             return []
-        chosen = field.queryset.filter(pk__in=ids)
-        if chosen.model is Pupil:  # to say which school each is at
-            chosen = chosen.select_related("setting")
-        return list(chosen)
+        members = FamilyMember.objects.none()
+        if ids["family_members"]:
+            members = self.fields["family_members"].queryset.filter(pk__in=ids["family_members"])
+        return people_described(
+            user=self.user,
+            setting=self.made_at,
+            pupils=self.fields["pupils"].queryset.filter(pk__in=ids["pupils"]),
+            members=members,
+        )
 
     def is_valid(self) -> bool:
         main = super().is_valid()

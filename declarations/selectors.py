@@ -40,11 +40,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.dateformat import format as date_format
 
 from contactpolicy.refusals import visible_or_404
 from declarations.models import Attachment, Declaration, DeclarationSubject
 from directory.access import Access
 from directory.models import FamilyLink, FamilyMember, Organisation, Pupil, Role
+from directory.search import name_query, search_words
 from policies.selectors import GiftCheck, gift_rule_in_force
 from schoolcalendar.calendar import calendar_for
 
@@ -125,32 +127,131 @@ def family_members_for_declaring(*, user: Any, setting: Organisation) -> QuerySe
     )
 
 
+@dataclass(frozen=True)
+class Found:
+    """One person the picker offers or has chosen: the field and id it posts, the name,
+    and what tells them apart from someone of the same name (#22): a pupil's year
+    group, class and school; a family member's children, all in one line."""
+
+    field: str  # "pupils" or "family_members"
+    pk: int
+    name: str
+    about: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.field}:{self.pk}"
+
+    @property
+    def text(self) -> str:
+        return f"{self.name}, {self.about}" if self.about else self.name
+
+
+def _pupil_about(pupil: Pupil, made_at: Organisation) -> str:
+    parts = []
+    if pupil.year_group:
+        parts.append(pupil.get_year_group_display())
+    if pupil.class_name and pupil.class_name not in parts:
+        parts.append(f"class {pupil.class_name}" if pupil.year_group else pupil.class_name)
+    if pupil.setting_id != made_at.pk:
+        parts.append(pupil.setting.name)
+    if pupil.is_former:
+        left = f"left {pupil.left_on:%Y}"
+        parts.append(f"{left}, now {pupil.destination}" if pupil.destination else left)
+    return ", ".join(parts)
+
+
+def _child_about(link: FamilyLink, made_at: Organisation) -> str:
+    about = _pupil_about(link.pupil, made_at)
+    return f"{link.pupil} ({about})" if about else str(link.pupil)
+
+
+def _member_about(member: FamilyMember, made_at: Organisation) -> str:
+    """"Mother of Clive Smith (Year 3) and Dylan Smith (Year 1)": every child here."""
+    by_relationship: dict[str, list[str]] = defaultdict(list)
+    for link in member.children_here:
+        by_relationship[link.get_relationship_display()].append(_child_about(link, made_at))
+    parts = []
+    for relationship, children in by_relationship.items():
+        named = children[0] if len(children) == 1 else ", ".join(children[:-1])
+        if len(children) > 1:
+            named += f" and {children[-1]}"
+        parts.append(f"{relationship.lower()} of {named}")
+    return "; ".join(parts)
+
+
+def _told_apart(found: list[Found], born: dict[str, datetime.date]) -> list[Found]:
+    """Two pupils alike in name, year and class are told apart by their birthdays."""
+    texts = defaultdict(int)
+    for each in found:
+        texts[each.text] += 1
+    return [
+        Found(
+            each.field,
+            each.pk,
+            each.name,
+            ", ".join(filter(None, [each.about, f"born {date_format(born[each.key], 'j F Y')}"])),
+        )
+        if texts[each.text] > 1 and each.key in born
+        else each
+        for each in found
+    ]
+
+
+def people_described(
+    *,
+    user: Any,
+    setting: Organisation,
+    pupils: QuerySet[Pupil],
+    members: QuerySet[FamilyMember],
+    limit: int | None = None,
+) -> list[Found]:
+    """``pupils`` then ``members``, by name, as the picker shows them: three queries
+    whatever their number (each family member's children among the pupils of
+    :func:`pupils_for_declaring`, so another school's children are never named)."""
+    children = FamilyLink.objects.filter(
+        pupil__in=pupils_for_declaring(user=user, setting=setting)
+    ).select_related("pupil__setting")
+    pupils = pupils.select_related("setting").order_by("family_name", "given_name", "pk")
+    members = members.prefetch_related(
+        Prefetch(
+            "links",
+            queryset=children.order_by("pupil__family_name", "pupil__given_name", "pk"),
+            to_attr="children_here",
+        )
+    ).order_by("family_name", "given_name", "pk")
+    if limit is not None:
+        pupils, members = pupils[:limit], members[:limit]
+    born = {}
+    found = []
+    for pupil in pupils:
+        found.append(Found("pupils", pupil.pk, str(pupil), _pupil_about(pupil, setting)))
+        born[found[-1].key] = pupil.date_of_birth
+    found += [
+        Found("family_members", member.pk, str(member), _member_about(member, setting))
+        for member in members
+    ]
+    return _told_apart(found, born)
+
+
 def people_search(
     *, user: Any, setting: Organisation, query: str, former: bool = False, limit: int = 10
-) -> tuple[list[Pupil], list[FamilyLink]]:
-    """Pupils and family members whose names match ``query``, for the picker."""
-    words = query.split()
-    if not words or len(query.strip()) < 2:
-        return [], []
-    pupils = pupils_for_declaring(user=user, setting=setting, former=former).select_related(
-        "setting"
-    )
-    for word in words[:3]:
-        pupils = pupils.filter(given_name__icontains=word) | pupils.filter(
-            family_name__icontains=word
-        )
-    links = FamilyLink.objects.none()
+) -> list[Found]:
+    """Pupils and family members whose names hold each word of ``query`` however it is
+    typed (directory.search), for the picker: a family member once, with all their
+    children here."""
+    if len("".join(search_words(query))) < 2:
+        return []
+    pupils = pupils_for_declaring(user=user, setting=setting, former=former)
+    members = FamilyMember.objects.none()
     if not former:
-        links = FamilyLink.objects.filter(
-            pupil__in=pupils_for_declaring(user=user, setting=setting)
-        ).select_related("family_member", "pupil__setting")
-        for word in words[:3]:
-            links = links.filter(family_member__given_name__icontains=word) | links.filter(
-                family_member__family_name__icontains=word
-            )
-    return (
-        list(pupils.order_by("family_name", "given_name")[:limit]),
-        list(links.order_by("family_member__family_name", "family_member__given_name")[:limit]),
+        members = family_members_for_declaring(user=user, setting=setting)
+    return people_described(
+        user=user,
+        setting=setting,
+        pupils=pupils.filter(name_query(query)),
+        members=members.filter(name_query(query)),
+        limit=limit,
     )
 
 

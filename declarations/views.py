@@ -73,11 +73,14 @@ def declaration_choose(request: HttpRequest) -> HttpResponse:
     )
 
 
+PEOPLE = ("pupils", "family_members")
+
+
 def _search(request, form, kind, query):
     """The picker's results for the form's chosen setting; nothing without one."""
     setting = form.chosen_setting()
     if setting is None or not query:
-        return [], []
+        return []
     return people_search(
         user=request.user,
         setting=setting,
@@ -86,20 +89,29 @@ def _search(request, form, kind, query):
     )
 
 
-def _form_page(request, form, kind, declaration=None) -> HttpResponse:
-    query = request.POST.get("q", "") if request.method == "POST" else ""
+def _wants_search(data) -> bool:
+    """Searching, not saving: the Search button, a chip's Remove button, or Enter
+    pressed (without JavaScript, the form's first button) while the search box holds
+    words not searched yet (#22)."""
+    if data.get("action") == "search" or "remove" in data:
+        return True
+    typed = data.get("q", "").strip()
+    return data.get("action") == "enter" and bool(typed) and typed != data.get("searched", "")
+
+
+def _form_page(request, form, kind, declaration=None, removed: str = "") -> HttpResponse:
+    query = request.POST.get("q", "").strip() if request.method == "POST" else ""
     settings = list(form.fields["setting"].queryset)
-    pupils, links = _search(request, form, kind, query)
+    chosen = form.chosen(removed=removed)
     context = {
         "form": form,
         "kind": kind,
         "declaration": declaration,
         "query": query,
-        "found_pupils": pupils,
-        "found_links": links,
+        "found": _search(request, form, kind, query),
         "searched": bool(query),
-        "selected_pupils": form.selected("pupils"),
-        "selected_family": form.selected("family_members"),
+        "chosen": chosen,
+        "chosen_keys": {person.key for person in chosen},
         # The permitted ways to communicate (R32) and, for a gift, the rule on gifts
         # (R40) of the settings the person declares for: each said once, behind a
         # disclosure, so that the first question is on the first screen of a phone.
@@ -118,12 +130,14 @@ def _form_page(request, form, kind, declaration=None) -> HttpResponse:
 
 
 def _save(request, form, kind, declaration=None) -> HttpResponse:
-    if request.POST.get("action") == "search":
-        # Searching is not saving: show what was typed, unchecked, with the results.
+    if _wants_search(request.POST):
+        # Searching is not saving: show what was typed, unchecked, with the results and
+        # the people chosen so far but the one removed.
         unchecked = DeclarationForm(
             user=request.user, kind=kind, initial=initial_from_data(request.POST, kind)
         )
-        return _form_page(request, unchecked, kind, declaration)
+        removed = request.POST.get("remove", "")
+        return _form_page(request, unchecked, kind, declaration, removed=removed)
     as_draft = request.POST.get("action") == "draft"
     if not (form.is_valid_as_draft() if as_draft else form.is_valid()):
         # The error summary at the top of the page says what to do (#22).
@@ -194,14 +208,16 @@ def people_search_results(request: HttpRequest) -> HttpResponse:
     form = DeclarationForm(
         user=request.user, kind=kind, initial={"setting": request.GET.get("setting")}
     )
-    query = request.GET.get("q", "")
-    pupils, links = _search(request, form, kind, query)
+    query = request.GET.get("q", "").strip()
+    chosen = {
+        f"{name}:{pk}" for name in PEOPLE for pk in request.GET.getlist(name) if pk.isdecimal()
+    }
     context = {
-        "found_pupils": pupils,
-        "found_links": links,
+        "found": _search(request, form, kind, query),
         "query": query,
         "searched": True,
         "form": form,
+        "chosen_keys": chosen,
     }
     return render(request, "declarations/declaration_form.html#results", context)
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from simple_history.models import HistoricalRecords
 
+from directory.search import SearchNameField
+
 
 def default_mfa_roles() -> list[str]:
     """The roles that see pupil files, decide or administer: they sign in with a second
@@ -241,7 +243,11 @@ class Person(AbstractBaseUser, PermissionsMixin):
     # Raised to end every session of the person at once (a role lost): it is part of
     # the session's hash, as the password is (directory.services.sessions_end).
     session_version = models.PositiveIntegerField(default=0, editable=False)
-    history = HistoricalRecords(excluded_fields=["password", "last_login", "session_version"])
+    # The name as it is searched (directory.search), written with the row.
+    search_name = SearchNameField()
+    history = HistoricalRecords(
+        excluded_fields=["password", "last_login", "session_version", "search_name"]
+    )
 
     objects = PersonManager()
 
@@ -502,7 +508,9 @@ class Pupil(models.Model):
         related_name="key_children",
         help_text="In early years, the adult with special responsibility for this child.",
     )
-    history = HistoricalRecords()
+    # Legal and preferred names as they are searched (directory.search).
+    search_name = SearchNameField()
+    history = HistoricalRecords(excluded_fields=["search_name"])
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -594,7 +602,8 @@ class FamilyMember(models.Model):
         help_text="Set when this parent or carer also works or volunteers here: they never "
         "decide declarations about their own family.",
     )
-    history = HistoricalRecords()
+    search_name = SearchNameField()  # directory.search
+    history = HistoricalRecords(excluded_fields=["search_name"])
 
     class Meta:
         ordering = ["family_name", "given_name"]

@@ -4,28 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.http import Http404
 
 from contactpolicy.refusals import Refused
 from directory.access import POLICY_ROLES, Access
 from directory.models import Membership, Organisation, Role
 
+# The one name search, read by the apps above from here.
+from directory.search import name_query as name_query
+
 # The roles that report to a line manager; a head or Executive Headteacher answers to
 # the chain above them (approvals.routing) instead.
 LINE_MANAGED_ROLES = (Role.STAFF, Role.VOLUNTEER)
 ABOVE_LINE_MANAGEMENT = (Role.HEAD, Role.EXECUTIVE_HEAD)
-
-
-def name_query(text: str, prefix: str = "") -> Q:
-    """Each word of ``text`` in the given or family name (a person, pupil or relative),
-    of the row itself or of the one ``prefix`` leads to (``"declaration__declarant__"``)."""
-    query = Q()
-    for word in text.split()[:4]:
-        query &= Q(**{f"{prefix}given_name__icontains": word}) | Q(
-            **{f"{prefix}family_name__icontains": word}
-        )
-    return query
 
 
 def organisations_run_by(*, user: Any) -> QuerySet[Organisation]:

@@ -31,6 +31,7 @@ from contactpolicy.workflow import IllegalTransition, transition
 from directory.access import POWERFUL_ROLES, Access
 from directory.audit_actions import POWERFUL_ROLE_GRANTED
 from directory.models import FamilyLink, FamilyMember, Membership, Organisation, Person, Pupil, Role
+from directory.search import search_names_refresh
 from onboarding.audit_actions import (
     IMPORT_APPLIED,
     IMPORT_CANCELLED,
@@ -362,7 +363,10 @@ def _staff_write(plans: list[RowPlan], context: Context, run: ImportRun) -> None
         )
     if changed_people:
         bulk_update_with_history(
-            changed_people, Person, ["given_name", "family_name"], default_user=by
+            search_names_refresh(changed_people),
+            Person,
+            ["given_name", "family_name", "search_name"],
+            default_user=by,
         )
     managers = dict(
         Person.objects.filter(
@@ -436,7 +440,12 @@ def _pupils_write(plans: list[RowPlan], context: Context, run: ImportRun) -> Non
     if new:
         bulk_create_with_history(new, Pupil, default_user=run.applied_by)
     if changed:
-        bulk_update_with_history(changed, Pupil, fields, default_user=run.applied_by)
+        bulk_update_with_history(
+            search_names_refresh(changed),
+            Pupil,
+            [*fields, "search_name"],
+            default_user=run.applied_by,
+        )
 
 
 def _families_write(plans: list[RowPlan], context: Context, run: ImportRun) -> None:
@@ -473,9 +482,17 @@ def _families_write(plans: list[RowPlan], context: Context, run: ImportRun) -> N
         bulk_create_with_history(new, FamilyMember, default_user=by)
     if changed:
         bulk_update_with_history(
-            changed,
+            search_names_refresh(changed),
             FamilyMember,
-            ["given_name", "family_name", "reference", "email", "phone", "organisation"],
+            [
+                "given_name",
+                "family_name",
+                "search_name",
+                "reference",
+                "email",
+                "phone",
+                "organisation",
+            ],
             default_user=by,
         )
     if new and new[0].pk is None:  # a database that does not return keys from a bulk insert
