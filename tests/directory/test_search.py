@@ -45,7 +45,6 @@ def test_words_with_no_letters_are_dropped_and_at_most_four_are_used():
     assert search_words("a b c d e f") == ["a", "b", "c", "d"]
 
 
-
 def found(model, text: str) -> set[int]:
     return set(model.objects.filter(name_query(text)).values_list("pk", flat=True))
 
@@ -66,9 +65,7 @@ def test_a_pupil_a_family_member_and_a_person_are_found_however_their_name_is_ty
 
 @pytest.mark.django_db
 def test_a_pupil_is_found_by_a_preferred_name_and_by_the_legal_one():
-    pupil = PupilFactory(
-        given_name="Robert", family_name="Barrett", preferred_given_name="Bobby"
-    )
+    pupil = PupilFactory(given_name="Robert", family_name="Barrett", preferred_given_name="Bobby")
 
     assert found(Pupil, "bobby barrett") == {pupil.pk}
     assert found(Pupil, "Robert") == {pupil.pk}
