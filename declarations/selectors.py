@@ -167,8 +167,7 @@ def _child_about(link: FamilyLink, made_at: Organisation) -> str:
 
 
 def _member_about(member: FamilyMember, made_at: Organisation) -> str:
-    """Every child here, by relationship: "mother of Clive Smith (Year 3) and Dylan Smith
-    (Year 1)"."""
+    """ "Mother of Clive Smith (Year 3) and Dylan Smith (Year 1)": every child here."""
     by_relationship: dict[str, list[str]] = defaultdict(list)
     for link in member.children_here:
         by_relationship[link.get_relationship_display()].append(_child_about(link, made_at))
