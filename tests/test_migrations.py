@@ -280,3 +280,36 @@ def test_splitting_the_directory_into_rooms_keeps_every_row():
             leaving_year_group="6",
             made_by_id=admin.pk,
         )
+
+
+def test_the_names_already_held_are_made_searchable_however_typed():
+    """directory 0015 (#22) fills the search column of every person, pupil and family
+    member already held, legal and preferred names alike."""
+    apps = _migrate([("directory", "0014_split_into_rooms")])
+
+    def old(model):
+        return apps.get_model("directory", model).objects
+
+    school = old("Organisation").create(name="Ash Primary School", kind="school")
+    old("Person").create(
+        email="sian@ash.example", given_name="Siân", family_name="O'Connor", password="!"
+    )
+    old("Pupil").create(
+        setting=school,
+        reference="1001",
+        given_name="Robert",
+        family_name="Barrett",
+        preferred_given_name="Bobby",
+        date_of_birth=datetime.date(2018, 3, 4),
+    )
+    old("FamilyMember").create(organisation=school, given_name="Zoë", family_name="Brontë")
+
+    apps = _migrate([("directory", "0015_search_names")])
+
+    def new(model):
+        return apps.get_model("directory", model).objects
+
+    assert new("Person").get().search_name == "sianoconnor"
+    assert new("Pupil").get().search_name == "robertbarrett bobbybarrett"
+    assert new("FamilyMember").get().search_name == "zoebronte"
+    _migrate(_latest())

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from contactpolicy.models import AuditEvent
 from directory.models import FamilyLink, FamilyMember, Membership, Person, Pupil, Role
+from directory.search import name_query
 from onboarding.imports.reading import FileRefused
 from onboarding.imports.services import (
     ImportNotAllowed,
@@ -498,3 +499,22 @@ def test_an_excel_date_cell_and_a_number_cell_read_as_written(world_for_the_modu
     assert row.values["reference"] == "1001"
     assert row.values["date_of_birth"] == "2017-04-03"
     assert row.action == ImportRow.Action.ADD
+
+
+def test_an_imported_name_and_a_changed_one_are_found_however_typed(world_for_the_module):
+    """The bulk writes keep the search column (directory.search) current (#22)."""
+    world = world_for_the_module
+    import_apply(run=check(world, {"pupils": ("p.csv", pupils_file(*PUPILS))}), by=world["admin"])
+    pupils = Pupil.objects.filter(setting=world["school"])
+    sian = pupils.get(reference="1001")
+    assert list(pupils.filter(name_query("sian oconnor"))) == [sian]
+    assert list(pupils.filter(name_query("seun adebayo"))) == [pupils.get(reference="1003")]
+
+    renamed = [*PUPILS[0][:3], "Ní Bhriain", *PUPILS[0][4:]]
+    import_apply(
+        run=check(world, {"pupils": ("p.csv", pupils_file(renamed, *PUPILS[1:]))}),
+        by=world["admin"],
+    )
+
+    assert list(pupils.filter(name_query("sian ni bhriain"))) == [sian]
+    assert not pupils.filter(name_query("oconnor")).exists()
