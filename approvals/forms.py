@@ -7,10 +7,18 @@ from django import forms
 from django.utils import timezone
 
 from approvals.models import ApprovalRequest, Decision, DslAction, DslLogEntry, Outcome
-from approvals.rules import decision_problems, declared_on, dsl_log_problems, outcomes_for
+from approvals.rules import (
+    boxes_for,
+    decision_details,
+    decision_problems,
+    declared_on,
+    dsl_log_problems,
+    outcomes_for,
+    outcomes_using,
+)
 from approvals.selectors import dsl_log_people
 from declarations.kinds import KINDS, DateInput, kind_choices
-from directory.models import Organisation
+from directory.models import Organisation, Person
 from directory.selectors import name_query
 
 # The choices as things the decider does, in the words of the policies.
@@ -28,7 +36,10 @@ ACTIONS = {
 
 
 class DecisionForm(forms.ModelForm):
-    """One form for every outcome; what each outcome needs is checked in clean()."""
+    """One form for every outcome. Each box belongs to the outcomes that use it
+    (``approvals.rules.BOXES``): with JavaScript the form shows only the chosen outcome's
+    boxes; without, all of them in order, each saying which decisions it is for. The
+    boxes of other outcomes are ignored here as in the service (#22)."""
 
     outcome = forms.ChoiceField(
         label="Your decision",
@@ -40,31 +51,37 @@ class DecisionForm(forms.ModelForm):
         model = Decision
         fields = [
             "outcome",
-            "reasons",
             "conditions",
-            "review_on",
-            "required_action",
-            "action_due_on",
+            "reasons",
+            "questions",
             "plan",
             "expected_outcomes",
             "timescales",
-            "questions",
+            "review_on",
+            "required_action",
+            "action_due_on",
             "safeguarding_flag",
         ]
         labels = {
-            "reasons": "Reasons (needed if you refuse, refer or record LADO advice)",
-            "conditions": "Conditions (needed if you approve with conditions)",
+            "reasons": "Reasons",
+            "conditions": "Conditions",
             "review_on": "Review date (optional)",
             "required_action": "Action required of the staff member (optional)",
             "action_due_on": "Action to be done by (needed with an action)",
-            "plan": "Plan of involvement (needed to approve continued contact)",
-            "expected_outcomes": "Expected outcomes (needed to approve continued contact)",
-            "timescales": "Timescales (needed to approve continued contact)",
-            "questions": "What information do you need? (needed if you ask for more)",
+            "plan": "Plan of involvement",
+            "expected_outcomes": "Expected outcomes",
+            "timescales": "Timescales",
+            "questions": "What information do you need?",
             "safeguarding_flag": "Flag as safeguarding-relevant and copy to the DSL",
         }
         help_texts = {
-            "reasons": "Recorded on the staff member's file.",
+            "reasons": "Needed to refuse, to refer it to the DSL or to record that LADO "
+            "advice was sought. Recorded on the staff member's file.",
+            "conditions": "What the staff member must keep to. Recorded on their file.",
+            "questions": "The staff member is asked this and can answer by changing the "
+            "declaration.",
+            "plan": "Needed to approve continued contact with a former pupil.",
+            "review_on": "When the arrangement is looked at again. It will be on your list.",
             "required_action": "For example: remove the social media connection.",
         }
         widgets = {
@@ -85,19 +102,39 @@ class DecisionForm(forms.ModelForm):
         self.kind = kind
         self.decider_role = request.decider_role
         self.referred = request.safeguarding
-        self.fields["outcome"].choices = [
-            (outcome.value, ACTIONS[outcome])
-            for outcome in outcomes_for(kind, self.decider_role, referred=self.referred)
+        offered = outcomes_for(kind, self.decider_role, referred=self.referred)
+        self.fields["outcome"].choices = [(outcome.value, ACTIONS[outcome]) for outcome in offered]
+        # Which outcomes each box is for; a box no outcome offered here uses is not shown.
+        self.outcomes_of = {}
+        for name in list(self.fields):
+            if name != "outcome":
+                self.outcomes_of[name] = outcomes_using(kind, name, offered)
+                if not self.outcomes_of[name]:
+                    del self.fields[name]
+
+    def boxes(self) -> list[tuple[Any, str, str]]:
+        """Each box with the outcomes it is for, as the template shows them: the bound
+        field, the outcomes' values (for the script) and their names (for the reader)."""
+        return [
+            (
+                self[name],
+                " ".join(self.outcomes_of[name]),
+                "; ".join(ACTIONS[Outcome(outcome)] for outcome in self.outcomes_of[name]),
+            )
+            for name in self.fields
+            if name != "outcome"
         ]
-        self.needs_plan = kind.decision_needs_plan
-        if not self.needs_plan:
-            for name in ("plan", "expected_outcomes", "timescales"):
-                del self.fields[name]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         outcome = cleaned.get("outcome")
         if outcome:
+            # What the boxes of other outcomes hold is ignored, even a date typed wrong.
+            used = boxes_for(self.kind, outcome)
+            for name in [name for name in self.fields if name != "outcome"]:
+                if name not in used:
+                    self.errors.pop(name, None)
+                    cleaned.pop(name, None)
             # The service's own rules (approvals.rules), each message beside its field.
             for name, message in decision_problems(
                 kind=self.kind,
@@ -112,12 +149,12 @@ class DecisionForm(forms.ModelForm):
         return cleaned
 
     def details(self) -> dict[str, Any]:
-        """The decision's fields other than the outcome, for the service."""
-        return {
-            name: value
-            for name, value in self.cleaned_data.items()
-            if name != "outcome" and name in self.fields
-        }
+        """The boxes of the outcome chosen, for the service."""
+        return decision_details(
+            self.kind,
+            self.cleaned_data["outcome"],
+            {name: value for name, value in self.cleaned_data.items() if name != "outcome"},
+        )
 
 
 class DslLogForm(forms.ModelForm):
@@ -219,3 +256,72 @@ class RequestFilter(django_filters.FilterSet):
 
     def filter_person(self, queryset, name: str, value: str):
         return queryset.filter(name_query(value, prefix="declaration__declarant__"))
+
+
+class DecidedFilter(django_filters.FilterSet):
+    """The filters of "Decided by me" (#22)."""
+
+    outcome = django_filters.ChoiceFilter(
+        label="Decision", choices=Outcome.choices, empty_label="Any decision"
+    )
+    kind = django_filters.ChoiceFilter(
+        field_name="request__declaration__kind",
+        label="Kind",
+        choices=kind_choices,
+        empty_label="Any kind",
+    )
+    person = django_filters.CharFilter(
+        label="Person", method="filter_person", help_text="Part of the name of who declared."
+    )
+    decided_from = django_filters.DateFilter(
+        field_name="decided_at__date", lookup_expr="gte", label="Decided from", widget=DateInput
+    )
+    decided_to = django_filters.DateFilter(
+        field_name="decided_at__date", lookup_expr="lte", label="Decided to", widget=DateInput
+    )
+
+    class Meta:
+        model = Decision
+        fields = ["outcome", "kind", "person", "decided_from", "decided_to"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, message in (
+            ("outcome", "Choose one of the decisions listed."),
+            ("kind", "Choose one of the kinds listed."),
+        ):
+            self.form.fields[name].error_messages["invalid_choice"] = message
+        for name in ("decided_from", "decided_to"):
+            self.form.fields[name].error_messages["invalid"] = (
+                "Enter the date as day, month and year."
+            )
+
+    def filter_person(self, queryset, name: str, value: str):
+        return queryset.filter(name_query(value, prefix="request__declaration__declarant__"))
+
+
+class WaitingFilter(django_filters.FilterSet):
+    """The filters of what waits on others in a head's settings (#22)."""
+
+    decider = django_filters.ModelChoiceFilter(
+        label="Waiting on", queryset=Person.objects.none(), empty_label="Anyone"
+    )
+    kind = django_filters.ChoiceFilter(
+        field_name="declaration__kind", label="Kind", choices=kind_choices, empty_label="Any kind"
+    )
+
+    class Meta:
+        model = ApprovalRequest
+        fields = ["decider", "kind"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        deciders = set(self.queryset.order_by().values_list("decider_id", flat=True))
+        field = self.filters["decider"]
+        field.queryset = Person.objects.filter(pk__in=deciders).order_by(
+            "family_name", "given_name"
+        )
+        self.form.fields["decider"].label_from_instance = lambda person: person.get_full_name()
+        self.form.fields["decider"].error_messages["invalid_choice"] = (
+            "Choose someone from the list."
+        )

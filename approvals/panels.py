@@ -3,10 +3,12 @@ from django.urls import reverse
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, ApprovalRequest
 from approvals.selectors import (
+    HEAD_ROLES,
     dashboard_counts,
     declaration_trail,
     nobody_to_decide_count,
     urgent_for,
+    waiting_on_others_by_decider,
 )
 from declarations.hooks import Section
 from declarations.models import Declaration
@@ -27,7 +29,8 @@ def decisions_panel(request: HttpRequest, access: Access) -> Panel | None:
         context={
             "counts": counts,
             "urgent": urgent_for(user=request.user),
-            "todos": decision_todos(counts),
+            "todos": decision_todos(counts)
+            + (waiting_on_others_todos(request) if access.has_role(*HEAD_ROLES) else []),
         },
         order=1,
     )
@@ -68,6 +71,24 @@ def decision_todos(counts: dict[str, int]) -> list[Todo]:
         ),
     ]
     return [todo for todo in todos if todo.count]
+
+
+def waiting_on_others_todos(request: HttpRequest) -> list[Todo]:
+    """A head's lines for what waits on each of her line managers (and anyone else who
+    decides at her settings), the most overdue first, each a link to their list."""
+    page = reverse("approvals:waiting_on_others")
+    todos = []
+    for row in waiting_on_others_by_decider(user=request.user):
+        name = f"{row['decider__given_name']} {row['decider__family_name']}".strip()
+        todos.append(
+            Todo(
+                row["count"],
+                plural(row["count"], "declaration", "declarations") + f" waiting on {name}",
+                f"{page}?decider={row['decider_id']}",
+                overdue=row["overdue"],
+            )
+        )
+    return todos
 
 
 def decisions_section(request: HttpRequest, declaration: Declaration) -> Section | None:

@@ -5,6 +5,7 @@ place each message beside its field."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
@@ -26,6 +27,47 @@ def outcomes_for(kind: Kind, decider_role: str, *, referred: bool = False) -> li
         outcomes.append(Outcome.REFERRED_TO_DSL)
     outcomes.append(Outcome.LADO_ADVICE_SOUGHT)
     return outcomes
+
+
+# The boxes of the decision form each outcome uses, in the order the form shows them (#22).
+# A box of another outcome sent with it (typed before the decider changed their mind, or
+# posted without JavaScript, where every box shows) is ignored: never saved, never checked.
+FOLLOW_UP = ("required_action", "action_due_on")
+PLAN = ("plan", "expected_outcomes", "timescales")
+BOXES: dict[str, tuple[str, ...]] = {
+    Outcome.APPROVED: ("reasons", "review_on", *FOLLOW_UP, *PLAN, "safeguarding_flag"),
+    Outcome.APPROVED_WITH_CONDITIONS: (
+        "conditions",
+        "reasons",
+        "review_on",
+        *FOLLOW_UP,
+        *PLAN,
+        "safeguarding_flag",
+    ),
+    Outcome.REFUSED: ("reasons", *FOLLOW_UP, "safeguarding_flag"),
+    Outcome.NOTED: ("reasons", "review_on", *FOLLOW_UP, "safeguarding_flag"),
+    Outcome.MORE_INFORMATION: ("questions", "safeguarding_flag"),
+    # Referred: it goes to the DSL already, so it is not also flagged.
+    Outcome.REFERRED_TO_DSL: ("reasons",),
+    Outcome.LADO_ADVICE_SOUGHT: ("reasons", "safeguarding_flag"),
+}
+
+
+def boxes_for(kind: Kind, outcome: str) -> tuple[str, ...]:
+    """The boxes ``outcome`` uses for this kind: a plan only where the kind asks one."""
+    return tuple(
+        name for name in BOXES.get(outcome, ()) if name not in PLAN or kind.decision_needs_plan
+    )
+
+
+def outcomes_using(kind: Kind, name: str, outcomes: Iterable[str]) -> list[str]:
+    """Which of ``outcomes`` use the box ``name``: the form shows it for those."""
+    return [outcome for outcome in outcomes if name in boxes_for(kind, outcome)]
+
+
+def decision_details(kind: Kind, outcome: str, details: dict[str, Any]) -> dict[str, Any]:
+    """``details`` with only the boxes ``outcome`` uses."""
+    return {name: value for name, value in details.items() if name in boxes_for(kind, outcome)}
 
 
 def decision_problems(
@@ -50,6 +92,7 @@ def decision_problems(
             else "Choose one of the decisions offered for this declaration."
         )
         return problems
+    details = decision_details(kind, outcome, details)
     if outcome == Outcome.APPROVED_WITH_CONDITIONS and not text("conditions"):
         problems["conditions"] = "Write the conditions that come with the approval."
     if outcome == Outcome.REFUSED and not text("reasons"):

@@ -28,7 +28,7 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
-from approvals.models import DSL_ROLES, ApprovalRequest, DeciderRole, DslLogEntry
+from approvals.models import DSL_ROLES, ApprovalRequest, DeciderRole, Decision, DslLogEntry
 from approvals.routing import conflicted_people
 from contactpolicy.refusals import visible_or_404
 from declarations.kinds import codes_where
@@ -356,4 +356,89 @@ def copies_not_acted_on_for(*, user: Any, limit: int = 10) -> QuerySet[ApprovalR
         .filter(~Exists(acted_on))
         .select_related("declaration__declarant", "declaration__setting")
         .order_by("-urgent", "created_at", "pk")[:limit]
+    )
+
+
+# What a decider decided, and what waits on the people below a head (#22) ---------------
+
+HEAD_ROLES = (Role.HEAD, Role.EXECUTIVE_HEAD)
+
+
+def decided_by(*, user: Any) -> QuerySet[Decision]:
+    """The decisions this person recorded, the newest first."""
+    if not user.is_authenticated:
+        return Decision.objects.none()
+    return (
+        Decision.objects.filter(decided_by=user)
+        .select_related(
+            "request__declaration__declarant", "request__declaration__setting", "request"
+        )
+        .prefetch_related(
+            Prefetch(
+                "request__declaration__subjects",
+                queryset=DeclarationSubject.objects.select_related("pupil", "family_member"),
+            )
+        )
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def _overdue_first(today: datetime.date) -> Case:
+    return Case(When(due_on__lt=today, then=Value(0)), default=Value(1))
+
+
+def waiting_on_others_for(
+    *, user: Any, today: datetime.date | None = None
+) -> QuerySet[ApprovalRequest]:
+    """For a head or Executive Headteacher: the declarations of their settings waiting
+    for someone else's decision (their line managers, a DSL, a delegate), overdue first,
+    then the urgent, then by due date. Someone else's own declaration (a head's, decided
+    by the Chair) is theirs to see only if they decide it."""
+    today = today or timezone.localdate()
+    access = Access.for_user(user)
+    settings = access.settings(*HEAD_ROLES) if access.has_role(*HEAD_ROLES) else None
+    if settings is None:
+        return ApprovalRequest.objects.none()
+    return (
+        _with_declaration(
+            ApprovalRequest.objects.filter(
+                declaration__setting__in=settings,
+                purpose=ApprovalRequest.Purpose.DECIDE,
+                status=ApprovalRequest.Status.OPEN,
+                decider__isnull=False,
+            )
+            .exclude(decider=user)
+            .exclude(declaration__declarant__in=_heads_of(settings))
+        )
+        .annotate(overdue_order=_overdue_first(today))
+        .order_by("overdue_order", "-urgent", "due_on", "created_at", "pk")
+    )
+
+
+def _heads_of(settings: QuerySet) -> QuerySet[Person]:
+    """The heads and Executive Headteachers of ``settings`` and of the trust or
+    federation above them: their own declarations go above them, not to be watched."""
+    return Person.objects.filter(
+        pk__in=Membership.objects.current()
+        .filter(
+            Q(organisation__in=settings) | Q(organisation__children__in=settings),
+            role__in=HEAD_ROLES,
+        )
+        .values("person_id")
+    )
+
+
+def waiting_on_others_by_decider(*, user: Any, today: datetime.date | None = None) -> list[dict]:
+    """How many wait on each other decider of a head's settings, and how many of those
+    are overdue, the most overdue first: the head's home page (one query)."""
+    today = today or timezone.localdate()
+    rows = (
+        waiting_on_others_for(user=user, today=today)
+        .order_by()
+        .values("decider_id", "decider__given_name", "decider__family_name")
+        .annotate(count=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+    )
+    return sorted(
+        rows,
+        key=lambda row: (-row["overdue"], -row["count"], row["decider__family_name"]),
     )

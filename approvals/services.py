@@ -63,7 +63,7 @@ from approvals.routing import (
     reaches_every_setting,
     resolve,
 )
-from approvals.rules import decision_problems, dsl_log_problems
+from approvals.rules import decision_details, decision_problems, dsl_log_problems
 from approvals.selectors import dsl_log_people, dsl_log_refusal, sent_to_the_dsl
 from contactpolicy import workflow
 from contactpolicy.scheduled import run_each, summary
@@ -386,8 +386,11 @@ def decision_record(
             "so it cannot be decided.",
         )
     today = timezone.localdate()
+    kind = get_kind(declaration.kind)
+    # Only the boxes of the outcome chosen are kept (#22).
+    details = decision_details(kind, outcome, details)
     problems = decision_problems(
-        kind=get_kind(declaration.kind),
+        kind=kind,
         decider_role=request.decider_role,
         outcome=outcome,
         details=details,

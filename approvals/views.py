@@ -1,17 +1,19 @@
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals import services
 from approvals.exceptions import ApprovalError, DslLogIncomplete
-from approvals.forms import DecisionForm, DslLogForm, RequestFilter
+from approvals.forms import DecidedFilter, DecisionForm, DslLogForm, RequestFilter, WaitingFilter
 from approvals.models import ApprovalRequest
 from approvals.selectors import (
+    HEAD_ROLES,
     copies_for,
     dashboard_counts,
     dashboard_for,
+    decided_by,
     declaration_pages_for,
     declaration_trail,
     dsl_log_of,
@@ -23,14 +25,21 @@ from approvals.selectors import (
     related_declarations,
     request_get_for,
     sent_to_the_dsl,
+    waiting_on_others_for,
 )
 from contactpolicy.pagination import page_of, query_without_page
 from contactpolicy.refusals import refused_unless, visible_or_404
 from contactpolicy.uploads import file_download
 from contactpolicy.workflow import IllegalTransition
-from declarations.selectors import declaration_changes, subjects_shown_to
+from declarations.selectors import declaration_changes, relationships_of, subjects_shown_to
 from declarations.services import attachment_viewed
-from policies.selectors import channels_not_permitted, not_permitted, permitted_codes_for
+from directory.access import Access
+from policies.selectors import (
+    channels_not_permitted,
+    not_permitted,
+    permitted_codes_for,
+    version_in_force_for,
+)
 
 PAGE_SIZE = 50
 
@@ -59,6 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query_without_page(request),
         "counts": dashboard_counts(user=request.user),
+        "leads": Access.for_user(request.user).has_role(*HEAD_ROLES),
         "copies": [item for item in copies if not is_told(item)],
         "told": [item for item in copies if is_told(item)],
         "today": timezone.localdate(),
@@ -67,6 +77,53 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         template += "#results"
     return render(request, template, context)
+
+
+@require_GET
+def decided(request: HttpRequest) -> HttpResponse:
+    """What I decided, the newest first, with filters (#22)."""
+    filterset = DecidedFilter(request.GET or None, queryset=decided_by(user=request.user))
+    page = page_of(request, filterset.qs, size=PAGE_SIZE)
+    decisions = list(page.object_list)
+    subjects_shown_to(
+        user=request.user, declarations=[decision.request.declaration for decision in decisions]
+    )
+    return render(
+        request,
+        "approvals/decided.html",
+        {
+            "filter": filterset,
+            "decisions": decisions,
+            "page": page,
+            "query": query_without_page(request),
+        },
+    )
+
+
+@require_GET
+def waiting_on_others(request: HttpRequest) -> HttpResponse:
+    """For a head: what waits on the other deciders of her settings, overdue first
+    (#22); a 404 for anyone who is not a head or Executive Headteacher."""
+    access = Access.for_user(request.user)
+    if not access.has_role(*HEAD_ROLES):
+        raise Http404
+    today = timezone.localdate()
+    filterset = WaitingFilter(
+        request.GET or None, queryset=waiting_on_others_for(user=request.user, today=today)
+    )
+    page = page_of(request, filterset.qs, size=PAGE_SIZE)
+    requests = list(page.object_list)
+    return render(
+        request,
+        "approvals/waiting_on_others.html",
+        {
+            "filter": filterset,
+            "requests": requests,
+            "page": page,
+            "query": query_without_page(request),
+            "today": today,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -146,6 +203,9 @@ def _detail_context(
         "declaration": declaration,
         "kind": declaration.kind_entry,
         "rows": declaration.kind_entry.describe(declaration.details),
+        # Whose parent is whose, and what the setting's policy says of this kind (#22).
+        "relationships": relationships_of(user=request.user, declaration=declaration),
+        "policy": version_in_force_for(declaration.setting),
         "form": form,
         "told": told,
         # A copy of a card or letter may name another school's children: for the

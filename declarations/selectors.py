@@ -166,18 +166,64 @@ def _child_about(link: FamilyLink, made_at: Organisation) -> str:
     return f"{link.pupil} ({about})" if about else str(link.pupil)
 
 
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _relations(links: Iterable[FamilyLink], made_at: Organisation) -> list[tuple[str, str]]:
+    """Each relationship of the links with the children it is to, in words: ("mother",
+    "Clive Smith (Year 3) and Dylan Smith (Year 1)")."""
+    by_relationship: dict[str, list[str]] = defaultdict(list)
+    for link in links:
+        by_relationship[link.get_relationship_display()].append(_child_about(link, made_at))
+    return [
+        (relationship.lower(), _and(children)) for relationship, children in by_relationship.items()
+    ]
+
+
 def _member_about(member: FamilyMember, made_at: Organisation) -> str:
     """ "Mother of Clive Smith (Year 3) and Dylan Smith (Year 1)": every child here."""
-    by_relationship: dict[str, list[str]] = defaultdict(list)
-    for link in member.children_here:
-        by_relationship[link.get_relationship_display()].append(_child_about(link, made_at))
-    parts = []
-    for relationship, children in by_relationship.items():
-        named = children[0] if len(children) == 1 else ", ".join(children[:-1])
-        if len(children) > 1:
-            named += f" and {children[-1]}"
-        parts.append(f"{relationship.lower()} of {named}")
-    return "; ".join(parts)
+    return "; ".join(
+        f"{relationship} of {children}"
+        for relationship, children in _relations(member.children_here, made_at)
+    )
+
+
+def relationships_of(*, user: Any, declaration: Declaration) -> list[str]:
+    """How each family member the declaration names is related to their children, as
+    this reader may see them: "Grace Smith is the mother of Clive Smith (Year 3)." (#22:
+    the decider is told whose parent is whose). The children of the declaration's trust
+    or federation, as on the files; expects :func:`subjects_shown_to` asked; one query."""
+    members = [subject.family_member for subject in declaration.shown_subjects]
+    members = [member for member in members if member is not None]
+    if not members:
+        return []
+    access = Access.for_user(user)
+    everyone = _sees_everyone(access, declaration)
+    links: dict[int, list[FamilyLink]] = defaultdict(list)
+    for link in (
+        FamilyLink.objects.filter(family_member__in=members, pupil__status=Pupil.Status.CURRENT)
+        .select_related("pupil__setting")
+        .order_by("pupil__family_name", "pupil__given_name", "pk")
+    ):
+        pupil = link.pupil
+        if _same_group(declaration.setting, pupil.setting_id, pupil.setting.parent_id) and (
+            everyone or access.sees_people_of({pupil.setting_id})
+        ):
+            links[link.family_member_id].append(link)
+    sentences = []
+    for member in members:
+        relations = _relations(links[member.pk], declaration.setting)
+        if relations:
+            said = _and(
+                [
+                    f"{'a relative' if relationship == 'other relative' else 'the ' + relationship}"
+                    f" of {children}"
+                    for relationship, children in relations
+                ]
+            )
+            sentences.append(f"{member} is {said}.")
+    return sentences
 
 
 def _told_apart(found: list[Found], born: dict[str, datetime.date]) -> list[Found]:
@@ -330,6 +376,17 @@ def settings_involved(declaration: Declaration) -> list[Organisation]:
     return [declaration.setting, *Organisation.objects.filter(pk__in=others).order_by("name")]
 
 
+def _sees_everyone(access: Access, declaration: Declaration) -> bool:
+    """Whether ``access`` sees everyone ``declaration`` names (:func:`subjects_shown_to`)."""
+    parent_id = declaration.setting.parent_id
+    return (
+        access.is_superuser
+        or declaration.declarant_id == access.person_id
+        or parent_id is None  # a setting on its own: whoever is named is its own
+        or parent_id in access.roles_by_organisation
+    )
+
+
 def subjects_shown_to(*, user: Any, declarations: Iterable[Declaration]) -> None:
     """Ready, on each declaration, ``shown_subjects`` (whom it is about, as this reader
     may see them) and ``hidden_subjects`` (how many more it names that they may not).
@@ -343,17 +400,9 @@ def subjects_shown_to(*, user: Any, declarations: Iterable[Declaration]) -> None
     one query (family members' children), whatever the number of declarations."""
     access = Access.for_user(user)
     declarations = list(declarations)
-
-    def sees_everyone(declaration: Declaration) -> bool:
-        parent_id = declaration.setting.parent_id
-        return (
-            access.is_superuser
-            or declaration.declarant_id == access.person_id
-            or parent_id is None  # a setting on its own: whoever is named is its own
-            or parent_id in access.roles_by_organisation
-        )
-
-    checked = {declaration.pk for declaration in declarations if not sees_everyone(declaration)}
+    checked = {
+        declaration.pk for declaration in declarations if not _sees_everyone(access, declaration)
+    }
     children = children_settings(
         subject.family_member_id
         for declaration in declarations

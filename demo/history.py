@@ -37,7 +37,7 @@ from approvals.services import (
     escalation_day,
     request_escalate,
 )
-from declarations.kinds import get_kind, kinds_where
+from declarations.kinds import Decider, get_kind, kinds_where
 from declarations.models import Declaration
 from declarations.selectors import gift_check
 from declarations.services import (
@@ -281,6 +281,26 @@ class _History:
             answers=VOUCHER_FROM_A_PARENT,
         )
 
+    def waiting_on_a_line_manager(self, setting: Organisation, pupils: list[Pupil]) -> None:
+        """Two declarations waiting for Brookfield's first line manager (Nigel Power in the
+        demo), one past its due date: what the head sees waits on her line managers (#22).
+        Declared after the last run of the scheduled job, so neither is passed on yet."""
+        now = timezone.now()
+        kind = kinds_where(
+            needs_approval=True, decider_in_school=Decider.LINE_MANAGER, safeguarding=False
+        )[0]
+        for key, days_ago, pupil in (("bro_teacher2", 12, pupils[2]), ("bro_ta2", 2, pupils[3])):
+            self.declare(
+                declarant=self.people[key],
+                setting=setting,
+                kind=kind.code,
+                pupil=pupil,
+                submitted_at=min(
+                    _at(self.today - datetime.timedelta(days=days_ago), 16, 5),
+                    now - datetime.timedelta(hours=2),
+                ),
+            )
+
     def executive_heads_own(self, setting: Organisation, pupils: list[Pupil]) -> None:
         """The Executive Headteacher's own declaration, decided by the Chair this term
         (whatever day of the term the demo is loaded on)."""
@@ -333,5 +353,6 @@ def demo_load(plan: Any) -> str:
         if key == "bro":
             history.executive_heads_own(setting, pupils)
             history.voucher_from_a_family(setting, pupils)
-            count += 2
+            history.waiting_on_a_line_manager(setting, pupils)
+            count += 4
     return f"Added {count} declarations over the last {HISTORY_DAYS} days, with their decisions."

@@ -398,7 +398,37 @@ class Planner:
                     else self.fake.last_name()
                 )
                 family.append(PlannedFamilyMember(given, surname, relationship, references))
+        self.a_name_to_search_for(pupils, family)
         return family
+
+    @staticmethod
+    def a_name_to_search_for(pupils: list[PlannedPupil], family: list[PlannedFamilyMember]):
+        """One Brookfield child's two parents, one of them "Siân O'Connor-Ní Bhriain": a
+        name with an accent, an apostrophe, a hyphen and two words, which the people
+        picker finds however it is typed ("sian oconnor", #22)."""
+        by_child: dict[str, list[PlannedFamilyMember]] = {}
+        for member in family:
+            if len(member.children) == 1:
+                by_child.setdefault(member.children[0], []).append(member)
+        for child in pupils:
+            parents = by_child.get(f"{child.setting}:{child.reference}", [])
+            relationships = {member.relationship for member in parents}
+            if (
+                child.setting == "bro"
+                and child.left_on is None
+                and len(parents) == 2
+                and (
+                    relationships
+                    == {FamilyLink.Relationship.MOTHER, FamilyLink.Relationship.FATHER}
+                )
+            ):
+                child.given_name, child.family_name = "Aoife", "O'Connor-Ní Bhriain"
+                for member in parents:
+                    member.family_name = child.family_name
+                    member.given_name = (
+                        "Siân" if member.relationship == FamilyLink.Relationship.MOTHER else "Rory"
+                    )
+                return
 
 
 # Who has parental responsibility in the demo, as an MIS would record it for these families.

@@ -137,3 +137,30 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 })();
+
+// The decision form (#22): only the boxes of the decision chosen are shown, as GOV.UK's
+// conditional radios do. Without JavaScript every box shows, each saying which decisions
+// it is for; the server keeps only the chosen decision's boxes either way.
+(() => {
+  function showBoxes(form) {
+    const chosen = form.querySelector("input[name=outcome]:checked");
+    for (const box of form.querySelectorAll(".decision-box")) {
+      const outcomes = box.dataset.outcomes.split(" ");
+      box.hidden = !chosen || !outcomes.includes(chosen.value);
+      box.querySelector(".decision-box-for").hidden = true;
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    for (const form of document.querySelectorAll(".decision-form")) {
+      showBoxes(form);
+    }
+  });
+
+  document.addEventListener("change", (event) => {
+    const form = event.target.closest(".decision-form");
+    if (form && event.target.name === "outcome") {
+      showBoxes(form);
+    }
+  });
+})();
