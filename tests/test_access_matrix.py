@@ -494,6 +494,10 @@ APP_ROWS = [
     # Deciding (#5): the dashboard lists the person's own requests (empty for others).
     row("approvals:dashboard", default=200),
     row("approvals:request", kwargs=pk("approval"), line_manager=200),
+    # What each decider decided (#22): their own list, empty for everyone else.
+    row("approvals:decided", default=200),
+    # What waits on others at the settings a head leads: heads only.
+    row("approvals:waiting_on_others", default=404, **ok("head", "executive_head", "other_school")),
     # The DSL's log (R41): posted to from the DSL's own copy (the POST matrix).
     row("approvals:request_dsl_log", kwargs=pk("dsl_copy"), default=405),
     row(

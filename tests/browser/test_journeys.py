@@ -478,9 +478,7 @@ def test_the_head_declares_tuition_and_the_executive_head_refuses_it_with_an_act
         f"Tuition, clubs, babysitting or home visits: {head.get_full_name()}",
         "Refuse",
         {
-            "Reasons (needed if you refuse, refer or record LADO advice)": (
-                "Tuition of a pupil of your own school is not allowed by the policy."
-            ),
+            "Reasons": ("Tuition of a pupil of your own school is not allowed by the policy."),
             "Action required of the staff member (optional)": (
                 "Tell the family you cannot tutor their child"
             ),
@@ -528,9 +526,7 @@ def test_the_executive_heads_own_declaration_is_decided_by_the_chair(demo, visit
         f"Gift given or received: {executive.get_full_name()}",
         "Refuse",
         {
-            "Reasons (needed if you refuse, refer or record LADO advice)": (
-                "The federation does not allow gifts of money or goods (policy 004)."
-            ),
+            "Reasons": ("The federation does not allow gifts of money or goods (policy 004)."),
         },
     )
     decision = Decision.objects.get(request=request)
