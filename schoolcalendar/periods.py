@@ -58,6 +58,14 @@ def school_year_title(year: int) -> str:
     return f"School year {year} to {year + 1}"
 
 
+def term_title(term: str, ends_on: datetime.date) -> str:
+    """A term by the calendar year its dates fall in (the year it ends: a spring term
+    set to start in December is still the spring of the new year). The summer term of
+    the school year 2025 to 2026 is "Summer term 2026", not 2025; its token stays
+    ``summer-2025``, which names the school year, so that links already sent still work."""
+    return f"{Term(term).label} {ends_on.year}"
+
+
 @dataclass(frozen=True)
 class Period:
     token: str
@@ -130,7 +138,7 @@ def half_terms_for(
 
 def term_period(organisation: Organisation, year: int, term: str) -> Period:
     starts_on, ends_on = term_dates_for(organisation, [year])[(year, term)]
-    return Period(f"{term}-{year}", f"{Term(term).label} {year}", starts_on, ends_on)
+    return Period(f"{term}-{year}", term_title(term, ends_on), starts_on, ends_on)
 
 
 def year_period(year: int) -> Period:
@@ -173,7 +181,7 @@ def period_choices(organisation: Organisation, today: datetime.date, years: int 
             starts_on, ends_on = dates[(year, term)]
             if starts_on <= today:
                 so_far = " (so far)" if ends_on > today else ""
-                choices.append((f"{term}-{year}", f"{Term(term).label} {year}{so_far}"))
+                choices.append((f"{term}-{year}", f"{term_title(term, ends_on)}{so_far}"))
         so_far = " (so far)" if year == current else ""
         choices.append((f"year-{year}", f"{school_year_title(year)}{so_far}"))
     return choices
