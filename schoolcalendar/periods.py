@@ -150,6 +150,39 @@ def year_period(year: int) -> Period:
     )
 
 
+def whole_weeks_problems(
+    starts_on: datetime.date, ends_on: datetime.date, today: datetime.date
+) -> dict[str, str]:
+    """What is wrong with chosen dates that are not whole weeks, by field ("date_from",
+    "date_to"); empty when they run from a Monday to a Sunday, a week or more.
+
+    Chosen dates are whole weeks so that two reports never differ by a few single days:
+    subtracting the report of 1 to 14 March from that of 1 to 15 March would give one
+    day's declarations, a count too small to show (R33)."""
+    if (ends_on - starts_on).days + 1 < WEEK:
+        return {"date_to": "Choose at least one whole week, from a Monday to a Sunday"}
+    problems = {}
+    if starts_on.weekday() != MONDAY:
+        nearest = _nearest(starts_on, MONDAY, today)
+        problems["date_from"] = f"Start your dates on a Monday {DASH} {nearest} is the nearest"
+    if ends_on.weekday() != SUNDAY:
+        nearest = _nearest(ends_on, SUNDAY, today)
+        problems["date_to"] = f"End your dates on a Sunday {DASH} {nearest} is the nearest"
+    return problems
+
+
+def _nearest(day: datetime.date, weekday: int, today: datetime.date) -> str:
+    """The nearest such weekday to ``day``, not after today, in words."""
+    back = day - datetime.timedelta(days=(day.weekday() - weekday) % WEEK)
+    ahead = back + datetime.timedelta(days=WEEK)
+    nearest = ahead if ahead - day < day - back and ahead <= today else back
+    return f"{nearest:%-d %B %Y}"
+
+
+WEEK, MONDAY, SUNDAY = 7, 0, 6
+DASH = "\N{EN DASH}"  # GOV.UK's spaced en dash
+
+
 def custom_period(starts_on: datetime.date, ends_on: datetime.date) -> Period:
     return Period("custom", _dates_title(starts_on, ends_on), starts_on, ends_on)
 

@@ -697,12 +697,12 @@ def test_the_summary_form_offers_the_started_periods_and_own_dates(world, clock)
 
 def test_the_summary_form_turns_own_dates_into_a_custom_period(world, clock):
     form = summary_form(
-        world, {"period": "custom", "date_from": "2026-10-01", "date_to": "2026-11-15"}
+        world, {"period": "custom", "date_from": "2026-09-28", "date_to": "2026-11-15"}
     )
 
     assert form.is_valid(), form.errors
     assert form.cleaned_data["chosen"] == Period(
-        "custom", "1 October 2026 to 15 November 2026", day(2026, 10, 1), day(2026, 11, 15)
+        "custom", "28 September 2026 to 15 November 2026", day(2026, 9, 28), day(2026, 11, 15)
     )
 
 
@@ -741,13 +741,13 @@ def test_own_dates_in_the_future_are_refused(world, clock):
     assert form.errors == {"date_to": ["The date cannot be in the future."]}
 
 
-def test_own_dates_ending_today_are_accepted(world, clock):
+def test_own_dates_of_the_last_whole_week_are_accepted(world, clock):
     form = summary_form(
-        world, {"period": "custom", "date_from": "2026-12-01", "date_to": "2026-12-01"}
+        world, {"period": "custom", "date_from": "2026-11-23", "date_to": "2026-11-29"}
     )
 
     assert form.is_valid(), form.errors
-    assert form.cleaned_data["chosen"].days == 1
+    assert form.cleaned_data["chosen"].days == 7
 
 
 def test_own_dates_before_2000_are_refused(world, clock):
@@ -778,7 +778,7 @@ def test_an_unknown_period_is_refused(world, clock, period):
     if period:
         assert form.errors == {"period": [INVALID_CHOICE]}
     else:
-        assert form.errors == {"period": ["This field is required."]}
+        assert form.errors == {"period": ["Choose a term, a school year or your own dates."]}
 
 
 def test_a_term_not_yet_started_is_not_offered_so_it_is_an_invalid_choice(world, clock):
