@@ -34,6 +34,7 @@ oversight = audit_actions.actions
 keys.add("filters", "Searched for", group=oversight)
 keys.add("patterns", "Patterns", group=oversight)
 keys.add("period", "Period", group=oversight)
+keys.add("format", "Downloaded as", group=oversight)
 # What the searches asked, by the labels of the audit and pattern pages' own fields.
 choices = {
     "action": lambda: {action.code: action.label for action in registry},

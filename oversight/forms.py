@@ -8,7 +8,13 @@ from django import forms
 from contactpolicy.forms import DateInput
 from declarations.kinds import any_kind_choices
 from registers.forms import RangeForm, check_date_range
-from schoolcalendar.periods import PeriodError, custom_period, period_choices, period_from_token
+from schoolcalendar.periods import (
+    PeriodError,
+    custom_period,
+    period_choices,
+    period_from_token,
+    whole_weeks_problems,
+)
 
 
 class PatternForm(forms.Form):
@@ -72,6 +78,9 @@ class SummaryForm(forms.Form):
         self.fields["period"].error_messages["invalid_choice"] = (
             "Choose one of the terms or school years listed, or your own dates."
         )
+        self.fields["period"].error_messages["required"] = (
+            "Choose a term, a school year or your own dates."
+        )
         for name in ("date_from", "date_to"):
             self.fields[name].widget.attrs["aria-describedby"] = "summary-dates-hint"
 
@@ -83,6 +92,13 @@ class SummaryForm(forms.Form):
             for name in ("date_from", "date_to"):
                 if not cleaned.get(name) and name not in self.errors:
                     self.add_error(name, "Enter the date, or choose a term or school year.")
+            if not self.errors:
+                # Whole weeks, from a Monday to a Sunday (schoolcalendar.periods says why).
+                problems = whole_weeks_problems(
+                    cleaned["date_from"], cleaned["date_to"], self.today
+                )
+                for name, message in problems.items():
+                    self.add_error(name, message)
             if not self.errors:
                 cleaned["chosen"] = custom_period(cleaned["date_from"], cleaned["date_to"])
         elif choice:

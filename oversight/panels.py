@@ -1,9 +1,12 @@
+from django.db.models import Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
 from approvals.selectors import DSL_LOG_ROLES, copies_not_acted_on_for, new_concerns_for
+from contactpolicy.models import AuditEvent
 from directory.access import SUMMARY_ROLES, Access
-from directory.home import Panel
+from directory.home import Panel, Todo
+from oversight.audit_actions import SUMMARY_DOWNLOADED, SUMMARY_READ
 from oversight.selectors import PATTERN_PERIOD, patterns_for
 from oversight.summaries import snapshots_for
 
@@ -16,11 +19,36 @@ def summaries_panel(request: HttpRequest, access: Access) -> Panel | None:
     governors' summary and the way to this term's."""
     if not access.acts_as(*SUMMARY_ROLES):
         return None
-    latest = snapshots_for(user=request.user).filter(published=True).first()
+    # When the person last opened or downloaded a saved summary, beside the latest one
+    # published: one query.
+    last_read = (
+        AuditEvent.objects.filter(
+            actor_id=request.user.pk,
+            action__in=[SUMMARY_READ, SUMMARY_DOWNLOADED],
+        )
+        .exclude(target_id="")
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    latest = (
+        snapshots_for(user=request.user)
+        .filter(published=True)
+        .annotate(last_read=Subquery(last_read))
+        .first()
+    )
+    todos = []
+    if latest is not None and (latest.last_read is None or latest.saved_at > latest.last_read):
+        todos.append(
+            Todo(
+                1,
+                f"new summary has been published: {latest.title}, {latest.organisation.name}",
+                latest.get_absolute_url(),
+            )
+        )
     return Panel(
         title="Governors' summary",
         template="oversight/panels/summaries.html",
-        context={"latest": latest},
+        context={"latest": latest, "todos": todos},
         order=20,
     )
 

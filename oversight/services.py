@@ -12,7 +12,14 @@ from contactpolicy.services import audit_event_record
 from directory.access import SUMMARY_PUBLISH_ROLES, SUMMARY_SAVE_ROLES, Access
 from directory.models import Organisation, Person
 from oversight import notifications
-from oversight.audit_actions import AUDIT_EXPORTED, AUDIT_SEARCHED, SUMMARY_PUBLISHED, SUMMARY_SAVED
+from oversight.audit_actions import (
+    AUDIT_EXPORTED,
+    AUDIT_SEARCHED,
+    SUMMARY_DOWNLOADED,
+    SUMMARY_PUBLISHED,
+    SUMMARY_READ,
+    SUMMARY_SAVED,
+)
 from oversight.exceptions import OversightError
 from oversight.models import SummarySnapshot
 from oversight.summaries import summary_build
@@ -25,6 +32,41 @@ def audit_history_read(*, actor: Person, filters: dict[str, Any], exported: bool
         actor=actor,
         action=AUDIT_EXPORTED if exported else AUDIT_SEARCHED,
         data={"filters": {key: value for key, value in filters.items() if value}},
+        request=request,
+    )
+
+
+def summary_read(
+    *,
+    actor: Person,
+    report: dict[str, Any],
+    snapshot: SummarySnapshot | None = None,
+    fmt: str = "",
+    request=None,
+) -> None:
+    """Every read of a governors' summary is audited (R34, #22): on the page, saved, or
+    downloaded as a PDF or CSV (``fmt``). Filed under its organisation; a saved one
+    names its snapshot. Its figures are never written, only which period it covers."""
+    if snapshot is not None:
+        where = snapshot.organisation_id
+        period = {
+            "token": snapshot.period,
+            "starts_on": snapshot.starts_on.isoformat(),
+            "ends_on": snapshot.ends_on.isoformat(),
+        }
+    else:
+        where, period = report["organisation_id"], report["period"]
+    audit_event_record(
+        actor=actor,
+        action=SUMMARY_DOWNLOADED if fmt else SUMMARY_READ,
+        target=snapshot,
+        organisation_pk=where,
+        data={
+            "period": period["token"],
+            "starts_on": period["starts_on"],
+            "ends_on": period["ends_on"],
+            **({"format": fmt.upper()} if fmt else {}),
+        },
         request=request,
     )
 

@@ -65,7 +65,8 @@ from registers.models import DeclarationRound, FollowUp, RoundResponse
 from schoolcalendar.periods import Period
 
 # The shape of the dictionary; a saved snapshot keeps the version it was made with.
-SCHEMA = 2
+# 3: "At a glance" has the required actions not confirmed and the annual round (#22).
+SCHEMA = 3
 SUPPRESSED = "fewer than 5"
 HIDDEN = "hidden"  # 5 or more, hidden so that a smaller count cannot be worked out
 TOO_FEW_PEOPLE = "fewer than 5 people"
@@ -92,6 +93,8 @@ PASSING_ORDER = [Outcome.MORE_INFORMATION, Outcome.REFERRED_TO_DSL, Outcome.LADO
 OUTCOME_ORDER = FINAL_ORDER + PASSING_ORDER
 FINAL_DECISIONS = "Final decisions"
 ALL_DECLARATIONS = "All declarations"
+REQUIRED_ACTIONS_LATE = "Required actions not confirmed by the deadline now"
+ANNUAL_ROUND = "Answered the latest annual round"
 
 
 # Who sees what ---------------------------------------------------------------------------
@@ -845,7 +848,7 @@ def _compliance(scope: Scope) -> dict[str, Any]:
                 "total": False,
             },
             {
-                "label": "Answered the latest annual round",
+                "label": ANNUAL_ROUND,
                 "cells": [
                     _percent_cell(rounds.get(key if key else whole.pk), "no round yet")
                     for key in keys
@@ -877,6 +880,10 @@ def _at_a_glance(tables: dict[str, dict[str, Any]]) -> dict[str, Any]:
         ),
         ("Monitoring reviews overdue now", pick("open_now", "Monitoring reviews overdue")),
         (
+            REQUIRED_ACTIONS_LATE,
+            pick("open_now", "Required actions after a refusal not confirmed by the deadline"),
+        ),
+        (
             "Acknowledged the policy in force",
             pick("compliance", "Acknowledged the policy in force"),
         ),
@@ -884,6 +891,7 @@ def _at_a_glance(tables: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "Safeguarding training up to date",
             pick("compliance", "Safeguarding training up to date"),
         ),
+        ("Answered the latest annual round", pick("compliance", ANNUAL_ROUND)),
     ]
     return {
         "key": "glance",
@@ -893,6 +901,143 @@ def _at_a_glance(tables: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "header": ["This period", "Previous period"],
         "rows": [{"label": label, "cells": cells, "total": False} for label, cells in rows],
     }
+
+
+# Key messages ---------------------------------------------------------------------------
+
+
+def _glance_cells(report: dict[str, Any], label: str) -> list[dict[str, Any]] | None:
+    """(this period, previous period) of an "At a glance" row; None in a summary saved
+    before the row was there."""
+    glance = report.get("tables", {}).get("glance")
+    rows = [row["cells"] for row in glance["rows"] if row["label"] == label] if glance else []
+    return rows[0] if rows else None
+
+
+def _how_many(cell: dict[str, Any], one: str, many: str) -> str | None:
+    """ "12 declarations", "1 declaration" or "fewer than 5 declarations", exactly as the
+    tables have it; None where the tables hide the figure (it is not said either)."""
+    if cell["value"] is not None:
+        return f"{cell['text']} {one if cell['value'] == 1 else many}"
+    if cell["text"] == SUPPRESSED:
+        return f"{SUPPRESSED} {many}"
+    return None
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def _declarations_message(report: dict[str, Any]) -> str | None:
+    cells = _glance_cells(report, "Declarations")
+    if cells is None:
+        return None
+    now, before = cells
+    said = _how_many(now, "new declaration was", "new declarations were")
+    if said is None:
+        return (
+            "The number of declarations is not shown, so that a smaller count cannot be worked out."
+        )
+    if now["value"] == 0:
+        said = "no new declarations were"
+    compared = ""
+    if now["value"] is not None and before["value"] is not None:
+        if before["value"] == now["value"]:
+            compared = ", the same as in the previous period"
+        else:
+            way = "up" if now["value"] > before["value"] else "down"
+            compared = f", {way} from {before['text']} in the previous period"
+    elif before["text"] == SUPPRESSED:
+        compared = f", compared with {SUPPRESSED} in the previous period"
+    return _sentence(f"{said} sent to be decided in this period{compared}.")
+
+
+def _on_time_message(report: dict[str, Any]) -> str | None:
+    final, late = (
+        _glance_cells(report, "Final decisions made"),
+        _glance_cells(report, "Final decisions made after the due date"),
+    )
+    if final is None or late is None:
+        return None
+    final, late = final[0], late[0]
+    if final["value"] == 0:
+        return "No final decision was made in this period."
+    if final["value"] is None:
+        if final["text"] == SUPPRESSED:
+            return (
+                "Fewer than 5 final decisions were made in this period: too few to say how "
+                "many were made by their due date."
+            )
+        return None
+    if late["value"] == 0:
+        return f"All {final['text']} final decisions were made by their due date."
+    if late["value"] is not None:
+        # Never "100%" while some were late, nor "0%" while some were on time.
+        on_time = min(max(percentage(final["value"] - late["value"], final["value"]), 1), 99)
+        if late["value"] == final["value"]:
+            return f"None of the {final['text']} final decisions was made by its due date."
+        return (
+            f"{on_time}% of the {final['text']} final decisions were made by their due date; "
+            f"{_how_many(late, 'was', 'were')} made after it."
+        )
+    if late["text"] == SUPPRESSED:
+        return (
+            f"All but {SUPPRESSED} of the {final['text']} final decisions were made by "
+            "their due date."
+        )
+    return None
+
+
+def _open_message(report: dict[str, Any], label: str, none: str, one: str, many: str):
+    cells = _glance_cells(report, label)
+    if cells is None:
+        return None
+    if cells[0]["value"] == 0:
+        return none
+    said = _how_many(cells[0], one, many)
+    return _sentence(f"{said}.") if said else None
+
+
+def _round_message(report: dict[str, Any]) -> str | None:
+    cells = _glance_cells(report, ANNUAL_ROUND)
+    if cells is None:
+        return None
+    cell = cells[0]
+    answered = "answered the latest annual declaration round"
+    if cell["value"] is not None:
+        return f"{cell['text']} of the people asked have {answered}."
+    return {
+        "no round yet": "No annual declaration round has been opened yet.",
+        TOO_FEW_PEOPLE: f"Fewer than 5 people have {answered}.",
+        "all but fewer than 5 people": f"All but fewer than 5 of the people asked have {answered}.",
+    }.get(cell["text"])
+
+
+def key_messages(report: dict[str, Any]) -> list[str]:
+    """Three to five plain sentences a governor can read aloud, written from the "At a
+    glance" figures, so already made safe: a figure a table hides is never stated, and
+    "fewer than 5" is said just as the tables say it. A pure function of the report, so
+    a saved summary reads as it did (one saved before a row existed says less)."""
+    messages = [
+        _declarations_message(report),
+        _on_time_message(report),
+        _open_message(
+            report,
+            REQUIRED_ACTIONS_LATE,
+            "No action required after a refusal is waiting past its deadline to be confirmed.",
+            "required action after a refusal was not confirmed by its deadline",
+            "required actions after a refusal were not confirmed by their deadline",
+        ),
+        _open_message(
+            report,
+            "Monitoring reviews overdue now",
+            "No monitoring review is overdue.",
+            "monitoring review is overdue",
+            "monitoring reviews are overdue",
+        ),
+        _round_message(report),
+    ]
+    return [message for message in messages if message]
 
 
 def summary_build(

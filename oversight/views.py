@@ -168,6 +168,15 @@ def _summary_form(request: HttpRequest, organisation: Organisation, form_class=S
     return form_class(data, organisation=organisation, today=today)
 
 
+def _report_context(report: dict[str, Any]) -> dict[str, Any]:
+    """What ``_summary_report.html`` draws a report with, on the page, saved and in the PDF."""
+    return {
+        "report": report,
+        "charts": charts_for(report),
+        "key_messages": summaries.key_messages(report),
+    }
+
+
 @require_GET
 def summary(request: HttpRequest) -> HttpResponse:
     """The governors' summary of an organisation for a term, a school year or chosen
@@ -196,8 +205,7 @@ def summary(request: HttpRequest) -> HttpResponse:
             report_html=summaries.summary_html_cached(
                 report,
                 lambda report: render_to_string(
-                    "oversight/_summary_report.html",
-                    {"report": report, "charts": charts_for(report)},
+                    "oversight/_summary_report.html", _report_context(report)
                 ),
             ),
             query=query.urlencode(),
@@ -207,6 +215,7 @@ def summary(request: HttpRequest) -> HttpResponse:
                 )
             ),
         )
+        services.summary_read(actor=request.user, report=report, request=request)
     return render(request, "oversight/summary.html", context)
 
 
@@ -217,6 +226,13 @@ def _summary_name(report: dict[str, Any], fmt: str) -> str:
 
 
 def _summary_download(request: HttpRequest, report: dict[str, Any], fmt: str, **extra):
+    services.summary_read(
+        actor=request.user,
+        report=report,
+        snapshot=extra.get("snapshot"),
+        fmt=fmt,
+        request=request,
+    )
     name = _summary_name(report, fmt)
     if fmt == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -242,7 +258,7 @@ def _summary_download(request: HttpRequest, report: dict[str, Any], fmt: str, **
 
     html = render_to_string(
         "oversight/summary_print.html",
-        {"report": report, "charts": charts_for(report), **extra},
+        {**_report_context(report), **extra},
         request=request,
     )
     # Tagged (PDF/UA), so that a screen reader can read the board pack too.
@@ -296,10 +312,13 @@ def summary_save(request: HttpRequest) -> HttpResponse:
 @require_GET
 def summary_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
     snapshot = summaries.snapshot_get_for(user=request.user, pk=pk)
+    services.summary_read(
+        actor=request.user, report=snapshot.data, snapshot=snapshot, request=request
+    )
     return render(
         request,
         "oversight/summary_snapshot.html",
-        {"snapshot": snapshot, "report": snapshot.data, "charts": charts_for(snapshot.data)},
+        {"snapshot": snapshot, **_report_context(snapshot.data)},
     )
 
 

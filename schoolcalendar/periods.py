@@ -58,6 +58,14 @@ def school_year_title(year: int) -> str:
     return f"School year {year} to {year + 1}"
 
 
+def term_title(term: str, ends_on: datetime.date) -> str:
+    """A term by the calendar year its dates fall in (the year it ends: a spring term
+    set to start in December is still the spring of the new year). The summer term of
+    the school year 2025 to 2026 is "Summer term 2026", not 2025; its token stays
+    ``summer-2025``, which names the school year, so that links already sent still work."""
+    return f"{Term(term).label} {ends_on.year}"
+
+
 @dataclass(frozen=True)
 class Period:
     token: str
@@ -130,7 +138,7 @@ def half_terms_for(
 
 def term_period(organisation: Organisation, year: int, term: str) -> Period:
     starts_on, ends_on = term_dates_for(organisation, [year])[(year, term)]
-    return Period(f"{term}-{year}", f"{Term(term).label} {year}", starts_on, ends_on)
+    return Period(f"{term}-{year}", term_title(term, ends_on), starts_on, ends_on)
 
 
 def year_period(year: int) -> Period:
@@ -140,6 +148,39 @@ def year_period(year: int) -> Period:
         datetime.date(year, 9, 1),
         datetime.date(year + 1, 8, 31),
     )
+
+
+def whole_weeks_problems(
+    starts_on: datetime.date, ends_on: datetime.date, today: datetime.date
+) -> dict[str, str]:
+    """What is wrong with chosen dates that are not whole weeks, by field ("date_from",
+    "date_to"); empty when they run from a Monday to a Sunday, a week or more.
+
+    Chosen dates are whole weeks so that two reports never differ by a few single days:
+    subtracting the report of 1 to 14 March from that of 1 to 15 March would give one
+    day's declarations, a count too small to show (R33)."""
+    if (ends_on - starts_on).days + 1 < WEEK:
+        return {"date_to": "Choose at least one whole week, from a Monday to a Sunday"}
+    problems = {}
+    if starts_on.weekday() != MONDAY:
+        nearest = _nearest(starts_on, MONDAY, today)
+        problems["date_from"] = f"Start your dates on a Monday {DASH} {nearest} is the nearest"
+    if ends_on.weekday() != SUNDAY:
+        nearest = _nearest(ends_on, SUNDAY, today)
+        problems["date_to"] = f"End your dates on a Sunday {DASH} {nearest} is the nearest"
+    return problems
+
+
+def _nearest(day: datetime.date, weekday: int, today: datetime.date) -> str:
+    """The nearest such weekday to ``day``, not after today, in words."""
+    back = day - datetime.timedelta(days=(day.weekday() - weekday) % WEEK)
+    ahead = back + datetime.timedelta(days=WEEK)
+    nearest = ahead if ahead - day < day - back and ahead <= today else back
+    return f"{nearest:%-d %B %Y}"
+
+
+WEEK, MONDAY, SUNDAY = 7, 0, 6
+DASH = "\N{EN DASH}"  # GOV.UK's spaced en dash
 
 
 def custom_period(starts_on: datetime.date, ends_on: datetime.date) -> Period:
@@ -173,7 +214,7 @@ def period_choices(organisation: Organisation, today: datetime.date, years: int 
             starts_on, ends_on = dates[(year, term)]
             if starts_on <= today:
                 so_far = " (so far)" if ends_on > today else ""
-                choices.append((f"{term}-{year}", f"{Term(term).label} {year}{so_far}"))
+                choices.append((f"{term}-{year}", f"{term_title(term, ends_on)}{so_far}"))
         so_far = " (so far)" if year == current else ""
         choices.append((f"year-{year}", f"{school_year_title(year)}{so_far}"))
     return choices

@@ -423,7 +423,7 @@ def test_a_current_period_is_cut_at_today_and_marked_so_far():
 
 
 def test_a_period_that_ended_today_or_before_is_kept_whole():
-    summer = Period("summer-2025", "Summer term 2025", day(2026, 4, 5), day(2026, 8, 31))
+    summer = Period("summer-2025", "Summer term 2026", day(2026, 4, 5), day(2026, 8, 31))
 
     assert summer.to_today(TODAY) == summer
     assert summer.to_today(day(2026, 8, 31)) == summer
@@ -431,9 +431,9 @@ def test_a_period_that_ended_today_or_before_is_kept_whole():
 
 
 def test_a_period_starting_after_today_cannot_be_reported_on():
-    spring = Period("spring-2026", "Spring term 2026", day(2027, 1, 1), day(2027, 3, 27))
+    spring = Period("spring-2026", "Spring term 2027", day(2027, 1, 1), day(2027, 3, 27))
 
-    with pytest.raises(PeriodError, match=r"^Spring term 2026 has not started yet: there is"):
+    with pytest.raises(PeriodError, match=r"^Spring term 2027 has not started yet: there is"):
         spring.to_today(TODAY)
 
 
@@ -451,7 +451,7 @@ def test_a_term_token_names_the_term_cut_at_today(world):
 
 def test_a_past_term_token_names_the_whole_term(world):
     assert period_from_token(world.school_a, "spring-2025", TODAY) == Period(
-        "spring-2025", "Spring term 2025", day(2026, 1, 1), day(2026, 4, 4)
+        "spring-2025", "Spring term 2026", day(2026, 1, 1), day(2026, 4, 4)
     )
 
 
@@ -500,7 +500,7 @@ def test_a_term_of_the_current_school_year_not_yet_started_is_refused(world):
     with pytest.raises(PeriodError) as raised:
         period_from_token(world.school_a, "spring-2026", TODAY)
 
-    assert str(raised.value) == "Spring term 2026 has not started yet: there is nothing to report."
+    assert str(raised.value) == "Spring term 2027 has not started yet: there is nothing to report."
 
 
 @pytest.mark.parametrize("token", ["year-1999", "autumn-1999", "year-0000"])
@@ -602,7 +602,7 @@ def test_a_term_period_uses_the_organisations_term_dates(world):
         "autumn-2026", "Autumn term 2026", day(2026, 9, 4), day(2026, 12, 19)
     )
     assert term_period(world.other_school, 2026, Term.SUMMER) == Period(
-        "summer-2026", "Summer term 2026", day(2027, 3, 28), day(2027, 8, 31)
+        "summer-2026", "Summer term 2027", day(2027, 3, 28), day(2027, 8, 31)
     )
 
 
@@ -610,12 +610,12 @@ def test_the_period_choices_list_started_periods_newest_first_marking_current_on
     assert period_choices(world.school_a, TODAY) == [
         ("autumn-2026", "Autumn term 2026 (so far)"),
         ("year-2026", "School year 2026 to 2027 (so far)"),
-        ("summer-2025", "Summer term 2025"),
-        ("spring-2025", "Spring term 2025"),
+        ("summer-2025", "Summer term 2026"),
+        ("spring-2025", "Spring term 2026"),
         ("autumn-2025", "Autumn term 2025"),
         ("year-2025", "School year 2025 to 2026"),
-        ("summer-2024", "Summer term 2024"),
-        ("spring-2024", "Spring term 2024"),
+        ("summer-2024", "Summer term 2025"),
+        ("spring-2024", "Spring term 2025"),
         ("autumn-2024", "Autumn term 2024"),
         ("year-2024", "School year 2024 to 2025"),
     ]
@@ -626,7 +626,7 @@ def test_the_period_choices_follow_the_organisations_term_dates(world):
     term_dates(world.federation, Term.SPRING, day(2026, 12, 1), day(2027, 3, 26))
 
     assert period_choices(world.school_a, TODAY, years=1) == [
-        ("spring-2026", "Spring term 2026 (so far)"),
+        ("spring-2026", "Spring term 2027 (so far)"),
         ("autumn-2026", "Autumn term 2026"),
         ("year-2026", "School year 2026 to 2027 (so far)"),
     ]
@@ -697,12 +697,12 @@ def test_the_summary_form_offers_the_started_periods_and_own_dates(world, clock)
 
 def test_the_summary_form_turns_own_dates_into_a_custom_period(world, clock):
     form = summary_form(
-        world, {"period": "custom", "date_from": "2026-10-01", "date_to": "2026-11-15"}
+        world, {"period": "custom", "date_from": "2026-09-28", "date_to": "2026-11-15"}
     )
 
     assert form.is_valid(), form.errors
     assert form.cleaned_data["chosen"] == Period(
-        "custom", "1 October 2026 to 15 November 2026", day(2026, 10, 1), day(2026, 11, 15)
+        "custom", "28 September 2026 to 15 November 2026", day(2026, 9, 28), day(2026, 11, 15)
     )
 
 
@@ -741,13 +741,13 @@ def test_own_dates_in_the_future_are_refused(world, clock):
     assert form.errors == {"date_to": ["The date cannot be in the future."]}
 
 
-def test_own_dates_ending_today_are_accepted(world, clock):
+def test_own_dates_of_the_last_whole_week_are_accepted(world, clock):
     form = summary_form(
-        world, {"period": "custom", "date_from": "2026-12-01", "date_to": "2026-12-01"}
+        world, {"period": "custom", "date_from": "2026-11-23", "date_to": "2026-11-29"}
     )
 
     assert form.is_valid(), form.errors
-    assert form.cleaned_data["chosen"].days == 1
+    assert form.cleaned_data["chosen"].days == 7
 
 
 def test_own_dates_before_2000_are_refused(world, clock):
@@ -778,7 +778,7 @@ def test_an_unknown_period_is_refused(world, clock, period):
     if period:
         assert form.errors == {"period": [INVALID_CHOICE]}
     else:
-        assert form.errors == {"period": ["This field is required."]}
+        assert form.errors == {"period": ["Choose a term, a school year or your own dates."]}
 
 
 def test_a_term_not_yet_started_is_not_offered_so_it_is_an_invalid_choice(world, clock):
@@ -796,7 +796,7 @@ def test_the_save_form_also_carries_whether_to_publish(world, clock):
     assert form.is_valid(), form.errors
     assert form.cleaned_data["publish"] is True
     assert form.cleaned_data["chosen"] == Period(
-        "summer-2025", "Summer term 2025", day(2026, 4, 5), day(2026, 8, 31)
+        "summer-2025", "Summer term 2026", day(2026, 4, 5), day(2026, 8, 31)
     )
     assert summary_form(world, {"period": "summer-2025"}, SummarySaveForm).is_valid()
 

@@ -117,11 +117,15 @@ def declared(
 
 
 def custom(organisation, date_from: datetime.date, date_to: datetime.date) -> dict[str, str]:
+    """Own dates as whole weeks, as the form takes them (#22): from the Monday on or
+    before ``date_from`` to the Sunday on or before ``date_to``."""
+    monday = date_from - datetime.timedelta(days=date_from.weekday())
+    sunday = date_to - datetime.timedelta(days=(date_to.weekday() + 1) % 7)
     return {
         "organisation": str(organisation.pk),
         "period": "custom",
-        "date_from": date_from.isoformat(),
-        "date_to": date_to.isoformat(),
+        "date_from": monday.isoformat(),
+        "date_to": sunday.isoformat(),
     }
 
 
@@ -437,7 +441,7 @@ def test_a_head_cannot_save_a_summary_of_another_school(world, client):
     signed_in(client, world.head_a)
 
     response = client.post(
-        SAVE, {"organisation": world.school_b.pk, "period": "custom", **dates(-30, 0)}
+        SAVE, {"organisation": world.school_b.pk, "period": "custom", **dates(-30, -3)}
     )
 
     assert response.status_code == 404
@@ -845,7 +849,7 @@ def in_this_term(organisation) -> datetime.date:
 
 def save_snapshot(client, person, organisation, publish: bool = False):
     signed_in(client, person)
-    data = {"organisation": organisation.pk, "period": "custom", **dates(-30, 0)}
+    data = {"organisation": organisation.pk, "period": "custom", **dates(-30, -3)}
     if publish:
         data["publish"] = "on"
     client.post(SAVE, data)
