@@ -1,11 +1,12 @@
 from django.db.models import Subquery
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from approvals.selectors import DSL_LOG_ROLES, copies_not_acted_on_for, new_concerns_for
 from contactpolicy.models import AuditEvent
 from directory.access import SUMMARY_ROLES, Access
-from directory.home import Panel, Todo
+from directory.home import Panel, Todo, plural
 from oversight.audit_actions import SUMMARY_DOWNLOADED, SUMMARY_READ
 from oversight.selectors import PATTERN_PERIOD, patterns_for
 from oversight.summaries import snapshots_for
@@ -61,16 +62,42 @@ def safeguarding_panel(request: HttpRequest, access: Access) -> Panel | None:
         return None
     today = timezone.localdate()
     patterns = patterns_for(user=request.user, since=today - PATTERN_PERIOD, until=today)
+    concerns = new_concerns_for(user=request.user, limit=None)
+    copies = copies_not_acted_on_for(user=request.user, limit=None)
+    found = sum(len(each) for each in patterns.values())
+    dashboard = reverse("approvals:dashboard")
+    todos = [
+        Todo(
+            concerns.count(),
+            plural(concerns.count(), "new concern", "new concerns"),
+            dashboard,
+        ),
+        Todo(
+            copies.count(),
+            plural(
+                copies.count(),
+                "copy with nothing in the DSL's log yet",
+                "copies with nothing in the DSL's log yet",
+            ),
+            f"{dashboard}#copies-title",
+        ),
+        Todo(
+            found,
+            plural(found, "pattern in the last year", "patterns in the last year"),
+            reverse("oversight:patterns"),
+        ),
+    ]
     return Panel(
         title="Safeguarding",
         template="oversight/panels/safeguarding.html",
         context={
-            "concerns": list(new_concerns_for(user=request.user, limit=SHOWN + 1)),
-            "copies": list(copies_not_acted_on_for(user=request.user, limit=SHOWN + 1)),
+            "todos": [todo for todo in todos if todo.count],
+            "concerns": list(concerns[: SHOWN + 1]),
+            "copies": list(copies[: SHOWN + 1]),
             "several_staff": patterns["several_staff"][:SHOWN],
             "repeated_gifts": patterns["repeated_gifts"][:SHOWN],
             "many_declarations": patterns["many_declarations"][:SHOWN],
-            "patterns": sum(len(found) for found in patterns.values()),
+            "patterns": found,
             "shown": SHOWN,
         },
         order=3,  # after what is urgent (the decisions, R39)

@@ -90,12 +90,27 @@ class Period:
         return Period("previous", _dates_title(starts_on, ends_on), starts_on, ends_on)
 
     def to_today(self, today: datetime.date) -> Period:
-        """This period, cut at today if it has not ended yet."""
+        """This period, cut at the end of its last whole week if it has not ended yet:
+        a summary of a term so far read on Monday and again on Tuesday would otherwise
+        differ by Tuesday alone, as two chosen periods a day apart would (#22)."""
         if self.starts_on > today:
             raise PeriodError(f"{self.title} has not started yet: there is nothing to report.")
         if self.ends_on <= today:
             return self
-        return Period(self.token, self.title, self.starts_on, today, so_far=True)
+        cut = last_whole_week_ends(today)
+        if cut < self.starts_on:
+            first = self.starts_on + datetime.timedelta(days=(SUNDAY - self.starts_on.weekday()))
+            raise PeriodError(
+                f"{self.title} has not run for a whole week yet: its figures can be read "
+                f"from Monday {first + datetime.timedelta(days=1):%-d %B %Y}."
+            )
+        return Period(self.token, self.title, self.starts_on, cut, so_far=True)
+
+
+def last_whole_week_ends(today: datetime.date) -> datetime.date:
+    """The Sunday that ended the last whole week (today, on a Sunday): where figures of
+    a period still running stop."""
+    return today - datetime.timedelta(days=(today.weekday() - SUNDAY) % WEEK)
 
 
 def _dates_title(starts_on: datetime.date, ends_on: datetime.date) -> str:
@@ -208,15 +223,18 @@ def period_choices(organisation: Organisation, today: datetime.date, years: int 
     current = school_year_of(today)
     wanted = list(range(current, current - years, -1))
     dates = term_dates_for(organisation, wanted)
+    # A period still running is offered once it has run a whole week (Period.to_today).
+    cut = last_whole_week_ends(today)
     choices = []
     for year in wanted:
         for term in reversed(TERM_ORDER):
             starts_on, ends_on = dates[(year, term)]
-            if starts_on <= today:
+            if starts_on <= cut or ends_on <= today:
                 so_far = " (so far)" if ends_on > today else ""
                 choices.append((f"{term}-{year}", f"{term_title(term, ends_on)}{so_far}"))
-        so_far = " (so far)" if year == current else ""
-        choices.append((f"year-{year}", f"{school_year_title(year)}{so_far}"))
+        if year_period(year).starts_on <= cut:
+            so_far = " (so far)" if year == current else ""
+            choices.append((f"year-{year}", f"{school_year_title(year)}{so_far}"))
     return choices
 
 

@@ -414,12 +414,32 @@ def test_the_previous_period_of_a_single_day_is_the_day_before():
     )
 
 
-def test_a_current_period_is_cut_at_today_and_marked_so_far():
+# Tuesday 1 December 2026: the last whole week ended on Sunday 29 November.
+LAST_SUNDAY = day(2026, 11, 29)
+
+
+def test_a_current_period_is_cut_at_its_last_whole_week_and_marked_so_far():
+    """Read on Monday and again on Tuesday, a term so far gives the same figures: the
+    two cannot be subtracted to one day's (#22)."""
     autumn = Period("autumn-2026", "Autumn term 2026", day(2026, 9, 1), day(2026, 12, 31))
 
     assert autumn.to_today(TODAY) == Period(
-        "autumn-2026", "Autumn term 2026", day(2026, 9, 1), TODAY, so_far=True
+        "autumn-2026", "Autumn term 2026", day(2026, 9, 1), LAST_SUNDAY, so_far=True
     )
+    assert autumn.to_today(day(2026, 11, 30)) == autumn.to_today(TODAY)
+    assert autumn.to_today(LAST_SUNDAY).ends_on == LAST_SUNDAY  # a Sunday: to that day
+
+
+def test_a_period_that_has_not_run_a_whole_week_cannot_be_reported_on_yet():
+    spring = Period("spring-2026", "Spring term 2027", day(2026, 12, 1), day(2027, 3, 26))
+
+    with pytest.raises(
+        PeriodError,
+        match=r"^Spring term 2027 has not run for a whole week yet: its figures can be read "
+        r"from Monday 7 December 2026\.$",
+    ):
+        spring.to_today(day(2026, 12, 5))
+    assert spring.to_today(day(2026, 12, 6)).ends_on == day(2026, 12, 6)
 
 
 def test_a_period_that_ended_today_or_before_is_kept_whole():
@@ -443,9 +463,9 @@ def test_a_school_year_runs_from_september_to_august():
     )
 
 
-def test_a_term_token_names_the_term_cut_at_today(world):
+def test_a_term_token_names_the_term_cut_at_its_last_whole_week(world):
     assert period_from_token(world.school_a, "autumn-2026", TODAY) == Period(
-        "autumn-2026", "Autumn term 2026", day(2026, 9, 1), TODAY, so_far=True
+        "autumn-2026", "Autumn term 2026", day(2026, 9, 1), LAST_SUNDAY, so_far=True
     )
 
 
@@ -460,7 +480,7 @@ def test_a_year_token_names_the_whole_school_year_once_it_has_ended(world):
         "year-2025", "School year 2025 to 2026", day(2025, 9, 1), day(2026, 8, 31)
     )
     assert period_from_token(world.school_a, "year-2026", TODAY) == Period(
-        "year-2026", "School year 2026 to 2027", day(2026, 9, 1), TODAY, so_far=True
+        "year-2026", "School year 2026 to 2027", day(2026, 9, 1), LAST_SUNDAY, so_far=True
     )
 
 
@@ -625,8 +645,8 @@ def test_the_period_choices_follow_the_organisations_term_dates(world):
     term_dates(world.federation, Term.AUTUMN, day(2026, 9, 3), day(2026, 11, 30))
     term_dates(world.federation, Term.SPRING, day(2026, 12, 1), day(2027, 3, 26))
 
+    # Spring began today: it is offered once it has run a whole week.
     assert period_choices(world.school_a, TODAY, years=1) == [
-        ("spring-2026", "Spring term 2027 (so far)"),
         ("autumn-2026", "Autumn term 2026"),
         ("year-2026", "School year 2026 to 2027 (so far)"),
     ]
@@ -640,9 +660,10 @@ def test_the_period_choices_follow_the_organisations_term_dates(world):
     ("today", "token"),
     [
         (TODAY, "autumn-2026"),
-        (day(2026, 9, 1), "autumn-2026"),
+        (day(2026, 9, 7), "autumn-2026"),
+        (day(2026, 9, 1), "summer-2025"),  # autumn has not run a whole week yet
         (day(2026, 8, 31), "summer-2025"),
-        (day(2027, 1, 1), "spring-2026"),
+        (day(2027, 1, 4), "spring-2026"),
         (day(2027, 3, 28), "summer-2026"),
     ],
 )
@@ -671,12 +692,12 @@ def summary_form(world, data, form_class=SummaryForm, today=TODAY):
     return form_class(data, organisation=world.school_a, today=today)
 
 
-def test_the_summary_form_turns_a_term_into_its_period_cut_at_today(world, clock):
+def test_the_summary_form_turns_a_term_into_its_period_cut_at_its_last_week(world, clock):
     form = summary_form(world, {"period": "autumn-2026"})
 
     assert form.is_valid(), form.errors
     assert form.cleaned_data["chosen"] == Period(
-        "autumn-2026", "Autumn term 2026", day(2026, 9, 1), TODAY, so_far=True
+        "autumn-2026", "Autumn term 2026", day(2026, 9, 1), LAST_SUNDAY, so_far=True
     )
 
 

@@ -278,3 +278,20 @@ def test_the_dsls_home_costs_the_same_queries_for_one_concern_as_for_four(client
         submit("gift", about=PupilFactory(setting=world.school_a))
         submit("gift")
     assert count() == one
+
+
+def test_the_dsls_home_opens_with_counts_linked_to_where_each_is_done(client, world, submit):
+    """#22: the DSL's to-do list: new concerns, copies with nothing in the log, and the
+    patterns, each count a link."""
+    submit("concern")
+    submit("concern")
+    for _ in range(2):
+        submit("gift")
+
+    panel = page_of(client, world.dsl_a, reverse("home")).split(f">{PANEL_TITLE}</h2>", 1)[1]
+    todos = panel.split('<ul class="list-group mb-3 todo-list">', 1)[1].split("</ul>", 1)[0]
+    dashboard = reverse("approvals:dashboard")
+    badge = '<span class="badge text-bg-primary rounded-pill me-2">2</span>'
+    assert f'<a href="{dashboard}">{badge}new concerns</a>' in todos
+    assert f'href="{reverse("oversight:patterns")}"' in todos
+    assert "patterns in the last year" in todos  # repeated gifts, and many by one person
