@@ -48,9 +48,10 @@ from declarations.services import (
 )
 from demo.policy import _people
 from directory.models import Organisation, Person, Pupil
+from oversight.services import summary_snapshot_save
 from policies.models import GiftType
 from schoolcalendar.calendar import calendar_for
-from schoolcalendar.periods import current_term_token, period_from_token
+from schoolcalendar.periods import current_term_token, period_choices, period_from_token
 
 SEED = 8
 HISTORY_DAYS = 460  # back to the summer term of the school year before last
@@ -301,6 +302,21 @@ class _History:
                 ),
             )
 
+    def summary_published(self, federation: Organisation) -> str:
+        """The Executive Headteacher publishes the summary of the last term that has
+        ended, a few minutes ago: the governors' home pages say it is new (#22)."""
+        token = next(
+            token
+            for token, title in period_choices(federation, self.today)
+            if not token.startswith("year-") and "(so far)" not in title
+        )
+        period = period_from_token(federation, token, self.today)
+        with _at_the_time(timezone.now() - datetime.timedelta(minutes=10)):
+            summary_snapshot_save(
+                actor=self.people["exec"], organisation=federation, period=period, publish=True
+            )
+        return period.title
+
     def executive_heads_own(self, setting: Organisation, pupils: list[Pupil]) -> None:
         """The Executive Headteacher's own declaration, decided by the Chair this term
         (whatever day of the term the demo is loaded on)."""
@@ -355,4 +371,8 @@ def demo_load(plan: Any) -> str:
             history.voucher_from_a_family(setting, pupils)
             history.waiting_on_a_line_manager(setting, pupils)
             count += 4
-    return f"Added {count} declarations over the last {HISTORY_DAYS} days, with their decisions."
+    last_term = history.summary_published(organisations["fed"])
+    return (
+        f"Added {count} declarations over the last {HISTORY_DAYS} days, with their decisions, "
+        f"and the federation's summary of {last_term}, published for the governors."
+    )

@@ -3,8 +3,9 @@ teaching assistant declares a gift from both of Aoife's parents, finding "Siân
 O'Connor-Ní Bhriain" by typing "sian oconnor"; the head of Brookfield, on a phone 360
 pixels wide, sees her home list what waits on Nigel Power, opens the gift from her to-do
 list, reads the rule on gifts and whose parents they are, chooses Refuse and sees only
-the refusal's boxes, and records it. At desktop size she finds it in "Decided by me".
-Each page checked with axe-core and photographed."""
+the refusal's boxes, and records it. At desktop size she finds it in "Decided by me",
+and her home and the declaration form read as well. Each page checked with axe-core
+and photographed."""
 
 from __future__ import annotations
 
@@ -119,3 +120,15 @@ def test_a_gift_from_both_parents_is_declared_on_a_phone_and_refused_in_four_tap
     page.wait_for_load_state()
     tab.check("decided-filtered")
     assert assistant.get_full_name() not in page.locator("main").inner_text()
+
+    # Her home, and the declaration form with its picker, at desktop size too.
+    tab.go(reverse("home"))
+    tab.check("home-desktop")
+    assert f"waiting on {nigel.get_full_name()}" in page.locator("main").inner_text()
+    tab.go(reverse("declarations:create", args=["gift"]))  # one school: no setting to choose
+    search = page.get_by_label(re.compile("Search by name"))
+    search.press_sequentially("ni bhriain")
+    search.press("Enter")
+    page.get_by_label(re.compile(re.escape(str(sian)))).first.check()
+    expect(page.locator("#chosen-people .chip")).to_have_count(1)
+    tab.check("gift-form-desktop")
