@@ -5,6 +5,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
 
 from approvals.models import ApprovalRequest, Decision, DslAction, DslLogEntry, Outcome
 from approvals.rules import (
@@ -105,22 +106,26 @@ class DecisionForm(forms.ModelForm):
         offered = outcomes_for(kind, self.decider_role, referred=self.referred)
         self.fields["outcome"].choices = [(outcome.value, ACTIONS[outcome]) for outcome in offered]
         # Which outcomes each box is for; a box no outcome offered here uses is not shown.
+        # Without JavaScript each box's hint starts with the decisions it is for (the
+        # script hides that part and the boxes of the other decisions).
         self.outcomes_of = {}
         for name in list(self.fields):
             if name != "outcome":
                 self.outcomes_of[name] = outcomes_using(kind, name, offered)
                 if not self.outcomes_of[name]:
                     del self.fields[name]
+                    continue
+                field = self.fields[name]
+                field.help_text = format_html(
+                    '<span class="decision-box-for">For: {}.</span> {}',
+                    "; ".join(ACTIONS[Outcome(outcome)] for outcome in self.outcomes_of[name]),
+                    field.help_text,
+                )
 
-    def boxes(self) -> list[tuple[Any, str, str]]:
-        """Each box with the outcomes it is for, as the template shows them: the bound
-        field, the outcomes' values (for the script) and their names (for the reader)."""
+    def boxes(self) -> list[tuple[Any, str]]:
+        """Each box with the values of the outcomes it is for, for the script."""
         return [
-            (
-                self[name],
-                " ".join(self.outcomes_of[name]),
-                "; ".join(ACTIONS[Outcome(outcome)] for outcome in self.outcomes_of[name]),
-            )
+            (self[name], " ".join(self.outcomes_of[name]))
             for name in self.fields
             if name != "outcome"
         ]
@@ -128,13 +133,14 @@ class DecisionForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         outcome = cleaned.get("outcome")
+        # What the boxes of other outcomes hold is ignored, even a date typed wrong; with
+        # no decision chosen, choosing one is the only thing to put right.
+        used = boxes_for(self.kind, outcome) if outcome else ()
+        for name in [name for name in self.fields if name != "outcome"]:
+            if name not in used:
+                self.errors.pop(name, None)
+                cleaned.pop(name, None)
         if outcome:
-            # What the boxes of other outcomes hold is ignored, even a date typed wrong.
-            used = boxes_for(self.kind, outcome)
-            for name in [name for name in self.fields if name != "outcome"]:
-                if name not in used:
-                    self.errors.pop(name, None)
-                    cleaned.pop(name, None)
             # The service's own rules (approvals.rules), each message beside its field.
             for name, message in decision_problems(
                 kind=self.kind,

@@ -35,7 +35,7 @@ from declarations.kinds import codes_where
 from declarations.models import Declaration, DeclarationSubject
 from declarations.selectors import gift_check
 from directory.access import SAFEGUARDING_ROLES, Access
-from directory.models import SAFEGUARDING_CHAIN_ROLES, Membership, Person, Role
+from directory.models import SAFEGUARDING_CHAIN_ROLES, FamilyLink, Membership, Person, Role
 from policies.selectors import GiftCheck
 
 OVERSIGHT_ROLES = (Role.HEAD, Role.EXECUTIVE_HEAD, Role.DSL, Role.DEPUTY_DSL)
@@ -409,9 +409,24 @@ def waiting_on_others_for(
             )
             .exclude(decider=user)
             .exclude(declaration__declarant__in=_heads_of(settings))
+            # Kept from her as routing keeps them (routing.conflicted_people): about
+            # her own family.
+            .exclude(Exists(_about_the_family_of(user)))
         )
         .annotate(overdue_order=_overdue_first(today))
         .order_by("overdue_order", "-urgent", "due_on", "created_at", "pk")
+    )
+
+
+def _about_the_family_of(user: Any) -> QuerySet[DeclarationSubject]:
+    """The subjects of a request's declaration who are the person's family: the person
+    as a family member, their children, or another parent of their children."""
+    children = FamilyLink.objects.filter(family_member__person=user).values("pupil_id")
+    return DeclarationSubject.objects.filter(
+        Q(family_member__person=user)
+        | Q(pupil_id__in=children)
+        | Q(family_member__links__pupil_id__in=children),
+        declaration_id=OuterRef("declaration_id"),
     )
 
 

@@ -1,4 +1,6 @@
-from django.db.models import Subquery
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -8,6 +10,7 @@ from contactpolicy.models import AuditEvent
 from directory.access import SUMMARY_ROLES, Access
 from directory.home import Panel, Todo, plural
 from oversight.audit_actions import SUMMARY_DOWNLOADED, SUMMARY_READ
+from oversight.models import SummarySnapshot
 from oversight.selectors import PATTERN_PERIOD, patterns_for
 from oversight.summaries import snapshots_for
 
@@ -20,25 +23,22 @@ def summaries_panel(request: HttpRequest, access: Access) -> Panel | None:
     governors' summary and the way to this term's."""
     if not access.acts_as(*SUMMARY_ROLES):
         return None
-    # When the person last opened or downloaded a saved summary, beside the latest one
-    # published: one query.
-    last_read = (
-        AuditEvent.objects.filter(
-            actor_id=request.user.pk,
-            action__in=[SUMMARY_READ, SUMMARY_DOWNLOADED],
-        )
-        .exclude(target_id="")
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
+    # Whether the person opened or downloaded the latest published summary: one query.
+    # Opening an older one does not count; whoever saved it has read it.
+    read_it = AuditEvent.objects.filter(
+        actor_id=request.user.pk,
+        action__in=[SUMMARY_READ, SUMMARY_DOWNLOADED],
+        target_type=ContentType.objects.get_for_model(SummarySnapshot),
+        target_id=Cast(OuterRef("pk"), CharField()),
     )
     latest = (
         snapshots_for(user=request.user)
         .filter(published=True)
-        .annotate(last_read=Subquery(last_read))
+        .annotate(read_it=Exists(read_it))
         .first()
     )
     todos = []
-    if latest is not None and (latest.last_read is None or latest.saved_at > latest.last_read):
+    if latest is not None and not latest.read_it and latest.saved_by_id != request.user.pk:
         todos.append(
             Todo(
                 1,
@@ -64,18 +64,19 @@ def safeguarding_panel(request: HttpRequest, access: Access) -> Panel | None:
     patterns = patterns_for(user=request.user, since=today - PATTERN_PERIOD, until=today)
     concerns = new_concerns_for(user=request.user, limit=None)
     copies = copies_not_acted_on_for(user=request.user, limit=None)
+    concern_count, copy_count = concerns.count(), copies.count()
     found = sum(len(each) for each in patterns.values())
     dashboard = reverse("approvals:dashboard")
     todos = [
         Todo(
-            concerns.count(),
-            plural(concerns.count(), "new concern", "new concerns"),
+            concern_count,
+            plural(concern_count, "new concern", "new concerns"),
             dashboard,
         ),
         Todo(
-            copies.count(),
+            copy_count,
             plural(
-                copies.count(),
+                copy_count,
                 "copy with nothing in the DSL's log yet",
                 "copies with nothing in the DSL's log yet",
             ),

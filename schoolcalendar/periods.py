@@ -95,7 +95,7 @@ class Period:
         differ by Tuesday alone, as two chosen periods a day apart would (#22)."""
         if self.starts_on > today:
             raise PeriodError(f"{self.title} has not started yet: there is nothing to report.")
-        if self.ends_on <= today:
+        if self.ends_on < today:
             return self
         cut = last_whole_week_ends(today)
         if cut < self.starts_on:
@@ -108,9 +108,9 @@ class Period:
 
 
 def last_whole_week_ends(today: datetime.date) -> datetime.date:
-    """The Sunday that ended the last whole week (today, on a Sunday): where figures of
-    a period still running stop."""
-    return today - datetime.timedelta(days=(today.weekday() - SUNDAY) % WEEK)
+    """The Sunday that ended the last whole week before today (today is never whole, a
+    Sunday included): where figures of a period still running stop."""
+    return today - datetime.timedelta(days=today.weekday() + 1)
 
 
 def _dates_title(starts_on: datetime.date, ends_on: datetime.date) -> str:
@@ -183,14 +183,17 @@ def whole_weeks_problems(
     if ends_on.weekday() != SUNDAY:
         nearest = _nearest(ends_on, SUNDAY, today)
         problems["date_to"] = f"End your dates on a Sunday {DASH} {nearest} is the nearest"
+    elif ends_on >= today:  # today is not over: two reads of it would differ by hours
+        latest = f"{last_whole_week_ends(today):%-d %B %Y}"
+        problems["date_to"] = f"End your dates before today {DASH} {latest} is the latest Sunday"
     return problems
 
 
 def _nearest(day: datetime.date, weekday: int, today: datetime.date) -> str:
-    """The nearest such weekday to ``day``, not after today, in words."""
+    """The nearest such weekday to ``day``, before today, in words."""
     back = day - datetime.timedelta(days=(day.weekday() - weekday) % WEEK)
     ahead = back + datetime.timedelta(days=WEEK)
-    nearest = ahead if ahead - day < day - back and ahead <= today else back
+    nearest = ahead if ahead - day < day - back and ahead < today else back
     return f"{nearest:%-d %B %Y}"
 
 
@@ -229,8 +232,8 @@ def period_choices(organisation: Organisation, today: datetime.date, years: int 
     for year in wanted:
         for term in reversed(TERM_ORDER):
             starts_on, ends_on = dates[(year, term)]
-            if starts_on <= cut or ends_on <= today:
-                so_far = " (so far)" if ends_on > today else ""
+            if starts_on <= cut or ends_on < today:
+                so_far = " (so far)" if ends_on >= today else ""
                 choices.append((f"{term}-{year}", f"{term_title(term, ends_on)}{so_far}"))
         if year_period(year).starts_on <= cut:
             so_far = " (so far)" if year == current else ""

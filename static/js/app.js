@@ -146,8 +146,12 @@ document.addEventListener("DOMContentLoaded", () => {
     const chosen = form.querySelector("input[name=outcome]:checked");
     for (const box of form.querySelectorAll(".decision-box")) {
       const outcomes = box.dataset.outcomes.split(" ");
-      box.hidden = !chosen || !outcomes.includes(chosen.value);
-      box.querySelector(".decision-box-for").hidden = true;
+      // A box with an error is never hidden: the error summary links to it.
+      const shown = chosen && outcomes.includes(chosen.value);
+      box.hidden = !shown && !box.querySelector(".is-invalid");
+      for (const note of box.querySelectorAll(".decision-box-for")) {
+        note.hidden = true;
+      }
     }
   }
 

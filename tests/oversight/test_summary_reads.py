@@ -192,3 +192,22 @@ def test_the_to_do_costs_no_more_queries_however_many_summaries_and_reads(world,
     assert "new summary has been published" in page
     assert len(many) == len(few)
     assert SummarySnapshot.objects.count() == 7
+
+
+def test_opening_an_older_summary_leaves_the_new_one_to_read(world, client):
+    older = published(world)
+    newer = published(world, organisation=world.federation)
+    signed_in(client, world.governor)
+    client.get(older.get_absolute_url())
+
+    page = home(client)
+
+    assert f'href="{newer.get_absolute_url()}"' in page
+    assert "new summary has been published: " in page
+
+
+def test_whoever_published_it_is_not_told_it_is_new(world, client):
+    published(world)
+    signed_in(client, world.head_a)
+
+    assert "new summary has been published" not in home(client)

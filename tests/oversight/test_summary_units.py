@@ -427,7 +427,8 @@ def test_a_current_period_is_cut_at_its_last_whole_week_and_marked_so_far():
         "autumn-2026", "Autumn term 2026", day(2026, 9, 1), LAST_SUNDAY, so_far=True
     )
     assert autumn.to_today(day(2026, 11, 30)) == autumn.to_today(TODAY)
-    assert autumn.to_today(LAST_SUNDAY).ends_on == LAST_SUNDAY  # a Sunday: to that day
+    # On a Sunday, that day is not over: to the Sunday before.
+    assert autumn.to_today(LAST_SUNDAY).ends_on == day(2026, 11, 22)
 
 
 def test_a_period_that_has_not_run_a_whole_week_cannot_be_reported_on_yet():
@@ -438,16 +439,20 @@ def test_a_period_that_has_not_run_a_whole_week_cannot_be_reported_on_yet():
         match=r"^Spring term 2027 has not run for a whole week yet: its figures can be read "
         r"from Monday 7 December 2026\.$",
     ):
-        spring.to_today(day(2026, 12, 5))
-    assert spring.to_today(day(2026, 12, 6)).ends_on == day(2026, 12, 6)
+        spring.to_today(day(2026, 12, 6))
+    assert spring.to_today(day(2026, 12, 7)).ends_on == day(2026, 12, 6)
 
 
-def test_a_period_that_ended_today_or_before_is_kept_whole():
+def test_a_period_that_ended_before_today_is_kept_whole_and_one_ending_today_is_cut():
     summer = Period("summer-2025", "Summer term 2026", day(2026, 4, 5), day(2026, 8, 31))
 
     assert summer.to_today(TODAY) == summer
-    assert summer.to_today(day(2026, 8, 31)) == summer
-    assert summer.to_today(day(2026, 8, 31)).so_far is False
+    assert summer.to_today(day(2026, 9, 1)) == summer
+    assert summer.to_today(day(2026, 9, 1)).so_far is False
+    # Its last day (a Monday) is not over: to the Sunday before, so far.
+    assert summer.to_today(day(2026, 8, 31)) == Period(
+        "summer-2025", "Summer term 2026", day(2026, 4, 5), day(2026, 8, 30), so_far=True
+    )
 
 
 def test_a_period_starting_after_today_cannot_be_reported_on():

@@ -68,6 +68,19 @@ def test_the_nearest_sunday_offered_is_never_after_today(world):
     }
 
 
+def test_dates_ending_today_are_refused_as_today_is_not_over(world):
+    """Two reads on the same Sunday would otherwise differ by that day's last hours."""
+    form = SummaryForm(
+        {"period": "custom", "date_from": "2026-11-02", "date_to": "2026-11-22"},
+        organisation=world.school_a,
+        today=day(2026, 11, 22),  # a Sunday
+    )
+
+    assert form.errors == {
+        "date_to": [f"End your dates before today {DASH} 15 November 2026 is the latest Sunday"]
+    }
+
+
 def test_dates_shorter_than_a_week_are_refused(world):
     form = form_for(world, "2026-03-02", "2026-03-05")
 
