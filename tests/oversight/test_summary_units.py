@@ -669,7 +669,8 @@ def test_the_period_choices_follow_the_organisations_term_dates(world):
         (day(2026, 9, 1), "summer-2025"),  # autumn has not run a whole week yet
         (day(2026, 8, 31), "summer-2025"),
         (day(2027, 1, 4), "spring-2026"),
-        (day(2027, 3, 28), "summer-2026"),
+        (day(2027, 3, 28), "spring-2026"),  # summer began today, a Sunday
+        (day(2027, 3, 29), "summer-2026"),
     ],
 )
 def test_the_current_term_is_the_term_today_falls_in(world, today, token):
