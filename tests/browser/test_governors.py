@@ -1,7 +1,7 @@
-"""A governor on a phone 360 pixels wide, then at a desk (#22): her home says a summary
+"""A governor on a phone 360 pixels wide, then at a desk (#22, R33): her home says a summary
 has been published; the summary opens with key messages she can read aloud, its tables
 scroll sideways in named regions, and own dates that are not whole weeks are refused
-with what was typed kept. At desktop size the same summary and its PDF. Each page
+with what was typed kept. At desktop size the same summary, naming nobody, and its PDF. Each page
 checked with axe-core and photographed."""
 
 from __future__ import annotations
@@ -88,7 +88,18 @@ def test_a_governor_reads_the_key_messages_on_a_phone_and_cannot_choose_single_d
     tab.check("home-desktop")
     tab.go(reverse("oversight:summary"))
     tab.check("summary-desktop")
+    content = page.content()
+    assert "Brookfield Primary School" in content
+    assert "Millbrook Primary School" in content
+    assert page.locator("figure svg[role=img]").count() >= 3
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the PDF for the board pack").click()
+    assert download.value.suggested_filename.endswith(".pdf")
     with open(download.value.path(), "rb") as file:
         assert file.read(5) == b"%PDF-"
+
+    # Nobody is named anywhere on the page.
+    from directory.models import Person
+
+    names = {person.get_full_name() for person in Person.objects.exclude(pk=governor.pk)}
+    assert {name for name in names if name in content} == set()

@@ -217,34 +217,6 @@ def test_a_new_volunteer_acknowledges_the_policy_on_first_sign_in(demo, visit):
     assert "You have acknowledged the policy" in page.content()
 
 
-def test_a_governor_reads_the_termly_summary_and_downloads_the_pdf(demo, visit):
-    governor = demo["governor1"]
-    tab = visit(name="governor")
-    tab.sign_in(governor)
-    tab.check("home")
-    page = tab.page
-    page.get_by_role("link", name="Open this term's summary").click()
-    page.wait_for_load_state()
-    tab.check("summary")
-    content = page.content()
-    assert "Brookfield Primary School" in content
-    assert "Millbrook Primary School" in content
-    assert page.locator("figure svg[role=img]").count() >= 3
-
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Download the PDF for the board pack").click()
-    pdf = download.value
-    assert pdf.suggested_filename.endswith(".pdf")
-    with open(pdf.path(), "rb") as file:
-        assert file.read(5) == b"%PDF-"
-
-    # Nobody is named anywhere on the page.
-    from directory.models import Person
-
-    names = {person.get_full_name() for person in Person.objects.exclude(pk=governor.pk)}
-    assert {name for name in names if name in content} == set()
-
-
 def test_pages_carry_the_security_headers_the_browser_enforces(demo, visit):
     from declarations.models import Declaration
 
