@@ -10,7 +10,6 @@ from django.utils.html import format_html
 from approvals.models import ApprovalRequest, Decision, DslAction, DslLogEntry, Outcome
 from approvals.rules import (
     boxes_for,
-    decision_details,
     decision_problems,
     declared_on,
     dsl_log_problems,
@@ -18,6 +17,7 @@ from approvals.rules import (
     outcomes_using,
 )
 from approvals.selectors import dsl_log_people
+from contactpolicy.forms import check_date_range
 from declarations.kinds import KINDS, DateInput, kind_choices
 from directory.models import Organisation, Person
 from directory.selectors import name_query
@@ -155,12 +155,8 @@ class DecisionForm(forms.ModelForm):
         return cleaned
 
     def details(self) -> dict[str, Any]:
-        """The boxes of the outcome chosen, for the service."""
-        return decision_details(
-            self.kind,
-            self.cleaned_data["outcome"],
-            {name: value for name, value in self.cleaned_data.items() if name != "outcome"},
-        )
+        """The boxes of the outcome chosen (clean() left no other), for the service."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "outcome"}
 
 
 class DslLogForm(forms.ModelForm):
@@ -264,8 +260,16 @@ class RequestFilter(django_filters.FilterSet):
         return queryset.filter(name_query(value, prefix="declaration__declarant__"))
 
 
+class DecidedFilterForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        check_date_range(self, "decided_from", "decided_to")
+        return cleaned
+
+
 class DecidedFilter(django_filters.FilterSet):
-    """The filters of "Decided by me" (#22)."""
+    """The filters of "Decided by me" (#22): dates in the future or back to front are
+    refused with a message, and left out of the filtering."""
 
     outcome = django_filters.ChoiceFilter(
         label="Decision", choices=Outcome.choices, empty_label="Any decision"
@@ -289,6 +293,7 @@ class DecidedFilter(django_filters.FilterSet):
     class Meta:
         model = Decision
         fields = ["outcome", "kind", "person", "decided_from", "decided_to"]
+        form = DecidedFilterForm
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

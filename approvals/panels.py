@@ -3,7 +3,6 @@ from django.urls import reverse
 
 from approvals.models import CONFIDENTIAL_OUTCOMES, ApprovalRequest
 from approvals.selectors import (
-    HEAD_ROLES,
     dashboard_counts,
     declaration_trail,
     nobody_to_decide_count,
@@ -29,8 +28,7 @@ def decisions_panel(request: HttpRequest, access: Access) -> Panel | None:
         context={
             "counts": counts,
             "urgent": urgent_for(user=request.user),
-            "todos": decision_todos(counts)
-            + (waiting_on_others_todos(request) if access.has_role(*HEAD_ROLES) else []),
+            "todos": decision_todos(counts) + waiting_on_others_todos(request),
         },
         order=1,
     )
@@ -75,7 +73,8 @@ def decision_todos(counts: dict[str, int]) -> list[Todo]:
 
 def waiting_on_others_todos(request: HttpRequest) -> list[Todo]:
     """A head's lines for what waits on each of her line managers (and anyone else who
-    decides at her settings), the most overdue first, each a link to their list."""
+    decides at her settings), the most overdue first, each a link to their list; none
+    for anyone else (the selector reads nothing for them)."""
     page = reverse("approvals:waiting_on_others")
     todos = []
     for row in waiting_on_others_by_decider(user=request.user):

@@ -364,6 +364,12 @@ def copies_not_acted_on_for(*, user: Any, limit: int = 10) -> QuerySet[ApprovalR
 HEAD_ROLES = (Role.HEAD, Role.EXECUTIVE_HEAD)
 
 
+def leads_a_setting(user: Any) -> bool:
+    """Whether the person is a head or Executive Headteacher somewhere: who sees what
+    waits on the other deciders of their settings."""
+    return Access.for_user(user).has_role(*HEAD_ROLES)
+
+
 def decided_by(*, user: Any) -> QuerySet[Decision]:
     """The decisions this person recorded, the newest first."""
     if not user.is_authenticated:
@@ -394,11 +400,10 @@ def waiting_on_others_for(
     for someone else's decision (their line managers, a DSL, a delegate), overdue first,
     then the urgent, then by due date. Someone else's own declaration (a head's, decided
     by the Chair) is theirs to see only if they decide it."""
-    today = today or timezone.localdate()
-    access = Access.for_user(user)
-    settings = access.settings(*HEAD_ROLES) if access.has_role(*HEAD_ROLES) else None
-    if settings is None:
+    if not leads_a_setting(user):
         return ApprovalRequest.objects.none()
+    today = today or timezone.localdate()
+    settings = Access.for_user(user).settings(*HEAD_ROLES)
     return (
         _with_declaration(
             ApprovalRequest.objects.filter(

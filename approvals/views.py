@@ -9,7 +9,6 @@ from approvals.exceptions import ApprovalError, DslLogIncomplete
 from approvals.forms import DecidedFilter, DecisionForm, DslLogForm, RequestFilter, WaitingFilter
 from approvals.models import ApprovalRequest
 from approvals.selectors import (
-    HEAD_ROLES,
     copies_for,
     dashboard_counts,
     dashboard_for,
@@ -21,6 +20,7 @@ from approvals.selectors import (
     dsl_log_request_for,
     gift_check_for,
     is_told,
+    leads_a_setting,
     may_read_dsl_log,
     related_declarations,
     request_get_for,
@@ -33,7 +33,6 @@ from contactpolicy.uploads import file_download
 from contactpolicy.workflow import IllegalTransition
 from declarations.selectors import declaration_changes, relationships_of, subjects_shown_to
 from declarations.services import attachment_viewed
-from directory.access import Access
 from policies.selectors import (
     channels_not_permitted,
     not_permitted,
@@ -68,7 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query_without_page(request),
         "counts": dashboard_counts(user=request.user),
-        "leads": Access.for_user(request.user).has_role(*HEAD_ROLES),
+        "leads": leads_a_setting(request.user),
         "copies": [item for item in copies if not is_told(item)],
         "told": [item for item in copies if is_told(item)],
         "today": timezone.localdate(),
@@ -104,8 +103,7 @@ def decided(request: HttpRequest) -> HttpResponse:
 def waiting_on_others(request: HttpRequest) -> HttpResponse:
     """For a head: what waits on the other deciders of her settings, overdue first
     (#22); a 404 for anyone who is not a head or Executive Headteacher."""
-    access = Access.for_user(request.user)
-    if not access.has_role(*HEAD_ROLES):
+    if not leads_a_setting(request.user):
         raise Http404
     today = timezone.localdate()
     filterset = WaitingFilter(

@@ -1,6 +1,9 @@
-"""Form widgets every app shares."""
+"""Form widgets and checks every app shares."""
+
+import datetime
 
 from django import forms
+from django.utils import timezone
 
 
 class DateInput(forms.DateInput):
@@ -32,3 +35,26 @@ def say_what_to_do(form: forms.BaseForm) -> None:
             label = label[0].lower() + label[1:]
         verb = "Choose" if isinstance(field, CHOSEN_FIELDS) else "Enter"
         field.error_messages["required"] = f"{verb} {label}"
+
+
+# The earliest date a range may start: nothing is recorded before it.
+EARLIEST = datetime.date(2000, 1, 1)
+
+
+def check_date_range(
+    form: forms.Form,
+    start: str = "date_from",
+    end: str = "date_to",
+    today: datetime.date | None = None,
+) -> None:
+    """A range that cannot hold anything, or that nobody could mean, is refused."""
+    cleaned = form.cleaned_data
+    today = today or timezone.localdate()
+    for name in (start, end):
+        value = cleaned.get(name)
+        if value and value > today:
+            form.add_error(name, "The date cannot be in the future.")
+        elif value and value < EARLIEST:
+            form.add_error(name, f"Choose a date from {EARLIEST:%-d %B %Y} onwards.")
+    if cleaned.get(start) and cleaned.get(end) and cleaned[end] < cleaned[start]:
+        form.add_error(end, "The end date is before the start date.")

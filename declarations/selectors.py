@@ -212,12 +212,13 @@ def relationships_of(*, user: Any, declaration: Declaration) -> list[str]:
         ):
             links[link.family_member_id].append(link)
     sentences = []
+    other = FamilyLink.Relationship.OTHER.label.lower()  # not "the other relative"
     for member in members:
         relations = _relations(links[member.pk], declaration.setting)
         if relations:
             said = _and(
                 [
-                    f"{'a relative' if relationship == 'other relative' else 'the ' + relationship}"
+                    f"{'a relative' if relationship == other else 'the ' + relationship}"
                     f" of {children}"
                     for relationship, children in relations
                 ]

@@ -305,12 +305,12 @@ class _History:
     def summary_published(self, federation: Organisation) -> str:
         """The Executive Headteacher publishes the summary of the last term that has
         ended, a few minutes ago: the governors' home pages say it is new (#22)."""
-        token = next(
-            token
-            for token, title in period_choices(federation, self.today)
-            if not token.startswith("year-") and "(so far)" not in title
+        terms = (
+            period_from_token(federation, token, self.today)
+            for token, _title in period_choices(federation, self.today)
+            if not token.startswith("year-")
         )
-        period = period_from_token(federation, token, self.today)
+        period = next(term for term in terms if not term.so_far)
         with _at_the_time(timezone.now() - datetime.timedelta(minutes=10)):
             summary_snapshot_save(
                 actor=self.people["exec"], organisation=federation, period=period, publish=True

@@ -5,9 +5,9 @@ from typing import Any
 
 from django import forms
 
-from contactpolicy.forms import DateInput
+from contactpolicy.forms import DateInput, check_date_range
 from declarations.kinds import any_kind_choices
-from registers.forms import RangeForm, check_date_range
+from registers.forms import RangeForm
 from schoolcalendar.periods import (
     PeriodError,
     custom_period,

@@ -95,6 +95,8 @@ FINAL_DECISIONS = "Final decisions"
 ALL_DECLARATIONS = "All declarations"
 REQUIRED_ACTIONS_LATE = "Required actions not confirmed by the deadline now"
 ANNUAL_ROUND = "Answered the latest annual round"
+REVIEWS_OVERDUE = "Monitoring reviews overdue now"
+ALL_BUT_A_FEW = "all but fewer than 5 people"
 
 
 # Who sees what ---------------------------------------------------------------------------
@@ -377,7 +379,7 @@ def _percent_cell(completion: Completion | None, missing: str) -> dict[str, Any]
     if 0 < completion.done < SMALLEST_SHOWN:
         return _text_cell("fewer than 5 people")
     if 0 < completion.total - completion.done < SMALLEST_SHOWN:
-        return _text_cell("all but fewer than 5 people")
+        return _text_cell(ALL_BUT_A_FEW)
     value = percentage(completion.done, completion.total)
     return _text_cell(f"{value}%", value)
 
@@ -878,7 +880,7 @@ def _at_a_glance(tables: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "Final decisions made after the due date",
             pick("timeliness", "Final decisions made after the due date"),
         ),
-        ("Monitoring reviews overdue now", pick("open_now", "Monitoring reviews overdue")),
+        (REVIEWS_OVERDUE, pick("open_now", "Monitoring reviews overdue")),
         (
             REQUIRED_ACTIONS_LATE,
             pick("open_now", "Required actions after a refusal not confirmed by the deadline"),
@@ -891,7 +893,7 @@ def _at_a_glance(tables: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "Safeguarding training up to date",
             pick("compliance", "Safeguarding training up to date"),
         ),
-        ("Answered the latest annual round", pick("compliance", ANNUAL_ROUND)),
+        (ANNUAL_ROUND, pick("compliance", ANNUAL_ROUND)),
     ]
     return {
         "key": "glance",
@@ -1009,7 +1011,7 @@ def _round_message(report: dict[str, Any]) -> str | None:
     return {
         "no round yet": "No annual declaration round has been opened yet.",
         TOO_FEW_PEOPLE: f"Fewer than 5 people have {answered}.",
-        "all but fewer than 5 people": f"All but fewer than 5 of the people asked have {answered}.",
+        ALL_BUT_A_FEW: f"All but fewer than 5 of the people asked have {answered}.",
     }.get(cell["text"])
 
 
@@ -1030,7 +1032,7 @@ def key_messages(report: dict[str, Any]) -> list[str]:
         ),
         _open_message(
             report,
-            "Monitoring reviews overdue now",
+            REVIEWS_OVERDUE,
             "No monitoring review is overdue.",
             "monitoring review is overdue",
             "monitoring reviews are overdue",

@@ -7,29 +7,9 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
+from contactpolicy.forms import check_date_range
 from declarations.kinds import DateInput, kind_choices
 from registers.models import FollowUp, RegisterEntry
-
-EARLIEST = datetime.date(2000, 1, 1)
-
-
-def check_date_range(
-    form: forms.Form,
-    start: str = "date_from",
-    end: str = "date_to",
-    today: datetime.date | None = None,
-) -> None:
-    """A range that cannot hold anything, or that nobody could mean, is refused."""
-    cleaned = form.cleaned_data
-    today = today or timezone.localdate()
-    for name in (start, end):
-        value = cleaned.get(name)
-        if value and value > today:
-            form.add_error(name, "The date cannot be in the future.")
-        elif value and value < EARLIEST:
-            form.add_error(name, f"Choose a date from {EARLIEST:%-d %B %Y} onwards.")
-    if cleaned.get(start) and cleaned.get(end) and cleaned[end] < cleaned[start]:
-        form.add_error(end, "The end date is before the start date.")
 
 
 class RangeForm(forms.Form):

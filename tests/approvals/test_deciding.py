@@ -236,8 +236,8 @@ def test_decided_by_me_lists_only_my_decisions_with_filters(client, world, route
     ]
     refused = client.get(page, {"outcome": Outcome.REFUSED})
     assert [d.pk for d in refused.context["decisions"]] == [mine.decision.pk]
-    tomorrow = (today() + datetime.timedelta(days=1)).isoformat()
-    assert not client.get(page, {"decided_from": tomorrow}).context["decisions"]
+    yesterday = (today() - datetime.timedelta(days=1)).isoformat()
+    assert not client.get(page, {"decided_to": yesterday}).context["decisions"]
 
 
 def test_decided_by_me_answers_bad_filters_with_a_clear_message(client, world):
@@ -255,6 +255,23 @@ def queries_of(client, url) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries.captured_queries)
+
+
+def test_decided_by_me_refuses_dates_back_to_front_or_in_the_future(client, world, route):
+    decision_record(
+        actor=world.line_manager_a, request=route(), outcome=Outcome.APPROVED, details={}
+    )
+    sign_in_with_mfa(client, world.line_manager_a)
+    page = reverse("approvals:decided")
+    back_to_front = client.get(
+        page,
+        {"decided_from": today().isoformat(), "decided_to": "2026-01-05"},
+    )
+    assert in_page(back_to_front, "The end date is before the start date.")
+    future = client.get(page, {"decided_to": (today() + datetime.timedelta(days=3)).isoformat()})
+    assert in_page(future, "The date cannot be in the future.")
+    # A date refused is left out of the filtering: the decision is still listed.
+    assert len(future.context["decisions"]) == 1
 
 
 def test_decided_by_me_costs_the_same_queries_for_one_decision_as_for_five(client, world, route):
